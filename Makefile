@@ -1,0 +1,75 @@
+# aegisd — `make run` and `make test` set up everything they need on a Debian machine.
+# Both install missing Debian packages (with sudo when not root) and the unprivileged `aegis`
+# user, and say what they are doing.
+
+SHELL := /bin/bash
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+SWIFT ?= swift
+SWIFT_BUILD_FLAGS ?=
+PORT_BASE ?= 15432
+VAR := $(CURDIR)/var
+SERVICE_USER ?= aegis
+
+DEBIAN_PACKAGES := postgresql-15 postgresql-client-15 redis-server redis-tools libpq-dev \
+	libsystemd-dev zlib1g-dev libssl-dev pkg-config age systemd util-linux python3 procps
+
+.PHONY: all build test run deps user bench clean distclean help
+
+all: build
+
+help:
+	@echo "make run    set up and run aegisd in the foreground with its state under ./var"
+	@echo "make test   install what the tests need, then build and run the whole test suite"
+	@echo "make bench  run the benchmarks (see docs/benchmarks.md)"
+
+deps:
+	@missing=""; for p in $(DEBIAN_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "==> installing Debian packages:$$missing"; \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+	else echo "==> Debian packages: all present"; fi
+	@# The Debian package starts a stock cluster and redis on the seed's ports; aegisd runs its own.
+	@if command -v pg_lsclusters >/dev/null && pg_lsclusters -h 2>/dev/null | grep -q online; then \
+	  echo "==> stopping the stock PostgreSQL cluster started by the Debian package"; \
+	  $(SUDO) pg_ctlcluster --force 15 main stop 2>/dev/null || true; fi
+	@if pgrep -x redis-server -u redis >/dev/null 2>&1; then \
+	  echo "==> stopping the stock redis-server started by the Debian package"; \
+	  $(SUDO) pkill -x -u redis redis-server || true; fi
+
+user:
+	@if ! getent passwd $(SERVICE_USER) >/dev/null; then \
+	  echo "==> creating the unprivileged system user $(SERVICE_USER)"; \
+	  $(SUDO) useradd --system --user-group --home-dir /nonexistent --no-create-home \
+	    --shell /usr/sbin/nologin $(SERVICE_USER); \
+	else echo "==> user $(SERVICE_USER): present"; fi
+
+build: deps
+	@echo "==> building (swift build)"
+	$(SWIFT) build $(SWIFT_BUILD_FLAGS)
+
+test: deps user
+	@echo "==> building and running the test suite (swift test); tests start their own servers"
+	$(SWIFT) build --build-tests $(SWIFT_BUILD_FLAGS)
+	$(SWIFT) test --skip-build $(SWIFT_BUILD_FLAGS)
+
+run: build user
+	@if [ ! -f $(VAR)/aegisd.toml ]; then \
+	  echo "==> writing $(VAR)/aegisd.toml (ports from $(PORT_BASE))"; \
+	  $$($(SWIFT) build --show-bin-path)/aegisd config init --root $(VAR) --port-base $(PORT_BASE) --user $(SERVICE_USER); \
+	fi
+	@echo "==> starting aegisd in the foreground (Ctrl-C stops it and every service)"
+	@echo "    in another shell: $$($(SWIFT) build --show-bin-path)/aegisctl --config $(VAR)/aegisd.toml status"
+	$$($(SWIFT) build --show-bin-path)/aegisd --config $(VAR)/aegisd.toml
+
+bench: build user
+	@echo "==> running benchmarks"
+	./scripts/bench.sh
+
+clean:
+	$(SWIFT) package clean
+
+distclean: clean
+	rm -rf .build .build-* var

@@ -1,0 +1,62 @@
+// swift-tools-version: 6.2
+import PackageDescription
+
+/// aegisd: one daemon that supervises the Aegis platform's PostgreSQL ×3, Redis and Loki.
+///
+/// The cut follows DESIGN.md: a pure core that decides (`AegisCore`), one module that touches
+/// the operating system (`AegisSystem`, with its C shims beside it), the actors that connect the
+/// two (`AegisDaemon`), and two thin executables.
+let package = Package(
+    name: "aegisd",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "aegisd", targets: ["aegisd"]),
+        .executable(name: "aegisctl", targets: ["aegisctl"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+    ],
+    targets: [
+        .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
+        .systemLibrary(name: "CSystemd", pkgConfig: "libsystemd", providers: [.apt(["libsystemd-dev"])]),
+        .target(name: "AegisCore"),
+        .target(
+            name: "AegisSystem",
+            dependencies: [
+                "AegisCore", "CLibPQ", "CSystemd",
+                .product(name: "Subprocess", package: "swift-subprocess"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "TOMLKit", package: "TOMLKit"),
+            ]
+        ),
+        .target(
+            name: "AegisDaemon",
+            dependencies: [
+                "AegisCore", "AegisSystem",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(
+            name: "aegisd",
+            dependencies: [
+                "AegisCore", "AegisSystem", "AegisDaemon",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(
+            name: "aegisctl",
+            dependencies: [
+                "AegisCore", "AegisSystem",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "AegisCoreTests", dependencies: ["AegisCore"]),
+        .testTarget(name: "AegisSystemTests", dependencies: ["AegisCore", "AegisSystem"]),
+        .testTarget(name: "AegisDaemonTests", dependencies: ["AegisCore", "AegisSystem", "AegisDaemon"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

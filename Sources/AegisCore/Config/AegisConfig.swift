@@ -1,0 +1,186 @@
+/// The whole configuration of aegisd, as read from `aegisd.toml` and validated.
+///
+/// Every field has a default (see `AegisConfig.defaults(root:)`), so a configuration file only
+/// needs to say what differs. Durations carry their unit in the key name (`…_ms`, `…_s`) so a
+/// bare number in the file is never ambiguous.
+public struct AegisConfig: Sendable, Equatable {
+    public var daemon: DaemonSettings
+    public var supervision: SupervisionSettings
+    public var postgres: PostgresSettings
+    public var redis: RedisSettings
+    public var loki: LokiSettings
+    public var metrics: MetricsSettings
+
+    public init(
+        daemon: DaemonSettings, supervision: SupervisionSettings, postgres: PostgresSettings,
+        redis: RedisSettings, loki: LokiSettings, metrics: MetricsSettings
+    ) {
+        self.daemon = daemon
+        self.supervision = supervision
+        self.postgres = postgres
+        self.redis = redis
+        self.loki = loki
+        self.metrics = metrics
+    }
+
+    /// The seed's ports and sane defaults, with all state under `stateDir`.
+    public static func defaults(stateDir: String = "/var/lib/aegis") -> AegisConfig {
+        AegisConfig(
+            daemon: DaemonSettings(stateDir: stateDir),
+            supervision: SupervisionSettings(),
+            postgres: PostgresSettings(),
+            redis: RedisSettings(),
+            loki: LokiSettings(),
+            metrics: MetricsSettings()
+        )
+    }
+
+    /// The state directory tree derived from `daemon.stateDir`.
+    public var layout: StateLayout { StateLayout(root: daemon.stateDir) }
+
+    /// Whether the operator wants this service to run at all.
+    public func isEnabled(_ service: ServiceID) -> Bool {
+        switch service.kind {
+        case .postgres: postgres.instances[service.postgresInstance!]!.enabled
+        case .redis: redis.enabled
+        case .loki: loki.enabled
+        }
+    }
+
+    /// The TCP port a service listens on (Loki: its HTTP port).
+    public func port(of service: ServiceID) -> Int {
+        switch service.kind {
+        case .postgres: postgres.instances[service.postgresInstance!]!.port
+        case .redis: redis.port
+        case .loki: loki.httpPort
+        }
+    }
+}
+
+/// `[aegisd]`: the daemon itself.
+public struct DaemonSettings: Sendable, Equatable {
+    /// Root of all state: data, backups, certs, secrets, spool (`state_dir`).
+    public var stateDir: String
+    /// The control socket (`socket`).
+    public var socket: String
+    /// The unprivileged account children run as when aegisd runs as root (`user`).
+    public var user: String
+    /// Members of this group may use the control socket (`socket_group`).
+    public var socketGroup: String
+    /// `trace`, `debug`, `info`, `notice`, `warning`, `error` or `critical` (`log_level`).
+    public var logLevel: String
+
+    public init(
+        stateDir: String = "/var/lib/aegis", socket: String = "/run/aegis/aegisd.sock",
+        user: String = "aegis", socketGroup: String = "aegis", logLevel: String = "info"
+    ) {
+        self.stateDir = stateDir
+        self.socket = socket
+        self.user = user
+        self.socketGroup = socketGroup
+        self.logLevel = logLevel
+    }
+}
+
+/// `[supervision]`: health checks and the restart policy, shared by every service.
+public struct SupervisionSettings: Sendable, Equatable {
+    public var healthIntervalMs: Int = 1000
+    public var healthTimeoutMs: Int = 1000
+    /// Consecutive failed health checks after which a running service is declared hung and restarted.
+    public var failureThreshold: Int = 3
+    public var restartInitialDelayMs: Int = 500
+    public var restartMaxDelayMs: Int = 60_000
+    /// A service that stays up this long has its backoff reset.
+    public var restartStableAfterS: Int = 60
+    /// This many failures within `restartWindowS` mark a service `failed` (no more restarts).
+    public var restartMaxFailures: Int = 5
+    public var restartWindowS: Int = 300
+    /// How long a started service may take to become healthy before it counts as failed.
+    public var startTimeoutS: Int = 120
+
+    public init() {}
+}
+
+/// `[postgres]` and its three instance tables.
+public struct PostgresSettings: Sendable, Equatable {
+    /// Directory holding `postgres`, `initdb`, `pg_ctl`, `pg_dump` (`bin_dir`).
+    public var binDir: String = "/usr/lib/postgresql/15/bin"
+    public var instances: [PostgresInstance: PostgresInstanceSettings]
+
+    public init(
+        binDir: String = "/usr/lib/postgresql/15/bin",
+        instances: [PostgresInstance: PostgresInstanceSettings] = PostgresSettings.seedInstances
+    ) {
+        self.binDir = binDir
+        self.instances = instances
+    }
+
+    /// The seed's three instances on 5432, 5433, 5434.
+    public static let seedInstances: [PostgresInstance: PostgresInstanceSettings] = [
+        .backend: PostgresInstanceSettings(instance: .backend, port: 5432),
+        .ai: PostgresInstanceSettings(instance: .ai, port: 5433),
+        .executor: PostgresInstanceSettings(instance: .executor, port: 5434),
+    ]
+}
+
+/// `[postgres.backend]`, `[postgres.ai]`, `[postgres.executor]`.
+public struct PostgresInstanceSettings: Sendable, Equatable {
+    public var enabled: Bool = true
+    public var port: Int
+    /// The application database (`database`).
+    public var database: String
+    /// The application role that owns `database` (`user`).
+    public var user: String
+    /// File holding the role's password; generated (0600) when it does not exist (`password_file`).
+    /// Empty means `<state_dir>/secrets/<service>.password`.
+    public var passwordFile: String = ""
+    // Tuning keys from the seed's "Performance Tuning"; PostgreSQL's own units ("512MB").
+    public var sharedBuffers: String = "128MB"
+    public var effectiveCacheSize: String = "512MB"
+    public var maxConnections: Int = 100
+    public var workMem: String = "4MB"
+
+    public init(instance: PostgresInstance, port: Int) {
+        self.port = port
+        self.database = instance.defaultDatabase
+        self.user = instance.defaultRole
+    }
+}
+
+/// `[redis]`.
+public struct RedisSettings: Sendable, Equatable {
+    public var enabled: Bool = true
+    /// `redis-server`, as a path or a name looked up on PATH (`binary`).
+    public var binary: String = "redis-server"
+    public var port: Int = 6379
+    /// Empty means `<state_dir>/secrets/redis.password`, generated when missing.
+    public var passwordFile: String = ""
+    /// Redis's own units ("256mb"); "0" means no limit.
+    public var maxmemory: String = "256mb"
+    public var maxmemoryPolicy: String = "allkeys-lru"
+    /// RDB snapshot rules, Redis's `save` syntax: the seed's "900 1 300 10".
+    public var save: String = "900 1 300 10"
+    public var appendonly: Bool = true
+
+    public init() {}
+}
+
+/// `[loki]`.
+public struct LokiSettings: Sendable, Equatable {
+    public var enabled: Bool = true
+    /// `loki`, as a path or a name looked up on PATH. When it is not found the service is
+    /// `unavailable` and everything else runs normally.
+    public var binary: String = "loki"
+    public var httpPort: Int = 3100
+    public var grpcPort: Int = 9095
+    public var retentionDays: Int = 90
+
+    public init() {}
+}
+
+/// `[metrics]`: the Prometheus endpoint (served by a later issue; the port is reserved now).
+public struct MetricsSettings: Sendable, Equatable {
+    public var port: Int = 9464
+
+    public init() {}
+}

@@ -1,0 +1,28 @@
+/// Where everything lives under the state directory. One place computes the paths so that the
+/// drivers, `config init`, `config check` and the tests agree on them.
+public struct StateLayout: Sendable, Equatable {
+    public let root: String
+
+    public init(root: String) {
+        self.root = root.count > 1 && root.hasSuffix("/") ? String(root.dropLast()) : root
+    }
+
+    public var dataDir: String { "\(root)/data" }
+    public var secretsDir: String { "\(root)/secrets" }
+    public var runDir: String { "\(root)/run" }
+    public var backupsDir: String { "\(root)/backups" }
+    public var certsDir: String { "\(root)/certs" }
+    public var spoolDir: String { "\(root)/spool" }
+    public var configDir: String { "\(root)/conf" }
+
+    /// The data directory of one service (a PostgreSQL cluster, Redis's RDB/AOF, Loki's chunks).
+    public func dataDir(of service: ServiceID) -> String { "\(dataDir)/\(service.rawValue)" }
+    /// Generated configuration files of one service (redis.conf, loki.yaml).
+    public func configDir(of service: ServiceID) -> String { "\(configDir)/\(service.rawValue)" }
+    /// Unix sockets and pid files of one service.
+    public func runDir(of service: ServiceID) -> String { "\(runDir)/\(service.rawValue)" }
+    /// The default password file of a service.
+    public func passwordFile(of service: ServiceID) -> String { "\(secretsDir)/\(service.rawValue).password" }
+    /// The control socket `config init` writes into the configuration.
+    public var defaultSocket: String { "\(runDir)/aegisd.sock" }
+}

@@ -1,0 +1,97 @@
+/// The control protocol between `aegisctl` and aegisd: one JSON object per line in each
+/// direction over a Unix stream socket. Every message carries the protocol version `v` so that
+/// a newer client talking to an older daemon gets a clear error instead of a misunderstanding.
+public enum ControlProtocol {
+    /// Bumped on any incompatible change of a request or reply.
+    public static let version = 1
+    /// Requests longer than this are refused without being parsed.
+    public static let maxRequestBytes = 64 * 1024
+}
+
+/// What a client asks. `service` names a `ServiceID` for the commands that take one.
+public struct ControlRequest: Codable, Sendable, Equatable {
+    public var v: Int
+    public var command: ControlCommand
+    public var service: String?
+
+    public init(command: ControlCommand, service: String? = nil, v: Int = ControlProtocol.version) {
+        self.v = v
+        self.command = command
+        self.service = service
+    }
+}
+
+/// The commands of the control protocol. Later issues add cases (backup, certs, logs, …).
+public enum ControlCommand: String, Codable, Sendable, CaseIterable {
+    case status
+    case start
+    case stop
+    case restart
+    case version
+}
+
+/// The daemon's answer: `ok` with a `result`, or an `error` that says what went wrong.
+public struct ControlReply: Codable, Sendable, Equatable {
+    public var v: Int
+    public var ok: Bool
+    public var error: ControlError?
+    public var status: StatusReport?
+    public var version: VersionInfo?
+    public var message: String?
+
+    public init(
+        ok: Bool, error: ControlError? = nil, status: StatusReport? = nil, version: VersionInfo? = nil,
+        message: String? = nil
+    ) {
+        self.v = ControlProtocol.version
+        self.ok = ok
+        self.error = error
+        self.status = status
+        self.version = version
+        self.message = message
+    }
+
+    public static func failure(_ code: ControlError.Code, _ message: String) -> ControlReply {
+        ControlReply(ok: false, error: ControlError(code: code, message: message))
+    }
+}
+
+/// Why a request failed. `code` is stable for scripts; `message` is for people.
+public struct ControlError: Codable, Sendable, Equatable {
+    public enum Code: String, Codable, Sendable {
+        /// The request was not valid JSON, too long, or missing a field.
+        case badRequest = "bad_request"
+        /// The request's protocol version is not one this daemon speaks.
+        case unsupportedVersion = "unsupported_version"
+        /// The named service does not exist or is not enabled.
+        case unknownService = "unknown_service"
+        /// The operation was understood but could not be carried out.
+        case failed
+        /// The peer is not root nor a member of the socket group.
+        case permissionDenied = "permission_denied"
+    }
+
+    public var code: Code
+    public var message: String
+
+    public init(code: Code, message: String) {
+        self.code = code
+        self.message = message
+    }
+}
+
+/// `aegisctl version`.
+public struct VersionInfo: Codable, Sendable, Equatable {
+    public var daemon: String
+    public var protocolVersion: Int
+
+    enum CodingKeys: String, CodingKey {
+        case daemon
+        case protocolVersion = "protocol"
+    }
+
+    public init(daemon: String, protocolVersion: Int = ControlProtocol.version) {
+        self.daemon = daemon
+        self.protocolVersion = protocolVersion
+    }
+}

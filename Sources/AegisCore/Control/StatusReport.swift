@@ -1,0 +1,93 @@
+/// `aegisctl status --json`: the contract of DESIGN.md (a `services` array whose elements have
+/// at least `name`, `state`, `healthy`, `pid`, `restarts`). Extend freely, never rename.
+public struct StatusReport: Codable, Sendable, Equatable {
+    public var daemon: DaemonStatus
+    public var services: [ServiceStatus]
+
+    public init(daemon: DaemonStatus, services: [ServiceStatus]) {
+        self.daemon = daemon
+        self.services = services
+    }
+
+    /// One line for systemd's `STATUS=` and the head of `aegisctl status`.
+    public var summary: String {
+        let healthy = services.filter(\.healthy).count
+        let wanted = services.filter { $0.state != .unavailable }
+        var line = "\(healthy)/\(wanted.count) services healthy"
+        let troubled = services.filter { !$0.healthy && $0.state != .unavailable }
+        if !troubled.isEmpty {
+            line += "; " + troubled.map { "\($0.name) \($0.state.rawValue)" }.joined(separator: ", ")
+        }
+        return line
+    }
+}
+
+public struct DaemonStatus: Codable, Sendable, Equatable {
+    public var version: String
+    public var pid: Int32
+    public var uptimeSeconds: Double
+    /// True once every enabled service has been healthy (systemd READY=1 was sent).
+    public var ready: Bool
+
+    enum CodingKeys: String, CodingKey {
+        case version, pid, ready
+        case uptimeSeconds = "uptime_s"
+    }
+
+    public init(version: String, pid: Int32, uptimeSeconds: Double, ready: Bool) {
+        self.version = version
+        self.pid = pid
+        self.uptimeSeconds = uptimeSeconds
+        self.ready = ready
+    }
+}
+
+/// The state names of the status contract.
+public enum ServiceStateName: String, Codable, Sendable, CaseIterable {
+    case starting, running, stopping, stopped, backoff, failed, unavailable
+}
+
+public struct ServiceStatus: Codable, Sendable, Equatable {
+    public var name: String
+    public var state: ServiceStateName
+    public var healthy: Bool
+    public var pid: Int32?
+    public var restarts: Int
+    /// Why the service is in this state, when that needs saying (`failed`, `unavailable`, `backoff`).
+    public var message: String?
+    public var port: Int?
+    /// Seconds since the service entered its current state.
+    public var sinceSeconds: Double?
+
+    enum CodingKeys: String, CodingKey {
+        case name, state, healthy, pid, restarts, message, port
+        case sinceSeconds = "since_s"
+    }
+
+    public init(
+        name: String, state: ServiceStateName, healthy: Bool, pid: Int32?, restarts: Int,
+        message: String? = nil, port: Int? = nil, sinceSeconds: Double? = nil
+    ) {
+        self.name = name
+        self.state = state
+        self.healthy = healthy
+        self.pid = pid
+        self.restarts = restarts
+        self.message = message
+        self.port = port
+        self.sinceSeconds = sinceSeconds
+    }
+
+    /// `pid` must appear as `null`, not be left out: encode it explicitly.
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(name, forKey: .name)
+        try c.encode(state, forKey: .state)
+        try c.encode(healthy, forKey: .healthy)
+        try c.encode(pid, forKey: .pid)
+        try c.encode(restarts, forKey: .restarts)
+        try c.encodeIfPresent(message, forKey: .message)
+        try c.encodeIfPresent(port, forKey: .port)
+        try c.encodeIfPresent(sinceSeconds, forKey: .sinceSeconds)
+    }
+}
