@@ -1,0 +1,52 @@
+extension AegisConfig {
+    /// The seed's ports, in `--port-base` order: backend, ai, executor, redis, loki http,
+    /// loki grpc, metrics.
+    public static let seedPorts = [5432, 5433, 5434, 6379, 3100, 9095, 9464]
+
+    /// The configuration `aegisd config init` writes (DESIGN.md, "Contracts"): all state under
+    /// `root`, the control socket in `root/run`, and either the seed's ports or seven consecutive
+    /// ports from `portBase` (N backend, N+1 ai, N+2 executor, N+3 redis, N+4 loki http,
+    /// N+5 loki grpc, N+6 metrics). `user` is both the service account and the socket group.
+    ///
+    /// Throws when `root` is not absolute, the ports do not fit, or the result does not validate.
+    public static func forInit(root: String, portBase: Int? = nil, user: String = "aegis") throws(ConfigError) -> AegisConfig {
+        let layout = StateLayout(root: root)
+        let file = "\(layout.root)/aegisd.toml"
+        var issues: [ConfigIssue] = []
+        if let problem = ConfigRules.absolutePathProblem(root) {
+            issues.append(ConfigIssue(path: "--root", reason: problem))
+        }
+        let ports: [Int]
+        if let base = portBase {
+            if base < 1 || base > 65535 - 6 {
+                issues.append(ConfigIssue(
+                    path: "--port-base",
+                    reason: "\(base) is out of range: the seven ports \(base)…\(base + 6) must lie within 1–65535"))
+            }
+            ports = (0..<7).map { base + $0 }
+        } else {
+            ports = seedPorts
+        }
+        guard issues.isEmpty else { throw ConfigError(file: file, issues: issues) }
+
+        var config = AegisConfig.defaults(stateDir: layout.root)
+        config.daemon.socket = layout.defaultSocket
+        config.daemon.user = user
+        config.daemon.socketGroup = user
+        for (index, instance) in PostgresInstance.allCases.enumerated() {
+            config.postgres.instances[instance]?.port = ports[index]
+        }
+        config.redis.port = ports[3]
+        config.loki.httpPort = ports[4]
+        config.loki.grpcPort = ports[5]
+        config.metrics.port = ports[6]
+
+        let problems = ConfigValidator.validate(config).map { issue in
+            // Name the flag the operator can change, not a key of a file not yet written.
+            issue.path.hasPrefix("aegisd.user") || issue.path.hasPrefix("aegisd.socket_group")
+                ? ConfigIssue(path: "--user", reason: issue.reason) : issue
+        }
+        guard problems.isEmpty else { throw ConfigError(file: file, issues: problems) }
+        return config
+    }
+}

@@ -1,0 +1,69 @@
+/// Writes an `AegisConfig` as a complete, commented `aegisd.toml`: every key present, each with
+/// a one-line comment. `ConfigDecoder` reads the result back to the same configuration.
+public enum ConfigRenderer {
+    public static func render(_ config: AegisConfig) -> String {
+        var out = """
+            # aegisd configuration (written by `aegisd config init`).
+            # Every key is optional: a missing key takes the default shown in docs/configuration.md.
+            # Changes take effect on restart of aegisd. Check a change with:
+            #   aegisd config check --config <this file>
+
+            """
+        section(&out, "aegisd", "The daemon itself", ConfigSchema.daemon, config.daemon)
+        section(&out, "supervision", "Health checks and the restart policy, shared by every service",
+                ConfigSchema.supervision, config.supervision)
+        section(&out, "postgres", "PostgreSQL 15: three instances, one data directory each",
+                ConfigSchema.postgres, config.postgres)
+        for instance in PostgresInstance.allCases {
+            let settings = config.postgres.instances[instance] ?? PostgresSettings.seedInstances[instance]!
+            section(&out, "postgres.\(instance.rawValue)", "The \(instance.serviceID.rawValue) service",
+                    ConfigSchema.postgresInstance, settings)
+        }
+        section(&out, "redis", "Redis 7: cache, rate limits, locks", ConfigSchema.redis, config.redis)
+        section(&out, "loki", "Grafana Loki: the log store", ConfigSchema.loki, config.loki)
+        section(&out, "metrics", "The Prometheus endpoint", ConfigSchema.metrics, config.metrics)
+        return out
+    }
+
+    private static func section<Section>(
+        _ out: inout String, _ name: String, _ comment: String, _ fields: [ConfigField<Section>], _ value: Section
+    ) {
+        out += "\n# \(comment).\n[\(name)]\n"
+        for field in fields {
+            out += "# \(field.comment).\n\(field.key) = \(literal(field.value(in: value)))\n"
+        }
+    }
+
+    /// The TOML literal of a scalar (only scalars occur in the schema).
+    static func literal(_ value: ConfigValue) -> String {
+        switch value {
+        case .string(let text): quoted(text)
+        case .integer(let number): String(number)
+        case .bool(let flag): String(flag)
+        case .float(let number): String(number)
+        case .datetime(let text): text
+        case .array(let items): "[" + items.map(literal).joined(separator: ", ") + "]"
+        case .table(let table):
+            "{ " + table.keys.sorted().map { "\($0) = \(literal(table[$0]!))" }.joined(separator: ", ") + " }"
+        }
+    }
+
+    /// A TOML basic string: quotes, backslashes and control characters escaped.
+    static func quoted(_ text: String) -> String {
+        var out = "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\t": out += "\\t"
+            case "\r": out += "\\r"
+            case _ where scalar.value < 0x20 || scalar.value == 0x7F:
+                let hex = String(scalar.value, radix: 16, uppercase: true)
+                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out + "\""
+    }
+}

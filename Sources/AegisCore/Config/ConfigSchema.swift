@@ -1,0 +1,86 @@
+/// Every section and key of `aegisd.toml`, in the order `config init` writes them.
+///
+/// Computed (not stored) because key paths are not `Sendable`; the lists are tiny.
+enum ConfigSchema {
+    /// Top-level sections, in file order.
+    static let sectionNames = ["aegisd", "supervision", "postgres", "redis", "loki", "metrics"]
+
+    static var daemon: [ConfigField<DaemonSettings>] {
+        [
+            .string("state_dir", \.stateDir, "Root of all state: data, backups, certs, secrets, run sockets, spool (absolute path)"),
+            .string("socket", \.socket, "Control socket that aegisctl talks to (absolute path)"),
+            .string("user", \.user, "Unprivileged account the services run as when aegisd runs as root"),
+            .string("socket_group", \.socketGroup, "Members of this group may use the control socket"),
+            .string("log_level", \.logLevel, "trace, debug, info, notice, warning, error or critical"),
+        ]
+    }
+
+    static var supervision: [ConfigField<SupervisionSettings>] {
+        [
+            .integer("health_interval_ms", \.healthIntervalMs, "Time between two health checks of a service, in milliseconds"),
+            .integer("health_timeout_ms", \.healthTimeoutMs, "How long one health check may take before it counts as failed, in milliseconds"),
+            .integer("failure_threshold", \.failureThreshold, "Consecutive failed health checks after which a running service is restarted"),
+            .integer("restart_initial_delay_ms", \.restartInitialDelayMs, "Delay before the first restart of a failed service; doubles on each failure"),
+            .integer("restart_max_delay_ms", \.restartMaxDelayMs, "Upper bound of the restart delay, in milliseconds"),
+            .integer("restart_stable_after_s", \.restartStableAfterS, "A service that stays up this many seconds has its restart delay reset"),
+            .integer("restart_max_failures", \.restartMaxFailures, "This many failures within restart_window_s mark a service failed (no more restarts)"),
+            .integer("restart_window_s", \.restartWindowS, "Window over which restart_max_failures is counted, in seconds"),
+            .integer("start_timeout_s", \.startTimeoutS, "How long a starting service may take to become healthy, in seconds"),
+        ]
+    }
+
+    static var postgres: [ConfigField<PostgresSettings>] {
+        [.string("bin_dir", \.binDir, "Directory holding postgres, initdb, pg_ctl and pg_dump (absolute path)")]
+    }
+
+    static var postgresInstance: [ConfigField<PostgresInstanceSettings>] {
+        [
+            .bool("enabled", \.enabled, "Whether aegisd runs this instance"),
+            .integer("port", \.port, "TCP port of this instance"),
+            .string("database", \.database, "Application database, created on first start"),
+            .string("user", \.user, "Application role that owns the database"),
+            .string("password_file", \.passwordFile, "File holding the role's password; empty means <state_dir>/secrets/<service>.password"),
+            .string("shared_buffers", \.sharedBuffers, "PostgreSQL shared_buffers (units: kB, MB, GB, TB)"),
+            .string("effective_cache_size", \.effectiveCacheSize, "PostgreSQL effective_cache_size (units: kB, MB, GB, TB)"),
+            .integer("max_connections", \.maxConnections, "PostgreSQL max_connections"),
+            .string("work_mem", \.workMem, "PostgreSQL work_mem (units: kB, MB, GB, TB)"),
+        ]
+    }
+
+    static var redis: [ConfigField<RedisSettings>] {
+        [
+            .bool("enabled", \.enabled, "Whether aegisd runs Redis"),
+            .string("binary", \.binary, "redis-server, as an absolute path or a name looked up on PATH"),
+            .integer("port", \.port, "TCP port of Redis"),
+            .string("password_file", \.passwordFile, "File holding the Redis password; empty means <state_dir>/secrets/redis.password"),
+            .string("maxmemory", \.maxmemory, "Memory limit in Redis's units (256mb, 1gb); \"0\" means no limit"),
+            .string("maxmemory_policy", \.maxmemoryPolicy, "Eviction policy when maxmemory is reached, e.g. allkeys-lru or noeviction"),
+            .string("save", \.save, "RDB snapshot rules as \"seconds changes\" pairs; \"\" disables snapshots"),
+            .bool("appendonly", \.appendonly, "Whether Redis also keeps an append-only file (AOF)"),
+        ]
+    }
+
+    static var loki: [ConfigField<LokiSettings>] {
+        [
+            .bool("enabled", \.enabled, "Whether aegisd runs Loki (when the binary is missing the service is unavailable)"),
+            .string("binary", \.binary, "loki, as an absolute path or a name looked up on PATH"),
+            .integer("http_port", \.httpPort, "Loki's HTTP port (push, query, /ready)"),
+            .integer("grpc_port", \.grpcPort, "Loki's gRPC port"),
+            .integer("retention_days", \.retentionDays, "Days Loki keeps log entries"),
+        ]
+    }
+
+    static var metrics: [ConfigField<MetricsSettings>] {
+        [.integer("port", \.port, "Port of the Prometheus metrics endpoint")]
+    }
+
+    /// Every key's dotted path, in file order: what the documentation must describe.
+    static var allKeyPaths: [String] {
+        func paths<S>(_ section: String, _ fields: [ConfigField<S>]) -> [String] {
+            fields.map { "\(section).\($0.key)" }
+        }
+        return paths("aegisd", daemon) + paths("supervision", supervision) + paths("postgres", postgres)
+            + PostgresInstance.allCases.flatMap { paths("postgres.\($0.rawValue)", postgresInstance) }
+            + paths("redis", redis) + paths("loki", loki) + paths("metrics", metrics)
+    }
+}

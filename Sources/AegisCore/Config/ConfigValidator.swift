@@ -1,0 +1,109 @@
+/// Checks that a decoded configuration makes sense on its own, without looking at the machine
+/// (that is `ConfigEnvironmentCheck` in AegisSystem). Returns every issue found.
+public enum ConfigValidator {
+    public static func validate(_ config: AegisConfig) -> [ConfigIssue] {
+        var issues: [ConfigIssue] = []
+        func check(_ path: String, _ problem: String?) {
+            if let problem { issues.append(ConfigIssue(path: path, reason: problem)) }
+        }
+
+        let daemon = config.daemon
+        check("aegisd.state_dir", ConfigRules.absolutePathProblem(daemon.stateDir))
+        check("aegisd.socket", ConfigRules.absolutePathProblem(daemon.socket))
+        check("aegisd.user", ConfigRules.accountNameProblem(daemon.user))
+        check("aegisd.socket_group", ConfigRules.accountNameProblem(daemon.socketGroup))
+        check("aegisd.log_level", ConfigRules.logLevels.contains(daemon.logLevel)
+            ? nil : "\"\(daemon.logLevel)\" is not one of " + ConfigRules.logLevels.joined(separator: ", "))
+
+        issues += supervisionIssues(config.supervision)
+
+        check("postgres.bin_dir", ConfigRules.absolutePathProblem(config.postgres.binDir))
+        for instance in PostgresInstance.allCases {
+            guard let settings = config.postgres.instances[instance] else { continue }
+            let path = "postgres.\(instance.rawValue)"
+            check("\(path).port", ConfigRules.portProblem(settings.port))
+            check("\(path).database", ConfigRules.identifierProblem(settings.database))
+            check("\(path).user", ConfigRules.identifierProblem(settings.user))
+            check("\(path).password_file", ConfigRules.absolutePathProblem(settings.passwordFile, allowEmpty: true))
+            check("\(path).shared_buffers", ConfigRules.postgresMemoryProblem(settings.sharedBuffers))
+            check("\(path).effective_cache_size", ConfigRules.postgresMemoryProblem(settings.effectiveCacheSize))
+            check("\(path).work_mem", ConfigRules.postgresMemoryProblem(settings.workMem))
+            // PostgreSQL's own bounds for max_connections.
+            check("\(path).max_connections", (1...262_143).contains(settings.maxConnections)
+                ? nil : "\(settings.maxConnections) is out of range (1–262143)")
+        }
+
+        let redis = config.redis
+        check("redis.binary", ConfigRules.programProblem(redis.binary))
+        check("redis.port", ConfigRules.portProblem(redis.port))
+        check("redis.password_file", ConfigRules.absolutePathProblem(redis.passwordFile, allowEmpty: true))
+        check("redis.maxmemory", ConfigRules.redisMemoryProblem(redis.maxmemory))
+        check("redis.maxmemory_policy", ConfigRules.redisEvictionPolicies.contains(redis.maxmemoryPolicy)
+            ? nil : "\"\(redis.maxmemoryPolicy)\" is not one of " + ConfigRules.redisEvictionPolicies.joined(separator: ", "))
+        check("redis.save", ConfigRules.redisSaveProblem(redis.save))
+
+        let loki = config.loki
+        check("loki.binary", ConfigRules.programProblem(loki.binary))
+        check("loki.http_port", ConfigRules.portProblem(loki.httpPort))
+        check("loki.grpc_port", ConfigRules.portProblem(loki.grpcPort))
+        check("loki.retention_days", loki.retentionDays >= 1 ? nil : "must be at least 1 day")
+
+        check("metrics.port", ConfigRules.portProblem(config.metrics.port))
+
+        issues += portClashes(config)
+        return issues
+    }
+
+    private static func supervisionIssues(_ settings: SupervisionSettings) -> [ConfigIssue] {
+        let positive: [(String, Int)] = [
+            ("health_interval_ms", settings.healthIntervalMs),
+            ("health_timeout_ms", settings.healthTimeoutMs),
+            ("failure_threshold", settings.failureThreshold),
+            ("restart_initial_delay_ms", settings.restartInitialDelayMs),
+            ("restart_max_delay_ms", settings.restartMaxDelayMs),
+            ("restart_stable_after_s", settings.restartStableAfterS),
+            ("restart_max_failures", settings.restartMaxFailures),
+            ("restart_window_s", settings.restartWindowS),
+            ("start_timeout_s", settings.startTimeoutS),
+        ]
+        var issues = positive.filter { $0.1 < 1 }.map {
+            ConfigIssue(path: "supervision.\($0.0)", reason: "must be at least 1 (found \($0.1))")
+        }
+        if settings.restartInitialDelayMs > settings.restartMaxDelayMs {
+            issues.append(ConfigIssue(
+                path: "supervision.restart_initial_delay_ms",
+                reason: "\(settings.restartInitialDelayMs) is greater than restart_max_delay_ms (\(settings.restartMaxDelayMs))"))
+        }
+        return issues
+    }
+
+    /// Every port an enabled service (or the metrics endpoint) listens on, with its key.
+    public static func listeningPorts(_ config: AegisConfig) -> [(key: String, port: Int)] {
+        var ports: [(key: String, port: Int)] = []
+        for instance in PostgresInstance.allCases {
+            guard let settings = config.postgres.instances[instance], settings.enabled else { continue }
+            ports.append(("postgres.\(instance.rawValue).port", settings.port))
+        }
+        if config.redis.enabled { ports.append(("redis.port", config.redis.port)) }
+        if config.loki.enabled {
+            ports.append(("loki.http_port", config.loki.httpPort))
+            ports.append(("loki.grpc_port", config.loki.grpcPort))
+        }
+        ports.append(("metrics.port", config.metrics.port))
+        return ports
+    }
+
+    /// Two listeners on one port: the later key is the issue, and its reason names the earlier.
+    private static func portClashes(_ config: AegisConfig) -> [ConfigIssue] {
+        var firstUser: [Int: String] = [:]
+        var issues: [ConfigIssue] = []
+        for (key, port) in listeningPorts(config) {
+            if let other = firstUser[port] {
+                issues.append(ConfigIssue(path: key, reason: "port \(port) is also used by \(other)"))
+            } else {
+                firstUser[port] = key
+            }
+        }
+        return issues
+    }
+}

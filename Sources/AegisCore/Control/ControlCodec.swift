@@ -1,0 +1,138 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// Turns lines of the control protocol into messages and back. Pure: bytes in, values out, so
+/// that every way a request can be wrong is decided here and table-tested without a socket.
+public enum ControlCodec {
+    /// The outcome of decoding one request line: a request to hand to the daemon, or the error
+    /// reply to send back without bothering it.
+    public enum Decoded: Sendable, Equatable {
+        case request(ControlRequest)
+        case reject(ControlReply)
+    }
+
+    /// Versions of the protocol this build understands (only the current one so far).
+    public static let supportedVersions: [Int] = [ControlProtocol.version]
+
+    /// Decodes one request line (without or with its trailing newline).
+    ///
+    /// Version is checked before the command: a newer client may send commands this daemon has
+    /// never heard of, and "unsupported version" is the more useful thing to tell it.
+    public static func decodeRequest(_ line: some Collection<UInt8>) -> Decoded {
+        let bytes = trimmed(line)
+        if bytes.isEmpty {
+            return .reject(.failure(.badRequest, "empty request; send one JSON object per line, e.g. \(example)"))
+        }
+        let raw: RawRequest
+        do {
+            raw = try JSONDecoder().decode(RawRequest.self, from: Data(bytes))
+        } catch let DecodingError.typeMismatch(_, context) where context.codingPath.isEmpty {
+            return .reject(.failure(.badRequest, "request must be a JSON object, e.g. \(example)"))
+        } catch let DecodingError.typeMismatch(_, context) {
+            let field = context.codingPath.map(\.stringValue).joined(separator: ".")
+            return .reject(.failure(.badRequest, "field \"\(field)\" has the wrong type: \(context.debugDescription)"))
+        } catch {
+            return .reject(.failure(.badRequest, "request is not valid JSON; send one JSON object per line, e.g. \(example)"))
+        }
+
+        guard let version = raw.v else {
+            return .reject(.failure(.badRequest, "missing field \"v\" (the protocol version, \(versionList))"))
+        }
+        guard supportedVersions.contains(version) else {
+            return .reject(.failure(
+                .unsupportedVersion,
+                "protocol version \(version) is not supported; this daemon speaks \(versionList)"))
+        }
+        guard let name = raw.command else {
+            return .reject(.failure(.badRequest, "missing field \"command\"; valid commands: \(commandList)"))
+        }
+        guard let command = ControlCommand(rawValue: name) else {
+            return .reject(.failure(.badRequest, "unknown command \"\(name)\"; valid commands: \(commandList)"))
+        }
+        if let service = raw.service, ServiceID(rawValue: service) == nil {
+            return .reject(.failure(.unknownService, "unknown service \"\(service)\"; services: \(serviceList)"))
+        }
+        if needsService(command), raw.service == nil {
+            return .reject(.failure(
+                .badRequest, "command \"\(name)\" needs field \"service\" (one of: \(serviceList))"))
+        }
+        return .request(ControlRequest(command: command, service: raw.service, v: version))
+    }
+
+    /// Encodes a reply as one line of JSON (sorted keys, so the output is stable) ending in "\n".
+    public static func encode(_ reply: ControlReply) -> [UInt8] {
+        if let line = try? line(reply) { return line }
+        // Our own types always encode; should one ever not, the client still gets a valid line.
+        return Array(#"{"error":{"code":"failed","message":"reply could not be encoded"},"ok":false,"v":1}"#.utf8) + [0x0A]
+    }
+
+    /// Encodes a request as one line of JSON ending in "\n" (what `aegisctl` sends).
+    public static func encode(_ request: ControlRequest) -> [UInt8] {
+        (try? line(request)) ?? Array(#"{"command":"status","v":1}"#.utf8) + [0x0A]
+    }
+
+    /// Decodes a reply line (the client side). Throws `ControlCodecError` naming what was wrong.
+    public static func decodeReply(_ line: some Collection<UInt8>) throws(ControlCodecError) -> ControlReply {
+        do {
+            return try JSONDecoder().decode(ControlReply.self, from: Data(trimmed(line)))
+        } catch {
+            let preview = String(decoding: trimmed(line).prefix(200), as: UTF8.self)
+            throw ControlCodecError(message: "reply is not a control protocol message (\(error)): \(preview)")
+        }
+    }
+
+    /// The commands that act on one named service.
+    public static func needsService(_ command: ControlCommand) -> Bool {
+        switch command {
+        case .start, .stop, .restart: true
+        case .status, .version: false
+        }
+    }
+
+    // MARK: - Private
+
+    /// Every field optional so that a missing one is reported by name rather than as a
+    /// generic decoding failure.
+    private struct RawRequest: Decodable {
+        var v: Int?
+        var command: String?
+        var service: String?
+    }
+
+    private static let example = #"{"v":1,"command":"status"}"#
+    private static var commandList: String { ControlCommand.allCases.map(\.rawValue).joined(separator: ", ") }
+    private static var serviceList: String { ServiceID.allCases.map(\.rawValue).joined(separator: ", ") }
+    private static var versionList: String {
+        supportedVersions.count == 1
+            ? "version \(supportedVersions[0])" : "versions \(supportedVersions.map(String.init).joined(separator: ", "))"
+    }
+
+    private static func line(_ value: some Encodable) throws -> [UInt8] {
+        let encoder = JSONEncoder()
+        // No pretty printing: a reply must stay on one line; JSON escapes newlines inside strings.
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return Array(try encoder.encode(value)) + [0x0A]
+    }
+
+    /// Drops the line terminator (and a CR from clients that send CRLF) and surrounding blanks.
+    private static func trimmed(_ line: some Collection<UInt8>) -> ArraySlice<UInt8> {
+        let bytes = ArraySlice(line)
+        let isBlank: (UInt8) -> Bool = { $0 == 0x0A || $0 == 0x0D || $0 == 0x20 || $0 == 0x09 }
+        guard let first = bytes.firstIndex(where: { !isBlank($0) }),
+            let last = bytes.lastIndex(where: { !isBlank($0) })
+        else { return [] }
+        return bytes[first...last]
+    }
+}
+
+/// A reply line that could not be understood (the client side of the codec).
+public struct ControlCodecError: Error, Sendable, Equatable, CustomStringConvertible {
+    public var message: String
+
+    public init(message: String) { self.message = message }
+
+    public var description: String { message }
+}

@@ -1,0 +1,128 @@
+import AegisCore
+import AegisSystem
+import Dispatch
+import Glibc
+import Logging
+
+/// aegisd from start to exit: prepare the state tree, open the control socket, start every
+/// service, keep systemd informed, and on SIGTERM/SIGINT stop everything in order and exit 0.
+public enum Daemon {
+    /// Runs until a termination signal. Returns the process exit code.
+    public static func run(config: AegisConfig, logger: Logger) async -> Int32 {
+        let notifier = SystemdNotifier()
+        let account: ServiceAccount
+        do {
+            account = try ServiceAccount.forChildren(configuredUser: config.daemon.user)
+            try prepareStateTree(config.layout)
+        } catch {
+            logger.critical("\(error.message)")
+            return 1
+        }
+        let daemonUser = ServiceAccount.lookup(uid: geteuid())?.name ?? "root"
+        let context = DriverContext(
+            config: config, account: account, daemonUser: daemonUser, logger: logger, notifier: notifier)
+        let supervisor = Supervisor(
+            drivers: drivers(config, context), settings: config.supervision, layout: config.layout,
+            ports: Dictionary(uniqueKeysWithValues: ServiceID.allCases.map { ($0, config.port(of: $0)) }),
+            logger: logger)
+        let handler = ControlHandler(supervisor: supervisor, operationTimeout: .seconds(config.supervision.startTimeoutS))
+        let server = ControlServer(
+            path: config.daemon.socket, socketGroup: ServiceAccount.groupID(named: config.daemon.socketGroup),
+            handler: { await handler.answer($0) }, logger: logger)
+        do {
+            try server.listen()
+        } catch {
+            logger.critical("control socket: \(error)")
+            return 1
+        }
+        let signals = TerminationSignals()
+        let serverTask = Task { try? await server.run() }
+        logger.notice("aegisd \(AegisVersion.current) starting (pid \(getpid()), state in \(config.daemon.stateDir))")
+        notifier.status("starting services")
+        let startTask = Task { await supervisor.startAll() }
+        let monitorTask = Task { await monitor(supervisor, notifier: notifier, logger: logger) }
+
+        let signal = await signals.next()
+        logger.notice("received \(signal == SIGINT ? "SIGINT" : "SIGTERM"): stopping every service")
+        notifier.stopping(status: "stopping services")
+        await supervisor.beginShutdown()
+        await startTask.value
+        await supervisor.stopAll()
+        monitorTask.cancel()
+        server.stop()
+        _ = await serverTask.value
+        logger.notice("aegisd stopped")
+        return 0
+    }
+
+    static func drivers(_ config: AegisConfig, _ context: DriverContext) -> [any ServiceDriver] {
+        ServiceID.allCases.filter(config.isEnabled).map { id -> any ServiceDriver in
+            switch id.kind {
+            case .postgres: PostgresDriver(instance: id.postgresInstance!, context: context)
+            case .redis: RedisDriver(context: context)
+            case .loki: LokiDriver(context: context)
+            }
+        }
+    }
+
+    /// The shared directories; each driver makes its own below them, owned by the service user.
+    static func prepareStateTree(_ layout: StateLayout) throws(SystemError) {
+        try FileSystem.makeDirectory(layout.root, mode: 0o755)
+        for directory in [layout.dataDir, layout.runDir, layout.configDir] {
+            try FileSystem.makeDirectory(directory, mode: 0o755)
+        }
+        try FileSystem.makeDirectory(layout.secretsDir, mode: 0o700)
+    }
+
+    /// Keeps systemd's STATUS= current, sends READY=1 once everything is healthy, and pings the
+    /// watchdog from the supervisor's own executor, so a wedged supervisor stops the pings.
+    static func monitor(_ supervisor: Supervisor, notifier: SystemdNotifier, logger: Logger) async {
+        var lastSummary = ""
+        var ready = false
+        let watchdog = notifier.watchdogInterval.map { $0 / 2 }
+        var lastPing = ContinuousClock.now
+        while !Task.isCancelled {
+            let report = await supervisor.status()
+            let summary = report.summary
+            if !ready, await supervisor.allHealthy() {
+                ready = true
+                await supervisor.markReady()
+                notifier.ready(status: summary)
+                logger.notice("ready: \(summary)")
+            } else if summary != lastSummary {
+                notifier.status(summary)
+            }
+            lastSummary = summary
+            if let watchdog, ContinuousClock.now - lastPing >= watchdog {
+                notifier.watchdog()
+                lastPing = .now
+            }
+            try? await Task.sleep(for: ready ? .milliseconds(500) : .milliseconds(20))
+        }
+    }
+}
+
+/// SIGTERM and SIGINT as an async value; the default actions are disabled so that aegisd can
+/// stop its children first. SIGPIPE is ignored (a client that hangs up is not fatal).
+final class TerminationSignals {
+    private let stream: AsyncStream<Int32>
+    private let sources: [any DispatchSourceSignal]
+
+    init() {
+        signal(SIGPIPE, SIG_IGN)
+        let (stream, continuation) = AsyncStream<Int32>.makeStream()
+        self.stream = stream
+        self.sources = [SIGTERM, SIGINT].map { number in
+            Glibc.signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler { continuation.yield(number) }
+            source.resume()
+            return source
+        }
+    }
+
+    func next() async -> Int32 {
+        for await signal in stream { return signal }
+        return SIGTERM
+    }
+}

@@ -1,0 +1,136 @@
+import AegisCore
+import AegisSystem
+import Synchronization
+
+/// One PostgreSQL 15 instance: initdb on first start, generated config, the postmaster as a
+/// direct child (no pg_ctl in between, so its exit is ours to see at once), health by a real
+/// connection and `SELECT 1` under a deadline, and the seed's role and database.
+public final class PostgresDriver: ServiceDriver {
+    public let service: ServiceID
+    public let stopPlan = StopPlan.postgres
+    let context: DriverContext
+    let renderer: PostgresConfigRenderer
+    let settings: PostgresInstanceSettings
+    /// Role and database are ensured once per launch, before the first healthy answer.
+    private let bootstrapped = Mutex(false)
+
+    public init(instance: PostgresInstance, context: DriverContext) {
+        self.service = instance.serviceID
+        self.context = context
+        self.settings = context.config.postgres.instances[instance]!
+        self.renderer = PostgresConfigRenderer(
+            instance: instance, settings: settings, layout: context.layout,
+            superuser: context.account.name, daemonUser: context.daemonUser)
+    }
+
+    var binDir: String { context.config.postgres.binDir }
+
+    public func prepare() async throws(LaunchFailure) -> LaunchSpec {
+        let postgres = "\(binDir)/postgres"
+        guard FileSystem.isExecutable(postgres), FileSystem.isExecutable("\(binDir)/initdb") else {
+            throw LaunchFailure(
+                "PostgreSQL 15 is not installed in \(binDir) (postgres.bin_dir): install it with "
+                    + "`apt-get install postgresql-15` or point postgres.bin_dir at its bin directory",
+                permanent: true)
+        }
+        bootstrapped.withLock { $0 = false }
+        try context.makeServiceDirectories(service)
+        try await stopLeftoverPostmaster()
+        if !FileSystem.exists("\(renderer.dataDir)/PG_VERSION") {
+            try await initdb()
+        }
+        try context.writeServiceFile(renderer.configFile, renderer.postgresqlConf)
+        try context.writeServiceFile(renderer.hbaFile, renderer.pgHbaConf)
+        try context.writeServiceFile(renderer.identFile, renderer.pgIdentConf)
+        return LaunchSpec(
+            executable: postgres, arguments: renderer.serverArguments, workingDirectory: renderer.dataDir,
+            account: context.account)
+    }
+
+    public func checkHealth(timeout: Duration) async -> HealthResult {
+        let parameters = [
+            "host": renderer.socketDir, "port": String(settings.port), "user": context.account.name,
+            "dbname": "postgres", "application_name": "aegisd-health",
+        ]
+        let needsBootstrap = !bootstrapped.withLock { $0 }
+        let password: String
+        do {
+            password = needsBootstrap ? try context.password(file: settings.passwordFile, service: service) : ""
+        } catch {
+            return .unhealthy(error.reason)
+        }
+        let settings = settings
+        do {
+            try await runBlocking {
+                let connection = try PostgresConnection(parameters: parameters, timeout: timeout)
+                try connection.execute("SELECT 1", timeout: timeout)
+                if needsBootstrap {
+                    try Self.bootstrap(connection, settings: settings, password: password)
+                }
+            }
+        } catch {
+            return .unhealthy("\(error)")
+        }
+        if needsBootstrap { bootstrapped.withLock { $0 = true } }
+        return .healthy
+    }
+
+    /// The seed's role and database. The password is sent as a SCRAM verifier computed by
+    /// libpq, so the clear text is never on the wire nor in a server log. Idempotent: the
+    /// password is re-synchronized with its secret file at every start.
+    static func bootstrap(_ connection: PostgresConnection, settings: PostgresInstanceSettings, password: String) throws {
+        let timeout = Duration.seconds(30)
+        let role = try connection.quoteIdentifier(settings.user)
+        let verifier = try connection.quoteLiteral(
+            try connection.scramVerifier(password: password, role: settings.user))
+        let roleExists = try !connection.execute(
+            "SELECT 1 FROM pg_roles WHERE rolname = \(try connection.quoteLiteral(settings.user))", timeout: timeout
+        ).isEmpty
+        try connection.execute(
+            "\(roleExists ? "ALTER" : "CREATE") ROLE \(role) WITH LOGIN PASSWORD \(verifier)", timeout: timeout)
+        let databaseExists = try !connection.execute(
+            "SELECT 1 FROM pg_database WHERE datname = \(try connection.quoteLiteral(settings.database))",
+            timeout: timeout
+        ).isEmpty
+        if !databaseExists {
+            try connection.execute(
+                "CREATE DATABASE \(try connection.quoteIdentifier(settings.database)) OWNER \(role)", timeout: timeout)
+        }
+    }
+
+    private func initdb() async throws(LaunchFailure) {
+        context.logger.notice(
+            "initializing a new PostgreSQL cluster in \(renderer.dataDir)", metadata: ["service": "\(service.rawValue)"])
+        context.notifier.extendTimeout(by: .seconds(60))
+        let spec = LaunchSpec(
+            executable: "\(binDir)/initdb", arguments: renderer.initdbArguments, workingDirectory: renderer.dataDir,
+            account: context.account)
+        let result: (status: ExitStatus, lines: [String])
+        do {
+            result = try await ChildProcess.output(of: spec)
+        } catch {
+            throw LaunchFailure("initdb could not be started: \(error.message)")
+        }
+        guard result.status == .exited(0) else {
+            throw LaunchFailure(
+                "initdb \(result.status): " + result.lines.suffix(5).joined(separator: " | "))
+        }
+    }
+
+    /// A postmaster left behind by a killed aegisd still owns the data directory. It is
+    /// recognized by `postmaster.pid` (its first line is the pid) and by /proc: the process must
+    /// be a `postgres` whose working directory is our data directory. Anything else means the
+    /// pid file is stale and PostgreSQL itself will deal with it.
+    private func stopLeftoverPostmaster() async throws(LaunchFailure) {
+        try await LeftoverProcess.stopRecordedChild(context: context, service: service, plan: stopPlan)
+        guard let text = try? FileSystem.read("\(renderer.dataDir)/postmaster.pid"),
+            let pid = text.split(separator: "\n").first.flatMap({ Int32($0.trimmingCharacters(in: .whitespaces)) }),
+            ProcessTable.isAlive(pid),
+            ProcessTable.commandLine(pid).first?.hasSuffix("postgres") == true,
+            ProcessTable.workingDirectory(pid) == renderer.dataDir
+        else { return }
+        guard await LeftoverProcess.stop(pid: pid, plan: stopPlan, what: "postmaster", logger: context.logger) else {
+            throw LaunchFailure("a postmaster (pid \(pid)) still runs on \(renderer.dataDir) and does not stop")
+        }
+    }
+}

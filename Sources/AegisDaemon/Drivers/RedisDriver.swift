@@ -1,0 +1,67 @@
+import AegisCore
+import AegisSystem
+
+/// Redis as a child: generated redis.conf (password inside it, not in argv), health by AUTH and
+/// PING over its Unix socket.
+public final class RedisDriver: ServiceDriver {
+    public let service = ServiceID.redis
+    public let stopPlan = StopPlan.redis
+    let context: DriverContext
+    let renderer: RedisConfigRenderer
+
+    public init(context: DriverContext) {
+        self.context = context
+        self.renderer = RedisConfigRenderer(settings: context.config.redis, layout: context.layout)
+    }
+
+    public func prepare() async throws(LaunchFailure) -> LaunchSpec {
+        let settings = context.config.redis
+        guard let binary = FileSystem.findExecutable(settings.binary) else {
+            throw LaunchFailure(
+                "redis-server not found (redis.binary = \"\(settings.binary)\"): install it with "
+                    + "`apt-get install redis-server` or set redis.binary",
+                permanent: true)
+        }
+        try context.makeServiceDirectories(service)
+        try await LeftoverProcess.stopRecordedChild(context: context, service: service, plan: stopPlan)
+        try await stopLeftoverFromPidFile()
+        let password = try context.password(file: settings.passwordFile, service: service)
+        try context.writeServiceFile(renderer.configFile, renderer.render(password: password))
+        return LaunchSpec(
+            executable: binary, arguments: [renderer.configFile],
+            workingDirectory: context.layout.dataDir(of: service), account: context.account)
+    }
+
+    public func checkHealth(timeout: Duration) async -> HealthResult {
+        let socket = renderer.socketPath
+        let password: String
+        do {
+            password = try context.password(file: context.config.redis.passwordFile, service: service)
+        } catch {
+            return .unhealthy(error.reason)
+        }
+        do {
+            return try await runBlocking {
+                let client = try RedisClient(unixPath: socket, timeout: timeout)
+                let auth = try client.command(["AUTH", password])
+                guard auth == .simple("OK") else { return .unhealthy("AUTH: \(auth)") }
+                let pong = try client.command(["PING"])
+                return pong == .simple("PONG") ? .healthy : .unhealthy("PING: \(pong)")
+            }
+        } catch {
+            return .unhealthy("\(error)")
+        }
+    }
+
+    /// A redis-server left by a killed aegisd, known by its pid file and /proc.
+    private func stopLeftoverFromPidFile() async throws(LaunchFailure) {
+        guard let text = try? FileSystem.read(renderer.pidFile),
+            let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)),
+            ProcessTable.isAlive(pid),
+            ProcessTable.commandLine(pid).first?.contains("redis-server") == true
+        else { return }
+        guard await LeftoverProcess.stop(pid: pid, plan: stopPlan, what: "redis-server", logger: context.logger) else {
+            throw LaunchFailure("a redis-server (pid \(pid)) from a previous run does not stop")
+        }
+    }
+}

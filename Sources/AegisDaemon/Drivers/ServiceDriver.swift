@@ -1,0 +1,90 @@
+import AegisCore
+import AegisSystem
+import Logging
+
+/// What differs between PostgreSQL, Redis and Loki; the supervisor does everything else the same
+/// way for all of them.
+public protocol ServiceDriver: Sendable {
+    var service: ServiceID { get }
+    /// The polite way down, ending in SIGKILL.
+    var stopPlan: StopPlan { get }
+    /// Makes the service ready to spawn (binary found, directories, generated config, first-run
+    /// init, leftovers of a crashed aegisd stopped) and returns how to spawn it.
+    func prepare() async throws(LaunchFailure) -> LaunchSpec
+    /// One health check, bounded by `timeout`.
+    func checkHealth(timeout: Duration) async -> HealthResult
+}
+
+/// Why a service could not be prepared or spawned.
+public struct LaunchFailure: Error, Sendable, CustomStringConvertible {
+    public var reason: String
+    /// Retrying will not help (the program is not installed): the service is `unavailable`.
+    public var permanent: Bool
+
+    public init(_ reason: String, permanent: Bool = false) {
+        self.reason = reason
+        self.permanent = permanent
+    }
+
+    public var description: String { reason }
+}
+
+/// The answer of one health check.
+public struct HealthResult: Sendable, Equatable {
+    public var passed: Bool
+    public var detail: String
+
+    public static let healthy = HealthResult(passed: true, detail: "ok")
+    public static func unhealthy(_ detail: String) -> HealthResult { HealthResult(passed: false, detail: detail) }
+}
+
+/// What every driver needs from the daemon.
+public struct DriverContext: Sendable {
+    public let config: AegisConfig
+    public let account: ServiceAccount
+    /// The OS user aegisd itself runs as.
+    public let daemonUser: String
+    public let logger: Logger
+    public let notifier: SystemdNotifier
+
+    public init(config: AegisConfig, account: ServiceAccount, daemonUser: String, logger: Logger,
+                notifier: SystemdNotifier = SystemdNotifier()) {
+        self.config = config
+        self.account = account
+        self.daemonUser = daemonUser
+        self.logger = logger
+        self.notifier = notifier
+    }
+
+    public var layout: StateLayout { config.layout }
+
+    /// The data, config and run directories of a service, owned by the service account.
+    public func makeServiceDirectories(_ service: ServiceID) throws(LaunchFailure) {
+        do {
+            try FileSystem.makeDirectory(layout.dataDir(of: service), mode: 0o700, owner: account)
+            try FileSystem.makeDirectory(layout.configDir(of: service), mode: 0o700, owner: account)
+            try FileSystem.makeDirectory(layout.runDir(of: service), mode: 0o750, owner: account)
+        } catch {
+            throw LaunchFailure(error.message)
+        }
+    }
+
+    /// The password of a service from its secret file, generated on first use.
+    public func password(file configured: String, service: ServiceID) throws(LaunchFailure) -> String {
+        let path = configured.isEmpty ? layout.passwordFile(of: service) : configured
+        do {
+            return try SecretFile.readOrCreate(path)
+        } catch {
+            throw LaunchFailure("password file: \(error.message)")
+        }
+    }
+
+    /// Writes a generated file readable only by the service account.
+    public func writeServiceFile(_ path: String, _ contents: String) throws(LaunchFailure) {
+        do {
+            try FileSystem.writeAtomically(path, contents: contents, mode: 0o600, owner: account)
+        } catch {
+            throw LaunchFailure(error.message)
+        }
+    }
+}

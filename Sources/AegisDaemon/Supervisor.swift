@@ -1,0 +1,268 @@
+import AegisCore
+import AegisSystem
+import Logging
+import Synchronization
+
+/// Owns one `ServiceStateMachine` per service and is the only place their actions are carried
+/// out: spawning, signalling, timers. Events from processes, health checks and operators come in
+/// as actor calls; everything they decide is in the pure machines.
+public actor Supervisor {
+    struct Slot {
+        var machine: ServiceStateMachine
+        let driver: any ServiceDriver
+        /// The current child's pid, shared with the output handler on the reader thread.
+        let pid: PidBox
+        /// The SIGKILL sweep of the previous child's process group; the next launch waits for it
+        /// so that no old backend holds PostgreSQL's shared memory when the new postmaster starts.
+        var cleanup: Task<Void, Never>?
+    }
+
+    private var slots: [ServiceID: Slot] = [:]
+    let settings: SupervisionSettings
+    let layout: StateLayout
+    let logger: Logger
+    let output: ChildOutput
+    /// Shown in status: the port each service listens on.
+    let ports: [ServiceID: Int]
+    private let startedAt = ContinuousClock.now
+    private var healthTasks: [Task<Void, Never>] = []
+    private var processTasks: [ServiceID: Task<Void, Never>] = [:]
+    private var readySent = false
+    /// Set on SIGTERM: no service is started any more, whatever is in flight.
+    private var shuttingDown = false
+
+    public init(drivers: [any ServiceDriver], settings: SupervisionSettings, layout: StateLayout,
+                ports: [ServiceID: Int] = [:], logger: Logger, output: ChildOutput = ChildOutput()) {
+        self.ports = ports
+        self.settings = settings
+        self.layout = layout
+        self.logger = logger
+        self.output = output
+        let now = ContinuousClock.now
+        for driver in drivers {
+            let policy = ServicePolicy(stopPlan: driver.stopPlan, settings: settings)
+            slots[driver.service] = Slot(
+                machine: ServiceStateMachine(service: driver.service, policy: policy, now: now),
+                driver: driver, pid: PidBox())
+        }
+    }
+
+    public var services: [ServiceID] { slots.keys.sorted() }
+
+    // MARK: - Whole-daemon operations
+
+    /// Starts every service, wave by wave (PostgreSQL ×3 and Redis together, then Loki), each
+    /// wave given until it settles (healthy, failed or unavailable) before the next begins.
+    public func startAll() async {
+        startHealthLoops()
+        let waves = Dictionary(grouping: services, by: \.startWave).sorted { $0.key < $1.key }
+        for (_, wave) in waves where !shuttingDown {
+            for id in wave { apply(id) { $0.startRequested(at: $1) } }
+            await waitUntil(wave, timeout: .seconds(settings.startTimeoutS)) { $0.isSettledAfterStart }
+        }
+    }
+
+    /// Stops every service in the reverse of the start order and waits for each to exit.
+    public func stopAll() async {
+        let waves = Dictionary(grouping: services, by: \.startWave).sorted { $0.key > $1.key }
+        for (_, wave) in waves {
+            for id in wave { apply(id) { $0.stopRequested(at: $1) } }
+            await waitUntil(wave, timeout: .seconds(120)) { $0.pid == nil && $0.state != .starting }
+        }
+        for task in processTasks.values { await task.value }
+        for slot in slots.values { await slot.cleanup?.value }
+        healthTasks.forEach { $0.cancel() }
+        healthTasks = []
+    }
+
+    public func status() -> StatusReport {
+        let now = ContinuousClock.now
+        return StatusReport(
+            daemon: DaemonStatus(
+                version: AegisVersion.current, pid: getCurrentPid(), uptimeSeconds: (now - startedAt).seconds,
+                ready: readySent),
+            services: services.map { id in
+                var status = slots[id]!.machine.status(at: now)
+                status.port = ports[id]
+                return status
+            })
+    }
+
+    /// Every service that can run is healthy (what READY=1 means).
+    public func allHealthy() -> Bool {
+        let statuses = status().services
+        return statuses.allSatisfy { $0.healthy || $0.state == .unavailable }
+    }
+
+    func markReady() { readySent = true }
+
+    /// From now on nothing is started, so `stopAll()` has the last word.
+    public func beginShutdown() { shuttingDown = true }
+
+    // MARK: - Operator requests
+
+    public func start(_ id: ServiceID) {
+        guard !shuttingDown else { return }
+        apply(id) { $0.startRequested(at: $1) }
+    }
+    public func stop(_ id: ServiceID) { apply(id) { $0.stopRequested(at: $1) } }
+    public func restart(_ id: ServiceID) {
+        guard !shuttingDown else { return }
+        apply(id) { $0.restartRequested(at: $1) }
+    }
+
+    public func serviceStatus(_ id: ServiceID) -> ServiceStatus? {
+        slots[id].map { $0.machine.status(at: .now) }
+    }
+
+    /// Waits until `predicate` holds for every service in `ids`, or `timeout` passes.
+    public func waitUntil(_ ids: [ServiceID], timeout: Duration, _ predicate: (ServiceStatus) -> Bool) async {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if ids.allSatisfy({ serviceStatus($0).map(predicate) ?? true }) { return }
+            try? await Task.sleep(for: .milliseconds(10))
+        }
+    }
+
+    // MARK: - Events
+
+    private func launched(_ id: ServiceID, pid: Int32) {
+        slots[id]!.pid.set(pid)
+        LeftoverProcess.record(pid: pid, layout: layout, service: id)
+        apply(id) { $0.launched(pid: pid, at: $1) }
+    }
+
+    private func launchFailed(_ id: ServiceID, _ failure: LaunchFailure) {
+        logger.error("\(id.rawValue) could not start: \(failure.reason)", metadata: ["service": "\(id.rawValue)"])
+        apply(id) { $0.launchFailed(reason: failure.reason, permanent: failure.permanent, at: $1, jitter: .random(in: 0..<1)) }
+    }
+
+    private func exited(_ id: ServiceID, _ status: ExitStatus) {
+        slots[id]!.pid.set(nil)
+        apply(id) { $0.exited(status, at: $1, jitter: .random(in: 0..<1)) }
+    }
+
+    private func healthChecked(_ id: ServiceID, pid: Int32, _ result: HealthResult) {
+        guard slots[id]?.machine.status(at: .now).pid == pid else { return }  // about an older process
+        apply(id) { $0.healthChecked(passed: result.passed, detail: result.detail, at: $1) }
+    }
+
+    private func timerFired(_ id: ServiceID, token: Int) {
+        apply(id) { $0.timerFired(token: token, at: $1, jitter: .random(in: 0..<1)) }
+    }
+
+    /// What the health loop of a service should look at now: the pid, and whether the service
+    /// is still starting (checked quickly, so READY and recovery are not held back by the
+    /// interval).
+    private func healthTarget(_ id: ServiceID) -> (pid: Int32, starting: Bool)? {
+        guard let status = slots[id]?.machine.status(at: .now), let pid = status.pid else { return nil }
+        switch status.state {
+        case .starting: return (pid, true)
+        case .running: return (pid, false)
+        default: return nil
+        }
+    }
+
+    // MARK: - Carrying out actions
+
+    private func apply(_ id: ServiceID, _ event: (inout ServiceStateMachine, ContinuousClock.Instant) -> [ServiceAction]) {
+        let now = ContinuousClock.now
+        let before = slots[id]!.machine.status(at: now)
+        let actions = event(&slots[id]!.machine, now)
+        let after = slots[id]!.machine.status(at: now)
+        if before.state != after.state || before.healthy != after.healthy {
+            var line = "\(id.rawValue): \(before.state.rawValue) → \(after.state.rawValue)"
+            if after.healthy { line += " (healthy)" }
+            if let message = after.message { line += ": \(message)" }
+            let level: Logger.Level = after.state == .failed ? .error : (after.state == .backoff ? .warning : .info)
+            logger.log(level: level, "\(line)", metadata: ["service": "\(id.rawValue)"])
+        }
+        for action in actions { run(action, for: id) }
+    }
+
+    private func run(_ action: ServiceAction, for id: ServiceID) {
+        switch action {
+        case .launch:
+            launch(id)
+        case .signal(let signal, let pid, let toGroup):
+            ProcessTable.send(signal.rawValue, to: pid, group: toGroup)
+        case .scheduleTimer(let delay, let token):
+            Task {
+                try? await Task.sleep(for: delay)
+                self.timerFired(id, token: token)
+            }
+        case .killProcessGroup(let group):
+            slots[id]!.cleanup = Task.detached {
+                _ = await ProcessTable.killGroupAndWait(group, timeout: .seconds(5))
+            }
+        }
+    }
+
+    private func launch(_ id: ServiceID) {
+        let slot = slots[id]!
+        let driver = slot.driver
+        let pidBox = slot.pid
+        let onLine = output.handler(for: id) { pidBox.get() }
+        let previous = processTasks[id]
+        processTasks[id] = Task {
+            await slot.cleanup?.value
+            await previous?.value
+            let spec: LaunchSpec
+            do {
+                spec = try await driver.prepare()
+            } catch {
+                self.launchFailed(id, error as? LaunchFailure ?? LaunchFailure("\(error)"))
+                return
+            }
+            do {
+                let status = try await ChildProcess.run(spec, onLine: onLine) { @Sendable pid in
+                    await self.launched(id, pid: pid)
+                }
+                self.exited(id, status)
+            } catch {
+                self.launchFailed(id, LaunchFailure("\(error)"))
+            }
+        }
+    }
+
+    /// One loop per service. Checks start at a fixed rate (not an interval after the previous
+    /// check ended) and each is bounded by min(timeout, interval), so a hung service is caught
+    /// within about interval × threshold. While a service starts it is checked every 50 ms.
+    private func startHealthLoops() {
+        guard healthTasks.isEmpty else { return }
+        let interval = Duration.milliseconds(settings.healthIntervalMs)
+        let timeout = min(Duration.milliseconds(settings.healthTimeoutMs), interval)
+        for id in services {
+            let driver = slots[id]!.driver
+            healthTasks.append(Task {
+                while !Task.isCancelled {
+                    guard let target = self.healthTarget(id) else {
+                        try? await Task.sleep(for: .milliseconds(50))
+                        continue
+                    }
+                    let began = ContinuousClock.now
+                    let result = await driver.checkHealth(timeout: timeout)
+                    self.healthChecked(id, pid: target.pid, result)
+                    let pause = target.starting && !result.passed ? .milliseconds(50) : interval
+                    try? await Task.sleep(until: began + pause, clock: .continuous)
+                }
+            })
+        }
+    }
+}
+
+/// A pid readable from any thread.
+final class PidBox: Sendable {
+    private let value = Mutex<Int32?>(nil)
+    func get() -> Int32? { value.withLock { $0 } }
+    func set(_ pid: Int32?) { value.withLock { $0 = pid } }
+}
+
+extension ServiceStatus {
+    /// Healthy, or in a state that will not change by itself soon.
+    var isSettledAfterStart: Bool {
+        healthy || state == .failed || state == .unavailable || state == .stopped
+    }
+}
+
+private func getCurrentPid() -> Int32 { ProcessTable.currentPid }

@@ -1,0 +1,11 @@
+import Dispatch
+
+/// Runs blocking work (libpq, poll, file reads that may stall) on a Dispatch thread rather than
+/// on Swift's small cooperative pool, which must stay free for the supervisor's own tasks.
+public func runBlocking<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        DispatchQueue.global().async {
+            continuation.resume(with: Result { try body() })
+        }
+    }
+}

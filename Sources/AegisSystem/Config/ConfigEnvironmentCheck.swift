@@ -1,0 +1,92 @@
+import AegisCore
+import Glibc
+
+/// The part of `config check` that needs the machine: programs that must exist, and, when aegisd
+/// runs as root, whether the service user exists and can reach the state directory.
+///
+/// Ports in use are deliberately not checked: aegisd itself may be running and holding them.
+public struct ConfigEnvironmentCheck: Sendable {
+    /// Whether aegisd will run as root (and therefore switch its children to `aegisd.user`).
+    public var runsAsRoot: Bool
+    /// The `PATH` used to find `redis.binary` and `loki.binary` when they are bare names.
+    public var searchPath: String
+
+    public init(runsAsRoot: Bool = geteuid() == 0, searchPath: String? = nil) {
+        self.runsAsRoot = runsAsRoot
+        self.searchPath = searchPath ?? (getenv("PATH").map { String(cString: $0) } ?? "/usr/local/bin:/usr/bin:/bin")
+    }
+
+    public func run(_ config: AegisConfig) -> ConfigCheckReport {
+        var report = ConfigCheckReport()
+        let postgresEnabled = PostgresInstance.allCases.contains { config.postgres.instances[$0]?.enabled ?? false }
+
+        if postgresEnabled {
+            report.errors += postgresProgramIssues(binDir: config.postgres.binDir)
+        }
+        if config.redis.enabled, let problem = programProblem(config.redis.binary) {
+            report.errors.append(ConfigIssue(
+                path: "redis.binary",
+                reason: "\(problem); install Redis 7 (apt-get install redis-server) or set redis.binary"))
+        }
+        if config.loki.enabled, let problem = programProblem(config.loki.binary) {
+            report.warnings.append(ConfigIssue(
+                path: "loki.binary",
+                reason: "\(problem): the loki service will be unavailable (everything else runs); install Grafana Loki "
+                    + "(https://grafana.com/docs/loki/latest/setup/install/) or set loki.binary"))
+        }
+        if runsAsRoot {
+            report.errors += accountIssues(config, postgresEnabled: postgresEnabled)
+        }
+        return report
+    }
+
+    private func postgresProgramIssues(binDir: String) -> [ConfigIssue] {
+        guard ConfigFileSystem.isDirectory(binDir) else {
+            return [ConfigIssue(
+                path: "postgres.bin_dir",
+                reason: "\(binDir) is not a directory; install PostgreSQL 15 (apt-get install postgresql-15) or set bin_dir")]
+        }
+        return ["postgres", "initdb"].compactMap { program in
+            let path = "\(binDir)/\(program)"
+            return ConfigFileSystem.isExecutableFile(path) ? nil : ConfigIssue(
+                path: "postgres.bin_dir", reason: "\(path) is missing or not executable")
+        }
+    }
+
+    /// Why `program` (an absolute path or a name on PATH) cannot be run, or nil if it can.
+    private func programProblem(_ program: String) -> String? {
+        if program.hasPrefix("/") {
+            return ConfigFileSystem.isExecutableFile(program) ? nil : "\(program) is missing or not executable"
+        }
+        let found = searchPath.split(separator: ":").contains { ConfigFileSystem.isExecutableFile("\($0)/\(program)") }
+        return found ? nil : "\(program) was not found on PATH"
+    }
+
+    private func accountIssues(_ config: AegisConfig, postgresEnabled: Bool) -> [ConfigIssue] {
+        var issues: [ConfigIssue] = []
+        let userName = config.daemon.user
+        if ServiceAccount.groupID(named: config.daemon.socketGroup) == nil {
+            issues.append(ConfigIssue(
+                path: "aegisd.socket_group",
+                reason: "the group \(config.daemon.socketGroup) does not exist; create it (groupadd --system "
+                    + "\(config.daemon.socketGroup)) or set aegisd.socket_group"))
+        }
+        guard let account = ServiceAccount.lookup(userName) else {
+            issues.append(ConfigIssue(
+                path: "aegisd.user",
+                reason: "the user \(userName) does not exist; create it (useradd --system --user-group "
+                    + "--no-create-home --shell /usr/sbin/nologin \(userName)) or set aegisd.user"))
+            return issues
+        }
+        if account.uid == 0 && postgresEnabled {
+            issues.append(ConfigIssue(
+                path: "aegisd.user", reason: "must not be root: PostgreSQL refuses to run as root"))
+        }
+        if let blocked = ConfigFileSystem.firstUntraversableAncestor(
+            of: config.daemon.stateDir, uid: account.uid, groups: ConfigFileSystem.groups(of: userName, primary: account.gid))
+        {
+            issues.append(ConfigIssue(path: "aegisd.state_dir", reason: blocked.explanation(user: userName, target: config.daemon.stateDir)))
+        }
+        return issues
+    }
+}

@@ -1,0 +1,183 @@
+import AegisCore
+import Foundation
+import Glibc
+import Logging
+import Synchronization
+
+/// The daemon's end of the control socket: a Unix stream socket that answers one JSON line per
+/// request line (see `ControlProtocol`), asking `handler` for every well-formed request.
+///
+/// Blocking calls never run on Swift's cooperative pool: one dedicated thread accepts (with
+/// `poll()` timeouts so it notices shutdown), and each connection gets a thread of its own so a
+/// slow or silent client cannot hold up anyone else. Only `handler` runs as async code.
+///
+/// ```swift
+/// let server = ControlServer(path: config.daemon.socket, socketGroup: gid, handler: answer, logger: log)
+/// try server.listen()          // optional: fail fast (e.g. another aegisd is running)
+/// try await server.run()       // serves until the task is cancelled, then removes the socket
+/// ```
+public final class ControlServer: Sendable {
+    /// Answers one request; called concurrently for concurrent connections.
+    public typealias Handler = @Sendable (ControlRequest) async -> ControlReply
+
+    /// Connections beyond this many at once are told so and closed, so a flood of clients
+    /// cannot exhaust the daemon's threads.
+    public static let maxConnections = 32
+    /// How long a client may take to send a complete request line (and to take its reply).
+    public static let ioTimeout: Duration = .seconds(5)
+
+    public let path: String
+    public let socketGroup: gid_t?
+    let handler: Handler
+    let logger: Logger
+    let state = Mutex(State())
+    let stopping = Atomic<Bool>(false)
+
+    /// - Parameters:
+    ///   - path: Where the socket lives (`daemon.socket`); its directory is created if missing.
+    ///   - socketGroup: Members of this group may use the socket; when running as root the socket
+    ///     is chowned to root:socketGroup. `nil`: only root and the daemon's own user.
+    ///   - handler: Answers requests that passed decoding and the peer check.
+    ///   - logger: Where refusals and failures are reported.
+    public init(path: String, socketGroup: gid_t?, handler: @escaping Handler, logger: Logger) {
+        self.path = path
+        self.socketGroup = socketGroup
+        self.handler = handler
+        self.logger = logger
+    }
+
+    /// Creates, binds and listens on the socket now, so the caller can fail before doing
+    /// anything else when the socket cannot be had. Idempotent; `run()` calls it if needed.
+    public func listen() throws(ControlServerError) {
+        try state.withLock { state throws(ControlServerError) in
+            guard case .idle = state.phase else { return }
+            state.phase = .listening(try openListener())
+        }
+    }
+
+    /// Serves until the calling task is cancelled (or `stop()` is called), then closes the
+    /// socket and removes its file. Throws only if the socket cannot be opened.
+    public func run() async throws {
+        let listener: Listener = try {
+            try listen()
+            return try state.withLock { state throws(ControlServerError) in
+                guard case .listening(let listener) = state.phase else {
+                    throw ControlServerError(code: .system, message: "control server at \(path) already ran")
+                }
+                state.phase = .serving(listener)
+                return listener
+            }
+        }()
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
+                let thread = Thread {
+                    self.acceptLoop(listener)
+                    self.close(listener)
+                    done.resume()
+                }
+                thread.name = "aegisd-control-accept"
+                thread.start()
+            }
+        } onCancel: {
+            stop()
+        }
+    }
+
+    /// Asks the server to stop; `run()` returns within about 250 ms (plus any handler still
+    /// running, for up to 2 s). If `run()` was never called, closes the listening socket now.
+    public func stop() {
+        stopping.store(true, ordering: .sequentiallyConsistent)
+        let idle: Listener? = state.withLock { state in
+            guard case .listening(let listener) = state.phase else { return nil }
+            state.phase = .finished
+            return listener
+        }
+        if let idle { close(idle) }
+    }
+
+    // MARK: - Internal
+
+    struct State {
+        var phase: Phase = .idle
+        var connections = 0
+    }
+
+    enum Phase {
+        case idle
+        case listening(Listener)
+        case serving(Listener)
+        case finished
+    }
+
+    /// The bound socket and the identity of the file it created, so that shutdown removes our
+    /// socket file and never one a successor has put in its place.
+    struct Listener {
+        var fd: Int32
+        var device: UInt64
+        var inode: UInt64
+    }
+
+    var isStopping: Bool { stopping.load(ordering: .sequentiallyConsistent) }
+
+    private func acceptLoop(_ listener: Listener) {
+        while !isStopping {
+            guard UnixSocket.wait(listener.fd, for: Int16(POLLIN), timeout: .milliseconds(250)) else { continue }
+            let fd = accept(listener.fd, nil, nil)
+            guard fd >= 0 else {
+                let code = errno
+                if code == EAGAIN || code == EINTR || code == ECONNABORTED { continue }
+                // Out of descriptors or memory: back off instead of spinning on a ready listener.
+                logger.warning("control socket accept failed", metadata: ["error": "\(UnixSocket.Failure(operation: "accept", code: code))"])
+                usleep(100_000)
+                continue
+            }
+            // accept4 is hidden behind _GNU_SOURCE in Swift's Glibc; set the flags right away.
+            // Children are spawned with only their chosen descriptors, so the window is harmless.
+            _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
+            _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
+            admit(fd)
+        }
+        drainConnections(upTo: .seconds(2))
+    }
+
+    private func admit(_ fd: Int32) {
+        let admitted = state.withLock { state in
+            guard state.connections < Self.maxConnections else { return false }
+            state.connections += 1
+            return true
+        }
+        guard admitted else {
+            logger.warning("control socket: too many connections, refusing one", metadata: ["max": "\(Self.maxConnections)"])
+            let reply = ControlReply.failure(.failed, "too many control connections (at most \(Self.maxConnections)); try again")
+            _ = UnixSocket.sendAll(fd, ControlCodec.encode(reply), deadline: .now)
+            Glibc.close(fd)
+            return
+        }
+        let thread = Thread {
+            self.serve(connection: fd)
+            Glibc.close(fd)
+            self.state.withLock { $0.connections -= 1 }
+        }
+        thread.name = "aegisd-control-conn"
+        thread.start()
+    }
+
+    /// Gives connections a moment to finish their current request so that a stop does not cut
+    /// a reply in half; a handler that hangs does not hold shutdown beyond `limit`.
+    private func drainConnections(upTo limit: Duration) {
+        let deadline = ContinuousClock.now + limit
+        while state.withLock({ $0.connections }) > 0, ContinuousClock.now < deadline {
+            usleep(10_000)
+        }
+    }
+
+    private func close(_ listener: Listener) {
+        Glibc.close(listener.fd)
+        if let info = UnixSocket.status(of: path), UInt64(info.st_dev) == listener.device,
+            UInt64(info.st_ino) == listener.inode
+        {
+            unlink(path)
+        }
+        state.withLock { $0.phase = .finished }
+    }
+}

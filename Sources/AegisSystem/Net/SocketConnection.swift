@@ -1,0 +1,104 @@
+import Glibc
+
+/// A stream socket (Unix or TCP loopback) whose every wait is bounded by a deadline, for the
+/// health probes: a hung server must cost us a timeout, never a stuck thread.
+public final class SocketConnection {
+    private let fd: Int32
+    private let deadline: ContinuousClock.Instant
+
+    /// Connects to a Unix socket.
+    public init(unixPath path: String, timeout: Duration) throws(SystemError) {
+        deadline = ContinuousClock.now + timeout
+        fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard fd >= 0 else { throw .errno("socket") }
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        let bytes = Array(path.utf8)
+        guard bytes.count < MemoryLayout.size(ofValue: address.sun_path) else {
+            close(fd)
+            throw SystemError("socket path too long: \(path)")
+        }
+        withUnsafeMutableBytes(of: &address.sun_path) { raw in
+            raw.copyBytes(from: bytes)
+        }
+        try connect(address, what: path)
+    }
+
+    /// Connects to 127.0.0.1:`port`.
+    public init(loopbackPort port: Int, timeout: Duration) throws(SystemError) {
+        deadline = ContinuousClock.now + timeout
+        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard fd >= 0 else { throw .errno("socket") }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = in_addr_t(UInt32(0x7F00_0001).bigEndian)
+        try connect(address, what: "127.0.0.1:\(port)")
+    }
+
+    deinit {
+        close(fd)
+    }
+
+    private func connect<Address>(_ address: Address, what: String) throws(SystemError) {
+        _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
+        var address = address
+        let rc = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                Glibc.connect(fd, $0, socklen_t(MemoryLayout<Address>.size))
+            }
+        }
+        if rc != 0 {
+            guard errno == EINPROGRESS || errno == EAGAIN else {
+                let code = errno
+                close(fd)
+                throw .errno("connect to \(what)", code)
+            }
+            do { try wait(for: Int16(POLLOUT)) } catch { close(fd); throw error }
+            var soError: Int32 = 0
+            var length = socklen_t(MemoryLayout<Int32>.size)
+            getsockopt(fd, SOL_SOCKET, SO_ERROR, &soError, &length)
+            guard soError == 0 else {
+                close(fd)
+                throw .errno("connect to \(what)", soError)
+            }
+        }
+    }
+
+    public func write(_ bytes: [UInt8]) throws(SystemError) {
+        var offset = 0
+        while offset < bytes.count {
+            try wait(for: Int16(POLLOUT))
+            let sent = bytes[offset...].withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            if sent < 0 {
+                if errno == EAGAIN || errno == EINTR { continue }
+                throw .errno("send")
+            }
+            offset += sent
+        }
+    }
+
+    /// Reads what is available (at least one byte); empty at end of stream.
+    public func read(max: Int = 16 * 1024) throws(SystemError) -> [UInt8] {
+        var buffer = [UInt8](repeating: 0, count: max)
+        while true {
+            try wait(for: Int16(POLLIN))
+            let count = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+            if count >= 0 { return Array(buffer[0..<count]) }
+            if errno != EAGAIN && errno != EINTR { throw .errno("recv") }
+        }
+    }
+
+    private func wait(for events: Int16) throws(SystemError) {
+        while true {
+            let left = deadline - ContinuousClock.now
+            guard left > .zero else { throw SystemError("no answer within the deadline") }
+            let (seconds, attos) = left.components
+            let millis = Int32(min(Int64(Int32.max), seconds * 1000 + attos / 1_000_000_000_000_000 + 1))
+            var pfd = pollfd(fd: fd, events: events, revents: 0)
+            let ready = poll(&pfd, 1, millis)
+            if ready > 0 { return }
+            if ready < 0 && errno != EINTR { throw .errno("poll") }
+        }
+    }
+}

@@ -1,0 +1,89 @@
+import AegisCore
+import CAegisShims
+import Glibc
+import Subprocess
+import Synchronization
+import SystemPackage
+
+/// Spawns supervised children through swift-subprocess: in their own process group, as the
+/// service account, with a minimal environment, stdout and stderr captured line by line.
+///
+/// The pipes are ours, not Subprocess's, so that the exit of the main process is reported the
+/// moment it is reaped, even while orphaned grandchildren (a killed postmaster's backends) still
+/// hold the write ends; the reader drains them until the last holder is gone.
+public enum ChildProcess {
+    /// Runs `spec` until the process exits. `onSpawn` receives the pid as soon as it exists.
+    public static func run(
+        _ spec: LaunchSpec,
+        onLine: @escaping @Sendable (OutputStreamKind, String) -> Void,
+        onSpawn: @Sendable (Int32) async -> Void
+    ) async throws(SystemError) -> ExitStatus {
+        let stdoutPipe = try makePipe()
+        let stderrPipe = try makePipe()
+        PipeLineReader.start(stdout: stdoutPipe.read, stderr: stderrPipe.read, onLine: onLine)
+
+        var options = PlatformOptions()
+        options.processGroupID = 0
+        var executable = spec.executable
+        var arguments = spec.arguments
+        if spec.account.switchesUser {
+            // The user switch is done by util-linux's setpriv, which then execs the program (same
+            // pid). Not by Subprocess's own uid/gid options: those fork with a raw clone3 and then
+            // call glibc's setgroups/setgid/setuid in the child, which can wait forever for
+            // threads that exist only in the parent (seen here with concurrent spawns).
+            executable = setprivPath
+            arguments = [
+                "--reuid=\(spec.account.uid)", "--regid=\(spec.account.gid)", "--clear-groups",
+                "--", spec.executable,
+            ] + spec.arguments
+        }
+        var environment: [Environment.Key: String] = [:]
+        for (key, value) in spec.environment {
+            environment[Environment.Key(stringLiteral: key)] = value
+        }
+        do {
+            let result = try await Subprocess.run(
+                .path(FilePath(executable)),
+                arguments: Arguments(arguments),
+                environment: .custom(environment),
+                workingDirectory: spec.workingDirectory.map { FilePath($0) },
+                platformOptions: options,
+                input: .none,
+                output: .fileDescriptor(FileDescriptor(rawValue: stdoutPipe.write), closeAfterSpawningProcess: true),
+                error: .fileDescriptor(FileDescriptor(rawValue: stderrPipe.write), closeAfterSpawningProcess: true)
+            ) { execution in
+                await onSpawn(execution.processIdentifier.value)
+            }
+            switch result.terminationStatus {
+            case .exited(let code): return .exited(code)
+            case .signaled(let signal): return .signaled(signal)
+            }
+        } catch {
+            // On a failed spawn Subprocess may not have closed the write ends; the reader would
+            // then wait forever for end of file.
+            close(stdoutPipe.write)
+            close(stderrPipe.write)
+            throw SystemError("cannot start \(spec.executable): \(error)")
+        }
+    }
+
+    /// Runs a one-shot command (initdb, `loki -version`) to completion and returns its status and
+    /// its output lines, stdout and stderr interleaved as they came.
+    public static func output(of spec: LaunchSpec) async throws(SystemError) -> (status: ExitStatus, lines: [String]) {
+        let lines = Mutex<[String]>([])
+        let status = try await run(spec, onLine: { _, line in lines.withLock { $0.append(line) } }, onSpawn: { _ in })
+        // The reader thread may still be draining the last bytes; the pipes close at exit.
+        for _ in 0..<100 where lines.withLock({ $0.isEmpty }) && status != .exited(0) {
+            try? await Task.sleep(for: .milliseconds(5))
+        }
+        return (status, lines.withLock { $0 })
+    }
+
+    static let setprivPath = FileSystem.findExecutable("setpriv") ?? "/usr/bin/setpriv"
+
+    private static func makePipe() throws(SystemError) -> (read: Int32, write: Int32) {
+        var fds: [Int32] = [0, 0]
+        guard aegis_pipe_cloexec(&fds) == 0 else { throw .errno("pipe2") }
+        return (fds[0], fds[1])
+    }
+}

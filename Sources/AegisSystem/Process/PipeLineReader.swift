@@ -1,0 +1,75 @@
+import Foundation
+import Glibc
+
+/// Drains a child's stdout and stderr pipes on a thread of its own and hands over complete
+/// lines. A dedicated thread, not the cooperative pool: a child must never be slowed because the
+/// daemon is busy, and blocking `poll` has no place on the pool's two threads.
+///
+/// The reader owns the read ends and closes them at end of file, which comes only when every
+/// holder of the write ends has exited (a postmaster's backends included).
+enum PipeLineReader {
+    /// Longer lines are cut into pieces of this size rather than buffered without bound.
+    static let maxLineBytes = 64 * 1024
+
+    static func start(stdout: Int32, stderr: Int32, onLine: @escaping @Sendable (OutputStreamKind, String) -> Void) {
+        let thread = Thread {
+            drain(fds: [stdout, stderr], onLine: onLine)
+        }
+        thread.name = "aegisd-pipe-reader"
+        thread.start()
+    }
+
+    private static func drain(fds: [Int32], onLine: @Sendable (OutputStreamKind, String) -> Void) {
+        var pending = [[UInt8]](repeating: [], count: fds.count)
+        var open = [Bool](repeating: true, count: fds.count)
+        var chunk = [UInt8](repeating: 0, count: 64 * 1024)
+        let kinds: [OutputStreamKind] = [.stdout, .stderr]
+        while open.contains(true) {
+            var pollfds = fds.enumerated().map { index, fd in
+                pollfd(fd: open[index] ? fd : -1, events: Int16(POLLIN), revents: 0)
+            }
+            let ready = poll(&pollfds, nfds_t(pollfds.count), -1)
+            if ready < 0 {
+                if errno == EINTR { continue }
+                break
+            }
+            for index in fds.indices where open[index] && pollfds[index].revents != 0 {
+                let count = chunk.withUnsafeMutableBytes { read(fds[index], $0.baseAddress, $0.count) }
+                if count > 0 {
+                    emitLines(from: chunk[0..<count], into: &pending[index], kind: kinds[index], onLine: onLine)
+                } else if count == 0 || (errno != EINTR && errno != EAGAIN) {
+                    if !pending[index].isEmpty {
+                        onLine(kinds[index], String(decoding: pending[index], as: UTF8.self))
+                        pending[index] = []
+                    }
+                    open[index] = false
+                    close(fds[index])
+                }
+            }
+        }
+    }
+
+    private static func emitLines(
+        from bytes: ArraySlice<UInt8>, into pending: inout [UInt8], kind: OutputStreamKind,
+        onLine: (OutputStreamKind, String) -> Void
+    ) {
+        var start = bytes.startIndex
+        while let newline = bytes[start...].firstIndex(of: UInt8(ascii: "\n")) {
+            var line = bytes[start..<newline]
+            if line.last == UInt8(ascii: "\r") { line = line.dropLast() }
+            if pending.isEmpty {
+                onLine(kind, String(decoding: line, as: UTF8.self))
+            } else {
+                pending.append(contentsOf: line)
+                onLine(kind, String(decoding: pending, as: UTF8.self))
+                pending.removeAll(keepingCapacity: true)
+            }
+            start = newline + 1
+        }
+        pending.append(contentsOf: bytes[start...])
+        while pending.count >= maxLineBytes {
+            onLine(kind, String(decoding: pending[..<maxLineBytes], as: UTF8.self))
+            pending.removeFirst(maxLineBytes)
+        }
+    }
+}

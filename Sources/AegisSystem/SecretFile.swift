@@ -1,0 +1,30 @@
+import Glibc
+
+/// Passwords live in files of their own (0600), never in the configuration, argv or logs.
+public enum SecretFile {
+    /// Reads the secret at `path`, generating a new random one first when the file does not exist.
+    public static func readOrCreate(_ path: String) throws(SystemError) -> String {
+        if let existing = try FileSystem.read(path) {
+            var info = stat()
+            if stat(path, &info) == 0, info.st_mode & 0o077 != 0 {
+                throw SystemError(
+                    "\(path) is readable by group or others (mode \(String(info.st_mode & 0o777, radix: 8))); "
+                        + "run `chmod 600 \(path)`")
+            }
+            let secret = existing.trimmingTrailingWhitespace
+            guard !secret.isEmpty else { throw SystemError("\(path) is empty; delete it to have a new secret generated") }
+            return secret
+        }
+        let secret = generate()
+        try FileSystem.writeAtomically(path, contents: secret + "\n", mode: 0o600)
+        return secret
+    }
+
+    /// 32 random characters from [A-Za-z0-9]: about 190 bits, and nothing that needs quoting in
+    /// a URL, a redis.conf or a shell.
+    public static func generate(length: Int = 32) -> String {
+        let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")
+        var generator = SystemRandomNumberGenerator()
+        return String((0..<length).map { _ in alphabet.randomElement(using: &generator)! })
+    }
+}

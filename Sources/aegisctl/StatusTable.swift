@@ -1,0 +1,60 @@
+import AegisCore
+
+/// The human form of `aegisctl status`: the summary line, then one aligned row per service.
+enum StatusTable {
+    static let headers = ["NAME", "STATE", "HEALTH", "PID", "RESTARTS", "UPTIME", "MESSAGE"]
+
+    /// The whole output, ending in a newline.
+    static func render(_ report: StatusReport) -> String {
+        let rows = report.services.map { service in
+            [
+                service.name,
+                service.state.rawValue,
+                service.state == .unavailable ? "-" : (service.healthy ? "healthy" : "unhealthy"),
+                service.pid.map(String.init) ?? "-",
+                String(service.restarts),
+                // Time in the current state is uptime only while running.
+                service.state == .running ? service.sinceSeconds.map(duration) ?? "-" : "-",
+                service.message ?? "",
+            ]
+        }
+        return report.summary + "\n" + table([headers] + rows)
+    }
+
+    /// Left-aligned columns two spaces apart; the last column is not padded.
+    static func table(_ rows: [[String]]) -> String {
+        guard let columns = rows.first?.count else { return "" }
+        let widths = (0..<columns).map { column in rows.map { $0[column].count }.max() ?? 0 }
+        return rows.map { row in
+            row.enumerated().map { column, cell in
+                column == columns - 1 ? cell : cell.padding(to: widths[column])
+            }
+            .joined(separator: "  ")
+            .trimmingTrailingSpaces()
+        }
+        .joined(separator: "\n") + "\n"
+    }
+
+    /// Two most significant units: 42s, 3m05s, 2h07m, 4d03h.
+    static func duration(_ seconds: Double) -> String {
+        let total = max(0, Int(seconds))
+        let (days, hours, minutes, secs) = (total / 86_400, total / 3600 % 24, total / 60 % 60, total % 60)
+        func two(_ n: Int) -> String { n < 10 ? "0\(n)" : "\(n)" }
+        if days > 0 { return "\(days)d\(two(hours))h" }
+        if hours > 0 { return "\(hours)h\(two(minutes))m" }
+        if minutes > 0 { return "\(minutes)m\(two(secs))s" }
+        return "\(secs)s"
+    }
+}
+
+extension String {
+    fileprivate func padding(to width: Int) -> String {
+        count >= width ? self : self + String(repeating: " ", count: width - count)
+    }
+
+    fileprivate func trimmingTrailingSpaces() -> String {
+        var copy = self
+        while copy.last == " " { copy.removeLast() }
+        return copy
+    }
+}
