@@ -133,7 +133,6 @@ public actor Supervisor {
     }
 
     private func launchFailed(_ id: ServiceID, _ failure: LaunchFailure) {
-        logger.error("\(id.rawValue) could not start: \(failure.reason)", metadata: ["service": "\(id.rawValue)"])
         apply(id) { $0.launchFailed(reason: failure.reason, permanent: failure.permanent, at: $1, jitter: .random(in: 0..<1)) }
     }
 
@@ -168,8 +167,12 @@ public actor Supervisor {
     private func apply(_ id: ServiceID, _ event: (inout ServiceStateMachine, ContinuousClock.Instant) -> [ServiceAction]) {
         let now = ContinuousClock.now
         let before = slots[id]!.machine.status(at: now)
+        let failuresBefore = slots[id]!.machine.failures
         let actions = event(&slots[id]!.machine, now)
         let after = slots[id]!.machine.status(at: now)
+        if slots[id]!.machine.failures != failuresBefore, let reason = slots[id]!.machine.lastFailure {
+            logger.warning("\(id.rawValue) failed: \(reason)", metadata: ["service": "\(id.rawValue)"])
+        }
         if before.state != after.state || before.healthy != after.healthy {
             var line = "\(id.rawValue): \(before.state.rawValue) → \(after.state.rawValue)"
             if after.healthy { line += " (healthy)" }

@@ -42,6 +42,8 @@ public struct ServiceStateMachine: Sendable {
     public private(set) var launches = 0
     /// The last failure, kept for status after the service recovered.
     public private(set) var lastFailure: String?
+    /// Failures so far (exits, hangs, failed launches); each one is logged once.
+    public private(set) var failures = 0
 
     private var tracker: RestartTracker
     private var runStartedAt: Instant?
@@ -140,6 +142,7 @@ public struct ServiceStateMachine: Sendable {
         }
         if permanent {
             lastFailure = reason
+            failures += 1
             transition(to: .unavailable(reason: reason), at: now)
             return []
         }
@@ -283,6 +286,7 @@ public struct ServiceStateMachine: Sendable {
 
     private mutating func failure(reason: String, at now: Instant, jitter: Double) -> [ServiceAction] {
         lastFailure = reason
+        failures += 1
         let decision = tracker.recordFailure(at: now, runStartedAt: runStartedAt, jitter: jitter)
         runStartedAt = nil
         switch decision {

@@ -18,6 +18,10 @@ public enum ChildProcess {
         onLine: @escaping @Sendable (OutputStreamKind, String) -> Void,
         onSpawn: @Sendable (Int32) async -> Void
     ) async throws(SystemError) -> ExitStatus {
+        // Checked here because behind setpriv a missing program would be an exit status (127).
+        guard FileSystem.isExecutable(spec.executable) else {
+            throw SystemError("cannot start \(spec.executable): no such executable file")
+        }
         let stdoutPipe = try makePipe()
         let stderrPipe = try makePipe()
         PipeLineReader.start(stdout: stdoutPipe.read, stderr: stderrPipe.read, onLine: onLine)

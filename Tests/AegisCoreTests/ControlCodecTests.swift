@@ -1,0 +1,117 @@
+import AegisCore
+import Foundation
+import Testing
+
+@Suite("ControlCodec")
+struct ControlCodecTests {
+    /// One malformed or unusual request line and what the codec must answer.
+    struct Case: CustomTestStringConvertible, Sendable {
+        var name: String
+        var line: String
+        var code: ControlError.Code
+        /// Parts the message must contain, so that it tells the user what to do.
+        var mentions: [String]
+        var testDescription: String { name }
+    }
+
+    static let rejections: [Case] = [
+        Case(name: "empty", line: "", code: .badRequest, mentions: ["empty request"]),
+        Case(name: "blank", line: "  \r", code: .badRequest, mentions: ["empty request"]),
+        Case(name: "not JSON", line: "status please", code: .badRequest, mentions: ["not valid JSON"]),
+        Case(name: "truncated JSON", line: #"{"v":1,"command":"#, code: .badRequest, mentions: ["not valid JSON"]),
+        Case(name: "array", line: "[1,2]", code: .badRequest, mentions: ["must be a JSON object"]),
+        Case(name: "string", line: #""status""#, code: .badRequest, mentions: ["must be a JSON object"]),
+        Case(name: "number", line: "42", code: .badRequest, mentions: ["must be a JSON object"]),
+        Case(name: "missing v", line: #"{"command":"status"}"#, code: .badRequest, mentions: [#""v""#, "version 1"]),
+        Case(name: "v wrong type", line: #"{"v":"1","command":"status"}"#, code: .badRequest, mentions: [#""v""#, "wrong type"]),
+        Case(
+            name: "future version", line: #"{"v":2,"command":"status"}"#, code: .unsupportedVersion,
+            mentions: ["version 2", "version 1"]),
+        Case(
+            name: "version before command", line: #"{"v":9,"command":"teleport"}"#, code: .unsupportedVersion,
+            mentions: ["version 9"]),
+        Case(
+            name: "missing command", line: #"{"v":1}"#, code: .badRequest,
+            mentions: [#""command""#, "status, start, stop, restart, version"]),
+        Case(
+            name: "unknown command", line: #"{"v":1,"command":"teleport"}"#, code: .badRequest,
+            mentions: [#"unknown command "teleport""#, "status, start, stop, restart, version"]),
+        Case(
+            name: "command wrong type", line: #"{"v":1,"command":7}"#, code: .badRequest,
+            mentions: [#""command""#, "wrong type"]),
+        Case(
+            name: "start without service", line: #"{"v":1,"command":"start"}"#, code: .badRequest,
+            mentions: [#""service""#, "postgres-backend"]),
+        Case(
+            name: "unknown service", line: #"{"v":1,"command":"stop","service":"mysql"}"#, code: .unknownService,
+            mentions: [#""mysql""#, "redis", "loki"]),
+    ]
+
+    @Test("rejects", arguments: rejections)
+    func rejects(_ example: Case) throws {
+        guard case .reject(let reply) = ControlCodec.decodeRequest(Array(example.line.utf8)) else {
+            Issue.record("accepted \(example.line)")
+            return
+        }
+        #expect(reply.ok == false)
+        #expect(reply.v == ControlProtocol.version)
+        let error = try #require(reply.error)
+        #expect(error.code == example.code)
+        for part in example.mentions {
+            #expect(error.message.contains(part), "\(error.message) should mention \(part)")
+        }
+    }
+
+    @Test func rejectsBinaryGarbage() {
+        let garbage: [UInt8] = [0xFF, 0x00, 0xFE, 0x7B, 0x80, 0x0A]
+        guard case .reject(let reply) = ControlCodec.decodeRequest(garbage) else {
+            Issue.record("accepted binary garbage")
+            return
+        }
+        #expect(reply.error?.code == .badRequest)
+    }
+
+    static let acceptances: [(String, ControlRequest)] = [
+        (#"{"v":1,"command":"status"}"#, ControlRequest(command: .status)),
+        (#"{"v":1,"command":"status"}"# + "\n", ControlRequest(command: .status)),
+        (#"  {"command":"version","v":1}"# + "\r\n", ControlRequest(command: .version)),
+        (#"{"v":1,"command":"restart","service":"postgres-ai"}"#, ControlRequest(command: .restart, service: "postgres-ai")),
+        // Unknown fields are ignored so that newer clients can add optional ones.
+        (#"{"v":1,"command":"status","verbose":true}"#, ControlRequest(command: .status)),
+    ]
+
+    @Test("accepts", arguments: acceptances)
+    func accepts(_ line: String, _ expected: ControlRequest) {
+        #expect(ControlCodec.decodeRequest(Array(line.utf8)) == .request(expected))
+    }
+
+    @Test func replyIsOneSortedLine() {
+        let reply = ControlReply(ok: false, error: ControlError(code: .badRequest, message: "two\nlines"))
+        let bytes = ControlCodec.encode(reply)
+        #expect(bytes.last == 0x0A)
+        #expect(bytes.dropLast().contains(0x0A) == false)
+        #expect(
+            String(decoding: bytes, as: UTF8.self)
+                == #"{"error":{"code":"bad_request","message":"two\nlines"},"ok":false,"v":1}"# + "\n")
+    }
+
+    @Test func statusReplyRoundTripsWithNullPid() throws {
+        let report = StatusReport(
+            daemon: DaemonStatus(version: "0.1.0", pid: 7, uptimeSeconds: 3, ready: true),
+            services: [ServiceStatus(name: "redis", state: .stopped, healthy: false, pid: nil, restarts: 0)])
+        let bytes = ControlCodec.encode(ControlReply(ok: true, status: report))
+        #expect(String(decoding: bytes, as: UTF8.self).contains(#""pid":null"#))
+        #expect(try ControlCodec.decodeReply(bytes) == ControlReply(ok: true, status: report))
+    }
+
+    @Test func requestRoundTrips() {
+        let request = ControlRequest(command: .stop, service: "loki")
+        let bytes = ControlCodec.encode(request)
+        #expect(bytes.last == 0x0A)
+        #expect(ControlCodec.decodeRequest(bytes) == .request(request))
+    }
+
+    @Test func garbledReplyIsAnError() {
+        #expect(throws: ControlCodecError.self) { try ControlCodec.decodeReply(Array("hello".utf8)) }
+    }
+}

@@ -1,0 +1,208 @@
+import AegisCore
+import AegisSystem
+import Foundation
+import Glibc
+
+/// Runs the real `aegisd` binary against a fresh state directory on free loopback ports, with
+/// real PostgreSQL and Redis, and a test NOTIFY_SOCKET. The PostgreSQL clusters are copied from
+/// one initdb made per test run (initdb is the slow part; the copy is what a fresh first start
+/// would have made).
+final class DaemonHarness: @unchecked Sendable {
+    let root: String
+    let configPath: String
+    let config: AegisConfig
+    let notify: NotifySocketListener
+    private(set) var process: Process?
+
+    static var aegisd: String { locate("aegisd") }
+    static var aegisctl: String { locate("aegisctl") }
+
+    /// The test binary lives in the build directory beside the executables (or inside an
+    /// .xctest bundle there).
+    static func locate(_ name: String) -> String {
+        var directory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        for _ in 0..<4 {
+            let candidate = directory.appendingPathComponent(name).path
+            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+            directory = directory.deletingLastPathComponent()
+        }
+        return "\(FileManager.default.currentDirectoryPath)/.build/debug/\(name)"
+    }
+
+    /// - Parameters:
+    ///   - withClusters: copy initialized PostgreSQL clusters in (false: aegisd runs initdb).
+    ///   - configure: adjust the configuration (`config init`'s, with free ports).
+    init(withClusters: Bool = true, configure: (inout AegisConfig) -> Void = { _ in }) async throws {
+        let template = try await ClusterTemplate.shared.path()
+        root = try Self.makeTemporaryDirectory(prefix: "aegisd-test")
+        configPath = "\(root)/aegisd.toml"
+        var config = try AegisConfig.forInit(root: root, portBase: try FreePorts.base(count: 7))
+        config.supervision.healthIntervalMs = 200
+        config.supervision.healthTimeoutMs = 200
+        config.supervision.restartInitialDelayMs = 100
+        config.supervision.restartMaxDelayMs = 1000
+        configure(&config)
+        self.config = config
+        try ConfigRenderer.render(config).write(toFile: configPath, atomically: true, encoding: .utf8)
+        notify = try NotifySocketListener(directory: root)
+        if withClusters {
+            try FileManager.default.createDirectory(atPath: "\(root)/data", withIntermediateDirectories: true)
+            for instance in PostgresInstance.allCases {
+                try Self.shell("cp -a '\(template)' '\(root)/data/\(instance.serviceID.rawValue)'")
+            }
+        }
+    }
+
+    deinit {
+        if let process, process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        killLeftovers()
+        try? FileManager.default.removeItem(atPath: root)
+    }
+
+    // MARK: - Running the daemon
+
+    func start() throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Self.aegisd)
+        process.arguments = ["--config", configPath, "--stderr-log"]
+        var environment = ProcessInfo.processInfo.environment
+        environment["NOTIFY_SOCKET"] = notify.path
+        process.environment = environment
+        FileManager.default.createFile(atPath: logPath, contents: nil)
+        let log = FileHandle(forWritingAtPath: logPath)!
+        log.seekToEndOfFile()
+        process.standardOutput = log
+        process.standardError = log
+        try process.run()
+        self.process = process
+    }
+
+    var logPath: String { "\(root)/aegisd.log" }
+    var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
+
+    /// SIGTERM, then waits for exit; returns the exit status.
+    func terminate(timeout: Duration = .seconds(60)) async throws -> Int32 {
+        guard let process else { throw TestFailure("not started") }
+        kill(process.processIdentifier, SIGTERM)
+        return try await waitForExit(timeout: timeout)
+    }
+
+    /// SIGKILL: aegisd dies without a chance to stop its children.
+    func killDaemon() async throws {
+        guard let process else { throw TestFailure("not started") }
+        kill(process.processIdentifier, SIGKILL)
+        _ = try await waitForExit(timeout: .seconds(10))
+    }
+
+    func waitForExit(timeout: Duration) async throws -> Int32 {
+        guard let process else { throw TestFailure("not started") }
+        let deadline = ContinuousClock.now + timeout
+        while process.isRunning {
+            guard ContinuousClock.now < deadline else { throw TestFailure("aegisd did not exit within \(timeout)") }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        return process.terminationStatus
+    }
+
+    // MARK: - Observing it
+
+    func status() throws -> StatusReport {
+        let reply = try ControlClient.send(
+            ControlRequest(command: .status), socketPath: config.daemon.socket, timeout: .seconds(5))
+        guard let status = reply.status else { throw TestFailure("no status in reply: \(reply)") }
+        return status
+    }
+
+    func send(_ command: ControlCommand, _ service: ServiceID) throws -> ControlReply {
+        try ControlClient.send(
+            ControlRequest(command: command, service: service.rawValue), socketPath: config.daemon.socket,
+            timeout: .seconds(90))
+    }
+
+    func service(_ id: ServiceID) throws -> ServiceStatus {
+        guard let found = try status().services.first(where: { $0.name == id.rawValue }) else {
+            throw TestFailure("\(id.rawValue) not in status")
+        }
+        return found
+    }
+
+    /// Polls the status until `predicate` holds; returns the status that satisfied it.
+    @discardableResult
+    func waitFor(
+        _ what: String, timeout: Duration = .seconds(60), _ predicate: (StatusReport) -> Bool
+    ) async throws -> StatusReport {
+        let deadline = ContinuousClock.now + timeout
+        var last: StatusReport?
+        while ContinuousClock.now < deadline {
+            if let report = try? status() {
+                last = report
+                if predicate(report) { return report }
+            }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        throw TestFailure("timed out waiting for \(what); last status: \(String(describing: last?.services))\nlog:\n\(log.suffix(3000))")
+    }
+
+    func waitUntilAllHealthy(timeout: Duration = .seconds(60)) async throws -> StatusReport {
+        try await waitFor("every service healthy", timeout: timeout) { report in
+            report.services.allSatisfy { $0.healthy || $0.state == .unavailable }
+        }
+    }
+
+    /// Processes whose command line mentions our state directory (every child does).
+    func ourProcesses() -> [Int32] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        return names.compactMap(Int32.init).filter { pid in
+            guard ProcessTable.isAlive(pid) else { return false }
+            return ProcessTable.commandLine(pid).joined(separator: " ").contains(root)
+        }
+    }
+
+    private func killLeftovers() {
+        for pid in ourProcesses() where pid != getpid() { kill(pid, SIGKILL) }
+    }
+
+    // MARK: - Helpers
+
+    func password(_ service: ServiceID) throws -> String {
+        try String(contentsOfFile: "\(root)/secrets/\(service.rawValue).password", encoding: .utf8)
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// Runs `psql` as the instance's application role over loopback TCP (SCRAM).
+    func psql(_ instance: PostgresInstance, _ sql: String) throws -> String {
+        let settings = config.postgres.instances[instance]!
+        return try Self.shell(
+            "psql -X -A -t -v ON_ERROR_STOP=1 'host=127.0.0.1 port=\(settings.port) user=\(settings.user) dbname=\(settings.database)' -c \"\(sql)\"",
+            environment: ["PGPASSWORD": try password(instance.serviceID), "PGCONNECT_TIMEOUT": "5"])
+    }
+
+    @discardableResult
+    static func shell(_ command: String, environment: [String: String] = [:]) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        process.arguments = ["-c", command]
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            throw TestFailure("`\(command)` exited \(process.terminationStatus): \(output)")
+        }
+        return output.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// A directory the unprivileged service user can traverse (mkdtemp makes 0700).
+    static func makeTemporaryDirectory(prefix: String) throws -> String {
+        var template = Array("/tmp/\(prefix).XXXXXX".utf8CString)
+        guard let made = template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) else {
+            throw TestFailure("mkdtemp failed: errno \(errno)")
+        }
+        let path = String(cString: made)
+        chmod(path, 0o755)
+        return path
+    }
+}

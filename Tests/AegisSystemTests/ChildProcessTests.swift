@@ -1,0 +1,47 @@
+import AegisCore
+import Glibc
+import Synchronization
+import Testing
+@testable import AegisSystem
+
+@Suite struct ChildProcessTests {
+    let me = try! ServiceAccount.forChildren(configuredUser: "aegis")
+
+    @Test func testOutput_collectsStdoutAndStderrLinesAndTheExitStatus() async throws {
+        let spec = LaunchSpec(
+            executable: "/bin/sh", arguments: ["-c", "echo one; echo two >&2; printf 'no newline'; exit 3"],
+            account: me)
+        let result = try await ChildProcess.output(of: spec)
+        #expect(result.status == .exited(3))
+        #expect(Set(result.lines) == ["one", "two", "no newline"])
+    }
+
+    @Test func testRun_reportsThePidAndASignalDeath() async throws {
+        let spec = LaunchSpec(executable: "/bin/sh", arguments: ["-c", "kill -9 $$"], account: me)
+        let pid = Mutex<Int32?>(nil)
+        let status = try await ChildProcess.run(spec, onLine: { _, _ in }) { @Sendable spawned in
+            pid.withLock { $0 = spawned }
+        }
+        #expect(status == .signaled(9))
+        #expect((pid.withLock { $0 } ?? 0) > 0)
+    }
+
+    @Test func testRun_putsTheChildInItsOwnProcessGroup_asTheServiceUserWhenRoot() async throws {
+        let spec = LaunchSpec(executable: "/bin/sh", arguments: ["-c", "echo $(id -u) $(ps -o pgid= -p $$)"], account: me)
+        let pid = Mutex<Int32>(0)
+        let lines = Mutex<[String]>([])
+        _ = try await ChildProcess.run(spec, onLine: { _, line in lines.withLock { $0.append(line) } }) { @Sendable p in
+            pid.withLock { $0 = p }
+        }
+        try await Task.sleep(for: .milliseconds(50))
+        let fields = lines.withLock { $0 }.first?.split(separator: " ").map(String.init) ?? []
+        #expect(fields.count == 2)
+        #expect(fields.first == String(me.uid))
+        #expect(fields.last == String(pid.withLock { $0 }), "the child leads its own process group")
+    }
+
+    @Test func testMissingProgram_throwsAndDoesNotHang() async {
+        let spec = LaunchSpec(executable: "/nonexistent/program", arguments: [], account: me)
+        await #expect(throws: SystemError.self) { try await ChildProcess.output(of: spec) }
+    }
+}

@@ -1,0 +1,107 @@
+import AegisCore
+import AegisSystem
+import Glibc
+import Testing
+
+@Suite struct ConfigEnvironmentCheckTests {
+    /// A configuration whose programs all exist in `binDir` (fake executables).
+    private func fakeInstallation(in directory: ConfigTestDirectory, programs: [String]) throws -> AegisConfig {
+        for program in programs {
+            try directory.write("bin/\(program)", "#!/bin/sh\n", mode: 0o755)
+        }
+        var config = AegisConfig.defaults(stateDir: "\(directory.path)/state")
+        config.postgres.binDir = "\(directory.path)/bin"
+        config.redis.binary = "\(directory.path)/bin/redis-server"
+        config.loki.binary = "\(directory.path)/bin/loki"
+        return config
+    }
+
+    @Test func testAComplete_installation_hasNoIssues() throws {
+        let directory = try ConfigTestDirectory()
+        defer { directory.remove() }
+        let config = try fakeInstallation(in: directory, programs: ["postgres", "initdb", "redis-server", "loki"])
+        #expect(ConfigEnvironmentCheck(runsAsRoot: false).run(config) == ConfigCheckReport())
+    }
+
+    @Test func testABinDirWithoutPostgres_namesTheMissingPrograms() throws {
+        let directory = try ConfigTestDirectory()
+        defer { directory.remove() }
+        let config = try fakeInstallation(in: directory, programs: ["initdb", "redis-server", "loki"])
+        try directory.write("bin/postgres", "not executable", mode: 0o644)
+        #expect(ConfigEnvironmentCheck(runsAsRoot: false).run(config).errors == [
+            ConfigIssue(path: "postgres.bin_dir", reason: "\(directory.path)/bin/postgres is missing or not executable")
+        ])
+    }
+
+    @Test func testAMissingBinDir_isOneIssue_unlessEveryPostgresIsDisabled() throws {
+        let directory = try ConfigTestDirectory()
+        defer { directory.remove() }
+        var config = try fakeInstallation(in: directory, programs: ["redis-server", "loki"])
+        config.postgres.binDir = "\(directory.path)/nowhere"
+        #expect(ConfigEnvironmentCheck(runsAsRoot: false).run(config).errors.map(\.path) == ["postgres.bin_dir"])
+        for instance in PostgresInstance.allCases { config.postgres.instances[instance]!.enabled = false }
+        #expect(ConfigEnvironmentCheck(runsAsRoot: false).run(config).errors.isEmpty)
+    }
+
+    @Test func testRedis_isLookedUpOnPATH_andMissingRedisIsAnError() throws {
+        let directory = try ConfigTestDirectory()
+        defer { directory.remove() }
+        var config = try fakeInstallation(in: directory, programs: ["postgres", "initdb", "redis-server", "loki"])
+        config.redis.binary = "redis-server"
+        #expect(ConfigEnvironmentCheck(runsAsRoot: false, searchPath: "/nowhere:\(directory.path)/bin").run(config).errors.isEmpty)
+        let errors = ConfigEnvironmentCheck(runsAsRoot: false, searchPath: "/nowhere").run(config).errors
+        #expect(errors.map(\.path) == ["redis.binary"])
+        #expect(errors.first?.reason.hasPrefix("redis-server was not found on PATH") == true)
+    }
+
+    @Test func testAMissingLoki_isAWarning_notAnError() throws {
+        let directory = try ConfigTestDirectory()
+        defer { directory.remove() }
+        var config = try fakeInstallation(in: directory, programs: ["postgres", "initdb", "redis-server"])
+        let report = ConfigEnvironmentCheck(runsAsRoot: false).run(config)
+        #expect(report.isUsable)
+        #expect(report.warnings.map(\.path) == ["loki.binary"])
+        #expect(report.warnings.first?.reason.contains("unavailable") == true)
+        config.loki.enabled = false
+        #expect(ConfigEnvironmentCheck(runsAsRoot: false).run(config).warnings.isEmpty)
+    }
+
+    @Test(.enabled(if: geteuid() == 0, "needs root to create directories the service user cannot enter"))
+    func testAsRoot_a0700AncestorOfTheStateDir_isNamed() throws {
+        let directory = try ConfigTestDirectory()
+        defer { directory.remove() }
+        var config = try fakeInstallation(in: directory, programs: ["postgres", "initdb", "redis-server", "loki"])
+        let user = ConfigTestDirectory.serviceUser
+        chmod(directory.path, 0o755)  // mkdtemp makes 0700 directories: it would be the blocker
+        let home = try directory.makeDirectory("home", mode: 0o700)
+        config.daemon.stateDir = "\(home)/x/var"
+        config.daemon.user = user
+        config.daemon.socketGroup = "root"
+        let errors = ConfigEnvironmentCheck(runsAsRoot: true).run(config).errors
+        #expect(errors == [ConfigIssue(
+            path: "aegisd.state_dir",
+            reason: "\(home) is mode 0700: the service user \(user) cannot reach \(home)/x/var; "
+                + "move state_dir or chmod o+x \(home)")])
+
+        chmod(home, 0o711)
+        #expect(ConfigEnvironmentCheck(runsAsRoot: true).run(config).errors.isEmpty)
+    }
+
+    @Test(.enabled(if: geteuid() == 0, "the account checks run only when aegisd is root"))
+    func testAsRoot_aMissingUserOrGroup_isNamed() throws {
+        let directory = try ConfigTestDirectory()
+        defer { directory.remove() }
+        var config = try fakeInstallation(in: directory, programs: ["postgres", "initdb", "redis-server", "loki"])
+        config.daemon.user = "no_such_user_aegis"
+        config.daemon.socketGroup = "no_such_group_aegis"
+        let errors = ConfigEnvironmentCheck(runsAsRoot: true).run(config).errors
+        #expect(errors.map(\.path) == ["aegisd.socket_group", "aegisd.user"])
+        #expect(ConfigEnvironmentCheck(runsAsRoot: false).run(config).errors.isEmpty)
+
+        config.daemon.user = "root"
+        config.daemon.socketGroup = "root"
+        #expect(ConfigEnvironmentCheck(runsAsRoot: true).run(config).errors == [
+            ConfigIssue(path: "aegisd.user", reason: "must not be root: PostgreSQL refuses to run as root")
+        ])
+    }
+}
