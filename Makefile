@@ -64,9 +64,10 @@ run: build user
 	@echo "    in another shell: $$($(SWIFT) build --show-bin-path)/aegisctl --config $(VAR)/aegisd.toml status"
 	$$($(SWIFT) build --show-bin-path)/aegisd --config $(VAR)/aegisd.toml
 
-bench: build user
+bench: deps user
+	$(SWIFT) build -c release
 	@echo "==> running benchmarks"
-	./scripts/bench.sh
+	./scripts/bench.py $$($(SWIFT) build -c release --show-bin-path)
 
 clean:
 	$(SWIFT) package clean

@@ -61,10 +61,11 @@ final class DaemonHarness: @unchecked Sendable {
 
     // MARK: - Running the daemon
 
-    func start() throws {
+    /// - Parameter journal: let aegisd log to journald (when it runs) instead of its stderr.
+    func start(journal: Bool = false) throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: Self.aegisd)
-        process.arguments = ["--config", configPath, "--stderr-log"]
+        process.arguments = ["--config", configPath] + (journal ? [] : ["--stderr-log"])
         var environment = ProcessInfo.processInfo.environment
         environment["NOTIFY_SOCKET"] = notify.path
         process.environment = environment

@@ -1,0 +1,37 @@
+import AegisSystem
+import Foundation
+import Glibc
+
+/// A real systemd-journald for the tests. Without systemd as PID 1 it still runs, listens on
+/// /run/systemd/journal/socket and answers `journalctl`. Started once when none is running
+/// (needs root) and left running for the rest of the test run.
+enum Journald {
+    static let binary = "/lib/systemd/systemd-journald"
+
+    /// Whether a journald is (now) listening.
+    static func ensureRunning() async throws -> Bool {
+        if JournalWriter.isAvailable { return true }
+        guard geteuid() == 0, FileSystem.isExecutable(binary) else { return false }
+        try FileManager.default.createDirectory(atPath: "/run/systemd/journal", withIntermediateDirectories: true)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: binary)
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        try await waitUntil("journald's socket", timeout: .seconds(10)) { JournalWriter.isAvailable }
+        return true
+    }
+
+    /// Entries matching journalctl `matches` (FIELD=value), as decoded JSON objects.
+    static func entries(_ matches: [String], priority: String? = nil) throws -> [[String: String]] {
+        var command = "journalctl --no-pager -o json " + matches.map { "'\($0)'" }.joined(separator: " ")
+        if let priority { command += " -p \(priority)" }
+        let output = (try? DaemonHarness.shell(command)) ?? ""
+        return output.split(separator: "\n").compactMap { line in
+            guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else {
+                return nil
+            }
+            return object.compactMapValues { $0 as? String }
+        }
+    }
+}
