@@ -93,6 +93,10 @@ def bench_ready(bin_dir, runs):
     sh(f"{bin_dir}/aegisd config init --root {root} --port-base {base}")
     # Loki is left out of both sides (it is not installed here).
     sh(f"sed -i '/^\\[loki\\]/,/^\\[/ s/^enabled = true/enabled = false/' {root}/aegisd.toml")
+    # Each kill -9 below is measured as a lone failure (the first of a streak, restarted at
+    # once), not as the 20th in a row that the circuit breaker is there to stop.
+    sh(f"sed -i 's/^restart_stable_after_s = .*/restart_stable_after_s = 1/; "
+       f"s/^restart_max_failures = .*/restart_max_failures = 1000/' {root}/aegisd.toml")
     daemon = Daemon(bin_dir, root)
     # First start: initdb x3, then stop: the state directory is now initialized.
     notify = Notify(f"{root}/notify0.sock")
@@ -111,7 +115,7 @@ def bench_ready(bin_dir, runs):
     with open(script, "w") as f:
         f.write("set -e\n")
         for name in ["postgres-backend", "postgres-ai", "postgres-executor"]:
-            f.write(f"{PG_BIN}/pg_ctl start -w -s -D {root}/data/{name} -l {root}/{name}.log "
+            f.write(f"{PG_BIN}/pg_ctl start -w -s -D {root}/data/{name} -l {root}/data/{name}/pgctl.log "
                     f"-o '-c config_file={root}/conf/{name}/postgresql.conf'\n")
         f.write(f"redis-server {redis_conf} --daemonize yes\n")
         f.write(f"until redis-cli -s {root}/run/redis/redis.sock ping 2>/dev/null | grep -q -e PONG -e NOAUTH; do sleep 0.01; done\n")
@@ -147,24 +151,28 @@ def bench_recovery(root, daemon, runs):
                 ours.append(time.monotonic() - t0)
                 break
             time.sleep(0.005)
-        time.sleep(0.2)
+        time.sleep(1.2)  # past restart_stable_after_s
     return notify, ours
 
 
 def bench_pg_ctl_recovery(root, runs):
-    """The usual alternative: after kill -9, `pg_ctl start -w` until it accepts connections."""
+    """The usual alternative: after kill -9, `pg_ctl start -w` (retried while it fails) until the
+    server accepts connections."""
     data = f"{root}/data/postgres-ai"
     conf = f"-c config_file={root}/conf/postgres-ai/postgresql.conf"
     asaegis = ["setpriv", "--reuid=aegis", "--regid=aegis", "--clear-groups"]
-    subprocess.run(asaegis + [f"{PG_BIN}/pg_ctl", "start", "-w", "-s", "-D", data, "-l", f"{root}/pgctl.log", "-o", conf],
+    subprocess.run(asaegis + [f"{PG_BIN}/pg_ctl", "start", "-w", "-s", "-D", data, "-l", f"{data}/pgctl.log", "-o", conf],
                    check=True, capture_output=True)
     times = []
     for _ in range(runs):
         pid = int(open(f"{data}/postmaster.pid").readline())
         t0 = time.monotonic()
         os.kill(pid, signal.SIGKILL)
-        subprocess.run(asaegis + [f"{PG_BIN}/pg_ctl", "start", "-w", "-s", "-D", data, "-l", f"{root}/pgctl.log", "-o", conf],
-                       check=True, capture_output=True)
+        # The orphaned backends still hold the shared memory until they notice their postmaster
+        # died, and until then a new postmaster refuses to start: retry as a shell loop would.
+        while subprocess.run(asaegis + [f"{PG_BIN}/pg_ctl", "start", "-w", "-s", "-D", data, "-l", f"{data}/pgctl.log",
+                                        "-o", conf], capture_output=True).returncode != 0:
+            time.sleep(0.05)
         times.append(time.monotonic() - t0)
     subprocess.run(asaegis + [f"{PG_BIN}/pg_ctl", "stop", "-w", "-s", "-m", "fast", "-D", data], check=True,
                    capture_output=True)
@@ -214,7 +222,7 @@ def main():
           f"| {med(ready_theirs) * 1000:.0f} ms (pg_ctl start -w x3 + redis-server, one after another) "
           f"| {med(ready_ours) / med(ready_theirs):.2f} |")
     print(f"| kill -9 of a postmaster to healthy, median of {args.runs} | {med(recovery) * 1000:.0f} ms "
-          f"| {med(pg_ctl) * 1000:.0f} ms (pg_ctl start -w after kill -9) | {med(recovery) / med(pg_ctl):.2f} |")
+          f"| {med(pg_ctl) * 1000:.0f} ms (pg_ctl start -w, retried, after kill -9) | {med(recovery) / med(pg_ctl):.2f} |")
     print(f"| kill -9 of a postmaster to healthy, max of {args.runs} | {max(recovery) * 1000:.0f} ms "
           f"| {max(pg_ctl) * 1000:.0f} ms | {max(recovery) / max(pg_ctl):.2f} |")
     print(f"| aegisd idle CPU over {args.idle} s (4 children, health every 1 s) | {cpu:.2f} % of a core | | |")

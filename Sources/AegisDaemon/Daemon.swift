@@ -35,7 +35,10 @@ public enum Daemon {
             logger.critical("control socket: \(error)")
             return 1
         }
-        let signals = TerminationSignals()
+        let signals = TerminationSignals(onHangup: {
+            // Until reload exists, SIGHUP must at least not kill the daemon (its default action).
+            logger.warning("SIGHUP received: reloading the configuration is not supported yet; restart aegisd to apply changes")
+        })
         let serverTask = Task { try? await server.run() }
         logger.notice("aegisd \(AegisVersion.current) starting (pid \(getpid()), state in \(config.daemon.stateDir))")
         notifier.status("starting services")
@@ -103,19 +106,26 @@ public enum Daemon {
 }
 
 /// SIGTERM and SIGINT as an async value; the default actions are disabled so that aegisd can
-/// stop its children first. SIGPIPE is ignored (a client that hangs up is not fatal).
+/// stop its children first. SIGHUP calls `onHangup`. SIGPIPE is ignored (a client that hangs up
+/// is not fatal).
 final class TerminationSignals {
     private let stream: AsyncStream<Int32>
     private let sources: [any DispatchSourceSignal]
 
-    init() {
+    init(onHangup: @escaping @Sendable () -> Void) {
         signal(SIGPIPE, SIG_IGN)
         let (stream, continuation) = AsyncStream<Int32>.makeStream()
         self.stream = stream
-        self.sources = [SIGTERM, SIGINT].map { number in
+        self.sources = [SIGTERM, SIGINT, SIGHUP].map { (number: Int32) -> any DispatchSourceSignal in
             Glibc.signal(number, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-            source.setEventHandler { continuation.yield(number) }
+            source.setEventHandler {
+                if number == SIGHUP {
+                    onHangup()
+                } else {
+                    continuation.yield(number)
+                }
+            }
             source.resume()
             return source
         }

@@ -130,6 +130,7 @@ public actor Supervisor {
         slots[id]!.pid.set(pid)
         LeftoverProcess.record(pid: pid, layout: layout, service: id)
         apply(id) { $0.launched(pid: pid, at: $1) }
+        probeStartup(id, pid: pid)
     }
 
     private func launchFailed(_ id: ServiceID, _ failure: LaunchFailure) {
@@ -228,9 +229,9 @@ public actor Supervisor {
         }
     }
 
-    /// One loop per service. Checks start at a fixed rate (not an interval after the previous
-    /// check ended) and each is bounded by min(timeout, interval), so a hung service is caught
-    /// within about interval × threshold. While a service starts it is checked every 50 ms.
+    /// One liveness loop per service, for running services. Checks start at a fixed rate (not an
+    /// interval after the previous check ended) and each is bounded by min(timeout, interval), so
+    /// a hung service is caught within about interval × threshold.
     private func startHealthLoops() {
         guard healthTasks.isEmpty else { return }
         let interval = Duration.milliseconds(settings.healthIntervalMs)
@@ -239,17 +240,29 @@ public actor Supervisor {
             let driver = slots[id]!.driver
             healthTasks.append(Task {
                 while !Task.isCancelled {
-                    guard let target = self.healthTarget(id) else {
-                        try? await Task.sleep(for: .milliseconds(50))
-                        continue
-                    }
                     let began = ContinuousClock.now
-                    let result = await driver.checkHealth(timeout: timeout)
-                    self.healthChecked(id, pid: target.pid, result)
-                    let pause = target.starting && !result.passed ? .milliseconds(50) : interval
-                    try? await Task.sleep(until: began + pause, clock: .continuous)
+                    if let target = self.healthTarget(id), !target.starting {
+                        let result = await driver.checkHealth(timeout: timeout)
+                        self.healthChecked(id, pid: target.pid, result)
+                    }
+                    try? await Task.sleep(until: began + interval, clock: .continuous)
                 }
             })
+        }
+    }
+
+    /// A freshly spawned process is checked every 50 ms until it first answers (or is no longer
+    /// starting), so READY=1 and recovery after a crash are not held back by the interval.
+    private func probeStartup(_ id: ServiceID, pid: Int32) {
+        let driver = slots[id]!.driver
+        let timeout = Duration.milliseconds(settings.healthTimeoutMs)
+        Task {
+            while let target = self.healthTarget(id), target.pid == pid, target.starting {
+                let result = await driver.checkHealth(timeout: timeout)
+                self.healthChecked(id, pid: pid, result)
+                if result.passed { return }
+                try? await Task.sleep(for: .milliseconds(50))
+            }
         }
     }
 }

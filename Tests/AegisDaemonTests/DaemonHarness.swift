@@ -62,12 +62,13 @@ final class DaemonHarness: @unchecked Sendable {
     // MARK: - Running the daemon
 
     /// - Parameter journal: let aegisd log to journald (when it runs) instead of its stderr.
-    func start(journal: Bool = false) throws {
+    func start(journal: Bool = false, environment extra: [String: String] = [:]) throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: Self.aegisd)
         process.arguments = ["--config", configPath] + (journal ? [] : ["--stderr-log"])
         var environment = ProcessInfo.processInfo.environment
         environment["NOTIFY_SOCKET"] = notify.path
+        environment.merge(extra) { _, new in new }
         process.environment = environment
         FileManager.default.createFile(atPath: logPath, contents: nil)
         let log = FileHandle(forWritingAtPath: logPath)!

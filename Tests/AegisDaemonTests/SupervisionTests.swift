@@ -9,7 +9,8 @@ import Testing
 @Suite(.serialized) struct SupervisionTests {
     @Test func testStart_everyServiceHealthy_readyAndStatusOnNotifySocket_rolesUsable() async throws {
         let daemon = try await DaemonHarness()
-        try daemon.start()
+        // As systemd would set it for WatchdogSec=1: pings every half interval.
+        try daemon.start(environment: ["WATCHDOG_USEC": "1000000"])
         let report = try await daemon.waitUntilAllHealthy()
         #expect(report.services.map(\.name) == ServiceID.allCases.map(\.rawValue))
         for service in report.services where service.name != "loki" {
@@ -26,6 +27,11 @@ import Testing
         // READY=1 once everything is healthy, and a STATUS= line.
         try await waitUntil("READY=1") { daemon.notify.assignments.contains("READY=1") }
         #expect(daemon.notify.assignments.contains { $0.hasPrefix("STATUS=4/4 services healthy") })
+        try await waitUntil("WATCHDOG=1") { daemon.notify.assignments.contains("WATCHDOG=1") }
+        // SIGHUP does not kill it (reload is a later issue).
+        kill(try #require(daemon.process?.processIdentifier), SIGHUP)
+        try await Task.sleep(for: .milliseconds(200))
+        #expect(try daemon.service(.redis).healthy)
         // The seed's roles and databases exist and take the password from the secret file.
         for instance in PostgresInstance.allCases {
             #expect(try daemon.psql(instance, "SELECT current_user || '@' || current_database()")
@@ -165,6 +171,8 @@ import Testing
         let daemon = try await DaemonHarness(withClusters: false)
         try daemon.start()
         try await daemon.waitUntilAllHealthy(timeout: .seconds(120))
+        #expect(daemon.notify.assignments.contains { $0.hasPrefix("EXTEND_TIMEOUT_USEC=") },
+                "initdb asks systemd for more start time")
         for instance in PostgresInstance.allCases {
             let dataDir = "\(daemon.root)/data/\(instance.serviceID.rawValue)"
             #expect(FileSystem.exists("\(dataDir)/PG_VERSION"))

@@ -48,18 +48,16 @@ public struct ConfigEnvironmentCheck: Sendable {
         }
         return ["postgres", "initdb"].compactMap { program in
             let path = "\(binDir)/\(program)"
-            return ConfigFileSystem.isExecutableFile(path) ? nil : ConfigIssue(
+            return FileSystem.isExecutable(path) ? nil : ConfigIssue(
                 path: "postgres.bin_dir", reason: "\(path) is missing or not executable")
         }
     }
 
     /// Why `program` (an absolute path or a name on PATH) cannot be run, or nil if it can.
     private func programProblem(_ program: String) -> String? {
-        if program.hasPrefix("/") {
-            return ConfigFileSystem.isExecutableFile(program) ? nil : "\(program) is missing or not executable"
-        }
-        let found = searchPath.split(separator: ":").contains { ConfigFileSystem.isExecutableFile("\($0)/\(program)") }
-        return found ? nil : "\(program) was not found on PATH"
+        // The same lookup the drivers use at start, so check and daemon never disagree.
+        if FileSystem.findExecutable(program, path: searchPath) != nil { return nil }
+        return program.contains("/") ? "\(program) is missing or not executable" : "\(program) was not found on PATH"
     }
 
     private func accountIssues(_ config: AegisConfig, postgresEnabled: Bool) -> [ConfigIssue] {

@@ -7,12 +7,6 @@ enum ConfigFileSystem {
         return stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR
     }
 
-    /// A regular file that can be executed (by root: any execute bit set).
-    static func isExecutableFile(_ path: String) -> Bool {
-        var info = stat()
-        return stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFREG && access(path, X_OK) == 0
-    }
-
     /// The user's primary and supplementary groups.
     static func groups(of user: String, primary: gid_t) -> [gid_t] {
         var count: Int32 = 32

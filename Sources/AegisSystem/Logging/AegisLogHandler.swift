@@ -1,4 +1,5 @@
 import Foundation
+import Glibc
 import Logging
 
 /// aegisd's own log lines: to journald with fields (PRIORITY, SYSLOG_IDENTIFIER, AEGIS_SERVICE
@@ -57,8 +58,19 @@ public struct AegisLogHandler: LogHandler {
         "AEGIS_" + String(key.uppercased().map { $0.isLetter || $0.isNumber ? $0 : "_" })
     }
 
+    /// "2026-11-28T05:40:00Z" by strftime: Foundation's date formatting would load ICU's tables
+    /// into a daemon that otherwise has no use for them.
+    private static func utcTimestamp() -> String {
+        var now = time(nil)
+        var parts = tm()
+        gmtime_r(&now, &parts)
+        var buffer = [CChar](repeating: 0, count: 32)
+        let count = strftime(&buffer, buffer.count, "%Y-%m-%dT%H:%M:%SZ", &parts)
+        return String(decoding: buffer[0..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
     private static func writeToStandardError(event: LogEvent, metadata: Logger.Metadata) {
-        var line = "\(Date().formatted(.iso8601)) \(event.level)"
+        var line = "\(utcTimestamp()) \(event.level)"
         if let service = metadata["service"] { line += " [\(service)]" }
         line += " \(event.message)"
         for (key, value) in metadata.sorted(by: { $0.key < $1.key }) where key != "service" {

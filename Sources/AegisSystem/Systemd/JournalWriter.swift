@@ -7,10 +7,14 @@ import Glibc
 public enum JournalWriter {
     public static let socketPath = "/run/systemd/journal/socket"
 
-    /// Whether a journald listens on this machine.
+    /// Whether a journald listens on this machine. The socket file alone proves nothing: a
+    /// journald that died leaves it behind, and datagrams sent to it vanish. Connecting a
+    /// datagram socket fails with ECONNREFUSED when nobody listens.
     public static var isAvailable: Bool {
-        var info = stat()
-        return stat(socketPath, &info) == 0 && (info.st_mode & S_IFMT) == S_IFSOCK
+        let fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        return UnixSocket.withAddress(socketPath) { connect(fd, $0, $1) == 0 } ?? false
     }
 
     /// Sends one entry; returns false when journald could not take it.
