@@ -11,7 +11,7 @@ VAR := $(CURDIR)/var
 SERVICE_USER ?= aegis
 
 DEBIAN_PACKAGES := postgresql-15 postgresql-client-15 redis-server redis-tools libpq-dev \
-	libsystemd-dev zlib1g-dev libssl-dev pkg-config age systemd util-linux python3 procps
+	libsystemd-dev zlib1g-dev libssl-dev pkg-config age systemd util-linux python3 python3-croniter procps
 
 .PHONY: all build test run deps user bench clean distclean help
 

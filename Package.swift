@@ -23,12 +23,14 @@ let package = Package(
     targets: [
         .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
         .systemLibrary(name: "CSystemd", pkgConfig: "libsystemd", providers: [.apt(["libsystemd-dev"])]),
+        .systemLibrary(name: "CLibCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .target(name: "CAegisShims"),
         .target(name: "AegisCore"),
         .target(
             name: "AegisSystem",
             dependencies: [
-                "AegisCore", "CLibPQ", "CSystemd", "CAegisShims",
+                "AegisCore", "CLibPQ", "CSystemd", "CLibCrypto", "CZlib", "CAegisShims",
                 .product(name: "Subprocess", package: "swift-subprocess"),
                 .product(name: "SystemPackage", package: "swift-system"),
                 .product(name: "Logging", package: "swift-log"),

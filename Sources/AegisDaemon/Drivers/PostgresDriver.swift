@@ -4,7 +4,7 @@ import Synchronization
 
 /// One PostgreSQL 15 instance: initdb on first start, generated config, the postmaster as a
 /// direct child (no pg_ctl in between, so its exit is ours to see at once), health by a real
-/// connection and `SELECT 1` under a deadline, and the seed's role and database.
+/// connection and `SELECT 1` under a deadline (PQping explains a refusal), and the seed's role and database.
 public final class PostgresDriver: ServiceDriver {
     public let service: ServiceID
     public let stopPlan = StopPlan.postgres
@@ -62,7 +62,17 @@ public final class PostgresDriver: ServiceDriver {
         let settings = settings
         do {
             try await runBlocking {
-                let connection = try PostgresConnection(parameters: parameters, timeout: timeout)
+                let connection: PostgresConnection
+                do {
+                    connection = try PostgresConnection(parameters: parameters, timeout: timeout)
+                } catch let error as PostgresError where !error.isDeadline {
+                    // The server answered but refused: PQping says why in libpq's own terms
+                    // (starting up, shutting down, recovering). Never asked of a silent server,
+                    // whose connect_timeout (2 s at least) would outlast our deadline.
+                    throw PostgresError(PostgresPing(parameters: parameters, timeout: timeout).problem.map {
+                        "\($0): \(error)"
+                    } ?? "\(error)")
+                }
                 try connection.execute("SELECT 1", timeout: timeout)
                 if needsBootstrap {
                     try Self.bootstrap(connection, settings: settings, password: password)

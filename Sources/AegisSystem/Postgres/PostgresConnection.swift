@@ -104,7 +104,7 @@ public final class PostgresConnection {
         guard fd >= 0 else { throw PostgresError(message(of: conn)) }
         while true {
             let left = deadline - ContinuousClock.now
-            guard left > .zero else { throw PostgresError("no answer within the deadline while \(what)") }
+            guard left > .zero else { throw PostgresError.deadline(while: what) }
             let (seconds, attos) = left.components
             let millis = Int32(min(Int64(Int32.max), seconds * 1000 + attos / 1_000_000_000_000_000 + 1))
             var pfd = pollfd(fd: fd, events: Int16(forReading ? POLLIN : POLLOUT), revents: 0)
@@ -122,6 +122,13 @@ public struct PostgresError: Error, Sendable, Equatable, CustomStringConvertible
         self.message = message.trimmingTrailingWhitespace
     }
     public var description: String { message }
+
+    /// The server said nothing before the deadline: hung, stopped or overloaded.
+    public static func deadline(while what: String) -> PostgresError {
+        PostgresError("no answer within the deadline while \(what)")
+    }
+
+    public var isDeadline: Bool { message.hasPrefix("no answer within the deadline") }
 }
 
 private func message(of conn: OpaquePointer) -> String {
@@ -129,7 +136,7 @@ private func message(of conn: OpaquePointer) -> String {
 }
 
 /// Calls `body` with a NULL-terminated array of C strings that live for the call.
-private func withCStrings<R>(_ strings: [String], _ body: (UnsafePointer<UnsafePointer<CChar>?>) -> R) -> R {
+func withCStrings<R>(_ strings: [String], _ body: (UnsafePointer<UnsafePointer<CChar>?>) -> R) -> R {
     let duplicates = strings.map { strdup($0) }
     defer { duplicates.forEach { free($0) } }
     let pointers = duplicates.map { UnsafePointer($0) } + [nil]
