@@ -10,10 +10,11 @@ public struct AegisConfig: Sendable, Equatable {
     public var redis: RedisSettings
     public var loki: LokiSettings
     public var metrics: MetricsSettings
+    public var backup: BackupSettings
 
     public init(
         daemon: DaemonSettings, supervision: SupervisionSettings, postgres: PostgresSettings,
-        redis: RedisSettings, loki: LokiSettings, metrics: MetricsSettings
+        redis: RedisSettings, loki: LokiSettings, metrics: MetricsSettings, backup: BackupSettings = BackupSettings()
     ) {
         self.daemon = daemon
         self.supervision = supervision
@@ -21,6 +22,7 @@ public struct AegisConfig: Sendable, Equatable {
         self.redis = redis
         self.loki = loki
         self.metrics = metrics
+        self.backup = backup
     }
 
     /// The seed's ports and sane defaults, with all state under `stateDir`.

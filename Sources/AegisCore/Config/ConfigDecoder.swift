@@ -40,6 +40,9 @@ public enum ConfigDecoder {
         if let table = reader.section("metrics", in: root, at: "") {
             reader.read(ConfigSchema.metrics, from: table, at: "metrics", into: &config.metrics)
         }
+        if let table = reader.section("backup", in: root, at: "") {
+            reader.read(ConfigSchema.backup, from: table, at: "backup", into: &config.backup)
+        }
         reader.reportUnknown(in: root, at: "", keys: [], sections: ConfigSchema.sectionNames)
         return (config, reader.issues)
     }

@@ -9,6 +9,7 @@ struct ConfigField<Section> {
         case string(WritableKeyPath<Section, String>)
         case integer(WritableKeyPath<Section, Int>)
         case bool(WritableKeyPath<Section, Bool>)
+        case strings(WritableKeyPath<Section, [String]>)
     }
 
     /// The key as written in the file (snake_case).
@@ -29,12 +30,17 @@ struct ConfigField<Section> {
         Self(key: key, binding: .bool(path), comment: comment)
     }
 
+    static func strings(_ key: String, _ path: WritableKeyPath<Section, [String]>, _ comment: String) -> Self {
+        Self(key: key, binding: .strings(path), comment: comment)
+    }
+
     /// The field's current value in `section`, as a `ConfigValue`.
     func value(in section: Section) -> ConfigValue {
         switch binding {
         case .string(let path): .string(section[keyPath: path])
         case .integer(let path): .integer(section[keyPath: path])
         case .bool(let path): .bool(section[keyPath: path])
+        case .strings(let path): .array(section[keyPath: path].map { .string($0) })
         }
     }
 
@@ -49,6 +55,20 @@ struct ConfigField<Section> {
             return nil
         case (.bool(let path), .bool(let flag)):
             section[keyPath: path] = flag
+            return nil
+        case (.strings(let path), .array(let items)):
+            var texts: [String] = []
+            for (index, item) in items.enumerated() {
+                guard case .string(let text) = item else {
+                    return "expected an array of strings, but item \(index) is \(item.kindDescription)"
+                }
+                texts.append(text)
+            }
+            section[keyPath: path] = texts
+            return nil
+        case (.strings(let path), .string(let text)):
+            // A single value where a list is expected: take it, it cannot mean anything else.
+            section[keyPath: path] = [text]
             return nil
         case (.integer, .string(let text)) where Int(text) != nil:
             // The most common slip in hand-written TOML: a quoted number.
@@ -65,6 +85,7 @@ struct ConfigField<Section> {
         case .string: "a string"
         case .integer: "an integer"
         case .bool: "a boolean"
+        case .strings: "an array of strings"
         }
     }
 }

@@ -22,6 +22,8 @@ public enum ConfigRenderer {
         section(&out, "redis", "Redis 7: cache, rate limits, locks", ConfigSchema.redis, config.redis)
         section(&out, "loki", "Grafana Loki: the log store", ConfigSchema.loki, config.loki)
         section(&out, "metrics", "The Prometheus endpoint", ConfigSchema.metrics, config.metrics)
+        section(&out, "backup", "Encrypted backups (age format) of every database and of Redis",
+                ConfigSchema.backup, config.backup)
         return out
     }
 

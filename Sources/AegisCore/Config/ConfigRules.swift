@@ -10,6 +10,19 @@ public enum ConfigRules {
         "volatile-lru", "volatile-lfu", "volatile-random", "volatile-ttl",
     ]
 
+    /// The shape of an age X25519 recipient: `age1` and 58 Bech32 characters. The checksum is
+    /// verified where the key is used (AegisSystem), this catches a pasted secret key or typo.
+    public static func ageRecipientProblem(_ recipient: String) -> String? {
+        if recipient.uppercased().hasPrefix("AGE-SECRET-KEY-") {
+            return "this is a secret key (AGE-SECRET-KEY-…), not a recipient: put only the public age1… key here and keep the secret key off this host"
+        }
+        let charset = Set("qpzry9x8gf2tvdw0s3jn54khce6mua7l")
+        guard recipient.hasPrefix("age1"), recipient.count == 62,
+              recipient.dropFirst(4).allSatisfy({ charset.contains($0) })
+        else { return "\"\(recipient)\" is not an age recipient (age1 followed by 58 lower-case Bech32 characters)" }
+        return nil
+    }
+
     /// A TCP port a service may listen on.
     public static func portProblem(_ port: Int) -> String? {
         (1...65535).contains(port) ? nil : "port \(port) is out of range (1–65535)"

@@ -3,7 +3,7 @@
 /// Computed (not stored) because key paths are not `Sendable`; the lists are tiny.
 enum ConfigSchema {
     /// Top-level sections, in file order.
-    static let sectionNames = ["aegisd", "supervision", "postgres", "redis", "loki", "metrics"]
+    static let sectionNames = ["aegisd", "supervision", "postgres", "redis", "loki", "metrics", "backup"]
 
     static var daemon: [ConfigField<DaemonSettings>] {
         [
@@ -70,6 +70,22 @@ enum ConfigSchema {
         ]
     }
 
+    static var backup: [ConfigField<BackupSettings>] {
+        [
+            .bool("enabled", \.enabled, "Whether aegisd takes scheduled backups"),
+            .string("schedule", \.schedule, "When to back up every database and Redis: a 5-field cron expression or @daily-style macro"),
+            .string("verify_schedule", \.verifySchedule, "When to run restore drills (restore the newest backup into a scratch database and compare row counts)"),
+            .string("time_zone", \.timeZone, "IANA time zone the schedules are read in (e.g. Europe/Berlin), or \"local\" for the host's"),
+            .string("encryption", \.encryption, "x25519 (age recipients; the host cannot read its own backups), passphrase (age scrypt) or none"),
+            .strings("recipients", \.recipients, "age recipients (age1…) that can decrypt the backups, for encryption = \"x25519\""),
+            .string("passphrase_file", \.passphraseFile, "File holding the passphrase for encryption = \"passphrase\"; empty means <state_dir>/secrets/backup.passphrase"),
+            .integer("retention_days", \.retentionDays, "Backups older than this many days are removed"),
+            .integer("keep_at_least", \.keepAtLeast, "Never keep fewer than this many successful backups per service, whatever their age"),
+            .integer("compression_level", \.compressionLevel, "gzip compression level, 1 (fastest) to 9 (smallest)"),
+            .string("directory", \.directory, "Where backups are written; empty means <state_dir>/backups"),
+        ]
+    }
+
     static var metrics: [ConfigField<MetricsSettings>] {
         [.integer("port", \.port, "Port of the Prometheus metrics endpoint")]
     }
@@ -81,6 +97,6 @@ enum ConfigSchema {
         }
         return paths("aegisd", daemon) + paths("supervision", supervision) + paths("postgres", postgres)
             + PostgresInstance.allCases.flatMap { paths("postgres.\($0.rawValue)", postgresInstance) }
-            + paths("redis", redis) + paths("loki", loki) + paths("metrics", metrics)
+            + paths("redis", redis) + paths("loki", loki) + paths("metrics", metrics) + paths("backup", backup)
     }
 }

@@ -50,7 +50,34 @@ public enum ConfigValidator {
 
         check("metrics.port", ConfigRules.portProblem(config.metrics.port))
 
+        issues += backupIssues(config.backup)
         issues += portClashes(config)
+        return issues
+    }
+
+    /// The schedules' syntax is checked here; whether the time zone exists and the passphrase
+    /// file is readable is the environment check's job.
+    private static func backupIssues(_ backup: BackupSettings) -> [ConfigIssue] {
+        var issues: [ConfigIssue] = []
+        func check(_ key: String, _ problem: String?) {
+            if let problem { issues.append(ConfigIssue(path: "backup.\(key)", reason: problem)) }
+        }
+        // No recipient is not a configuration error: aegisd runs, and every backup fails closed
+        // with the reason in status, never writing plaintext.
+        if backup.encryptionMode == nil {
+            check("encryption", "\"\(backup.encryption)\" is not one of "
+                + BackupSettings.Encryption.allCases.map(\.rawValue).joined(separator: ", "))
+        }
+        for (index, recipient) in backup.recipients.enumerated() {
+            check("recipients[\(index)]", ConfigRules.ageRecipientProblem(recipient))
+        }
+        check("passphrase_file", ConfigRules.absolutePathProblem(backup.passphraseFile, allowEmpty: true))
+        check("directory", ConfigRules.absolutePathProblem(backup.directory, allowEmpty: true))
+        check("time_zone", backup.timeZone.isEmpty ? "must not be empty (an IANA name such as UTC or Europe/Berlin, or \"local\")" : nil)
+        check("retention_days", backup.retentionDays >= 1 ? nil : "must be at least 1 day (found \(backup.retentionDays))")
+        check("keep_at_least", backup.keepAtLeast >= 1 ? nil : "must be at least 1 (found \(backup.keepAtLeast)): the newest backup is never removed")
+        check("compression_level", (1...9).contains(backup.compressionLevel)
+            ? nil : "\(backup.compressionLevel) is out of range (1–9)")
         return issues
     }
 

@@ -13,18 +13,33 @@ import SystemPackage
 /// hold the write ends; the reader drains them until the last holder is gone.
 public enum ChildProcess {
     /// Runs `spec` until the process exits. `onSpawn` receives the pid as soon as it exists.
+    ///
+    /// - Parameters:
+    ///   - stdin: a descriptor the child reads as its stdin (a pipe's read end for `psql` in a
+    ///     restore); closed here once the child has it. nil: /dev/null.
+    ///   - rawStdout: a descriptor the child writes its stdout to, unparsed (a pipe's write end
+    ///     for `pg_dump`); closed here once the child has it. nil: stdout comes as lines.
     public static func run(
         _ spec: LaunchSpec,
+        stdin: Int32? = nil,
+        rawStdout: Int32? = nil,
         onLine: @escaping @Sendable (OutputStreamKind, String) -> Void,
         onSpawn: @Sendable (Int32) async -> Void
     ) async throws(SystemError) -> ExitStatus {
         // Checked here because behind setpriv a missing program would be an exit status (127).
         guard FileSystem.isExecutable(spec.executable) else {
+            stdin.map { _ = close($0) }
+            rawStdout.map { _ = close($0) }
             throw SystemError("cannot start \(spec.executable): no such executable file")
         }
-        let stdoutPipe = try makePipe()
+        let stdoutPipe: (read: Int32, write: Int32)
+        if let rawStdout { stdoutPipe = (-1, rawStdout) } else { stdoutPipe = try makePipe() }
         let stderrPipe = try makePipe()
-        PipeLineReader.start(stdout: stdoutPipe.read, stderr: stderrPipe.read, onLine: onLine)
+        // Always a descriptor, /dev/null by default: Subprocess's input is a generic parameter,
+        // so one call site needs one input type.
+        let input = stdin ?? open("/dev/null", O_RDONLY | O_CLOEXEC)
+        PipeLineReader.start(
+            (rawStdout == nil ? [(stdoutPipe.read, .stdout)] : []) + [(stderrPipe.read, .stderr)], onLine: onLine)
 
         var options = PlatformOptions()
         options.processGroupID = 0
@@ -52,7 +67,7 @@ public enum ChildProcess {
                 environment: .custom(environment),
                 workingDirectory: spec.workingDirectory.map { FilePath($0) },
                 platformOptions: options,
-                input: .none,
+                input: .fileDescriptor(FileDescriptor(rawValue: input), closeAfterSpawningProcess: true),
                 output: .fileDescriptor(FileDescriptor(rawValue: stdoutPipe.write), closeAfterSpawningProcess: true),
                 error: .fileDescriptor(FileDescriptor(rawValue: stderrPipe.write), closeAfterSpawningProcess: true)
             ) { execution in
@@ -67,6 +82,7 @@ public enum ChildProcess {
             // then wait forever for end of file.
             close(stdoutPipe.write)
             close(stderrPipe.write)
+            close(input)
             throw SystemError("cannot start \(spec.executable): \(error)")
         }
     }
@@ -85,7 +101,9 @@ public enum ChildProcess {
 
     static let setprivPath = FileSystem.findExecutable("setpriv") ?? "/usr/bin/setpriv"
 
-    private static func makePipe() throws(SystemError) -> (read: Int32, write: Int32) {
+    /// A close-on-exec pipe: the child gets its end through Subprocess's dup2, and no other
+    /// child inherits either end.
+    public static func makePipe() throws(SystemError) -> (read: Int32, write: Int32) {
         var fds: [Int32] = [0, 0]
         guard aegis_pipe_cloexec(&fds) == 0 else { throw .errno("pipe2") }
         return (fds[0], fds[1])

@@ -11,19 +11,20 @@ enum PipeLineReader {
     /// Longer lines are cut into pieces of this size rather than buffered without bound.
     static let maxLineBytes = 64 * 1024
 
-    static func start(stdout: Int32, stderr: Int32, onLine: @escaping @Sendable (OutputStreamKind, String) -> Void) {
+    static func start(
+        _ streams: [(fd: Int32, kind: OutputStreamKind)], onLine: @escaping @Sendable (OutputStreamKind, String) -> Void
+    ) {
         let thread = Thread {
-            drain(fds: [stdout, stderr], onLine: onLine)
+            drain(fds: streams.map(\.fd), kinds: streams.map(\.kind), onLine: onLine)
         }
         thread.name = "aegisd-pipe-reader"
         thread.start()
     }
 
-    private static func drain(fds: [Int32], onLine: @Sendable (OutputStreamKind, String) -> Void) {
+    private static func drain(fds: [Int32], kinds: [OutputStreamKind], onLine: @Sendable (OutputStreamKind, String) -> Void) {
         var pending = [[UInt8]](repeating: [], count: fds.count)
         var open = [Bool](repeating: true, count: fds.count)
         var chunk = [UInt8](repeating: 0, count: 64 * 1024)
-        let kinds: [OutputStreamKind] = [.stdout, .stderr]
         while open.contains(true) {
             var pollfds = fds.enumerated().map { index, fd in
                 pollfd(fd: open[index] ? fd : -1, events: Int16(POLLIN), revents: 0)
