@@ -1,9 +1,11 @@
 import AegisCore
+import AegisSystem
 
 /// Answers the control protocol from the supervisor's state. Operator commands wait (bounded)
 /// for their outcome so that `aegisctl restart X` returns when X is healthy again, or says why not.
 struct ControlHandler: Sendable {
     let supervisor: Supervisor
+    let backups: BackupCoordinator
     /// How long start/restart/stop wait for their outcome before answering anyway.
     let operationTimeout: Duration
 
@@ -22,7 +24,60 @@ struct ControlHandler: Sendable {
                 return .failure(.unknownService, "no enabled service named '\(name)'; services: \(Self.list(services))")
             }
             return await operate(request.command, on: id)
+        case .backup:
+            return await backup(request.service)
+        case .backups:
+            return await listBackups(request.service)
         }
+    }
+
+    /// `aegisctl backup [SERVICE]`: one service, or every one in turn; ok only if all succeeded.
+    private func backup(_ name: String?) async -> ControlReply {
+        let targets: [ServiceID]
+        switch await backupTargets(name) {
+        case .success(let services): targets = services
+        case .failure(let error): return error.reply
+        }
+        var reports: [BackupReport] = []
+        var problems: [String] = []
+        for service in targets {
+            do {
+                let manifest = try await backups.backup(service)
+                reports.append(BackupReports.report(manifest, directory: backups.catalog.directory(of: service)))
+                if let error = manifest.error { problems.append("\(service.rawValue): \(error)") }
+            } catch {
+                problems.append("\(service.rawValue): \(error.reason)")
+            }
+        }
+        let summary = reports.filter { $0.status == "complete" }.map { "\($0.service): \($0.name)" }
+        guard problems.isEmpty else {
+            return ControlReply(
+                ok: false, error: ControlError(code: .failed, message: problems.joined(separator: "; ")),
+                backups: reports)
+        }
+        return ControlReply(ok: true, message: "backed up " + summary.joined(separator: ", "), backups: reports)
+    }
+
+    private func listBackups(_ name: String?) async -> ControlReply {
+        switch await backupTargets(name) {
+        case .failure(let error):
+            return error.reply
+        case .success(let services):
+            var items: [BackupCatalog.Item] = []
+            for service in services { items += await backups.list(service) }
+            return ControlReply(ok: true, backups: items.map(BackupReports.report))
+        }
+    }
+
+    /// The named backup-capable service, or all of them.
+    private func backupTargets(_ name: String?) async -> Result<[ServiceID], ControlReplyError> {
+        let services = await backups.services
+        guard let name else { return .success(services) }
+        guard let id = ServiceID(rawValue: name), services.contains(id) else {
+            return .failure(ControlReplyError(.failure(
+                .unknownService, "no backups for '\(name)'; services with backups: \(Self.list(services))")))
+        }
+        return .success([id])
     }
 
     private func operate(_ command: ControlCommand, on id: ServiceID) async -> ControlReply {
@@ -55,4 +110,10 @@ struct ControlHandler: Sendable {
     private static func list(_ services: [ServiceID]) -> String {
         services.map(\.rawValue).joined(separator: ", ")
     }
+}
+
+/// An error reply carried through a `Result`.
+struct ControlReplyError: Error {
+    let reply: ControlReply
+    init(_ reply: ControlReply) { self.reply = reply }
 }

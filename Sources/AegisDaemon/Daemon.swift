@@ -25,7 +25,10 @@ public enum Daemon {
             drivers: drivers(config, context), settings: config.supervision, layout: config.layout,
             ports: Dictionary(uniqueKeysWithValues: ServiceID.allCases.map { ($0, config.port(of: $0)) }),
             logger: logger)
-        let handler = ControlHandler(supervisor: supervisor, operationTimeout: .seconds(config.supervision.startTimeoutS))
+        let backups = BackupCoordinator(config: config, account: account, supervisor: supervisor, logger: logger)
+        await backups.recover()
+        let handler = ControlHandler(
+            supervisor: supervisor, backups: backups, operationTimeout: .seconds(config.supervision.startTimeoutS))
         let server = ControlServer(
             path: config.daemon.socket, socketGroup: ServiceAccount.groupID(named: config.daemon.socketGroup),
             handler: { await handler.answer($0) }, logger: logger)

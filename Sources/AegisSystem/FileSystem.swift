@@ -56,6 +56,11 @@ public enum FileSystem {
         return String(decoding: data, as: UTF8.self)
     }
 
+    /// Removes a file; a missing file is not an error.
+    public static func remove(_ path: String) {
+        unlink(path)
+    }
+
     public static func exists(_ path: String) -> Bool {
         access(path, F_OK) == 0
     }

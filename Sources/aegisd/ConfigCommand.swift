@@ -45,8 +45,13 @@ struct ConfigCommand: ParsableCommand {
                 printError("aegisd config init: \(error.message)")
                 throw ExitCode(error.kind == .io ? 1 : 2)
             }
+            let key = ConfigInitializer.backupIdentityPath(StateLayout(root: ConfigInitializer.absolutePath(root)))
             print("""
                 Wrote \(path)
+
+                Backups are encrypted to the age key in \(key).
+                Move that file OFF this host and keep it safe: it is the only way to read the backups,
+                and a host that keeps only the public key cannot read its own backups if it is compromised.
 
                 Next steps:
                   aegisd config check --config \(path)    # checks it against this machine

@@ -128,3 +128,64 @@ import AegisCore
         #expect(found.first?.path.hasSuffix(key) == true)
     }
 }
+
+/// `[backup]` values that cannot work are named with their key.
+@Suite struct BackupConfigValidatorTests {
+    func issues(_ change: (inout BackupSettings) -> Void) -> [ConfigIssue] {
+        var config = AegisConfig.defaults()
+        change(&config.backup)
+        return ConfigValidator.validate(config)
+    }
+
+    @Test func testDefaults_areValid_evenWithoutARecipient() {
+        #expect(issues { _ in }.isEmpty)
+    }
+
+    @Test(arguments: [
+        ("schedule", "0 24 * * *", "backup.schedule", "hour: 24 is out of range 0-23"),
+        ("schedule", "0 0 31 2 *", "backup.schedule", "\"0 0 31 2 *\" never fires (no such date)"),
+        ("verify_schedule", "@reboot", "backup.verify_schedule", "@reboot"),
+        ("encryption", "aes", "backup.encryption", "\"aes\" is not one of x25519, passphrase, none"),
+    ])
+    func testBadValues_areNamed(key: String, value: String, path: String, reasonPart: String) {
+        let found = issues { backup in
+            switch key {
+            case "schedule": backup.schedule = value
+            case "verify_schedule": backup.verifySchedule = value
+            default: backup.encryption = value
+            }
+        }
+        #expect(found.map(\.path) == [path])
+        #expect(found.first?.reason.contains(reasonPart) == true, "\(found)")
+    }
+
+    @Test func testRecipients_decodeFromAnArrayOfStrings_andAnythingElseIsNamed() {
+        let good = ConfigDecoder.decode(["backup": .table(["recipients": .array([.string("age1a"), .string("age1b")])])])
+        #expect(good.issues.isEmpty)
+        #expect(good.config.backup.recipients == ["age1a", "age1b"])
+        let bad = ConfigDecoder.decode(["backup": .table(["recipients": .array([.string("age1a"), .integer(3)])])])
+        #expect(bad.issues == [ConfigIssue(
+            path: "backup.recipients", reason: "expected an array of strings, but item 1 is an integer")])
+    }
+
+    @Test func testASecretKeyInRecipients_isRefusedWithAWarningToRemoveIt() {
+        let found = issues { $0.recipients = ["AGE-SECRET-KEY-1QQQQ"] }
+        #expect(found.map(\.path) == ["backup.recipients[0]"])
+        #expect(found.first?.reason.contains("secret key") == true)
+    }
+
+    @Test(arguments: [
+        ("retention_days", 0), ("keep_at_least", 0), ("compression_level", 10), ("lock_wait_timeout_s", 0),
+    ])
+    func testNumbersOutOfRange_areNamed(key: String, value: Int) {
+        let found = issues { backup in
+            switch key {
+            case "retention_days": backup.retentionDays = value
+            case "keep_at_least": backup.keepAtLeast = value
+            case "compression_level": backup.compressionLevel = value
+            default: backup.lockWaitTimeoutS = value
+            }
+        }
+        #expect(found.map(\.path) == ["backup.\(key)"])
+    }
+}

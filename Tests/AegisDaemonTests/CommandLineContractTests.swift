@@ -7,17 +7,8 @@ import Testing
 /// and their exit codes (0 ok, 2 usage or configuration error), and aegisctl's 3 when the daemon
 /// is not reachable.
 @Suite struct CommandLineContractTests {
-    /// Runs a command and returns its exit status and combined output.
     func run(_ command: String) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/sh")
-        process.arguments = ["-c", command + " 2>&1"]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        try process.run()
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        return (process.terminationStatus, output)
+        try DaemonHarness.run(command)
     }
 
     @Test func testConfigInit_seedPortsOrPortBase_thenCheckPasses_andNoSilentOverwrite() throws {

@@ -145,6 +145,7 @@ final class DaemonHarness: @unchecked Sendable {
         throw TestFailure("timed out waiting for \(what); last status: \(String(describing: last?.services))\nlog:\n\(log.suffix(3000))")
     }
 
+    @discardableResult
     func waitUntilAllHealthy(timeout: Duration = .seconds(60)) async throws -> StatusReport {
         try await waitFor("every service healthy", timeout: timeout) { report in
             report.services.allSatisfy { $0.healthy || $0.state == .unavailable }
@@ -156,7 +157,9 @@ final class DaemonHarness: @unchecked Sendable {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
         return names.compactMap(Int32.init).filter { pid in
             guard ProcessTable.isAlive(pid) else { return false }
+            // Redis rewrites its process title; its working directory still gives it away.
             return ProcessTable.commandLine(pid).joined(separator: " ").contains(root)
+                || ProcessTable.workingDirectory(pid)?.hasPrefix(root) == true
         }
     }
 
@@ -177,6 +180,46 @@ final class DaemonHarness: @unchecked Sendable {
         return try Self.shell(
             "psql -X -A -t -v ON_ERROR_STOP=1 'host=127.0.0.1 port=\(settings.port) user=\(settings.user) dbname=\(settings.database)' -c \"\(sql)\"",
             environment: ["PGPASSWORD": try password(instance.serviceID), "PGCONNECT_TIMEOUT": "5"])
+    }
+
+    /// A libpq URL for the superuser over the instance's Unix socket (peer authentication maps
+    /// the test's root to the service account, as it does for aegisd).
+    func superuserURL(_ instance: PostgresInstance, database: String = "postgres") -> String {
+        let port = config.postgres.instances[instance]!.port
+        return "postgresql:///\(database)?host=\(root)/run/\(instance.serviceID.rawValue)&port=\(port)&user=\(config.daemon.user)"
+    }
+
+    /// Runs SQL as the superuser; returns the unaligned, tuples-only output.
+    @discardableResult
+    func superuserSQL(_ instance: PostgresInstance, _ sql: String, database: String = "postgres") throws -> String {
+        try Self.shell("psql -X -A -t -v ON_ERROR_STOP=1 '\(superuserURL(instance, database: database))' -c \"\(sql)\"")
+    }
+
+    /// One redis-cli command over the Unix socket, authenticated (the password via the
+    /// environment, never argv).
+    @discardableResult
+    func redis(_ command: String) throws -> String {
+        try Self.shell(
+            "redis-cli -s '\(root)/run/redis/redis.sock' \(command)", environment: ["REDISCLI_AUTH": try password(.redis)])
+    }
+
+    /// Runs a shell command and returns its exit status and combined output, whatever the status.
+    static func run(_ command: String, environment: [String: String] = [:]) throws -> (status: Int32, output: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        process.arguments = ["-c", command + " 2>&1"]
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        try process.run()
+        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        return (process.terminationStatus, output)
+    }
+
+    /// `aegisctl --socket <ours> ARGUMENTS`, with its status and output.
+    func aegisctl(_ arguments: String) throws -> (status: Int32, output: String) {
+        try Self.run("\(Self.aegisctl) --socket '\(config.daemon.socket)' \(arguments)")
     }
 
     @discardableResult

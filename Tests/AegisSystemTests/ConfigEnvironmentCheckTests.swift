@@ -13,7 +13,30 @@ import Testing
         config.postgres.binDir = "\(directory.path)/bin"
         config.redis.binary = "\(directory.path)/bin/redis-server"
         config.loki.binary = "\(directory.path)/bin/loki"
+        config.backup.recipients = [Self.recipient]
         return config
+    }
+
+    /// The example recipient of age's README.
+    static let recipient = "age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p"
+
+    @Test func testBackups_anUnknownTimeZoneIsAnError_aMissingKeyAWarning() throws {
+        let directory = try ConfigTestDirectory()
+        defer { directory.remove() }
+        var config = try fakeInstallation(in: directory, programs: ["postgres", "initdb", "redis-server", "loki"])
+        config.backup.timeZone = "Europe/Berlin"
+        #expect(ConfigEnvironmentCheck(runsAsRoot: false).run(config) == ConfigCheckReport())
+        config.backup.timeZone = "Mars/Olympus"
+        config.backup.recipients = []
+        let report = ConfigEnvironmentCheck(runsAsRoot: false).run(config)
+        #expect(report.errors.map(\.path) == ["backup.time_zone"])
+        #expect(report.warnings.map(\.path) == ["backup.recipients"])
+        config.backup.timeZone = "local"
+        config.backup.encryption = "passphrase"
+        config.backup.passphraseFile = "\(directory.path)/no-such-passphrase"
+        let passphrase = ConfigEnvironmentCheck(runsAsRoot: false).run(config)
+        #expect(passphrase.errors.isEmpty)
+        #expect(passphrase.warnings.map(\.path) == ["backup.passphrase_file"])
     }
 
     @Test func testAComplete_installation_hasNoIssues() throws {

@@ -25,11 +25,13 @@ import Testing
         var info = stat()
         #expect(stat(path, &info) == 0)
         #expect(info.st_mode & 0o7777 == 0o640)
-        // Nothing but the file: the daemon creates the state tree.
-        #expect(try FileManager.default.contentsOfDirectory(atPath: root) == ["aegisd.toml"])
+        // The file and the backup key: the daemon creates the rest of the state tree.
+        #expect(try FileManager.default.contentsOfDirectory(atPath: root).sorted() == ["aegisd.toml", "secrets"])
 
         let config = try ConfigLoader.load(path: path)
-        #expect(config == (try AegisConfig.forInit(root: root, portBase: 21000)))
+        var expected = try AegisConfig.forInit(root: root, portBase: 21000)
+        expected.backup.recipients = config.backup.recipients
+        #expect(config == expected)
         let report = ConfigCheckReport.check(path: path, environment: ConfigEnvironmentCheck(runsAsRoot: false))
         #expect(report.errors.isEmpty, "\(report.errors)")
     }
@@ -47,6 +49,35 @@ import Testing
 
         _ = try ConfigInitializer.write(root: directory.path, portBase: 30000, force: true)
         #expect(try ConfigLoader.load(path: path).redis.port == 30003)
+    }
+
+    /// The generated backup key is a real age identity (the `age` CLI derives the same public
+    /// key), private to its owner, and survives a forced re-init: old backups need it.
+    @Test func testInit_writesABackupIdentity_andPutsItsRecipientInTheConfig() throws {
+        let directory = try ConfigTestDirectory()
+        defer { directory.remove() }
+        let path = try ConfigInitializer.write(root: directory.path)
+        let key = "\(directory.path)/secrets/backup.agekey"
+        var info = stat()
+        #expect(stat(key, &info) == 0 && info.st_mode & 0o7777 == 0o600)
+        let recipients = try ConfigLoader.load(path: path).backup.recipients
+        let fromCLI = try Self.output("/usr/bin/age-keygen", ["-y", key])
+        #expect(recipients == [fromCLI])
+
+        _ = try ConfigInitializer.write(root: directory.path, portBase: 30000, force: true)
+        #expect(try ConfigLoader.load(path: path).backup.recipients == recipients)
+    }
+
+    static func output(_ executable: String, _ arguments: [String]) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        try process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
     @Test func testABadPortBase_isAUsageError_andWritesNothing() throws {

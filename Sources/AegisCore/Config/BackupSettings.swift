@@ -31,6 +31,9 @@ public struct BackupSettings: Sendable, Equatable {
     public var compressionLevel: Int = 6
     /// Where backups go; empty means `<state_dir>/backups` (`directory`).
     public var directory: String = ""
+    /// How long a backup waits for a table lock held by someone else before it fails, rather
+    /// than hanging behind a long migration (`lock_wait_timeout_s`).
+    public var lockWaitTimeoutS: Int = 300
 
     public init() {}
 

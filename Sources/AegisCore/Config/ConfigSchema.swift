@@ -83,6 +83,7 @@ enum ConfigSchema {
             .integer("keep_at_least", \.keepAtLeast, "Never keep fewer than this many successful backups per service, whatever their age"),
             .integer("compression_level", \.compressionLevel, "gzip compression level, 1 (fastest) to 9 (smallest)"),
             .string("directory", \.directory, "Where backups are written; empty means <state_dir>/backups"),
+            .integer("lock_wait_timeout_s", \.lockWaitTimeoutS, "How long a backup waits for a table lock held by another session before it fails, in seconds"),
         ]
     }
 

@@ -71,11 +71,20 @@ public enum ConfigValidator {
         for (index, recipient) in backup.recipients.enumerated() {
             check("recipients[\(index)]", ConfigRules.ageRecipientProblem(recipient))
         }
+        for (key, text) in [("schedule", backup.schedule), ("verify_schedule", backup.verifySchedule)] {
+            do {
+                let expression = try CronExpression(text)
+                check(key, expression.neverFires ? "\"\(text)\" never fires (no such date)" : nil)
+            } catch {
+                check(key, "\(error)")
+            }
+        }
         check("passphrase_file", ConfigRules.absolutePathProblem(backup.passphraseFile, allowEmpty: true))
         check("directory", ConfigRules.absolutePathProblem(backup.directory, allowEmpty: true))
         check("time_zone", backup.timeZone.isEmpty ? "must not be empty (an IANA name such as UTC or Europe/Berlin, or \"local\")" : nil)
         check("retention_days", backup.retentionDays >= 1 ? nil : "must be at least 1 day (found \(backup.retentionDays))")
         check("keep_at_least", backup.keepAtLeast >= 1 ? nil : "must be at least 1 (found \(backup.keepAtLeast)): the newest backup is never removed")
+        check("lock_wait_timeout_s", backup.lockWaitTimeoutS >= 1 ? nil : "must be at least 1 second (found \(backup.lockWaitTimeoutS))")
         check("compression_level", (1...9).contains(backup.compressionLevel)
             ? nil : "\(backup.compressionLevel) is out of range (1–9)")
         return issues

@@ -88,7 +88,7 @@ public enum ControlCodec {
     public static func needsService(_ command: ControlCommand) -> Bool {
         switch command {
         case .start, .stop, .restart: true
-        case .status, .version: false
+        case .status, .version, .backup, .backups: false
         }
     }
 

@@ -28,6 +28,10 @@ public enum ControlCommand: String, Codable, Sendable, CaseIterable {
     case stop
     case restart
     case version
+    /// Back up `service`, or every enabled service when it is absent; answers when done.
+    case backup
+    /// List the backups of `service`, or of every service.
+    case backups
 }
 
 /// The daemon's answer: `ok` with a `result`, or an `error` that says what went wrong.
@@ -38,10 +42,11 @@ public struct ControlReply: Codable, Sendable, Equatable {
     public var status: StatusReport?
     public var version: VersionInfo?
     public var message: String?
+    public var backups: [BackupReport]?
 
     public init(
         ok: Bool, error: ControlError? = nil, status: StatusReport? = nil, version: VersionInfo? = nil,
-        message: String? = nil
+        message: String? = nil, backups: [BackupReport]? = nil
     ) {
         self.v = ControlProtocol.version
         self.ok = ok
@@ -49,6 +54,7 @@ public struct ControlReply: Codable, Sendable, Equatable {
         self.status = status
         self.version = version
         self.message = message
+        self.backups = backups
     }
 
     public static func failure(_ code: ControlError.Code, _ message: String) -> ControlReply {

@@ -1,4 +1,5 @@
 import AegisCore
+import Foundation
 import Glibc
 
 /// The part of `config check` that needs the machine: programs that must exist, and, when aegisd
@@ -37,7 +38,34 @@ public struct ConfigEnvironmentCheck: Sendable {
         if runsAsRoot {
             report.errors += accountIssues(config, postgresEnabled: postgresEnabled)
         }
+        addBackupIssues(config, to: &report)
         return report
+    }
+
+    /// A time zone that does not exist is an error; a missing key only a warning, because aegisd
+    /// runs fine without backups, and every backup then fails closed saying the same.
+    private func addBackupIssues(_ config: AegisConfig, to report: inout ConfigCheckReport) {
+        let backup = config.backup
+        if backup.timeZone != "local", TimeZone(identifier: backup.timeZone) == nil {
+            report.errors.append(ConfigIssue(
+                path: "backup.time_zone",
+                reason: "unknown time zone \"\(backup.timeZone)\" (an IANA name from /usr/share/zoneinfo, e.g. Europe/Berlin, or \"local\")"))
+        }
+        switch backup.encryptionMode {
+        case .x25519? where backup.recipients.isEmpty:
+            report.warnings.append(ConfigIssue(
+                path: "backup.recipients",
+                reason: "empty: every backup will fail (no key to encrypt to); add the age1… public key of an identity kept off this host"))
+        case .passphrase?:
+            let path = backup.passphraseFile.isEmpty ? "\(config.layout.secretsDir)/backup.passphrase" : backup.passphraseFile
+            if access(path, R_OK) != 0 {
+                report.warnings.append(ConfigIssue(
+                    path: "backup.passphrase_file",
+                    reason: "\(path) is not readable: every backup will fail until it holds the passphrase"))
+            }
+        default:
+            break
+        }
     }
 
     private func postgresProgramIssues(binDir: String) -> [ConfigIssue] {

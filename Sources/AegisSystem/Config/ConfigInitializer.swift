@@ -1,4 +1,5 @@
 import AegisCore
+import Foundation
 import Glibc
 
 /// `aegisd config init`: writes a complete configuration for a state root (DESIGN.md,
@@ -31,7 +32,7 @@ public enum ConfigInitializer {
     ///   - force: replace an existing file instead of refusing.
     public static func write(root: String, portBase: Int? = nil, user: String = "aegis", force: Bool = false) throws(Failure) -> String {
         let root = absolutePath(root)
-        let config: AegisConfig
+        var config: AegisConfig
         do {
             config = try AegisConfig.forInit(root: root, portBase: portBase, user: user)
         } catch {
@@ -43,11 +44,49 @@ public enum ConfigInitializer {
         }
         do {
             try ConfigFileIO.createDirectories(config.daemon.stateDir)
+            let identity = try backupIdentity(at: backupIdentityPath(config.layout))
+            config.backup.recipients = [identity.recipient.encoded]
             try ConfigFileIO.writeAtomically(path, contents: ConfigRenderer.render(config), mode: 0o640)
-        } catch {
+        } catch let error as SystemError {
             throw Failure(kind: .io, message: error.message)
+        } catch {
+            throw Failure(kind: .io, message: "\(error)")
         }
         return path
+    }
+
+    /// Where `config init` puts the backup identity: the operator is told to move it away.
+    public static func backupIdentityPath(_ layout: StateLayout) -> String { "\(layout.secretsDir)/backup.agekey" }
+
+    /// The identity in `path`, or a new one written there in `age-keygen`'s format (mode 0600).
+    /// An existing key is never replaced: backups already made may need it.
+    static func backupIdentity(at path: String) throws(SystemError) -> AgeX25519Identity {
+        if let text = try FileSystem.read(path) {
+            do {
+                guard let identity = try AgeX25519Identity.parseIdentityFile(text).first else {
+                    throw SystemError("\(path) holds no age identity; move it away to have a new one generated")
+                }
+                return identity
+            } catch let error as SystemError {
+                throw error
+            } catch {
+                throw SystemError("\(path): \(error)")
+            }
+        }
+        let identity: AgeX25519Identity
+        do { identity = try AgeX25519Identity.generate() } catch { throw SystemError("cannot generate a backup key: \(error)") }
+        try FileSystem.makeDirectory((path as NSString).deletingLastPathComponent, mode: 0o700)
+        try FileSystem.writeAtomically(
+            path,
+            contents: """
+                # created: \(UTCTimestamp.now) by aegisd config init
+                # public key: \(identity.recipient.encoded)
+                # Decrypts this host's backups. Move it OFF this host (the host needs only the public key).
+                \(identity.encoded)
+
+                """,
+            mode: 0o600)
+        return identity
     }
 
     /// `path` made absolute against the working directory, with `.`, `..` and repeated slashes

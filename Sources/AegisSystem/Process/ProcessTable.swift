@@ -83,4 +83,7 @@ public enum ProcessTable {
 
 extension ProcessTable {
     public static var currentPid: Int32 { getpid() }
+
+    /// Cores online on this machine.
+    public static var onlineCPUs: Int { max(1, sysconf(Int32(_SC_NPROCESSORS_ONLN))) }
 }

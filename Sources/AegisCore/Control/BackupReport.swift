@@ -1,0 +1,58 @@
+/// One backup as `aegisctl backups list --json` and `aegisctl backup --json` show it: at least
+/// `name`, `path`, `created_at`, `size`, `verified_at` (the contract); extend freely.
+public struct BackupReport: Codable, Sendable, Equatable {
+    public var service: String
+    public var name: String
+    public var path: String
+    public var createdAt: UTCTimestamp
+    public var size: Int64
+    /// `complete`, `failed`, or `unknown` for a file without a readable manifest.
+    public var status: String
+    public var verifiedAt: UTCTimestamp?
+    public var error: String?
+    public var plainSize: Int64?
+    public var durationSeconds: Int64?
+    public var encryption: String?
+
+    enum CodingKeys: String, CodingKey {
+        case service, name, path, size, status, error, encryption
+        case createdAt = "created_at"
+        case verifiedAt = "verified_at"
+        case plainSize = "plain_size"
+        case durationSeconds = "duration_s"
+    }
+
+    public init(
+        service: String, name: String, path: String, createdAt: UTCTimestamp, size: Int64, status: String,
+        verifiedAt: UTCTimestamp? = nil, error: String? = nil, plainSize: Int64? = nil,
+        durationSeconds: Int64? = nil, encryption: String? = nil
+    ) {
+        self.service = service
+        self.name = name
+        self.path = path
+        self.createdAt = createdAt
+        self.size = size
+        self.status = status
+        self.verifiedAt = verifiedAt
+        self.error = error
+        self.plainSize = plainSize
+        self.durationSeconds = durationSeconds
+        self.encryption = encryption
+    }
+
+    /// `verified_at` must appear as `null` when never verified, not be left out.
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(service, forKey: .service)
+        try c.encode(name, forKey: .name)
+        try c.encode(path, forKey: .path)
+        try c.encode(createdAt, forKey: .createdAt)
+        try c.encode(size, forKey: .size)
+        try c.encode(status, forKey: .status)
+        try c.encode(verifiedAt, forKey: .verifiedAt)
+        try c.encodeIfPresent(error, forKey: .error)
+        try c.encodeIfPresent(plainSize, forKey: .plainSize)
+        try c.encodeIfPresent(durationSeconds, forKey: .durationSeconds)
+        try c.encodeIfPresent(encryption, forKey: .encryption)
+    }
+}

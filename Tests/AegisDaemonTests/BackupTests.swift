@@ -1,0 +1,164 @@
+import AegisCore
+import AegisSystem
+import Foundation
+import Testing
+
+/// Backups against real PostgreSQL and Redis, read back with standard tools only (`gunzip`,
+/// `psql`, `redis-server`), so a backup is proven restorable without aegisd.
+@Suite(.serialized) struct BackupTests {
+    @Test func testWithoutAKey_theBackupFailsClosed_andNoFileIsWritten() async throws {
+        let daemon = try await DaemonHarness()  // config init's defaults minus the generated key
+        try daemon.start()
+        try await daemon.waitUntilAllHealthy()
+        let result = try daemon.aegisctl("backup postgres-backend")
+        #expect(result.status == 1)
+        #expect(result.output.contains("backup.recipients"), "\(result.output)")
+        let files = (try? FileManager.default.contentsOfDirectory(atPath: "\(daemon.root)/backups/postgres-backend")) ?? []
+        #expect(!files.contains { $0.hasSuffix(".gz") || $0.hasSuffix(".age") || $0.hasSuffix(".partial") })
+        #expect(try await daemon.terminate() == 0)
+    }
+
+    /// The issue's own check: `age -d -i KEY FILE | gunzip | psql` rebuilds the database.
+    @Test func testEncryptedBackup_rebuildsTheDatabaseWithAgeGunzipAndPsql() async throws {
+        let keyDirectory = try DaemonHarness.makeTemporaryDirectory(prefix: "aegis-agekey")
+        defer { try? FileManager.default.removeItem(atPath: keyDirectory) }
+        let key = "\(keyDirectory)/backup.agekey"
+        try DaemonHarness.shell("age-keygen -o '\(key)' 2>/dev/null")
+        let recipient = try DaemonHarness.shell("age-keygen -y '\(key)'")
+        let daemon = try await DaemonHarness { $0.backup.recipients = [recipient] }
+        try daemon.start()
+        try await daemon.waitUntilAllHealthy()
+        _ = try daemon.psql(.ai, "CREATE TABLE predictions (id bigint PRIMARY KEY, score float8); INSERT INTO predictions SELECT g, g / 7.0 FROM generate_series(1, 20000) g")
+
+        let result = try daemon.aegisctl("backup postgres-ai --json")
+        #expect(result.status == 0, "\(result.output)")
+        let report = try #require(try JSONDecoder().decode([BackupReport].self, from: Data(result.output.utf8)).first)
+        #expect(report.name.hasPrefix("ai_") && report.name.hasSuffix(".sql.gz.age"))
+        #expect(try DaemonHarness.shell("head -c 21 '\(report.path)'") == "age-encryption.org/v1")
+        let manifest = try BackupTests.manifest(of: report)
+        #expect(manifest.encryption == "x25519" && manifest.recipients == [recipient])
+        #expect(manifest.rowCounts["public.predictions"] == 20000)
+
+        try daemon.superuserSQL(.ai, "CREATE DATABASE rebuilt OWNER aegis_ai_user")
+        try DaemonHarness.shell(
+            "age -d -i '\(key)' '\(report.path)' | gunzip | psql -X -q -v ON_ERROR_STOP=1 '\(daemon.superuserURL(.ai, database: "rebuilt"))'")
+        #expect(try daemon.superuserSQL(.ai, "SELECT count(*), sum(id) FROM predictions", database: "rebuilt") == "20000|200010000")
+        #expect(try await daemon.terminate() == 0)
+    }
+
+    @Test func testUnencryptedBackup_whenChosen_rebuildsTheDatabaseWithGunzipAndPsql() async throws {
+        let daemon = try await DaemonHarness { $0.backup.encryption = "none" }
+        try daemon.start()
+        try await daemon.waitUntilAllHealthy()
+        _ = try daemon.psql(.backend, "CREATE TABLE policies (id int PRIMARY KEY, name text); INSERT INTO policies SELECT g, 'p' || g FROM generate_series(1, 5000) g")
+
+        let result = try daemon.aegisctl("backup postgres-backend --json")
+        #expect(result.status == 0, "\(result.output)")
+        let reports = try JSONDecoder().decode([BackupReport].self, from: Data(result.output.utf8))
+        let report = try #require(reports.first)
+        #expect(report.name.hasPrefix("backend_") && report.name.hasSuffix(".sql.gz"))
+        let manifest = try BackupTests.manifest(of: report)
+        #expect(manifest.status == .complete)
+        #expect(manifest.rowCounts["public.policies"] == 5000)
+        #expect(manifest.sha256 == (try DaemonHarness.shell("sha256sum '\(report.path)' | cut -d' ' -f1")))
+
+        // Rebuild into a fresh database of the same instance with nothing but gunzip and psql.
+        try daemon.superuserSQL(.backend, "CREATE DATABASE rebuilt OWNER aegis_backend_user")
+        try DaemonHarness.shell(
+            "gunzip -c '\(report.path)' | psql -X -q -v ON_ERROR_STOP=1 '\(daemon.superuserURL(.backend, database: "rebuilt"))'")
+        #expect(try daemon.superuserSQL(.backend, "SELECT count(*) FROM policies", database: "rebuilt") == "5000")
+        #expect(try await daemon.terminate() == 0)
+    }
+
+    @Test func testRedisBackup_isTheRealSnapshot_loadableByRedisServer() async throws {
+        let daemon = try await DaemonHarness { $0.backup.encryption = "none" }
+        try daemon.start()
+        try await daemon.waitUntilAllHealthy()
+        try daemon.redis("SET backend:session:1 alice")
+        try daemon.redis("SET ai:model v7")
+
+        let result = try daemon.aegisctl("backup redis --json")
+        #expect(result.status == 0, "\(result.output)")
+        let report = try #require(try JSONDecoder().decode([BackupReport].self, from: Data(result.output.utf8)).first)
+        #expect(report.name.hasPrefix("redis_") && report.name.hasSuffix(".rdb.gz"))
+        #expect(try BackupTests.manifest(of: report).rowCounts["db0"] == 2)
+
+        // A scratch redis-server loads the snapshot as its dataset.
+        let scratch = "\(daemon.root)/scratch-redis"
+        try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
+        try DaemonHarness.shell("gunzip -c '\(report.path)' > '\(scratch)/dump.rdb'")
+        let scratchServer = Process()
+        scratchServer.executableURL = URL(fileURLWithPath: "/usr/bin/redis-server")
+        scratchServer.arguments = ["--port", "0", "--unixsocket", "\(scratch)/r.sock", "--dir", scratch, "--save", ""]
+        scratchServer.standardOutput = FileHandle.nullDevice
+        try scratchServer.run()
+        defer { scratchServer.terminate() }
+        try await waitUntil("the scratch redis") {
+            (try? DaemonHarness.shell("redis-cli -s '\(scratch)/r.sock' PING")) == "PONG"
+        }
+        #expect(try DaemonHarness.shell("redis-cli -s '\(scratch)/r.sock' GET backend:session:1") == "alice")
+        #expect(try await daemon.terminate() == 0)
+    }
+
+    @Test func testPgDumpFailing_putsItsMessageInTheError_andLeavesNoArtifact() async throws {
+        let daemon = try await DaemonHarness {
+            $0.backup.encryption = "none"
+            $0.backup.lockWaitTimeoutS = 1
+        }
+        try daemon.start()
+        try await daemon.waitUntilAllHealthy()
+        _ = try daemon.psql(.ai, "CREATE TABLE predictions (id int)")
+        // A migration holding an exclusive lock longer than the backup may wait.
+        let holder = Process()
+        holder.executableURL = URL(fileURLWithPath: "/bin/sh")
+        holder.arguments = ["-c", "exec psql -X '\(daemon.superuserURL(.ai, database: "aegis_ai"))' -c 'BEGIN; LOCK TABLE predictions IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(4)' >/dev/null 2>&1"]
+        try holder.run()
+        defer { holder.terminate() }
+        try await Task.sleep(for: .milliseconds(700))
+
+        let result = try daemon.aegisctl("backup postgres-ai")
+        #expect(result.status == 1)
+        #expect(result.output.contains("pg_dump"), "\(result.output)")
+        #expect(result.output.contains("LOCK TABLE public.predictions"), "\(result.output)")
+        let files = try FileManager.default.contentsOfDirectory(atPath: "\(daemon.root)/backups/postgres-ai")
+        #expect(files.allSatisfy { $0.hasSuffix(".manifest.json") }, "\(files)")
+        let listed = try daemon.aegisctl("backups list postgres-ai --json")
+        let reports = try JSONDecoder().decode([BackupReport].self, from: Data(listed.output.utf8))
+        #expect(reports.map(\.status) == ["failed"])
+        holder.terminate()
+        #expect(try await daemon.terminate() == 0)
+    }
+
+    @Test func testAegisdKilledDuringABackup_theNextStartRemovesTheTemporaryFile() async throws {
+        let daemon = try await DaemonHarness { $0.backup.encryption = "none" }
+        try daemon.start()
+        try await daemon.waitUntilAllHealthy()
+        // Enough rows that the dump takes a while.
+        _ = try daemon.psql(.executor, "CREATE TABLE actions AS SELECT g AS id, md5(g::text) AS digest FROM generate_series(1, 3000000) g")
+        let backup = Process()
+        backup.executableURL = URL(fileURLWithPath: DaemonHarness.aegisctl)
+        backup.arguments = ["--socket", daemon.config.daemon.socket, "backup", "postgres-executor"]
+        backup.standardOutput = FileHandle.nullDevice
+        backup.standardError = FileHandle.nullDevice
+        try backup.run()
+        let folder = "\(daemon.root)/backups/postgres-executor"
+        try await waitUntil("a temporary backup file", timeout: .seconds(30)) {
+            ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).contains { $0.hasSuffix(".partial") }
+        }
+        try await daemon.killDaemon()
+        backup.waitUntilExit()
+
+        try daemon.start()
+        try await daemon.waitUntilAllHealthy()
+        let left = try FileManager.default.contentsOfDirectory(atPath: folder)
+        #expect(left.isEmpty, "\(left)")
+        let listed = try daemon.aegisctl("backups list postgres-executor --json")
+        #expect(try JSONDecoder().decode([BackupReport].self, from: Data(listed.output.utf8)).isEmpty)
+        #expect(try await daemon.terminate() == 0)
+    }
+
+    static func manifest(of report: BackupReport) throws -> BackupManifest {
+        let path = report.path.replacingOccurrences(of: #"\.(sql|rdb)\.gz(\.age)?$"#, with: ".manifest.json", options: .regularExpression)
+        return try JSONDecoder().decode(BackupManifest.self, from: Data(contentsOf: URL(fileURLWithPath: path)))
+    }
+}
