@@ -12,7 +12,9 @@ struct ControlHandler: Sendable {
     func answer(_ request: ControlRequest) async -> ControlReply {
         switch request.command {
         case .status:
-            return ControlReply(ok: true, status: await supervisor.status())
+            var report = await supervisor.status()
+            report.backups = await backups.statuses()
+            return ControlReply(ok: true, status: report)
         case .version:
             return ControlReply(ok: true, version: VersionInfo(daemon: AegisVersion.current))
         case .start, .stop, .restart:
@@ -28,6 +30,35 @@ struct ControlHandler: Sendable {
             return await backup(request.service)
         case .backups:
             return await listBackups(request.service)
+        case .restore, .verify:
+            return await restoreOrVerify(request)
+        }
+    }
+
+    /// `aegisctl restore|verify SERVICE latest|NAME [--identity FILE]`.
+    private func restoreOrVerify(_ request: ControlRequest) async -> ControlReply {
+        let services: [ServiceID]
+        switch await backupTargets(request.service) {
+        case .success(let found): services = found
+        case .failure(let error): return error.reply
+        }
+        guard let service = services.first, request.service != nil else {
+            return .failure(.badRequest, "\(request.command.rawValue) needs a service")
+        }
+        let backup = request.backup ?? "latest"
+        do {
+            if request.command == .restore {
+                return ControlReply(ok: true, message: try await backups.restore(service, backup: backup, identity: request.identity))
+            }
+            let manifest = try await backups.verify(service, backup: backup, identity: request.identity)
+            let report = BackupReports.report(manifest, directory: backups.catalog.directory(of: service))
+            if let problem = manifest.verifyError {
+                return ControlReply(
+                    ok: false, error: ControlError(code: .failed, message: "\(manifest.file): \(problem)"), backups: [report])
+            }
+            return ControlReply(ok: true, message: "\(manifest.file) verified: restored and every row count matches", backups: [report])
+        } catch {
+            return .failure(.failed, error.reason)
         }
     }
 

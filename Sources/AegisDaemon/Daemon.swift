@@ -46,11 +46,20 @@ public enum Daemon {
         logger.notice("aegisd \(AegisVersion.current) starting (pid \(getpid()), state in \(config.daemon.stateDir))")
         notifier.status("starting services")
         let startTask = Task { await supervisor.startAll() }
-        let monitorTask = Task { await monitor(supervisor, notifier: notifier, logger: logger) }
+        let monitorTask = Task { await monitor(supervisor, backups: backups, notifier: notifier, logger: logger) }
+        let scheduler = BackupScheduler(coordinator: backups, settings: config.backup, logger: logger)
+        let schedulerTask = Task {
+            // Scheduled work waits until the services are up; an operator's backup need not.
+            await supervisor.waitUntil(supervisor.services, timeout: .seconds(config.supervision.startTimeoutS)) {
+                $0.isSettledAfterStart
+            }
+            await scheduler.run()
+        }
 
         let signal = await signals.next()
         logger.notice("received \(signal == SIGINT ? "SIGINT" : "SIGTERM"): stopping every service")
         notifier.stopping(status: "stopping services")
+        schedulerTask.cancel()
         await supervisor.beginShutdown()
         await startTask.value
         await supervisor.stopAll()
@@ -82,13 +91,14 @@ public enum Daemon {
 
     /// Keeps systemd's STATUS= current, sends READY=1 once everything is healthy, and pings the
     /// watchdog from the supervisor's own executor, so a wedged supervisor stops the pings.
-    static func monitor(_ supervisor: Supervisor, notifier: SystemdNotifier, logger: Logger) async {
+    static func monitor(_ supervisor: Supervisor, backups: BackupCoordinator, notifier: SystemdNotifier, logger: Logger) async {
         var lastSummary = ""
         var ready = false
         let watchdog = notifier.watchdogInterval.map { $0 / 2 }
         var lastPing = ContinuousClock.now
         while !Task.isCancelled {
-            let report = await supervisor.status()
+            var report = await supervisor.status()
+            report.backups = await backups.statuses()
             let summary = report.summary
             if !ready, await supervisor.allHealthy() {
                 ready = true

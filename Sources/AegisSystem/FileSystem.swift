@@ -80,7 +80,7 @@ public enum FileSystem {
     }
 
     /// fsync of the directory holding `path`, so that a rename into it survives a crash.
-    static func syncDirectory(of path: String) {
+    public static func syncDirectory(of path: String) {
         let directory = (path as NSString).deletingLastPathComponent
         let fd = open(directory.isEmpty ? "." : directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         guard fd >= 0 else { return }

@@ -18,7 +18,27 @@ enum StatusTable {
                 service.message ?? "",
             ]
         }
-        return report.summary + "\n" + table([headers] + rows)
+        return report.summary + "\n" + table([headers] + rows) + backupTable(report.backups ?? [])
+    }
+
+    static let backupHeaders = ["BACKUPS", "LAST SUCCESS", "AGE", "VERIFIED", "LAST FAILURE"]
+
+    /// The backups section: the newest success per service, its age, the last drill, and a
+    /// failure newer than the success with its reason.
+    static func backupTable(_ backups: [BackupStatus]) -> String {
+        guard !backups.isEmpty else { return "" }
+        let rows = backups.map { status in
+            [
+                status.service,
+                status.lastSuccessAt?.description ?? "never",
+                status.newestAgeSeconds.map { duration(Double($0)) + (status.stale ? " (stale)" : "") } ?? (status.stale ? "(stale)" : "-"),
+                status.lastVerifiedAt?.description ?? "-",
+                status.lastFailureAt.flatMap { failed in
+                    status.lastSuccessAt.map { failed > $0 } ?? true ? "\(failed): \(status.lastFailureReason ?? "")" : nil
+                } ?? "",
+            ]
+        }
+        return "\n" + table([backupHeaders] + rows)
     }
 
     /// Left-aligned columns two spaces apart; the last column is not padded.

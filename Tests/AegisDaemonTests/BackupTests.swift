@@ -162,3 +162,49 @@ import Testing
         return try JSONDecoder().decode(BackupManifest.self, from: Data(contentsOf: URL(fileURLWithPath: path)))
     }
 }
+
+/// The schedule inside the daemon: a run missed while aegisd was down is caught up once at the
+/// next start, and status reports each service's backups.
+@Suite(.serialized) struct BackupScheduleTests {
+    @Test func testAMissedRun_isCaughtUpAtStart_andStatusShowsTheBackups() async throws {
+        let daemon = try await DaemonHarness {
+            $0.backup.encryption = "none"
+            $0.backup.schedule = "0 * * * *"
+        }
+        // History: the last attempt was two hours ago, so the last full hour's run was missed.
+        let folder = "\(daemon.root)/backups/redis"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let then = UTCTimestamp.now.adding(seconds: -7200)
+        let old = BackupManifest(
+            service: .redis, file: BackupName(service: .redis, createdAt: then, encrypted: false).fileName, database: nil,
+            status: .failed, error: "disk full", startedAt: then, finishedAt: then, encryption: "none")
+        try BackupCatalog(directory: "\(daemon.root)/backups").writeManifest(
+            old, of: BackupName(service: .redis, createdAt: then, encrypted: false))
+
+        try daemon.start()
+        try await daemon.waitUntilAllHealthy()
+        let report = try await daemon.waitFor("a caught-up backup of every service", timeout: .seconds(60)) { report in
+            (report.backups ?? []).count == 4 && (report.backups ?? []).allSatisfy { $0.lastSuccessAt != nil }
+        }
+        #expect((report.backups ?? []).allSatisfy { !$0.stale && $0.warning == nil })
+        #expect(daemon.log.contains("schedule: backup: 0 * * * *"))
+        // Exactly one catch-up run, not one per missed hour.
+        let listed = try JSONDecoder().decode(
+            [BackupReport].self, from: Data(try daemon.aegisctl("backups list --json").output.utf8))
+        #expect(listed.filter { $0.status == "complete" }.count == 4)
+        #expect(try daemon.aegisctl("status").output.contains("LAST SUCCESS"))
+        #expect(try await daemon.terminate() == 0)
+    }
+
+    @Test func testAFailedBackup_isAWarningInStatus_withItsReason() async throws {
+        let daemon = try await DaemonHarness()  // no recipient: every backup fails closed
+        try daemon.start()
+        try await daemon.waitUntilAllHealthy()
+        #expect(try daemon.aegisctl("backup redis").status == 1)
+        let report = try daemon.status()
+        let redis = try #require(report.backups?.first { $0.service == "redis" })
+        #expect(redis.lastFailureReason?.contains("backup.recipients") == true)
+        #expect(report.summary.contains("backup warning: redis: last backup failed"))
+        #expect(try await daemon.terminate() == 0)
+    }
+}

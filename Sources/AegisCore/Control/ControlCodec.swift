@@ -59,7 +59,8 @@ public enum ControlCodec {
             return .reject(.failure(
                 .badRequest, "command \"\(name)\" needs field \"service\" (one of: \(serviceList))"))
         }
-        return .request(ControlRequest(command: command, service: raw.service, v: version))
+        return .request(ControlRequest(
+            command: command, service: raw.service, backup: raw.backup, identity: raw.identity, v: version))
     }
 
     /// Encodes a reply as one line of JSON (sorted keys, so the output is stable) ending in "\n".
@@ -87,7 +88,7 @@ public enum ControlCodec {
     /// The commands that act on one named service.
     public static func needsService(_ command: ControlCommand) -> Bool {
         switch command {
-        case .start, .stop, .restart: true
+        case .start, .stop, .restart, .restore, .verify: true
         case .status, .version, .backup, .backups: false
         }
     }
@@ -100,6 +101,8 @@ public enum ControlCodec {
         var v: Int?
         var command: String?
         var service: String?
+        var backup: String?
+        var identity: String?
     }
 
     private static let example = #"{"v":1,"command":"status"}"#

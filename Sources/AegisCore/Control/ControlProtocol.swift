@@ -13,11 +13,21 @@ public struct ControlRequest: Codable, Sendable, Equatable {
     public var v: Int
     public var command: ControlCommand
     public var service: String?
+    /// For restore and verify: `latest` or a backup's file name.
+    public var backup: String?
+    /// For restore and verify: a file on the daemon's host holding the age identity that opens
+    /// the backup (a path, never the key itself). Default: `<state_dir>/secrets/backup.agekey`.
+    public var identity: String?
 
-    public init(command: ControlCommand, service: String? = nil, v: Int = ControlProtocol.version) {
+    public init(
+        command: ControlCommand, service: String? = nil, backup: String? = nil, identity: String? = nil,
+        v: Int = ControlProtocol.version
+    ) {
         self.v = v
         self.command = command
         self.service = service
+        self.backup = backup
+        self.identity = identity
     }
 }
 
@@ -32,6 +42,10 @@ public enum ControlCommand: String, Codable, Sendable, CaseIterable {
     case backup
     /// List the backups of `service`, or of every service.
     case backups
+    /// Replace `service`'s data with a backup (the previous data is kept aside).
+    case restore
+    /// Restore drill: restore a backup into a scratch copy and compare it with its manifest.
+    case verify
 }
 
 /// The daemon's answer: `ok` with a `result`, or an `error` that says what went wrong.

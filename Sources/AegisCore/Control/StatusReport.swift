@@ -3,10 +3,13 @@
 public struct StatusReport: Codable, Sendable, Equatable {
     public var daemon: DaemonStatus
     public var services: [ServiceStatus]
+    /// Per service with backups; absent from daemons that do not report them.
+    public var backups: [BackupStatus]?
 
-    public init(daemon: DaemonStatus, services: [ServiceStatus]) {
+    public init(daemon: DaemonStatus, services: [ServiceStatus], backups: [BackupStatus]? = nil) {
         self.daemon = daemon
         self.services = services
+        self.backups = backups
     }
 
     /// One line for systemd's `STATUS=` and the head of `aegisctl status`.
@@ -17,6 +20,10 @@ public struct StatusReport: Codable, Sendable, Equatable {
         let troubled = services.filter { !$0.healthy && $0.state != .unavailable }
         if !troubled.isEmpty {
             line += "; " + troubled.map { "\($0.name) \($0.state.rawValue)" }.joined(separator: ", ")
+        }
+        let warnings = (backups ?? []).compactMap(\.warning)
+        if !warnings.isEmpty {
+            line += "; backup warning: " + warnings.joined(separator: "; ")
         }
         return line
     }

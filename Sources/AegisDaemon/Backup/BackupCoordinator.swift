@@ -12,8 +12,12 @@ actor BackupCoordinator {
     let supervisor: Supervisor
     let logger: Logger
     private var running: Set<ServiceID> = []
+    /// When this daemon started: a service with no backup is stale once a scheduled run passed.
+    private let startedAt = UTCTimestamp.now
     private(set) var lastSuccess: [ServiceID: BackupManifest] = [:]
     private(set) var lastFailure: [ServiceID: BackupManifest] = [:]
+    /// Kept in memory: status is asked for twice a second and must not read the disk.
+    private(set) var lastVerified: [ServiceID: UTCTimestamp] = [:]
 
     init(config: AegisConfig, account: ServiceAccount, supervisor: Supervisor, logger: Logger) {
         self.config = config
@@ -22,9 +26,11 @@ actor BackupCoordinator {
         self.supervisor = supervisor
         self.logger = logger
         self.sources = Self.sources(config: config, account: account)
+        self.account = account
     }
 
     private let sources: [ServiceID: any BackupSource]
+    private let account: ServiceAccount
 
     /// The services that can be backed up: every enabled PostgreSQL instance and Redis.
     var services: [ServiceID] { sources.keys.sorted() }
@@ -40,6 +46,7 @@ actor BackupCoordinator {
             let manifests = catalog.items(of: service).compactMap(\.manifest)
             lastSuccess[service] = manifests.last { $0.status == .complete }
             lastFailure[service] = manifests.last { $0.status == .failed }
+            lastVerified[service] = manifests.compactMap(\.verifiedAt).max()
         }
     }
 
@@ -49,13 +56,8 @@ actor BackupCoordinator {
         guard let source = sources[service] else {
             throw BackupFailure("\(service.rawValue) has no backups (only enabled PostgreSQL instances and Redis do)")
         }
-        guard !running.contains(service) else {
-            throw BackupFailure("a backup of \(service.rawValue) is already running")
-        }
-        if let status = await supervisor.serviceStatus(service), !status.healthy {
-            throw BackupFailure("\(service.rawValue) is \(status.state.rawValue), not healthy: start it before backing it up")
-        }
-        running.insert(service)
+        try await requireHealthy(service)
+        try claim(service)
         defer { running.remove(service) }
         let manifest = await runner.run(source)
         switch manifest.status {
@@ -66,6 +68,127 @@ actor BackupCoordinator {
             lastFailure[service] = manifest
         }
         return manifest
+    }
+
+    /// Replaces the service's data with a backup; returns what to tell the operator. The file
+    /// is authenticated completely before anything changes; the previous data is kept aside.
+    func restore(_ service: ServiceID, backup: String, identity: String?) async throws(BackupFailure) -> String {
+        let selection = try select(service, backup: backup, identity: identity)
+        try claim(service)
+        defer { running.remove(service) }
+        let now = UTCTimestamp.now
+        let metadata: Logger.Metadata = ["service": "\(service.rawValue)"]
+        logger.notice("restore of \(service.rawValue) from \(selection.item.name.fileName) started", metadata: metadata)
+        do {
+            let outcome: String
+            if let instance = service.postgresInstance {
+                try await requireHealthy(service)
+                let previous = try await PostgresRestorer(instance: instance, config: config, account: account)
+                    .restore(selection, now: now)
+                outcome = "\(service.rawValue) restored from \(selection.item.name.fileName); the previous database is kept as "
+                    + "\(previous) (DROP DATABASE \(previous) when you no longer need it)"
+            } else {
+                let kept = try await RedisRestorer(config: config, account: account, password: redisPassword)
+                    .restore(selection, supervisor: supervisor, now: now, timeout: .seconds(config.supervision.startTimeoutS))
+                outcome = "redis restored from \(selection.item.name.fileName)"
+                    + (kept.isEmpty ? "" : "; the previous data is kept as \(kept.joined(separator: ", ")) in \(config.layout.dataDir(of: .redis))")
+            }
+            logger.notice("\(outcome)", metadata: metadata)
+            return outcome
+        } catch let failure as BackupFailure {
+            logger.error("restore of \(service.rawValue) failed: \(failure.reason)", metadata: metadata)
+            throw failure
+        } catch {
+            logger.error("restore of \(service.rawValue) failed: \(error)", metadata: metadata)
+            throw BackupFailure("\(error)")
+        }
+    }
+
+    /// Restore drill: restores into a scratch copy, compares with the manifest, records the
+    /// outcome in the manifest (`verified_at` on success, `verify_error` otherwise).
+    func verify(_ service: ServiceID, backup: String, identity: String?) async throws(BackupFailure) -> BackupManifest {
+        let selection = try select(service, backup: backup, identity: identity)
+        try claim(service)
+        defer { running.remove(service) }
+        let metadata: Logger.Metadata = ["service": "\(service.rawValue)"]
+        var problems: [String]
+        do {
+            if let instance = service.postgresInstance {
+                try await requireHealthy(service)
+                problems = try await PostgresRestorer(instance: instance, config: config, account: account)
+                    .drill(selection, now: .now)
+            } else {
+                let checker = FileSystem.findExecutable("redis-check-rdb") ?? "/usr/bin/redis-check-rdb"
+                problems = try await RedisRestorer(config: config, account: account, password: redisPassword).drill(selection, checker: checker)
+            }
+        } catch {
+            problems = ["\(error)"]
+        }
+        var manifest = selection.manifest
+        if problems.isEmpty {
+            manifest.verifiedAt = .now
+            manifest.verifyError = nil
+            lastVerified[service] = manifest.verifiedAt
+            logger.notice("restore drill of \(selection.item.name.fileName) passed", metadata: metadata)
+        } else {
+            manifest.verifyError = problems.joined(separator: "; ")
+            logger.error("restore drill of \(selection.item.name.fileName) failed: \(manifest.verifyError!)", metadata: metadata)
+        }
+        do {
+            try catalog.writeManifest(manifest, of: selection.item.name)
+        } catch {
+            throw BackupFailure("the drill ran but its result could not be recorded: \(error)")
+        }
+        return manifest
+    }
+
+    private func select(_ service: ServiceID, backup: String, identity: String?) throws(BackupFailure) -> BackupSelection {
+        guard sources[service] != nil else {
+            throw BackupFailure("\(service.rawValue) has no backups (only enabled PostgreSQL instances and Redis do)")
+        }
+        return try BackupSelection(
+            service: service, backup: backup, identityPath: identity, catalog: catalog, settings: config.backup,
+            layout: config.layout)
+    }
+
+    private func claim(_ service: ServiceID) throws(BackupFailure) {
+        guard !running.contains(service) else {
+            throw BackupFailure("a backup, restore or drill of \(service.rawValue) is already running")
+        }
+        running.insert(service)
+    }
+
+    private func requireHealthy(_ service: ServiceID) async throws(BackupFailure) {
+        if let status = await supervisor.serviceStatus(service), !status.healthy {
+            throw BackupFailure("\(service.rawValue) is \(status.state.rawValue), not healthy: start it first")
+        }
+    }
+
+    /// What the scheduler needs to decide about catch-up: when the last backup was attempted
+    /// (any service, any outcome) and when a drill last passed.
+    func history() -> (lastBackupStart: UTCTimestamp?, lastVerified: UTCTimestamp?) {
+        let manifests = services.flatMap { catalog.items(of: $0).compactMap(\.manifest) }
+        return (manifests.map(\.startedAt).max(), manifests.compactMap(\.verifiedAt).max())
+    }
+
+    /// Each service's backup health for status.
+    func statuses(now: UTCTimestamp = .now) -> [BackupStatus] {
+        let expression = try? CronExpression(config.backup.schedule)
+        let zone = BackupScheduler.zone(config.backup.timeZone)
+        return services.map { service in
+            let success = lastSuccess[service]
+            let failure = lastFailure[service]
+            let created = success.flatMap { BackupName(fileName: $0.file, service: service)?.createdAt }
+            let verified = lastVerified[service]
+            let stale = config.backup.enabled && expression.map {
+                BackupFreshness.isStale(newest: created, since: startedAt, expression: $0, in: zone, now: now)
+            } ?? false
+            return BackupStatus(
+                service: service.rawValue, lastSuccessAt: success?.finishedAt, lastSuccessFile: success?.file,
+                lastFailureAt: failure?.finishedAt, lastFailureReason: failure?.error,
+                newestAgeSeconds: created.map { now.secondsSinceEpoch - $0.secondsSinceEpoch }, stale: stale,
+                lastVerifiedAt: verified)
+        }
     }
 
     /// Every backup of `service` (or of all services), oldest first.
@@ -82,6 +205,11 @@ actor BackupCoordinator {
             logger.info("retention: removing \(entry.name.fileName)", metadata: ["service": "\(service.rawValue)"])
             catalog.remove(entry.name)
         }
+    }
+
+    private var redisPassword: @Sendable () throws -> String {
+        let file = config.redis.passwordFile.isEmpty ? config.layout.passwordFile(of: .redis) : config.redis.passwordFile
+        return { try SecretFile.readOrCreate(file) }
     }
 
     private static func sources(config: AegisConfig, account: ServiceAccount) -> [ServiceID: any BackupSource] {

@@ -95,25 +95,31 @@ final class SnapshotSession: @unchecked Sendable {
 
     /// Exact row counts of every ordinary table outside the system schemas, in the snapshot.
     func countRows() throws -> [String: Int64] {
-        try lock.withLock { _ in
-            let tables = try connection.execute(
-                """
-                SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-                WHERE c.relkind = 'r' AND n.nspname <> 'information_schema' AND n.nspname NOT LIKE 'pg\\_%'
-                ORDER BY 1, 2
-                """, timeout: .seconds(60))
-            var counts: [String: Int64] = [:]
-            for table in tables {
-                guard let schema = table[0], let name = table[1] else { continue }
-                let qualified = "\(try connection.quoteIdentifier(schema)).\(try connection.quoteIdentifier(name))"
-                let count = try connection.execute("SELECT count(*) FROM ONLY \(qualified)", timeout: .seconds(3600))
-                counts["\(schema).\(name)"] = count.first?[0].flatMap { Int64($0) } ?? 0
-            }
-            return counts
-        }
+        try lock.withLock { _ in try RowCounter.count(connection) }
     }
 
     func close() {
         lock.withLock { _ in _ = try? connection.execute("ROLLBACK", timeout: .seconds(5)) }
+    }
+}
+
+/// Exact row counts of every ordinary table outside the system schemas, as `schema.table`.
+/// The same query serves the backup (in its snapshot) and the restore drill (in the copy).
+enum RowCounter {
+    static func count(_ connection: PostgresConnection) throws -> [String: Int64] {
+        let tables = try connection.execute(
+            """
+            SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+            WHERE c.relkind = 'r' AND n.nspname <> 'information_schema' AND n.nspname NOT LIKE 'pg\\_%'
+            ORDER BY 1, 2
+            """, timeout: .seconds(60))
+        var counts: [String: Int64] = [:]
+        for table in tables {
+            guard let schema = table[0], let name = table[1] else { continue }
+            let qualified = "\(try connection.quoteIdentifier(schema)).\(try connection.quoteIdentifier(name))"
+            let count = try connection.execute("SELECT count(*) FROM ONLY \(qualified)", timeout: .seconds(3600))
+            counts["\(schema).\(name)"] = count.first?[0].flatMap { Int64($0) } ?? 0
+        }
+        return counts
     }
 }

@@ -26,7 +26,9 @@ public final class RedisDriver: ServiceDriver {
         try await LeftoverProcess.stopRecordedChild(context: context, service: service, plan: stopPlan)
         try await stopLeftoverFromPidFile()
         let password = try context.password(file: settings.passwordFile, service: service)
-        try context.writeServiceFile(renderer.configFile, renderer.render(password: password))
+        try context.writeServiceFile(
+            renderer.configFile,
+            renderer.render(password: password, loadingRestoredSnapshot: FileSystem.exists(renderer.restorePendingMarker)))
         return LaunchSpec(
             executable: binary, arguments: [renderer.configFile],
             workingDirectory: context.layout.dataDir(of: service), account: context.account)

@@ -1,0 +1,50 @@
+/// One service's backups in `aegisctl status --json` (`backups` array): the last success, the
+/// last failure with its reason, the age of the newest backup, and whether that is too old.
+public struct BackupStatus: Codable, Sendable, Equatable {
+    public var service: String
+    public var lastSuccessAt: UTCTimestamp?
+    public var lastSuccessFile: String?
+    public var lastFailureAt: UTCTimestamp?
+    public var lastFailureReason: String?
+    /// Seconds since the newest complete backup was taken.
+    public var newestAgeSeconds: Int64?
+    /// Older than twice the schedule's period (or none after the first scheduled run).
+    public var stale: Bool
+    public var lastVerifiedAt: UTCTimestamp?
+
+    enum CodingKeys: String, CodingKey {
+        case service, stale
+        case lastSuccessAt = "last_success_at"
+        case lastSuccessFile = "last_success_file"
+        case lastFailureAt = "last_failure_at"
+        case lastFailureReason = "last_failure_reason"
+        case newestAgeSeconds = "newest_age_s"
+        case lastVerifiedAt = "last_verified_at"
+    }
+
+    public init(
+        service: String, lastSuccessAt: UTCTimestamp? = nil, lastSuccessFile: String? = nil,
+        lastFailureAt: UTCTimestamp? = nil, lastFailureReason: String? = nil, newestAgeSeconds: Int64? = nil,
+        stale: Bool = false, lastVerifiedAt: UTCTimestamp? = nil
+    ) {
+        self.service = service
+        self.lastSuccessAt = lastSuccessAt
+        self.lastSuccessFile = lastSuccessFile
+        self.lastFailureAt = lastFailureAt
+        self.lastFailureReason = lastFailureReason
+        self.newestAgeSeconds = newestAgeSeconds
+        self.stale = stale
+        self.lastVerifiedAt = lastVerifiedAt
+    }
+
+    /// A failure after the last success, or staleness: what status should warn about.
+    public var warning: String? {
+        if let failed = lastFailureAt, lastSuccessAt.map({ failed > $0 }) ?? true {
+            return "\(service): last backup failed: \(lastFailureReason ?? "unknown reason")"
+        }
+        if stale {
+            return lastSuccessAt == nil ? "\(service): no backup yet" : "\(service): newest backup is \(newestAgeSeconds.map { "\($0 / 3600) h" } ?? "too") old"
+        }
+        return nil
+    }
+}

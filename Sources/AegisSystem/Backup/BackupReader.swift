@@ -1,0 +1,80 @@
+import Glibc
+
+/// Reads a backup file back: the stored bytes are hashed (compared with the manifest's
+/// SHA-256), decrypted by age when the file is encrypted (every 64 KiB chunk authenticated
+/// before it is released), and gunzipped into `sink`. Any tampering, truncation or wrong key
+/// is an error; the sink may have received a prefix by then, which is why a restore reads
+/// every file twice: once into nothing to authenticate it completely, then for real.
+public enum BackupReader {
+    /// Streams `path` into `sink`. Throws when the hash differs from `expectedSHA256` (when
+    /// given), when decryption or decompression fails, or when the file ends early.
+    public static func read(
+        path: String, encrypted: Bool, identities: [AgeIdentity], expectedSHA256: String?,
+        into sink: any ByteSink
+    ) throws {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw SystemError.errno("cannot open \(path)") }
+        let hasher = SHA256Hasher()
+        let gunzip = try GzipReader { try sink.write($0) }
+        let decryptor: AgeDecryptor? = encrypted ? AgeDecryptor(identities: identities) { try gunzip.write($0) } : nil
+        let stage = HashingStage(hasher: hasher) { bytes in
+            if let decryptor { try decryptor.write(bytes) } else { try gunzip.write(bytes) }
+        }
+        _ = try DescriptorPump.copy(from: fd, closing: true, into: stage, what: path)
+        try decryptor?.finish()
+        try gunzip.finish()
+        if let expectedSHA256, !expectedSHA256.isEmpty {
+            let actual = hasher.finalizeHex()
+            guard actual == expectedSHA256 else {
+                throw SystemError("\(path) does not match its manifest (SHA-256 \(actual), expected \(expectedSHA256)): the file was changed or damaged")
+            }
+        }
+    }
+
+    /// Hashes what passes through, then hands it on.
+    private final class HashingStage: ByteSink {
+        let hasher: SHA256Hasher
+        let next: (UnsafeRawBufferPointer) throws -> Void
+
+        init(hasher: SHA256Hasher, next: @escaping (UnsafeRawBufferPointer) throws -> Void) {
+            self.hasher = hasher
+            self.next = next
+        }
+
+        func write(_ bytes: UnsafeRawBufferPointer) throws {
+            hasher.update(bytes)
+            try next(bytes)
+        }
+    }
+}
+
+/// Discards what it is given: the sink of an authentication pass.
+public final class DiscardingSink: ByteSink {
+    public private(set) var bytes: Int64 = 0
+    public init() {}
+    public func write(_ bytes: UnsafeRawBufferPointer) throws { self.bytes += Int64(bytes.count) }
+}
+
+/// Writes into a descriptor (a pipe to psql, a file), reporting a closed reader clearly.
+public final class DescriptorSink: ByteSink {
+    private let fd: Int32
+    private let what: String
+
+    public init(fd: Int32, what: String) {
+        self.fd = fd
+        self.what = what
+    }
+
+    public func write(_ bytes: UnsafeRawBufferPointer) throws {
+        var offset = 0
+        while offset < bytes.count {
+            let written = Glibc.write(fd, bytes.baseAddress! + offset, bytes.count - offset)
+            if written < 0 {
+                if errno == EINTR { continue }
+                if errno == EPIPE { throw SystemError("\(what) stopped reading (it exited early; see its error)") }
+                throw BackupFileWriter.failure(writing: what, code: errno)
+            }
+            offset += written
+        }
+    }
+}

@@ -1,0 +1,96 @@
+import AegisCore
+import AegisSystem
+import ArgumentParser
+import Foundation
+
+/// What `restore` and `verify` share: SERVICE, which backup, and the key that opens it.
+struct BackupTarget: ParsableArguments {
+    @Argument(help: ArgumentHelp("postgres-backend, postgres-ai, postgres-executor or redis.", valueName: "service"))
+    var service: String
+
+    @Argument(help: ArgumentHelp("`latest`, or a backup's name from `aegisctl backups list`.", valueName: "backup"))
+    var backup: String = "latest"
+
+    @Option(help: ArgumentHelp(
+        "File holding the age identity (AGE-SECRET-KEY-…) that decrypts the backup; default <state_dir>/secrets/backup.agekey.",
+        valueName: "file"))
+    var identity: String?
+
+    @Flag(name: .long, help: "Print the daemon's reply as JSON.") var json = false
+
+    func validate() throws {
+        guard let id = ServiceID(rawValue: service), id.kind != .loki else {
+            throw ValidationError("no backups for \"\(service)\"; services with backups: postgres-backend, postgres-ai, postgres-executor, redis")
+        }
+    }
+
+    /// The daemon runs elsewhere: a relative path means the caller's working directory.
+    var identityPath: String? { identity.map { ConfigInitializer.absolutePath($0) } }
+
+    func send(_ command: ControlCommand, global: GlobalOptions) throws {
+        let reply = try DaemonExchange.reach(
+            ControlRequest(command: command, service: service, backup: backup, identity: identityPath),
+            options: global, timeout: .seconds(86_400))
+        if json {
+            print(try prettyJSON(reply))
+        } else if let message = reply.message {
+            print(message)
+        }
+        guard reply.ok else {
+            printError("error: \(reply.error?.message ?? "\(command.rawValue) failed")")
+            throw ExitCode(ExitStatus.daemonError)
+        }
+    }
+}
+
+extension Aegisctl {
+    /// `aegisctl restore SERVICE latest|NAME [--yes] [--identity FILE]`.
+    struct Restore: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Replace a service's data with a backup; the previous data is kept aside.",
+            discussion: """
+                The backup is authenticated completely (SHA-256, every encrypted chunk, gzip) before \
+                anything changes. PostgreSQL: the dump is loaded into a new database in one transaction \
+                and swapped in; the previous database stays as <db>_pre_restore_<time>. Redis: Redis is \
+                stopped, its data files are kept as *.pre_restore_<time>, and it starts on the snapshot.
+                """)
+
+        @OptionGroup var global: GlobalOptions
+        @OptionGroup var target: BackupTarget
+        @Flag(name: .long, help: "Do not ask for confirmation.") var yes = false
+
+        func run() throws {
+            if !yes {
+                guard isatty(STDIN_FILENO) == 1 else {
+                    printError("error: refusing to restore \(target.service) without --yes (standard input is not a terminal)")
+                    throw ExitCode(ExitStatus.usage)
+                }
+                print("This replaces the data of \(target.service) with backup \(target.backup).")
+                print("Type the service name to continue: ", terminator: "")
+                guard readLine()?.trimmingCharacters(in: .whitespaces) == target.service else {
+                    printError("aborted: nothing was changed")
+                    throw ExitCode(ExitStatus.daemonError)
+                }
+            }
+            try target.send(.restore, global: global)
+        }
+    }
+
+    /// `aegisctl verify SERVICE latest|NAME [--identity FILE]`.
+    struct Verify: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Restore drill: restore a backup into a scratch copy and compare it with its manifest.",
+            discussion: """
+                PostgreSQL: loaded into a scratch database, every table's row count compared with the \
+                manifest, then dropped. Redis: the snapshot must pass redis-check-rdb. Records verified_at \
+                in the manifest on success. Exits 1 when the drill fails, with the differences.
+                """)
+
+        @OptionGroup var global: GlobalOptions
+        @OptionGroup var target: BackupTarget
+
+        func run() throws {
+            try target.send(.verify, global: global)
+        }
+    }
+}
