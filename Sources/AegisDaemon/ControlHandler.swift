@@ -14,6 +14,7 @@ struct ControlHandler: Sendable {
         case .status:
             var report = await supervisor.status()
             report.backups = await backups.statuses()
+            report.activity = await backups.activity()
             return ControlReply(ok: true, status: report)
         case .version:
             return ControlReply(ok: true, version: VersionInfo(daemon: AegisVersion.current))

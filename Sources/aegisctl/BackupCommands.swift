@@ -31,10 +31,16 @@ extension Aegisctl {
         @OptionGroup var global: GlobalOptions
         @OptionGroup var target: OptionalBackupService
         @Flag(name: .long, help: "Print the daemon's reply as JSON.") var json = false
+        @Flag(name: .long, help: "Show progress on stderr while the backup runs (bytes, rate, compression ratio).")
+        var follow = false
 
         func run() throws {
-            let reply = try DaemonExchange.reach(
-                ControlRequest(command: .backup, service: target.service), options: global, timeout: .seconds(86_400))
+            let request = ControlRequest(command: .backup, service: target.service)
+            let global = global
+            let exchange: @Sendable () throws -> ControlReply = {
+                try DaemonExchange.reach(request, options: global, timeout: .seconds(86_400))
+            }
+            let reply = follow ? try ProgressFollower.run(global: global, service: target.service, exchange) : try exchange()
             if json {
                 print(try prettyJSON(reply.backups ?? []))
             } else {

@@ -17,6 +17,7 @@ struct BackupTarget: ParsableArguments {
     var identity: String?
 
     @Flag(name: .long, help: "Print the daemon's reply as JSON.") var json = false
+    @Flag(name: .long, help: "Show progress on stderr while it runs (bytes, rate).") var follow = false
 
     func validate() throws {
         guard let id = ServiceID(rawValue: service), id.kind != .loki else {
@@ -28,9 +29,11 @@ struct BackupTarget: ParsableArguments {
     var identityPath: String? { identity.map { ConfigInitializer.absolutePath($0) } }
 
     func send(_ command: ControlCommand, global: GlobalOptions) throws {
-        let reply = try DaemonExchange.reach(
-            ControlRequest(command: command, service: service, backup: backup, identity: identityPath),
-            options: global, timeout: .seconds(86_400))
+        let request = ControlRequest(command: command, service: service, backup: backup, identity: identityPath)
+        let exchange: @Sendable () throws -> ControlReply = {
+            try DaemonExchange.reach(request, options: global, timeout: .seconds(86_400))
+        }
+        let reply = follow ? try ProgressFollower.run(global: global, service: service, exchange) : try exchange()
         if json {
             print(try prettyJSON(reply))
         } else if let message = reply.message {

@@ -157,6 +157,18 @@ import Testing
         #expect(try await daemon.terminate() == 0)
     }
 
+    @Test func testFollow_showsProgressWhileTheBackupRuns() async throws {
+        let daemon = try await DaemonHarness { $0.backup.encryption = "none" }
+        try daemon.start()
+        try await daemon.waitUntilAllHealthy()
+        _ = try daemon.psql(.executor, "CREATE TABLE actions AS SELECT g AS id, md5(g::text) AS digest FROM generate_series(1, 2000000) g")
+        let result = try daemon.aegisctl("backup postgres-executor --follow")
+        #expect(result.status == 0, "\(result.output)")
+        #expect(result.output.contains("postgres-executor backup, dumping: "), "\(result.output)")
+        #expect(result.output.contains("/s, "), "\(result.output)")
+        #expect(try await daemon.terminate() == 0)
+    }
+
     static func manifest(of report: BackupReport) throws -> BackupManifest {
         let path = report.path.replacingOccurrences(of: #"\.(sql|rdb)\.gz(\.age)?$"#, with: ".manifest.json", options: .regularExpression)
         return try JSONDecoder().decode(BackupManifest.self, from: Data(contentsOf: URL(fileURLWithPath: path)))

@@ -5,6 +5,8 @@ public struct StatusReport: Codable, Sendable, Equatable {
     public var services: [ServiceStatus]
     /// Per service with backups; absent from daemons that do not report them.
     public var backups: [BackupStatus]?
+    /// Backups, restores and drills running now.
+    public var activity: [OperationStatus]?
 
     public init(daemon: DaemonStatus, services: [ServiceStatus], backups: [BackupStatus]? = nil) {
         self.daemon = daemon

@@ -12,6 +12,8 @@ actor BackupCoordinator {
     let supervisor: Supervisor
     let logger: Logger
     private var running: Set<ServiceID> = []
+    /// What the running operations report, for status and `--follow`.
+    private var reporters: [ServiceID: ProgressReporter] = [:]
     /// When this daemon started: a service with no backup is stale once a scheduled run passed.
     private let startedAt = UTCTimestamp.now
     private(set) var lastSuccess: [ServiceID: BackupManifest] = [:]
@@ -57,9 +59,9 @@ actor BackupCoordinator {
             throw BackupFailure("\(service.rawValue) has no backups (only enabled PostgreSQL instances and Redis do)")
         }
         try await requireHealthy(service)
-        try claim(service)
-        defer { running.remove(service) }
-        let manifest = await runner.run(source)
+        let reporter = try claim(service, for: "backup")
+        defer { release(service) }
+        let manifest = await runner.run(source, reporter: reporter)
         switch manifest.status {
         case .complete:
             lastSuccess[service] = manifest
@@ -73,9 +75,9 @@ actor BackupCoordinator {
     /// Replaces the service's data with a backup; returns what to tell the operator. The file
     /// is authenticated completely before anything changes; the previous data is kept aside.
     func restore(_ service: ServiceID, backup: String, identity: String?) async throws(BackupFailure) -> String {
-        let selection = try select(service, backup: backup, identity: identity)
-        try claim(service)
-        defer { running.remove(service) }
+        var selection = try select(service, backup: backup, identity: identity)
+        selection.reporter = try claim(service, for: "restore")
+        defer { release(service) }
         let now = UTCTimestamp.now
         let metadata: Logger.Metadata = ["service": "\(service.rawValue)"]
         logger.notice("restore of \(service.rawValue) from \(selection.item.name.fileName) started", metadata: metadata)
@@ -107,9 +109,9 @@ actor BackupCoordinator {
     /// Restore drill: restores into a scratch copy, compares with the manifest, records the
     /// outcome in the manifest (`verified_at` on success, `verify_error` otherwise).
     func verify(_ service: ServiceID, backup: String, identity: String?) async throws(BackupFailure) -> BackupManifest {
-        let selection = try select(service, backup: backup, identity: identity)
-        try claim(service)
-        defer { running.remove(service) }
+        var selection = try select(service, backup: backup, identity: identity)
+        selection.reporter = try claim(service, for: "verify")
+        defer { release(service) }
         let metadata: Logger.Metadata = ["service": "\(service.rawValue)"]
         var problems: [String]
         do {
@@ -151,11 +153,25 @@ actor BackupCoordinator {
             layout: config.layout)
     }
 
-    private func claim(_ service: ServiceID) throws(BackupFailure) {
+    /// Marks `service` busy and returns the reporter of the new operation; `release` ends it.
+    private func claim(_ service: ServiceID, for operation: String) throws(BackupFailure) -> ProgressReporter {
         guard !running.contains(service) else {
             throw BackupFailure("a backup, restore or drill of \(service.rawValue) is already running")
         }
         running.insert(service)
+        let reporter = ProgressReporter(service: service, operation: operation)
+        reporters[service] = reporter
+        return reporter
+    }
+
+    private func release(_ service: ServiceID) {
+        running.remove(service)
+        reporters[service] = nil
+    }
+
+    /// The operations running now.
+    func activity() -> [OperationStatus] {
+        reporters.keys.sorted().compactMap { reporters[$0]?.status }
     }
 
     private func requireHealthy(_ service: ServiceID) async throws(BackupFailure) {

@@ -15,7 +15,7 @@ struct BackupRunner: Sendable {
     /// Compression workers: both cores of a small host, never more than four.
     static let workers = max(1, min(4, ProcessTable.onlineCPUs))
 
-    func run(_ source: any BackupSource) async -> BackupManifest {
+    func run(_ source: any BackupSource, reporter: ProgressReporter? = nil) async -> BackupManifest {
         let service = source.service
         let started = UTCTimestamp.now
         let mode = settings.encryptionMode ?? .x25519
@@ -33,7 +33,8 @@ struct BackupRunner: Sendable {
             let encryption = try BackupKeys.encryption(for: settings, layout: layout)
             let writer = try BackupFileWriter(directory: directory, fileName: name.fileName, temporaryName: name.temporaryName)
             let stream = try BackupStream(
-                writer: writer, compressionLevel: settings.compressionLevel, workers: Self.workers, encryption: encryption)
+                writer: writer, compressionLevel: settings.compressionLevel, workers: Self.workers, encryption: encryption,
+                progress: reporter?.begin(service.kind == .postgres ? "dumping" : "copying the snapshot"))
             let facts: BackupSourceFacts
             do {
                 facts = try await source.stream(into: SinkHandoff(stream))

@@ -9,6 +9,8 @@ struct BackupSelection: Sendable {
     let item: BackupCatalog.Item
     let manifest: BackupManifest
     let identities: [AgeIdentity]
+    /// Where the streaming passes report their bytes; nil when nobody watches.
+    var reporter: ProgressReporter?
 
     init(
         service: ServiceID, backup: String, identityPath: String?, catalog: BackupCatalog, settings: BackupSettings,
@@ -72,10 +74,11 @@ struct BackupSelection: Sendable {
         let item = item
         let manifest = manifest
         let identities = identities
+        let progress = reporter?.begin("authenticating")
         _ = try await runBlocking {
             try BackupReader.read(
                 path: item.path, encrypted: item.name.encrypted, identities: identities,
-                expectedSHA256: manifest.sha256, into: DiscardingSink())
+                expectedSHA256: manifest.sha256, into: DiscardingSink(), progress: progress)
         }
     }
 
@@ -84,11 +87,12 @@ struct BackupSelection: Sendable {
         let item = item
         let manifest = manifest
         let identities = identities
+        let progress = reporter?.begin("loading")
         _ = try await runBlocking {
             defer { close(fd) }
             try BackupReader.read(
                 path: item.path, encrypted: item.name.encrypted, identities: identities,
-                expectedSHA256: manifest.sha256, into: DescriptorSink(fd: fd, what: what))
+                expectedSHA256: manifest.sha256, into: DescriptorSink(fd: fd, what: what), progress: progress)
         }
     }
 }

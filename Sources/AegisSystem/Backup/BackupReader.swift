@@ -10,14 +10,18 @@ public enum BackupReader {
     /// given), when decryption or decompression fails, or when the file ends early.
     public static func read(
         path: String, encrypted: Bool, identities: [AgeIdentity], expectedSHA256: String?,
-        into sink: any ByteSink
+        into sink: any ByteSink, progress: TransferProgress? = nil
     ) throws {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw SystemError.errno("cannot open \(path)") }
         let hasher = SHA256Hasher()
-        let gunzip = try GzipReader { try sink.write($0) }
+        let gunzip = try GzipReader {
+            try sink.write($0)
+            progress?.addPlain($0.count)
+        }
         let decryptor: AgeDecryptor? = encrypted ? AgeDecryptor(identities: identities) { try gunzip.write($0) } : nil
         let stage = HashingStage(hasher: hasher) { bytes in
+            progress?.addStored(bytes.count)
             if let decryptor { try decryptor.write(bytes) } else { try gunzip.write(bytes) }
         }
         _ = try DescriptorPump.copy(from: fd, closing: true, into: stage, what: path)

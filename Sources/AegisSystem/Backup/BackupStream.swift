@@ -9,10 +9,14 @@ public final class BackupStream: ByteSink {
     private let encryptor: (any StreamEncryptor)?
     private var gzip: ParallelGzipWriter!
 
+    private let progress: TransferProgress?
+
     public init(
-        writer: BackupFileWriter, compressionLevel: Int, workers: Int, encryption: BackupEncryption
+        writer: BackupFileWriter, compressionLevel: Int, workers: Int, encryption: BackupEncryption,
+        progress: TransferProgress? = nil
     ) throws {
-        store = HashingFileSink(writer: writer)
+        self.progress = progress
+        store = HashingFileSink(writer: writer, progress: progress)
         let next: any ByteSink
         switch encryption {
         case .none:
@@ -28,6 +32,7 @@ public final class BackupStream: ByteSink {
 
     public func write(_ bytes: UnsafeRawBufferPointer) throws {
         try gzip.write(bytes)
+        progress?.addPlain(bytes.count)
     }
 
     /// What went in and what was stored.
