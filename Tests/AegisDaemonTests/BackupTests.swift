@@ -1,6 +1,7 @@
 import AegisCore
 import AegisSystem
 import Foundation
+import Glibc
 import Testing
 
 /// Backups against real PostgreSQL and Redis, read back with standard tools only (`gunzip`,
@@ -166,6 +167,69 @@ import Testing
         #expect(result.status == 0, "\(result.output)")
         #expect(result.output.contains("postgres-executor backup, dumping: "), "\(result.output)")
         #expect(result.output.contains("/s, "), "\(result.output)")
+        #expect(try await daemon.terminate() == 0)
+    }
+
+    /// A real full file system under backup.directory: a 3 MiB tmpfs (needs root, as `make test`).
+    @Test func testDiskFull_isAClearError_noPartialFile_olderBackupsUntouched() async throws {
+        let mountPoint = try DaemonHarness.makeTemporaryDirectory(prefix: "aegis-fullbackups")
+        guard mount("tmpfs", mountPoint, "tmpfs", 0, "size=3m,mode=0755") == 0 else {
+            Issue.record("cannot mount a tmpfs (errno \(errno)); run the tests as root (make test)")
+            return
+        }
+        defer {
+            umount(mountPoint)
+            try? FileManager.default.removeItem(atPath: mountPoint)
+        }
+        let daemon = try await DaemonHarness {
+            $0.backup.encryption = "none"
+            $0.backup.directory = mountPoint
+        }
+        try daemon.start()
+        try await daemon.waitUntilAllHealthy()
+        try daemon.redis("SET backend:k v")
+        #expect(try daemon.aegisctl("backup redis").status == 0)
+        // Random text barely compresses: far more than 3 MiB of gzip.
+        _ = try daemon.psql(.backend, "CREATE TABLE blobs AS SELECT r.n, (SELECT string_agg(md5(random()::text || r.n || s.i), '') FROM generate_series(1, 40) AS s(i)) AS data FROM generate_series(1, 20000) AS r(n)")
+
+        let result = try daemon.aegisctl("backup postgres-backend")
+        #expect(result.status == 1)
+        #expect(result.output.contains("disk is full"), "\(result.output)")
+        let files = try FileManager.default.contentsOfDirectory(atPath: "\(mountPoint)/postgres-backend")
+        #expect(files.allSatisfy { $0.hasSuffix(".manifest.json") }, "\(files)")
+        let redis = try JSONDecoder().decode([BackupReport].self, from: Data(try daemon.aegisctl("backups list redis --json").output.utf8))
+        #expect(redis.map(\.status) == ["complete"])
+        #expect(try DaemonHarness.shell("gunzip -t '\(redis[0].path)' && echo intact") == "intact")
+        #expect(try await daemon.terminate() == 0)
+    }
+
+    /// Retention runs after a successful backup: old backups past retention_days go, the newest
+    /// keep_at_least stay.
+    @Test func testRetention_removesExpiredBackups_afterASuccessfulOne() async throws {
+        let daemon = try await DaemonHarness {
+            $0.backup.encryption = "none"
+            $0.backup.retentionDays = 30
+            $0.backup.keepAtLeast = 2
+        }
+        // Three old backups (40, 35 and 5 days ago), made by hand as an operator's copies would be.
+        let folder = "\(daemon.root)/backups/redis"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let catalog = BackupCatalog(directory: "\(daemon.root)/backups")
+        for days in [40, 35, 5] {
+            let created = UTCTimestamp.now.adding(seconds: -Int64(days) * 86_400)
+            let name = BackupName(service: .redis, createdAt: created, encrypted: false)
+            try DaemonHarness.shell("echo old | gzip > '\(folder)/\(name.fileName)'")
+            try catalog.writeManifest(
+                BackupManifest(service: .redis, file: name.fileName, database: nil, status: .complete,
+                               startedAt: created, finishedAt: created, encryption: "none"), of: name)
+        }
+        try daemon.start()
+        try await daemon.waitUntilAllHealthy()
+        #expect(try daemon.aegisctl("backup redis").status == 0)
+        let ages = try JSONDecoder().decode([BackupReport].self, from: Data(try daemon.aegisctl("backups list redis --json").output.utf8))
+            .map { (UTCTimestamp.now.secondsSinceEpoch - $0.createdAt.secondsSinceEpoch) / 86_400 }
+        // 40 and 35 days are past retention; 5 days and today are kept.
+        #expect(ages == [5, 0])
         #expect(try await daemon.terminate() == 0)
     }
 
