@@ -44,20 +44,26 @@ import AegisCore
         }
     }
 
-    @Test func testRedisConf_loopbackOnly_persistenceAsTheSeed_passwordInFile() {
+    @Test func testRedisConf_loopbackOnly_persistenceAsTheSeed_aclUsersWithHashedPasswords() {
         var settings = RedisSettings()
         settings.port = 6380
-        let conf = RedisConfigRenderer(settings: settings, layout: layout).render(password: "s3cret")
+        let renderer = RedisConfigRenderer(settings: settings, layout: layout)
+        let conf = renderer.render(adminPasswordHash: "aa11", appPasswordHashes: [.backend: "bb22", .ai: "cc33", .executor: "dd44"])
         #expect(conf.contains("bind 127.0.0.1 -::1"))
         #expect(conf.contains("port 6380"))
         #expect(conf.contains("save 900 1 300 10"))
         #expect(conf.contains("appendonly yes"))
         #expect(conf.contains("maxmemory 256mb"))
         #expect(conf.contains("maxmemory-policy allkeys-lru"))
-        #expect(conf.contains("requirepass s3cret"))
+        #expect(!conf.contains("requirepass"))
+        #expect(conf.contains("user default off resetkeys resetchannels nocommands"))
+        #expect(conf.contains("user aegisd on #aa11 ~* &* +@all"))
+        #expect(conf.contains("user backend on #bb22 resetkeys resetchannels ~backend:* &backend:* +@all -@dangerous"))
+        #expect(conf.contains("user executor on #dd44 resetkeys resetchannels ~executor:* &executor:* +@all -@dangerous"))
         #expect(conf.contains("daemonize no"))
         settings.save = ""
-        #expect(RedisConfigRenderer(settings: settings, layout: layout).render(password: "x").contains("save \"\""))
+        #expect(RedisConfigRenderer(settings: settings, layout: layout)
+            .render(adminPasswordHash: "x", appPasswordHashes: [:]).contains("save \"\""))
     }
 
     @Test func testPostgresFiles_peerForTheSuperuserOnly_scramForEveryoneElse() {

@@ -195,12 +195,16 @@ final class DaemonHarness: @unchecked Sendable {
         try Self.shell("psql -X -A -t -v ON_ERROR_STOP=1 '\(superuserURL(instance, database: database))' -c \"\(sql)\"")
     }
 
-    /// One redis-cli command over the Unix socket, authenticated (the password via the
-    /// environment, never argv).
+    /// One redis-cli command over the Unix socket, as aegisd's admin user or an app's ACL user
+    /// (the password via the environment, never argv).
     @discardableResult
-    func redis(_ command: String) throws -> String {
-        try Self.shell(
-            "redis-cli -s '\(root)/run/redis/redis.sock' \(command)", environment: ["REDISCLI_AUTH": try password(.redis)])
+    func redis(_ command: String, as app: PostgresInstance? = nil) throws -> String {
+        let user = app.map(RedisACL.appUser) ?? RedisACL.adminUser
+        let password = try String(
+            contentsOfFile: app.map { "\(root)/secrets/redis-\($0.rawValue).password" } ?? "\(root)/secrets/redis.password",
+            encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        return try Self.shell(
+            "redis-cli -s '\(root)/run/redis/redis.sock' --user \(user) \(command)", environment: ["REDISCLI_AUTH": password])
     }
 
     /// Runs a shell command and returns its exit status and combined output, whatever the status.

@@ -23,6 +23,8 @@ public struct StateLayout: Sendable, Equatable {
     public func runDir(of service: ServiceID) -> String { "\(runDir)/\(service.rawValue)" }
     /// The default password file of a service.
     public func passwordFile(of service: ServiceID) -> String { "\(secretsDir)/\(service.rawValue).password" }
+    /// The password of an app service's Redis ACL user (`RedisACL`).
+    public func redisPasswordFile(of app: PostgresInstance) -> String { "\(secretsDir)/redis-\(app.rawValue).password" }
     /// The control socket `config init` writes into the configuration.
     public var defaultSocket: String { "\(runDir)/aegisd.sock" }
 }

@@ -71,9 +71,7 @@ struct RedisRestorer: Sendable {
         let password = try password()
         try await runBlocking {
             let client = try RedisClient(unixPath: socket, timeout: .seconds(10))
-            guard try client.command(["AUTH", password]) == .simple("OK") else {
-                throw BackupFailure("Redis refused aegisd's password while re-enabling AOF")
-            }
+            try client.authenticate(user: RedisACL.adminUser, password: password)
             guard case .simple = try client.command(["CONFIG", "SET", "appendonly", "yes"]) else {
                 throw BackupFailure("Redis refused CONFIG SET appendonly yes after the restore")
             }

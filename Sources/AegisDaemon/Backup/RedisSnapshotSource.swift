@@ -27,9 +27,7 @@ struct RedisSnapshotSource: BackupSource {
         let saveTimeout = saveTimeout
         let (version, counts) = try await runBlocking { () throws -> (String, [String: Int64]) in
             let client = try RedisClient(unixPath: socketPath, timeout: .seconds(10))
-            guard try client.command(["AUTH", password]) == .simple("OK") else {
-                throw BackupFailure("Redis refused aegisd's password (redis.password_file)")
-            }
+            try client.authenticate(user: RedisACL.adminUser, password: password)
             let before = try Self.info(client, "persistence")
             let savesBefore = Int(before["rdb_saves"] ?? "") ?? 0
             let server = try Self.info(client, "server")

@@ -1,8 +1,8 @@
 import AegisCore
 import AegisSystem
 
-/// Redis as a child: generated redis.conf (password inside it, not in argv), health by AUTH and
-/// PING over its Unix socket.
+/// Redis as a child: generated redis.conf (ACL users with hashed passwords, nothing secret in
+/// argv), health by AUTH as aegisd's admin user and PING over its Unix socket.
 public final class RedisDriver: ServiceDriver {
     public let service = ServiceID.redis
     public let stopPlan = StopPlan.redis
@@ -26,9 +26,15 @@ public final class RedisDriver: ServiceDriver {
         try await LeftoverProcess.stopRecordedChild(context: context, service: service, plan: stopPlan)
         try await stopLeftoverFromPidFile()
         let password = try context.password(file: settings.passwordFile, service: service)
+        var appHashes: [PostgresInstance: String] = [:]
+        for app in PostgresInstance.allCases {
+            appHashes[app] = SHA256Hasher.hexDigest(try context.password(file: context.layout.redisPasswordFile(of: app), service: service))
+        }
         try context.writeServiceFile(
             renderer.configFile,
-            renderer.render(password: password, loadingRestoredSnapshot: FileSystem.exists(renderer.restorePendingMarker)))
+            renderer.render(
+                adminPasswordHash: SHA256Hasher.hexDigest(password), appPasswordHashes: appHashes,
+                loadingRestoredSnapshot: FileSystem.exists(renderer.restorePendingMarker)))
         return LaunchSpec(
             executable: binary, arguments: [renderer.configFile],
             workingDirectory: context.layout.dataDir(of: service), account: context.account)
@@ -45,8 +51,7 @@ public final class RedisDriver: ServiceDriver {
         do {
             return try await runBlocking {
                 let client = try RedisClient(unixPath: socket, timeout: timeout)
-                let auth = try client.command(["AUTH", password])
-                guard auth == .simple("OK") else { return .unhealthy("AUTH: \(auth)") }
+                try client.authenticate(user: RedisACL.adminUser, password: password)
                 let pong = try client.command(["PING"])
                 return pong == .simple("PONG") ? .healthy : .unhealthy("PING: \(pong)")
             }

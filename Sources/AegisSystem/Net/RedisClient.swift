@@ -17,6 +17,12 @@ public final class RedisClient {
         connection = try SocketConnection(unixPath: unixPath, timeout: timeout)
     }
 
+    /// `AUTH user password`; throws with Redis's own words when refused.
+    public func authenticate(user: String, password: String) throws(SystemError) {
+        let reply = try command(["AUTH", user, password])
+        guard reply == .simple("OK") else { throw SystemError("Redis refused AUTH as \(user): \(reply)") }
+    }
+
     /// Sends one command and reads its reply.
     public func command(_ arguments: [String]) throws(SystemError) -> Reply {
         var request = "*\(arguments.count)\r\n"

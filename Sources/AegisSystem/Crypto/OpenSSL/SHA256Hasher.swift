@@ -57,6 +57,11 @@ public final class SHA256Hasher {
         return hasher.finalize()
     }
 
+    /// Lower-case hex SHA-256 of a string's UTF-8 bytes (Redis ACL password hashes).
+    public static func hexDigest(_ text: String) -> String {
+        hex(digest(Array(text.utf8)))
+    }
+
     static func hex(_ bytes: [UInt8]) -> String {
         let digits = Array("0123456789abcdef".utf8)
         var text = [UInt8]()

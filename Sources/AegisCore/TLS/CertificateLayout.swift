@@ -1,0 +1,36 @@
+/// Where the built-in certificate authority keeps its files, like the seed's `ssl/` tree:
+/// `certs/ca/`, `certs/postgres/<instance>/`, `certs/redis/`, `certs/loki/`,
+/// `certs/clients/<app>/`. Keys are `*.key` (0600, owned by whoever reads them), certificates
+/// `*.crt` (PEM).
+public struct CertificateLayout: Sendable, Equatable {
+    public let root: String
+
+    public init(_ layout: StateLayout) {
+        root = layout.certsDir
+    }
+
+    /// A certificate and its key.
+    public struct Pair: Sendable, Equatable, Hashable {
+        public let certificate: String
+        public let key: String
+    }
+
+    public var caDirectory: String { "\(root)/ca" }
+    public var ca: Pair { Pair(certificate: "\(caDirectory)/ca.crt", key: "\(caDirectory)/ca.key") }
+
+    /// The server certificate of a service (PostgreSQL instances, Redis, Loki).
+    public func server(_ service: ServiceID) -> Pair {
+        let directory: String
+        switch service.kind {
+        case .postgres: directory = "\(root)/postgres/\(service.postgresInstance!.rawValue)"
+        case .redis: directory = "\(root)/redis"
+        case .loki: directory = "\(root)/loki"
+        }
+        return Pair(certificate: "\(directory)/server.crt", key: "\(directory)/server.key")
+    }
+
+    /// The client certificate of an app service (backend, ai-engine, executor).
+    public func client(_ app: PostgresInstance) -> Pair {
+        Pair(certificate: "\(root)/clients/\(app.rawValue)/client.crt", key: "\(root)/clients/\(app.rawValue)/client.key")
+    }
+}
