@@ -52,7 +52,7 @@ enum ConfigSchema {
             .bool("enabled", \.enabled, "Whether aegisd runs Redis"),
             .string("binary", \.binary, "redis-server, as an absolute path or a name looked up on PATH"),
             .integer("port", \.port, "TCP port of Redis"),
-            .string("password_file", \.passwordFile, "File holding the Redis password; empty means <state_dir>/secrets/redis.password"),
+            .string("password_file", \.passwordFile, "File holding the password of aegisd's own Redis user; empty means <state_dir>/secrets/redis.password"),
             .string("maxmemory", \.maxmemory, "Memory limit in Redis's units (256mb, 1gb); \"0\" means no limit"),
             .string("maxmemory_policy", \.maxmemoryPolicy, "Eviction policy when maxmemory is reached, e.g. allkeys-lru or noeviction"),
             .string("save", \.save, "RDB snapshot rules as \"seconds changes\" pairs; \"\" disables snapshots"),
