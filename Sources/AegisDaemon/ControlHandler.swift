@@ -6,6 +6,7 @@ import AegisSystem
 struct ControlHandler: Sendable {
     let supervisor: Supervisor
     let backups: BackupCoordinator
+    let reloader: Reloader
     /// How long start/restart/stop wait for their outcome before answering anyway.
     let operationTimeout: Duration
 
@@ -33,6 +34,12 @@ struct ControlHandler: Sendable {
             return await listBackups(request.service)
         case .restore, .verify:
             return await restoreOrVerify(request)
+        case .reload:
+            do {
+                return ControlReply(ok: true, message: try await reloader.reload())
+            } catch {
+                return .failure(.failed, error.reason)
+            }
         }
     }
 
@@ -52,7 +59,7 @@ struct ControlHandler: Sendable {
                 return ControlReply(ok: true, message: try await backups.restore(service, backup: backup, identity: request.identity))
             }
             let manifest = try await backups.verify(service, backup: backup, identity: request.identity)
-            let report = BackupReports.report(manifest, directory: backups.catalog.directory(of: service))
+            let report = BackupReports.report(manifest, directory: await backups.catalog.directory(of: service))
             if let problem = manifest.verifyError {
                 return ControlReply(
                     ok: false, error: ControlError(code: .failed, message: "\(manifest.file): \(problem)"), backups: [report])
@@ -75,7 +82,7 @@ struct ControlHandler: Sendable {
         for service in targets {
             do {
                 let manifest = try await backups.backup(service)
-                reports.append(BackupReports.report(manifest, directory: backups.catalog.directory(of: service)))
+                reports.append(BackupReports.report(manifest, directory: await backups.catalog.directory(of: service)))
                 if let error = manifest.error { problems.append("\(service.rawValue): \(error)") }
             } catch {
                 problems.append("\(service.rawValue): \(error.reason)")

@@ -8,7 +8,7 @@ import Logging
 /// service, keep systemd informed, and on SIGTERM/SIGINT stop everything in order and exit 0.
 public enum Daemon {
     /// Runs until a termination signal. Returns the process exit code.
-    public static func run(config: AegisConfig, logger: Logger) async -> Int32 {
+    public static func run(config: AegisConfig, configPath: String, logger: Logger) async -> Int32 {
         let notifier = SystemdNotifier()
         let account: ServiceAccount
         do {
@@ -27,8 +27,11 @@ public enum Daemon {
             logger: logger)
         let backups = BackupCoordinator(config: config, account: account, supervisor: supervisor, logger: logger)
         await backups.recover()
+        let reloader = Reloader(
+            configPath: configPath, config: config, context: context, supervisor: supervisor, backups: backups)
         let handler = ControlHandler(
-            supervisor: supervisor, backups: backups, operationTimeout: .seconds(config.supervision.startTimeoutS))
+            supervisor: supervisor, backups: backups, reloader: reloader,
+            operationTimeout: .seconds(config.supervision.startTimeoutS))
         let server = ControlServer(
             path: config.daemon.socket, socketGroup: ServiceAccount.groupID(named: config.daemon.socketGroup),
             handler: { await handler.answer($0) }, logger: logger)
@@ -39,27 +42,22 @@ public enum Daemon {
             return 1
         }
         let signals = TerminationSignals(onHangup: {
-            // Until reload exists, SIGHUP must at least not kill the daemon (its default action).
-            logger.warning("SIGHUP received: reloading the configuration is not supported yet; restart aegisd to apply changes")
+            Task {
+                logger.notice("SIGHUP received: reloading the configuration")
+                _ = try? await reloader.reload()
+            }
         })
         let serverTask = Task { try? await server.run() }
         logger.notice("aegisd \(AegisVersion.current) starting (pid \(getpid()), state in \(config.daemon.stateDir))")
         notifier.status("starting services")
         let startTask = Task { await supervisor.startAll() }
         let monitorTask = Task { await monitor(supervisor, backups: backups, notifier: notifier, logger: logger) }
-        let scheduler = BackupScheduler(coordinator: backups, settings: config.backup, logger: logger)
-        let schedulerTask = Task {
-            // Scheduled work waits until the services are up; an operator's backup need not.
-            await supervisor.waitUntil(supervisor.services, timeout: .seconds(config.supervision.startTimeoutS)) {
-                $0.isSettledAfterStart
-            }
-            await scheduler.run()
-        }
+        await reloader.startSchedules()
 
         let signal = await signals.next()
         logger.notice("received \(signal == SIGINT ? "SIGINT" : "SIGTERM"): stopping every service")
         notifier.stopping(status: "stopping services")
-        schedulerTask.cancel()
+        await reloader.stopSchedules()
         await supervisor.beginShutdown()
         await startTask.value
         await supervisor.stopAll()

@@ -9,7 +9,8 @@ import Synchronization
 public actor Supervisor {
     struct Slot {
         var machine: ServiceStateMachine
-        let driver: any ServiceDriver
+        /// Replaced by a reload that changes the service's settings (while it is stopped).
+        var driver: any ServiceDriver
         /// The current child's pid, shared with the output handler on the reader thread.
         let pid: PidBox
         /// The SIGKILL sweep of the previous child's process group; the next launch waits for it
@@ -109,6 +110,33 @@ public actor Supervisor {
     public func restart(_ id: ServiceID) {
         guard !shuttingDown else { return }
         apply(id) { $0.restartRequested(at: $1) }
+    }
+
+    // MARK: - Reload
+
+    /// Carries out a reload's service changes: changed services are stopped, given their new
+    /// driver and started again; new ones are added and started; disabled ones are stopped
+    /// (and stay, stopped, in status). Untouched services are not disturbed.
+    public func applyReload(_ plan: ReloadPlan, drivers: [ServiceID: any ServiceDriver], stopTimeout: Duration) async {
+        let changing = plan.restart + plan.stop
+        for id in changing where slots[id] != nil { apply(id) { $0.stopRequested(at: $1) } }
+        await waitUntil(changing, timeout: stopTimeout) { $0.pid == nil && $0.state != .starting }
+        for id in changing { await processTasks[id]?.value }
+        for id in plan.restart + plan.start {
+            guard let driver = drivers[id] else { continue }
+            if slots[id] == nil {
+                let policy = ServicePolicy(stopPlan: driver.stopPlan, settings: settings)
+                slots[id] = Slot(
+                    machine: ServiceStateMachine(service: id, policy: policy, now: .now), driver: driver, pid: PidBox())
+                if !healthTasks.isEmpty {
+                    let interval = Duration.milliseconds(settings.healthIntervalMs)
+                    addHealthLoop(id, interval: interval, timeout: min(Duration.milliseconds(settings.healthTimeoutMs), interval))
+                }
+            } else {
+                slots[id]!.driver = driver
+            }
+            start(id)
+        }
     }
 
     public func serviceStatus(_ id: ServiceID) -> ServiceStatus? {
@@ -236,19 +264,21 @@ public actor Supervisor {
         guard healthTasks.isEmpty else { return }
         let interval = Duration.milliseconds(settings.healthIntervalMs)
         let timeout = min(Duration.milliseconds(settings.healthTimeoutMs), interval)
-        for id in services {
-            let driver = slots[id]!.driver
-            healthTasks.append(Task {
-                while !Task.isCancelled {
-                    let began = ContinuousClock.now
-                    if let target = self.healthTarget(id), !target.starting {
-                        let result = await driver.checkHealth(timeout: timeout)
-                        self.healthChecked(id, pid: target.pid, result)
-                    }
-                    try? await Task.sleep(until: began + interval, clock: .continuous)
+        for id in services { addHealthLoop(id, interval: interval, timeout: timeout) }
+    }
+
+    private func addHealthLoop(_ id: ServiceID, interval: Duration, timeout: Duration) {
+        healthTasks.append(Task {
+            while !Task.isCancelled {
+                let began = ContinuousClock.now
+                // The driver is looked up each time: a reload may have replaced it.
+                if let target = self.healthTarget(id), !target.starting, let driver = self.slots[id]?.driver {
+                    let result = await driver.checkHealth(timeout: timeout)
+                    self.healthChecked(id, pid: target.pid, result)
                 }
-            })
-        }
+                try? await Task.sleep(until: began + interval, clock: .continuous)
+            }
+        })
     }
 
     /// A freshly spawned process is checked every 50 ms until it first answers (or is no longer

@@ -56,7 +56,7 @@ struct RunCommand: AsyncParsableCommand {
         for warning in report.warnings {
             logger.warning("\(config): \(warning)")
         }
-        let code = await Daemon.run(config: configuration, logger: logger)
+        let code = await Daemon.run(config: configuration, configPath: ConfigInitializer.absolutePath(config), logger: logger)
         if code != 0 { throw ExitCode(code) }
     }
 }

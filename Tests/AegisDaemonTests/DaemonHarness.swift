@@ -10,7 +10,7 @@ import Glibc
 final class DaemonHarness: @unchecked Sendable {
     let root: String
     let configPath: String
-    let config: AegisConfig
+    private(set) var config: AegisConfig
     let notify: NotifySocketListener
     private(set) var process: Process?
 
@@ -57,6 +57,12 @@ final class DaemonHarness: @unchecked Sendable {
         if let process, process.isRunning { kill(process.processIdentifier, SIGKILL) }
         killLeftovers()
         try? FileManager.default.removeItem(atPath: root)
+    }
+
+    /// Rewrites aegisd.toml with a change (for reload tests); `raw` replaces the file as is.
+    func rewriteConfig(raw: String? = nil, _ change: (inout AegisConfig) -> Void = { _ in }) throws {
+        change(&config)
+        try (raw ?? ConfigRenderer.render(config)).write(toFile: configPath, atomically: true, encoding: .utf8)
     }
 
     // MARK: - Running the daemon

@@ -89,7 +89,7 @@ public enum ControlCodec {
     public static func needsService(_ command: ControlCommand) -> Bool {
         switch command {
         case .start, .stop, .restart, .restore, .verify: true
-        case .status, .version, .backup, .backups: false
+        case .status, .version, .backup, .backups, .reload: false
         }
     }
 

@@ -46,6 +46,8 @@ public enum ControlCommand: String, Codable, Sendable, CaseIterable {
     case restore
     /// Restore drill: restore a backup into a scratch copy and compare it with its manifest.
     case verify
+    /// Re-read the configuration file and apply what changed (as SIGHUP does).
+    case reload
 }
 
 /// The daemon's answer: `ok` with a `result`, or an `error` that says what went wrong.

@@ -6,9 +6,9 @@ import Logging
 /// retention. Remembers each service's last success and failure for status. Operator requests
 /// and the scheduler both come through here.
 actor BackupCoordinator {
-    let config: AegisConfig
-    let catalog: BackupCatalog
-    let runner: BackupRunner
+    private(set) var config: AegisConfig
+    private(set) var catalog: BackupCatalog
+    private(set) var runner: BackupRunner
     let supervisor: Supervisor
     let logger: Logger
     private var running: Set<ServiceID> = []
@@ -23,16 +23,29 @@ actor BackupCoordinator {
 
     init(config: AegisConfig, account: ServiceAccount, supervisor: Supervisor, logger: Logger) {
         self.config = config
-        self.catalog = BackupCatalog(directory: config.backup.directory.isEmpty ? config.layout.backupsDir : config.backup.directory)
-        self.runner = BackupRunner(settings: config.backup, catalog: catalog, layout: config.layout, logger: logger)
+        self.catalog = Self.catalog(config)
+        self.runner = BackupRunner(settings: config.backup, catalog: Self.catalog(config), layout: config.layout, logger: logger)
         self.supervisor = supervisor
         self.logger = logger
         self.sources = Self.sources(config: config, account: account)
         self.account = account
     }
 
-    private let sources: [ServiceID: any BackupSource]
+    private var sources: [ServiceID: any BackupSource]
     private let account: ServiceAccount
+
+    /// A reload's new configuration: later operations use its settings and services.
+    func update(config: AegisConfig) {
+        self.config = config
+        catalog = Self.catalog(config)
+        runner = BackupRunner(settings: config.backup, catalog: catalog, layout: config.layout, logger: logger)
+        sources = Self.sources(config: config, account: account)
+        recover()
+    }
+
+    private static func catalog(_ config: AegisConfig) -> BackupCatalog {
+        BackupCatalog(directory: config.backup.directory.isEmpty ? config.layout.backupsDir : config.backup.directory)
+    }
 
     /// The services that can be backed up: every enabled PostgreSQL instance and Redis.
     var services: [ServiceID] { sources.keys.sorted() }

@@ -14,6 +14,13 @@ public struct SystemdNotifier: Sendable {
     public func status(_ status: String) { send("STATUS=\(status.singleLine)") }
     public func stopping(status: String) { send("STOPPING=1\nSTATUS=\(status.singleLine)") }
     public func watchdog() { send("WATCHDOG=1") }
+    /// `RELOADING=1` with the monotonic time systemd (≥ 253) wants beside it; `ready` ends it.
+    public func reloading(status: String) {
+        var now = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &now)
+        let micros = UInt64(now.tv_sec) * 1_000_000 + UInt64(now.tv_nsec) / 1000
+        send("RELOADING=1\nMONOTONIC_USEC=\(micros)\nSTATUS=\(status.singleLine)")
+    }
     /// Asks for more time before the start or stop timeout fires (first-run initdb, long stops).
     public func extendTimeout(by duration: Duration) {
         let (seconds, attos) = duration.components

@@ -1,0 +1,75 @@
+/// What a configuration reload (SIGHUP, `aegisctl reload`) changes, decided from the old and
+/// the new configuration alone.
+///
+/// A service is restarted only when something it is started with changed; everything else
+/// keeps running untouched. Keys that shape the daemon itself (state directory, socket, user)
+/// cannot change under a running daemon: the whole reload is then refused and the old
+/// configuration stays in force.
+public struct ReloadPlan: Sendable, Equatable {
+    /// Enabled before and after, with changed settings: stopped and started on the new ones.
+    public var restart: [ServiceID] = []
+    /// Newly enabled.
+    public var start: [ServiceID] = []
+    /// Newly disabled.
+    public var stop: [ServiceID] = []
+    /// `[backup]` changed: the schedules and keys are replaced.
+    public var backupChanged = false
+    /// Keys whose change needs a restart of aegisd; non-empty means the reload is refused.
+    public var needsDaemonRestart: [String] = []
+
+    public init(old: AegisConfig, new: AegisConfig) {
+        let daemonKeys: [(String, Bool)] = [
+            ("aegisd.state_dir", old.daemon.stateDir != new.daemon.stateDir),
+            ("aegisd.socket", old.daemon.socket != new.daemon.socket),
+            ("aegisd.user", old.daemon.user != new.daemon.user),
+            ("aegisd.socket_group", old.daemon.socketGroup != new.daemon.socketGroup),
+            ("aegisd.log_level", old.daemon.logLevel != new.daemon.logLevel),
+        ]
+        needsDaemonRestart = daemonKeys.filter(\.1).map(\.0)
+        for service in ServiceID.allCases {
+            switch (old.isEnabled(service), new.isEnabled(service)) {
+            case (false, true): start.append(service)
+            case (true, false): stop.append(service)
+            case (true, true) where Self.launchSettingsDiffer(service, old, new): restart.append(service)
+            default: break
+            }
+        }
+        // The health loops and restart policies are built at start; changing them under running
+        // state machines would mix two policies in one restart history.
+        if old.supervision != new.supervision { needsDaemonRestart.append("[supervision]") }
+        backupChanged = old.backup != new.backup
+    }
+
+    /// Nothing to do at all.
+    public var isEmpty: Bool {
+        restart.isEmpty && start.isEmpty && stop.isEmpty && !backupChanged && needsDaemonRestart.isEmpty
+    }
+
+    /// Whether `service` is started with different settings under `new`.
+    static func launchSettingsDiffer(_ service: ServiceID, _ old: AegisConfig, _ new: AegisConfig) -> Bool {
+        switch service.kind {
+        case .postgres:
+            let instance = service.postgresInstance!
+            return old.postgres.binDir != new.postgres.binDir
+                || old.postgres.instances[instance] != new.postgres.instances[instance]
+        case .redis:
+            return old.redis != new.redis
+        case .loki:
+            return old.loki != new.loki
+        }
+    }
+
+    /// One line for the journal and `aegisctl reload`.
+    public var summary: String {
+        if !needsDaemonRestart.isEmpty {
+            return "refused: \(needsDaemonRestart.joined(separator: ", ")) cannot change while aegisd runs; restart aegisd (systemctl restart aegisd) to apply"
+        }
+        if isEmpty { return "nothing changed" }
+        var parts: [String] = []
+        if !restart.isEmpty { parts.append("restarting " + restart.map(\.rawValue).joined(separator: ", ")) }
+        if !start.isEmpty { parts.append("starting " + start.map(\.rawValue).joined(separator: ", ")) }
+        if !stop.isEmpty { parts.append("stopping " + stop.map(\.rawValue).joined(separator: ", ")) }
+        if backupChanged { parts.append("new backup settings") }
+        return parts.joined(separator: "; ")
+    }
+}

@@ -1,0 +1,94 @@
+import AegisCore
+import AegisSystem
+import Logging
+
+/// Configuration reloads (SIGHUP, `aegisctl reload`): the file is read and checked again; a
+/// bad file is refused with its errors and the running configuration stays in force; a good
+/// one is applied as the core's `ReloadPlan` says (only changed services restart). systemd
+/// hears `RELOADING=1` before and `READY=1` after. Also owns the backup schedule, which a
+/// reload of `[backup]` replaces.
+actor Reloader {
+    let configPath: String
+    private(set) var config: AegisConfig
+    let context: DriverContext
+    let supervisor: Supervisor
+    let backups: BackupCoordinator
+    private var schedulerTask: Task<Void, Never>?
+
+    init(configPath: String, config: AegisConfig, context: DriverContext, supervisor: Supervisor, backups: BackupCoordinator) {
+        self.configPath = configPath
+        self.config = config
+        self.context = context
+        self.supervisor = supervisor
+        self.backups = backups
+    }
+
+    var logger: Logger { context.logger }
+
+    /// Starts the backup and drill schedules once the services have settled.
+    func startSchedules() {
+        schedulerTask?.cancel()
+        let scheduler = BackupScheduler(coordinator: backups, settings: config.backup, logger: logger)
+        let supervisor = supervisor
+        let timeout = Duration.seconds(config.supervision.startTimeoutS)
+        schedulerTask = Task {
+            // Scheduled work waits until the services are up; an operator's backup need not.
+            await supervisor.waitUntil(await supervisor.services, timeout: timeout) { $0.isSettledAfterStart }
+            await scheduler.run()
+        }
+    }
+
+    func stopSchedules() {
+        schedulerTask?.cancel()
+    }
+
+    /// Re-reads the file and applies it. Returns what was done, or throws why nothing was.
+    func reload() async throws(ReloadFailure) -> String {
+        context.notifier.reloading(status: "reloading \(configPath)")
+        let result: Result<String, ReloadFailure>
+        do { result = .success(try await apply()) } catch { result = .failure(error) }
+        var status = await supervisor.status()
+        status.backups = await backups.statuses()
+        context.notifier.ready(status: status.summary)
+        return try result.get()
+    }
+
+    private func apply() async throws(ReloadFailure) -> String {
+        let report = ConfigCheckReport.check(path: configPath)
+        guard report.isUsable else {
+            let problem = ConfigError(file: configPath, issues: report.errors).description
+            logger.error("reload refused, the running configuration stays in force: \(problem)")
+            throw ReloadFailure("the new configuration has errors; the running one stays in force:\n\(problem)")
+        }
+        let new: AegisConfig
+        do {
+            new = try ConfigLoader.load(path: configPath)
+        } catch {
+            throw ReloadFailure("the new configuration cannot be loaded; the running one stays in force: \(error)")
+        }
+        let plan = ReloadPlan(old: config, new: new)
+        guard plan.needsDaemonRestart.isEmpty else {
+            logger.error("reload \(plan.summary)")
+            throw ReloadFailure(plan.summary)
+        }
+        logger.notice("reload: \(plan.summary)")
+        let newContext = DriverContext(
+            config: new, account: context.account, daemonUser: context.daemonUser, logger: logger, notifier: context.notifier)
+        let drivers = Dictionary(
+            uniqueKeysWithValues: Daemon.drivers(new, newContext).map { ($0.service, $0) })
+        await supervisor.applyReload(plan, drivers: drivers, stopTimeout: .seconds(120))
+        await backups.update(config: new)
+        config = new
+        if plan.backupChanged { startSchedules() }
+        let changed = plan.restart + plan.start
+        await supervisor.waitUntil(changed, timeout: .seconds(new.supervision.startTimeoutS)) { $0.isSettledAfterStart }
+        return "reloaded \(configPath): \(plan.summary)"
+    }
+}
+
+/// Why a reload changed nothing.
+struct ReloadFailure: Error, CustomStringConvertible {
+    let reason: String
+    init(_ reason: String) { self.reason = reason }
+    var description: String { reason }
+}

@@ -1,0 +1,72 @@
+import AegisCore
+import AegisSystem
+import Foundation
+import Glibc
+import Testing
+
+/// Reloads against the real daemon: only changed services restart, a bad file changes nothing.
+@Suite(.serialized) struct ReloadTests {
+    func pids(_ daemon: DaemonHarness) throws -> [ServiceID: Int32] {
+        var pids: [ServiceID: Int32] = [:]
+        for service in daemon.config.postgres.instances.keys.map(\.serviceID) + [.redis] {
+            pids[service] = try daemon.service(service).pid
+        }
+        return pids
+    }
+
+    @Test func testReload_restartsOnlyTheChangedService_withItsNewSettings() async throws {
+        let daemon = try await DaemonHarness()
+        try daemon.start()
+        try await daemon.waitUntilAllHealthy()
+        let before = try pids(daemon)
+        try daemon.rewriteConfig { $0.postgres.instances[.ai]!.workMem = "24MB" }
+
+        let result = try daemon.aegisctl("reload")
+        #expect(result.status == 0, "\(result.output)")
+        #expect(result.output.contains("restarting postgres-ai"), "\(result.output)")
+        try await daemon.waitUntilAllHealthy()
+        let after = try pids(daemon)
+        #expect(after[.postgresAI] != before[.postgresAI])
+        for service in [ServiceID.postgresBackend, .postgresExecutor, .redis] {
+            #expect(after[service] == before[service], "\(service.rawValue) was restarted")
+        }
+        #expect(try daemon.psql(.ai, "SHOW work_mem") == "24MB")
+        #expect(try await daemon.terminate() == 0)
+    }
+
+    @Test func testABadConfiguration_isRefused_andTheRunningOneStays() async throws {
+        let daemon = try await DaemonHarness()
+        try daemon.start()
+        try await daemon.waitUntilAllHealthy()
+        let before = try pids(daemon)
+        let good = try String(contentsOfFile: daemon.configPath, encoding: .utf8)
+        try daemon.rewriteConfig(raw: good.replacingOccurrences(of: "[redis]", with: "[redis]\nmaxmemroy = \"1gb\""))
+
+        let result = try daemon.aegisctl("reload")
+        #expect(result.status == 1)
+        #expect(result.output.contains("redis.maxmemroy: unknown key; did you mean redis.maxmemory?"), "\(result.output)")
+        #expect(try pids(daemon) == before)
+        #expect(try daemon.service(.redis).healthy)
+        #expect(try await daemon.terminate() == 0)
+    }
+
+    @Test func testSIGHUP_reloads_withReloadingAndReadyOnTheNotifySocket() async throws {
+        let daemon = try await DaemonHarness()
+        try daemon.start()
+        try await daemon.waitUntilAllHealthy()
+        let redisBefore = try daemon.service(.redis).pid
+        try daemon.rewriteConfig { $0.redis.maxmemory = "128mb" }
+        kill(try #require(daemon.process?.processIdentifier), SIGHUP)
+        try await waitUntil("RELOADING=1", timeout: .seconds(30)) { daemon.notify.assignments.contains("RELOADING=1") }
+        try await daemon.waitFor("redis restarted") { report in
+            report.services.contains { $0.name == "redis" && $0.healthy && $0.pid != redisBefore }
+        }
+        #expect(try daemon.redis("CONFIG GET maxmemory").hasSuffix("134217728"))
+        try await waitUntil("READY=1 after the reload", timeout: .seconds(30)) {
+            let lines = daemon.notify.assignments
+            guard let reloading = lines.lastIndex(of: "RELOADING=1") else { return false }
+            return lines[reloading...].contains("READY=1")
+        }
+        #expect(try await daemon.terminate() == 0)
+    }
+}
