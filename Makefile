@@ -11,9 +11,9 @@ VAR := $(CURDIR)/var
 SERVICE_USER ?= aegis
 
 DEBIAN_PACKAGES := postgresql-15 postgresql-client-15 redis-server redis-tools libpq-dev \
-	libsystemd-dev zlib1g-dev libssl-dev pkg-config age systemd util-linux python3 python3-croniter procps
+	libsystemd-dev zlib1g-dev libssl-dev pkg-config age systemd util-linux python3 python3-croniter procps help2man dpkg-dev
 
-.PHONY: all build test run deps user bench clean distclean help
+.PHONY: all build test run deps user bench clean distclean help install deb check-unit
 
 all: build
 
@@ -21,6 +21,8 @@ help:
 	@echo "make run    set up and run aegisd in the foreground with its state under ./var"
 	@echo "make test   install what the tests need, then build and run the whole test suite"
 	@echo "make bench  run the benchmarks (see docs/benchmarks.md)"
+	@echo "make install [PREFIX=/usr] [DESTDIR=…]  install the release build, unit, config, man pages, completions"
+	@echo "make deb    build aegisd_<version>_<arch>.deb with dpkg-deb"
 
 deps:
 	@missing=""; for p in $(DEBIAN_PACKAGES); do \
@@ -50,7 +52,12 @@ build: deps
 	@echo "==> building (swift build)"
 	$(SWIFT) build $(SWIFT_BUILD_FLAGS)
 
-test: deps user
+# The unit's hardening is part of the product: an exposure above 2.0 fails the tests.
+check-unit:
+	@echo "==> checking the hardening of systemd/aegisd.service (systemd-analyze security, exposure <= 2.0)"
+	@systemd-analyze security --offline=true --threshold=20 systemd/aegisd.service | tail -1
+
+test: deps user check-unit
 	@echo "==> building and running the test suite (swift test); tests start their own servers"
 	$(SWIFT) build --build-tests $(SWIFT_BUILD_FLAGS)
 	@# One test at a time: on 2 cores Swift's cooperative pool has two threads, and CPU-heavy
@@ -74,6 +81,48 @@ bench: deps user
 	$(BENCH_BUILD)
 	@echo "==> running benchmarks (about 3 minutes; prints a markdown table)"
 	./scripts/bench.py $$($(BENCH_BUILD) --show-bin-path)
+
+# Installation: the release build with the Swift runtime linked statically, so nothing under
+# the toolchain is needed at run time (libpq, libsystemd, libssl and zlib come from Debian).
+PREFIX ?= /usr
+DESTDIR ?=
+VERSION := $(shell sed -n 's/.*current = "\(.*\)"/\1/p' Sources/AegisCore/Control/AegisVersion.swift)
+RELEASE_BUILD := $(SWIFT) build -c release --static-swift-stdlib --scratch-path .build-release
+
+install: deps
+	@echo "==> building the release binaries (static Swift runtime)"
+	$(RELEASE_BUILD) --product aegisd
+	$(RELEASE_BUILD) --product aegisctl
+	@bin=$$($(RELEASE_BUILD) --show-bin-path); set -e; \
+	echo "==> installing into $(DESTDIR)$(PREFIX)"; \
+	install -D -m 0755 $$bin/aegisd $(DESTDIR)$(PREFIX)/bin/aegisd; \
+	install -D -m 0755 $$bin/aegisctl $(DESTDIR)$(PREFIX)/bin/aegisctl; \
+	install -d $(DESTDIR)$(PREFIX)/lib/systemd/system; \
+	sed 's|/usr/bin/|$(PREFIX)/bin/|g' systemd/aegisd.service > $(DESTDIR)$(PREFIX)/lib/systemd/system/aegisd.service; \
+	install -D -m 0644 systemd/aegisd.sysusers.conf $(DESTDIR)$(PREFIX)/lib/sysusers.d/aegisd.conf; \
+	install -D -m 0644 systemd/aegisd.tmpfiles.conf $(DESTDIR)$(PREFIX)/lib/tmpfiles.d/aegisd.conf; \
+	if [ -e $(DESTDIR)/etc/aegis/aegisd.toml ]; then echo "    keeping the existing $(DESTDIR)/etc/aegis/aegisd.toml"; \
+	else install -D -m 0640 config/aegisd.example.toml $(DESTDIR)/etc/aegis/aegisd.toml; fi; \
+	for shell in bash zsh fish; do \
+	  case $$shell in bash) dir=share/bash-completion/completions; name=aegisctl;; \
+	    zsh) dir=share/zsh/vendor-completions; name=_aegisctl;; fish) dir=share/fish/vendor_completions.d; name=aegisctl.fish;; esac; \
+	  install -d $(DESTDIR)$(PREFIX)/$$dir; \
+	  $$bin/aegisctl --generate-completion-script $$shell > $(DESTDIR)$(PREFIX)/$$dir/$$name; \
+	done; \
+	install -d $(DESTDIR)$(PREFIX)/share/man/man1; \
+	help2man --no-info --name "supervise PostgreSQL x3, Redis and Loki for the Aegis platform" $$bin/aegisd \
+	  | gzip -9n > $(DESTDIR)$(PREFIX)/share/man/man1/aegisd.1.gz; \
+	help2man --no-info --name "control aegisd over its Unix socket" $$bin/aegisctl \
+	  | gzip -9n > $(DESTDIR)$(PREFIX)/share/man/man1/aegisctl.1.gz; \
+	install -D -m 0644 README.md $(DESTDIR)$(PREFIX)/share/doc/aegisd/README.md; \
+	for doc in docs/*.md; do install -D -m 0644 $$doc $(DESTDIR)$(PREFIX)/share/doc/aegisd/$$doc; done
+
+# A Debian package from the installed tree: depends on the servers it runs, creates the
+# service user and its directories on install, enables and starts nothing by surprise.
+deb:
+	rm -rf .build-deb && $(MAKE) --no-print-directory install DESTDIR=$(CURDIR)/.build-deb/root PREFIX=/usr
+	./scripts/debian-control.sh $(VERSION) .build-deb/root
+	dpkg-deb --root-owner-group --build .build-deb/root aegisd_$(VERSION)_$$(dpkg --print-architecture).deb
 
 clean:
 	$(SWIFT) package clean
