@@ -21,14 +21,8 @@ import Testing
 
     /// The issue's own check: `age -d -i KEY FILE | gunzip | psql` rebuilds the database.
     @Test func testEncryptedBackup_rebuildsTheDatabaseWithAgeGunzipAndPsql() async throws {
-        let keyDirectory = try DaemonHarness.makeTemporaryDirectory(prefix: "aegis-agekey")
-        defer { try? FileManager.default.removeItem(atPath: keyDirectory) }
-        let key = "\(keyDirectory)/backup.agekey"
-        try DaemonHarness.shell("age-keygen -o '\(key)' 2>/dev/null")
+        let (daemon, key) = try await RestoreTests.daemonWithKey()
         let recipient = try DaemonHarness.shell("age-keygen -y '\(key)'")
-        let daemon = try await DaemonHarness { $0.backup.recipients = [recipient] }
-        try daemon.start()
-        try await daemon.waitUntilAllHealthy()
         _ = try daemon.psql(.ai, "CREATE TABLE predictions (id bigint PRIMARY KEY, score float8); INSERT INTO predictions SELECT g, g / 7.0 FROM generate_series(1, 20000) g")
 
         let result = try daemon.aegisctl("backup postgres-ai --json")

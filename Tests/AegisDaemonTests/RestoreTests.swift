@@ -6,13 +6,17 @@ import Testing
 /// Restores and restore drills against real PostgreSQL and Redis, with keys made by the real
 /// `age-keygen` and files encrypted by the real `age`.
 @Suite(.serialized) struct RestoreTests {
-    /// A daemon whose backups are encrypted to a fresh key pair; the identity stays outside.
+    /// A running daemon whose backups are encrypted to a fresh key pair made by `age-keygen`.
+    /// The identity is kept outside the daemon's secrets, as an operator would (in the test's
+    /// root, so it goes with it).
     static func daemonWithKey() async throws -> (DaemonHarness, key: String) {
-        let keyDirectory = try DaemonHarness.makeTemporaryDirectory(prefix: "aegis-agekey")
-        let key = "\(keyDirectory)/backup.agekey"
-        try DaemonHarness.shell("age-keygen -o '\(key)' 2>/dev/null")
-        let recipient = try DaemonHarness.shell("age-keygen -y '\(key)'")
+        let keyDirectory = try DaemonHarness.makeTemporaryDirectory(prefix: "aegisd-test-agekey")
+        defer { try? FileManager.default.removeItem(atPath: keyDirectory) }
+        try DaemonHarness.shell("age-keygen -o '\(keyDirectory)/backup.agekey' 2>/dev/null")
+        let recipient = try DaemonHarness.shell("age-keygen -y '\(keyDirectory)/backup.agekey'")
         let daemon = try await DaemonHarness { $0.backup.recipients = [recipient] }
+        let key = "\(daemon.root)/operator.agekey"
+        try FileManager.default.moveItem(atPath: "\(keyDirectory)/backup.agekey", toPath: key)
         try daemon.start()
         try await daemon.waitUntilAllHealthy()
         return (daemon, key)
