@@ -236,7 +236,10 @@ actor BackupCoordinator {
         }
     }
 
-    private var redisPassword: @Sendable () throws -> String {
+    private var redisPassword: @Sendable () throws -> String { Self.redisPassword(config) }
+
+    /// Reads aegisd's own Redis password when it is needed, not at start: a reload may change it.
+    private static func redisPassword(_ config: AegisConfig) -> @Sendable () throws -> String {
         let file = config.redis.passwordFile.isEmpty ? config.layout.passwordFile(of: .redis) : config.redis.passwordFile
         return { try SecretFile.readOrCreate(file) }
     }
@@ -247,8 +250,7 @@ actor BackupCoordinator {
             sources[instance.serviceID] = PostgresDumpSource(instance: instance, config: config, account: account)
         }
         if config.redis.enabled {
-            let file = config.redis.passwordFile.isEmpty ? config.layout.passwordFile(of: .redis) : config.redis.passwordFile
-            sources[.redis] = RedisSnapshotSource(config: config) { try SecretFile.readOrCreate(file) }
+            sources[.redis] = RedisSnapshotSource(config: config, password: redisPassword(config))
         }
         return sources
     }
