@@ -1,5 +1,6 @@
 import AegisCore
 import AegisSystem
+import Foundation
 
 /// Answers the control protocol from the supervisor's state. Operator commands wait (bounded)
 /// for their outcome so that `aegisctl restart X` returns when X is healthy again, or says why not.
@@ -7,6 +8,7 @@ struct ControlHandler: Sendable {
     let supervisor: Supervisor
     let backups: BackupCoordinator
     let reloader: Reloader
+    let certificates: CertificateManager
     /// How long start/restart/stop wait for their outcome before answering anyway.
     let operationTimeout: Duration
 
@@ -16,6 +18,7 @@ struct ControlHandler: Sendable {
             var report = await supervisor.status()
             report.backups = await backups.statuses()
             report.activity = await backups.activity()
+            report.certificateWarnings = await certificates.warnings
             return ControlReply(ok: true, status: report)
         case .version:
             return ControlReply(ok: true, version: VersionInfo(daemon: AegisVersion.current))
@@ -34,12 +37,45 @@ struct ControlHandler: Sendable {
             return await listBackups(request.service)
         case .restore, .verify:
             return await restoreOrVerify(request)
+        case .connectInfo:
+            return await connectInfo(request)
+        case .certsStatus:
+            return ControlReply(ok: true, certificates: await certificates.status())
+        case .certsRotate:
+            do {
+                let changes = try await certificates.renew(force: true)
+                return ControlReply(
+                    ok: true, message: "re-issued \(changes.count) certificates; servers reloaded without a restart",
+                    certificates: await certificates.status())
+            } catch {
+                return .failure(.failed, error.message)
+            }
         case .reload:
             do {
                 return ControlReply(ok: true, message: try await reloader.reload())
             } catch {
                 return .failure(.failed, error.reason)
             }
+        }
+    }
+
+    /// `aegisctl connect-info SERVICE [--as APP] [--show-secrets]`.
+    private func connectInfo(_ request: ControlRequest) async -> ControlReply {
+        guard let name = request.service, let service = ServiceID(rawValue: name) else {
+            return .failure(.unknownService, "connect-info needs a service: \(ServiceID.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        let config = await reloader.config
+        do {
+            var password: String?
+            if request.showSecrets == true, let file = ConnectionInfo.passwordFile(service, as: request.app, config: config) {
+                password = try FileSystem.read(file)?.trimmingCharacters(in: .whitespacesAndNewlines)
+            }
+            return ControlReply(
+                ok: true, connection: try ConnectionInfo.describe(service, as: request.app, config: config, password: password))
+        } catch let problem as ConnectionInfo.Problem {
+            return .failure(.badRequest, problem.message)
+        } catch {
+            return .failure(.failed, "\(error)")
         }
     }
 

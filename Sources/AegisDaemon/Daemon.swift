@@ -25,12 +25,21 @@ public enum Daemon {
             drivers: drivers(config, context), settings: config.supervision, layout: config.layout,
             ports: Dictionary(uniqueKeysWithValues: ServiceID.allCases.map { ($0, config.port(of: $0)) }),
             logger: logger)
+        let certificates = CertificateManager(config: config, account: account, supervisor: supervisor, logger: logger)
+        do {
+            try await certificates.prepare()
+        } catch {
+            logger.critical("TLS certificates: \(error.message)")
+            return 1
+        }
+        await certificates.startRenewals()
         let backups = BackupCoordinator(config: config, account: account, supervisor: supervisor, logger: logger)
         await backups.recover()
         let reloader = Reloader(
-            configPath: configPath, config: config, context: context, supervisor: supervisor, backups: backups)
+            configPath: configPath, config: config, context: context, supervisor: supervisor, backups: backups,
+            certificates: certificates)
         let handler = ControlHandler(
-            supervisor: supervisor, backups: backups, reloader: reloader,
+            supervisor: supervisor, backups: backups, reloader: reloader, certificates: certificates,
             operationTimeout: .seconds(config.supervision.startTimeoutS))
         let server = ControlServer(
             path: config.daemon.socket, socketGroup: ServiceAccount.groupID(named: config.daemon.socketGroup),
@@ -51,13 +60,16 @@ public enum Daemon {
         logger.notice("aegisd \(AegisVersion.current) starting (pid \(getpid()), state in \(config.daemon.stateDir))")
         notifier.status("starting services")
         let startTask = Task { await supervisor.startAll() }
-        let monitorTask = Task { await monitor(supervisor, backups: backups, notifier: notifier, logger: logger) }
+        let monitorTask = Task {
+            await monitor(supervisor, backups: backups, certificates: certificates, notifier: notifier, logger: logger)
+        }
         await reloader.startSchedules()
 
         let signal = await signals.next()
         logger.notice("received \(signal == SIGINT ? "SIGINT" : "SIGTERM"): stopping every service")
         notifier.stopping(status: "stopping services")
         await reloader.stopSchedules()
+        await certificates.stop()
         await supervisor.beginShutdown()
         await startTask.value
         await supervisor.stopAll()
@@ -89,7 +101,10 @@ public enum Daemon {
 
     /// Keeps systemd's STATUS= current, sends READY=1 once everything is healthy, and pings the
     /// watchdog from the supervisor's own executor, so a wedged supervisor stops the pings.
-    static func monitor(_ supervisor: Supervisor, backups: BackupCoordinator, notifier: SystemdNotifier, logger: Logger) async {
+    static func monitor(
+        _ supervisor: Supervisor, backups: BackupCoordinator, certificates: CertificateManager, notifier: SystemdNotifier,
+        logger: Logger
+    ) async {
         var lastSummary = ""
         var ready = false
         let watchdog = notifier.watchdogInterval.map { $0 / 2 }
@@ -97,6 +112,7 @@ public enum Daemon {
         while !Task.isCancelled {
             var report = await supervisor.status()
             report.backups = await backups.statuses()
+            report.certificateWarnings = await certificates.warnings
             let summary = report.summary
             if !ready, await supervisor.allHealthy() {
                 ready = true

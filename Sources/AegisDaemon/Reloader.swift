@@ -13,14 +13,19 @@ actor Reloader {
     let context: DriverContext
     let supervisor: Supervisor
     let backups: BackupCoordinator
+    let certificates: CertificateManager
     private var schedulerTask: Task<Void, Never>?
 
-    init(configPath: String, config: AegisConfig, context: DriverContext, supervisor: Supervisor, backups: BackupCoordinator) {
+    init(
+        configPath: String, config: AegisConfig, context: DriverContext, supervisor: Supervisor, backups: BackupCoordinator,
+        certificates: CertificateManager
+    ) {
         self.configPath = configPath
         self.config = config
         self.context = context
         self.supervisor = supervisor
         self.backups = backups
+        self.certificates = certificates
     }
 
     var logger: Logger { context.logger }
@@ -72,6 +77,14 @@ actor Reloader {
             throw ReloadFailure(plan.summary)
         }
         logger.notice("reload: \(plan.summary)")
+        // Certificates first: a server restarted for TLS must find its files.
+        await certificates.update(config: new)
+        do {
+            try await certificates.prepare()
+        } catch {
+            await certificates.update(config: config)
+            throw ReloadFailure("the certificates for the new configuration cannot be made: \(error.message)")
+        }
         let newContext = DriverContext(
             config: new, account: context.account, daemonUser: context.daemonUser, logger: logger, notifier: context.notifier)
         let drivers = Dictionary(

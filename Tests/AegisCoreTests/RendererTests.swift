@@ -64,9 +64,17 @@ import AegisCore
         settings.save = ""
         #expect(RedisConfigRenderer(settings: settings, layout: layout)
             .render(adminPasswordHash: "x", appPasswordHashes: [:]).contains("save \"\""))
+
+        // With TLS the port speaks only TLS; plaintext TCP is off.
+        let tls = ServerTLSFiles(certificate: "/c/server.crt", key: "/c/server.key", ca: "/c/ca.crt", clientCertificates: "optional")
+        let secured = RedisConfigRenderer(settings: settings, layout: layout, tls: tls)
+            .render(adminPasswordHash: "x", appPasswordHashes: [:])
+        #expect(secured.contains("port 0\ntls-port 6380\n"))
+        #expect(secured.contains("tls-auth-clients optional"))
+        #expect(secured.contains("tls-protocols \"TLSv1.2 TLSv1.3\""))
     }
 
-    @Test func testPostgresFiles_peerForTheSuperuserOnly_scramForEveryoneElse() {
+    @Test func testPostgresFiles_peerForTheSuperuserOnly_ownRoleOwnDatabaseOverTLS() {
         var settings = PostgresInstanceSettings(instance: .ai, port: 5433)
         settings.sharedBuffers = "512MB"
         let renderer = PostgresConfigRenderer(
@@ -75,9 +83,21 @@ import AegisCore
         #expect(renderer.postgresqlConf.contains("shared_buffers = '512MB'"))
         #expect(renderer.postgresqlConf.contains("listen_addresses = 'localhost'"))
         #expect(renderer.postgresqlConf.contains("unix_socket_directories = '/var/lib/aegis/run/postgres-ai'"))
+        #expect(renderer.postgresqlConf.contains("ssl = off"))
         #expect(renderer.pgHbaConf.contains("local   all   aegis   peer map=aegisd"))
-        #expect(renderer.pgHbaConf.contains("host    all   aegis   all   reject"))
+        #expect(renderer.pgHbaConf.contains("local   all   all   reject"))
+        #expect(renderer.pgHbaConf.contains("host    aegis_ai   aegis_ai_user   127.0.0.1/32   scram-sha-256"))
+        #expect(renderer.pgHbaConf.contains("host    all   all   all   reject"))
         #expect(!renderer.pgHbaConf.contains("trust"))
+
+        let tls = ServerTLSFiles(certificate: "/c/server.crt", key: "/c/server.key", ca: "/c/ca.crt", clientCertificates: "verify-full")
+        let secured = PostgresConfigRenderer(
+            instance: .ai, settings: settings, layout: layout, superuser: "aegis", daemonUser: "root", tls: tls)
+        #expect(secured.postgresqlConf.contains("ssl = on"))
+        #expect(secured.postgresqlConf.contains("ssl_min_protocol_version = 'TLSv1.2'"))
+        #expect(secured.postgresqlConf.contains("ssl_key_file = '/c/server.key'"))
+        #expect(secured.pgHbaConf.contains("hostssl aegis_ai   aegis_ai_user   ::1/128   scram-sha-256 clientcert=verify-full"))
+        #expect(!secured.pgHbaConf.contains("host    aegis_ai"))
         #expect(renderer.pgIdentConf.contains("aegisd   root   aegis"))
         #expect(renderer.initdbArguments.contains("--data-checksums"))
         #expect(renderer.initdbArguments.contains("--auth-host=scram-sha-256"))

@@ -274,7 +274,7 @@ import Testing
         let report = try daemon.status()
         let redis = try #require(report.backups?.first { $0.service == "redis" })
         #expect(redis.lastFailureReason?.contains("backup.recipients") == true)
-        #expect(report.summary.contains("backup warning: redis: last backup failed"))
+        #expect(report.summary.contains("warning: redis: last backup failed"))
         #expect(try await daemon.terminate() == 0)
     }
 }

@@ -39,7 +39,8 @@ import Testing
         }
         let secret = try daemon.password(.redis)
         let pong = try DaemonHarness.shell(
-            "redis-cli -p \(daemon.config.redis.port) --user aegisd PING", environment: ["REDISCLI_AUTH": secret])
+            "redis-cli -p \(daemon.config.redis.port) --tls --cacert '\(daemon.root)/certs/ca/ca.crt' --user aegisd PING",
+            environment: ["REDISCLI_AUTH": secret])
         #expect(pong == "PONG")
         // Children run as the unprivileged user in process groups of their own.
         for service in report.services {

@@ -11,6 +11,7 @@ public struct AegisConfig: Sendable, Equatable {
     public var loki: LokiSettings
     public var metrics: MetricsSettings
     public var backup: BackupSettings
+    public var tls: TLSSettings = TLSSettings()
 
     public init(
         daemon: DaemonSettings, supervision: SupervisionSettings, postgres: PostgresSettings,

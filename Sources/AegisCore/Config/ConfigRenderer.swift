@@ -24,6 +24,7 @@ public enum ConfigRenderer {
         section(&out, "metrics", "The Prometheus endpoint", ConfigSchema.metrics, config.metrics)
         section(&out, "backup", "Encrypted backups (age format) of every database and of Redis",
                 ConfigSchema.backup, config.backup)
+        section(&out, "tls", "TLS everywhere: aegisd's own certificate authority", ConfigSchema.tls, config.tls)
         return out
     }
 

@@ -3,7 +3,7 @@
 /// Computed (not stored) because key paths are not `Sendable`; the lists are tiny.
 enum ConfigSchema {
     /// Top-level sections, in file order.
-    static let sectionNames = ["aegisd", "supervision", "postgres", "redis", "loki", "metrics", "backup"]
+    static let sectionNames = ["aegisd", "supervision", "postgres", "redis", "loki", "metrics", "backup", "tls"]
 
     static var daemon: [ConfigField<DaemonSettings>] {
         [
@@ -87,6 +87,18 @@ enum ConfigSchema {
         ]
     }
 
+    static var tls: [ConfigField<TLSSettings>] {
+        [
+            .bool("enabled", \.enabled, "TLS for PostgreSQL and Redis over TCP, with certificates from aegisd's own CA"),
+            .integer("leaf_validity_days", \.leafValidityDays, "Validity of the server and client certificates, in days"),
+            .integer("renew_before_days", \.renewBeforeDays, "Certificates with fewer days left are re-issued and the servers reloaded without a restart"),
+            .strings("extra_names", \.extraNames, "Extra DNS names or IP addresses for the server certificates (localhost, 127.0.0.1, ::1 and the host name are always in)"),
+            .string("postgres_client_cert", \.postgresClientCert, "PostgreSQL client certificates: off, or verify-full (the certificate's CN must be the role) on top of SCRAM"),
+            .string("redis_client_cert", \.redisClientCert, "Redis client certificates: no, optional or yes"),
+            .integer("redis_plaintext_port", \.redisPlaintextPort, "A plaintext TCP port for Redis beside the TLS one; 0 means none"),
+        ]
+    }
+
     static var metrics: [ConfigField<MetricsSettings>] {
         [.integer("port", \.port, "Port of the Prometheus metrics endpoint")]
     }
@@ -98,6 +110,6 @@ enum ConfigSchema {
         }
         return paths("aegisd", daemon) + paths("supervision", supervision) + paths("postgres", postgres)
             + PostgresInstance.allCases.flatMap { paths("postgres.\($0.rawValue)", postgresInstance) }
-            + paths("redis", redis) + paths("loki", loki) + paths("metrics", metrics) + paths("backup", backup)
+            + paths("redis", redis) + paths("loki", loki) + paths("metrics", metrics) + paths("backup", backup) + paths("tls", tls)
     }
 }

@@ -51,7 +51,25 @@ public enum ConfigValidator {
         check("metrics.port", ConfigRules.portProblem(config.metrics.port))
 
         issues += backupIssues(config.backup)
+        issues += tlsIssues(config.tls)
         issues += portClashes(config)
+        return issues
+    }
+
+    private static func tlsIssues(_ tls: TLSSettings) -> [ConfigIssue] {
+        var issues: [ConfigIssue] = []
+        func check(_ key: String, _ problem: String?) {
+            if let problem { issues.append(ConfigIssue(path: "tls.\(key)", reason: problem)) }
+        }
+        check("leaf_validity_days", tls.policy.problem)
+        check("postgres_client_cert", TLSSettings.postgresClientCertModes.contains(tls.postgresClientCert)
+            ? nil : "\"\(tls.postgresClientCert)\" is not one of " + TLSSettings.postgresClientCertModes.joined(separator: ", "))
+        check("redis_client_cert", TLSSettings.redisClientCertModes.contains(tls.redisClientCert)
+            ? nil : "\"\(tls.redisClientCert)\" is not one of " + TLSSettings.redisClientCertModes.joined(separator: ", "))
+        if tls.redisPlaintextPort != 0 { check("redis_plaintext_port", ConfigRules.portProblem(tls.redisPlaintextPort)) }
+        for (index, name) in tls.extraNames.enumerated() where name.isEmpty || name.contains(" ") || name.contains(",") {
+            check("extra_names[\(index)]", "\"\(name)\" is not a DNS name or IP address")
+        }
         return issues
     }
 
@@ -121,6 +139,9 @@ public enum ConfigValidator {
             ports.append(("postgres.\(instance.rawValue).port", settings.port))
         }
         if config.redis.enabled { ports.append(("redis.port", config.redis.port)) }
+        if config.redis.enabled, config.tls.enabled, config.tls.redisPlaintextPort != 0 {
+            ports.append(("tls.redis_plaintext_port", config.tls.redisPlaintextPort))
+        }
         if config.loki.enabled {
             ports.append(("loki.http_port", config.loki.httpPort))
             ports.append(("loki.grpc_port", config.loki.grpcPort))

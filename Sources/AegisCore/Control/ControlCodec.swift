@@ -60,7 +60,8 @@ public enum ControlCodec {
                 .badRequest, "command \"\(name)\" needs field \"service\" (one of: \(serviceList))"))
         }
         return .request(ControlRequest(
-            command: command, service: raw.service, backup: raw.backup, identity: raw.identity, v: version))
+            command: command, service: raw.service, backup: raw.backup, identity: raw.identity, app: raw.app,
+            showSecrets: raw.show_secrets, v: version))
     }
 
     /// Encodes a reply as one line of JSON (sorted keys, so the output is stable) ending in "\n".
@@ -88,8 +89,8 @@ public enum ControlCodec {
     /// The commands that act on one named service.
     public static func needsService(_ command: ControlCommand) -> Bool {
         switch command {
-        case .start, .stop, .restart, .restore, .verify: true
-        case .status, .version, .backup, .backups, .reload: false
+        case .start, .stop, .restart, .restore, .verify, .connectInfo: true
+        case .status, .version, .backup, .backups, .reload, .certsStatus, .certsRotate: false
         }
     }
 
@@ -103,6 +104,9 @@ public enum ControlCodec {
         var service: String?
         var backup: String?
         var identity: String?
+        var app: String?
+        // swiftlint:disable:next identifier_name
+        var show_secrets: Bool?
     }
 
     private static let example = #"{"v":1,"command":"status"}"#

@@ -18,16 +18,27 @@ public struct ControlRequest: Codable, Sendable, Equatable {
     /// For restore and verify: a file on the daemon's host holding the age identity that opens
     /// the backup (a path, never the key itself). Default: `<state_dir>/secrets/backup.agekey`.
     public var identity: String?
+    /// For connect-info: the app whose Redis user to describe (`backend`, `ai`, `executor`).
+    public var app: String?
+    /// For connect-info: include the password itself rather than its file.
+    public var showSecrets: Bool?
+
+    enum CodingKeys: String, CodingKey {
+        case v, command, service, backup, identity, app
+        case showSecrets = "show_secrets"
+    }
 
     public init(
         command: ControlCommand, service: String? = nil, backup: String? = nil, identity: String? = nil,
-        v: Int = ControlProtocol.version
+        app: String? = nil, showSecrets: Bool? = nil, v: Int = ControlProtocol.version
     ) {
         self.v = v
         self.command = command
         self.service = service
         self.backup = backup
         self.identity = identity
+        self.app = app
+        self.showSecrets = showSecrets
     }
 }
 
@@ -48,6 +59,12 @@ public enum ControlCommand: String, Codable, Sendable, CaseIterable {
     case verify
     /// Re-read the configuration file and apply what changed (as SIGHUP does).
     case reload
+    /// Every certificate of the built-in CA: subject, names, serial, expiry.
+    case certsStatus = "certs-status"
+    /// Re-issue every server and client certificate now (same CA) and reload the servers.
+    case certsRotate = "certs-rotate"
+    /// What an app needs to connect to `service`: host, port, user, TLS files, URL.
+    case connectInfo = "connect-info"
 }
 
 /// The daemon's answer: `ok` with a `result`, or an `error` that says what went wrong.
@@ -59,10 +76,14 @@ public struct ControlReply: Codable, Sendable, Equatable {
     public var version: VersionInfo?
     public var message: String?
     public var backups: [BackupReport]?
+    public var certificates: [CertificateStatus]?
+    /// For connect-info: key → value (`host`, `port`, `user`, `url`, `sslrootcert`, …).
+    public var connection: [String: String]?
 
     public init(
         ok: Bool, error: ControlError? = nil, status: StatusReport? = nil, version: VersionInfo? = nil,
-        message: String? = nil, backups: [BackupReport]? = nil
+        message: String? = nil, backups: [BackupReport]? = nil, certificates: [CertificateStatus]? = nil,
+        connection: [String: String]? = nil
     ) {
         self.v = ControlProtocol.version
         self.ok = ok
@@ -71,6 +92,8 @@ public struct ControlReply: Codable, Sendable, Equatable {
         self.version = version
         self.message = message
         self.backups = backups
+        self.certificates = certificates
+        self.connection = connection
     }
 
     public static func failure(_ code: ControlError.Code, _ message: String) -> ControlReply {

@@ -7,6 +7,13 @@ public struct StatusReport: Codable, Sendable, Equatable {
     public var backups: [BackupStatus]?
     /// Backups, restores and drills running now.
     public var activity: [OperationStatus]?
+    /// Certificates that expire within 14 days or cannot be used.
+    public var certificateWarnings: [String]?
+
+    enum CodingKeys: String, CodingKey {
+        case daemon, services, backups, activity
+        case certificateWarnings = "certificate_warnings"
+    }
 
     public init(daemon: DaemonStatus, services: [ServiceStatus], backups: [BackupStatus]? = nil) {
         self.daemon = daemon
@@ -23,9 +30,9 @@ public struct StatusReport: Codable, Sendable, Equatable {
         if !troubled.isEmpty {
             line += "; " + troubled.map { "\($0.name) \($0.state.rawValue)" }.joined(separator: ", ")
         }
-        let warnings = (backups ?? []).compactMap(\.warning)
+        let warnings = (backups ?? []).compactMap(\.warning) + (certificateWarnings ?? [])
         if !warnings.isEmpty {
-            line += "; backup warning: " + warnings.joined(separator: "; ")
+            line += "; warning: " + warnings.joined(separator: "; ")
         }
         return line
     }

@@ -51,9 +51,9 @@ public struct ReloadPlan: Sendable, Equatable {
         case .postgres:
             let instance = service.postgresInstance!
             return old.postgres.binDir != new.postgres.binDir
-                || old.postgres.instances[instance] != new.postgres.instances[instance]
+                || old.postgres.instances[instance] != new.postgres.instances[instance] || old.tls != new.tls
         case .redis:
-            return old.redis != new.redis
+            return old.redis != new.redis || old.tls != new.tls
         case .loki:
             return old.loki != new.loki
         }

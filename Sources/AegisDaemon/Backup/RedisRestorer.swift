@@ -21,7 +21,7 @@ struct RedisRestorer: Sendable {
     init(config: AegisConfig, account: ServiceAccount, password: @escaping @Sendable () throws -> String) {
         dataDir = config.layout.dataDir(of: .redis)
         self.account = account
-        renderer = RedisConfigRenderer(settings: config.redis, layout: config.layout)
+        renderer = RedisConfigRenderer(config: config)
         appendonly = config.redis.appendonly
         self.password = password
     }

@@ -15,7 +15,7 @@ struct RedisSnapshotSource: BackupSource {
     var saveTimeout: Duration = .seconds(3600)
 
     init(config: AegisConfig, password: @escaping @Sendable () throws -> String) {
-        let renderer = RedisConfigRenderer(settings: config.redis, layout: config.layout)
+        let renderer = RedisConfigRenderer(config: config)
         socketPath = renderer.socketPath
         rdbPath = "\(config.layout.dataDir(of: .redis))/dump.rdb"
         self.password = password

@@ -20,7 +20,8 @@ public final class PostgresDriver: ServiceDriver {
         self.settings = context.config.postgres.instances[instance]!
         self.renderer = PostgresConfigRenderer(
             instance: instance, settings: settings, layout: context.layout,
-            superuser: context.account.name, daemonUser: context.daemonUser)
+            superuser: context.account.name, daemonUser: context.daemonUser,
+            tls: ServerTLSFiles.of(instance.serviceID, config: context.config))
     }
 
     var binDir: String { context.config.postgres.binDir }

@@ -11,7 +11,7 @@ public final class RedisDriver: ServiceDriver {
 
     public init(context: DriverContext) {
         self.context = context
-        self.renderer = RedisConfigRenderer(settings: context.config.redis, layout: context.layout)
+        self.renderer = RedisConfigRenderer(config: context.config)
     }
 
     public func prepare() async throws(LaunchFailure) -> LaunchSpec {

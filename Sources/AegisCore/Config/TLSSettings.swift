@@ -1,0 +1,30 @@
+/// `[tls]`: the built-in certificate authority and how each server uses it.
+public struct TLSSettings: Sendable, Equatable {
+    /// TLS for PostgreSQL and Redis over TCP. Off only for debugging: the seed promises
+    /// "all connections encrypted".
+    public var enabled: Bool = true
+    /// Validity of the server and client certificates, in days (`leaf_validity_days`).
+    public var leafValidityDays: Int = 90
+    /// Certificates with fewer days left are re-issued and the servers reloaded (`renew_before_days`).
+    public var renewBeforeDays: Int = 30
+    /// Extra DNS names or IP addresses for the server certificates, beside localhost,
+    /// 127.0.0.1, ::1 and the host name (`extra_names`).
+    public var extraNames: [String] = []
+    /// PostgreSQL client certificates: `off`, or `verify-full` (the certificate's CN must be the
+    /// role) on top of the SCRAM password (`postgres_client_cert`).
+    public var postgresClientCert: String = "off"
+    /// Redis client certificates: `no`, `optional` or `yes` (Redis's `tls-auth-clients`).
+    public var redisClientCert: String = "no"
+    /// A plaintext TCP port for Redis beside the TLS one; 0 (the default) means none.
+    public var redisPlaintextPort: Int = 0
+
+    public init() {}
+
+    public static let postgresClientCertModes = ["off", "verify-full"]
+    public static let redisClientCertModes = ["no", "optional", "yes"]
+
+    /// The renewal policy these settings give the certificate authority.
+    public var policy: CertificatePolicy {
+        CertificatePolicy(leafValidityDays: leafValidityDays, renewBeforeDays: renewBeforeDays)
+    }
+}

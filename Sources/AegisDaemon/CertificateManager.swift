@@ -1,0 +1,149 @@
+import AegisCore
+import AegisSystem
+import Glibc
+import Logging
+
+/// Keeps the built-in CA's certificates current: issued before the servers first start,
+/// checked hourly and renewed under `[tls] renew_before_days`, rotated on `aegisctl certs
+/// rotate`. A renewed server certificate is loaded without restarting the server: PostgreSQL
+/// rereads its TLS files on SIGHUP, Redis on `CONFIG SET tls-cert-file …`.
+actor CertificateManager {
+    private(set) var config: AegisConfig
+    let account: ServiceAccount
+    let supervisor: Supervisor
+    let logger: Logger
+    private var renewalTask: Task<Void, Never>?
+    /// Certificates close to expiry, refreshed at every check: status asks twice a second and
+    /// must not parse PEM files each time.
+    private(set) var warnings: [String] = []
+
+    init(config: AegisConfig, account: ServiceAccount, supervisor: Supervisor, logger: Logger) {
+        self.config = config
+        self.account = account
+        self.supervisor = supervisor
+        self.logger = logger
+    }
+
+    var store: CertificateStore { CertificateStore(layout: CertificateLayout(config.layout)) }
+
+    /// The services with a server certificate: the enabled PostgreSQL instances and Redis.
+    var servers: [ServiceID] {
+        ServiceID.allCases.filter { $0.kind != .loki && config.isEnabled($0) }
+    }
+
+    /// The seed's roles as the client certificates' common names (what `verify-full` checks).
+    var clientNames: [PostgresInstance: String] {
+        config.postgres.instances.mapValues(\.user)
+    }
+
+    /// Before the first start: every certificate the servers and apps need. Throws when they
+    /// cannot be made, since the servers could not start without them.
+    func prepare() throws(SystemError) {
+        guard config.tls.enabled else { return }
+        try FileSystem.makeDirectory(config.layout.certsDir, mode: 0o755)
+        let changes = try store.ensure(
+            services: servers, apps: PostgresInstance.allCases, extraNames: config.tls.extraNames,
+            clientCommonNames: clientNames, policy: config.tls.policy, now: .now, serverKeyOwner: account)
+        log(changes)
+        refreshWarnings()
+    }
+
+    /// Checks once an hour; renews and reloads what is due.
+    func startRenewals() {
+        renewalTask?.cancel()
+        renewalTask = Task {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .seconds(3600))
+                guard !Task.isCancelled else { return }
+                do {
+                    try await renew(force: false)
+                } catch {
+                    logger.error("certificate renewal failed: \(error)")
+                }
+            }
+        }
+    }
+
+    func stop() { renewalTask?.cancel() }
+
+    /// `aegisctl certs rotate` (force) or the hourly check: returns what changed.
+    @discardableResult
+    func renew(force: Bool) async throws(SystemError) -> [CertificateChange] {
+        guard config.tls.enabled else { throw SystemError("TLS is off ([tls] enabled = false): there are no certificates to rotate") }
+        let changes = force
+            ? try store.rotate(
+                services: servers, apps: PostgresInstance.allCases, extraNames: config.tls.extraNames,
+                clientCommonNames: clientNames, policy: config.tls.policy, now: .now, serverKeyOwner: account)
+            : try store.ensure(
+                services: servers, apps: PostgresInstance.allCases, extraNames: config.tls.extraNames,
+                clientCommonNames: clientNames, policy: config.tls.policy, now: .now, serverKeyOwner: account)
+        log(changes)
+        refreshWarnings()
+        let reload = Set(changes.compactMap(\.role.service))
+        for service in reload.sorted() { await reloadCertificate(of: service) }
+        return changes
+    }
+
+    func status() -> [CertificateStatus] {
+        store.status(services: servers, now: .now)
+    }
+
+    func update(config: AegisConfig) {
+        self.config = config
+        refreshWarnings()
+    }
+
+    /// A certificate with less than 14 days left (or unusable) is a warning in status.
+    private func refreshWarnings() {
+        guard config.tls.enabled else {
+            warnings = []
+            return
+        }
+        warnings = status().compactMap { entry in
+            if let problem = entry.problem { return "certificate \(entry.role): \(problem)" }
+            if let days = entry.daysLeft, days < 14 { return "certificate \(entry.role) expires in \(days) days" }
+            return nil
+        }
+    }
+
+    /// Makes a running server use its new certificate; a stopped one reads it at its next start.
+    private func reloadCertificate(of service: ServiceID) async {
+        guard let pid = await supervisor.serviceStatus(service)?.pid else { return }
+        let metadata: Logger.Metadata = ["service": "\(service.rawValue)"]
+        switch service.kind {
+        case .postgres:
+            // The postmaster rereads postgresql.conf and the TLS files; its pid stays.
+            _ = ProcessTable.send(SIGHUP, to: pid)
+            logger.notice("\(service.rawValue): new certificate loaded (SIGHUP)", metadata: metadata)
+        case .redis:
+            do {
+                try await reloadRedis()
+                logger.notice("redis: new certificate loaded (CONFIG SET tls-*)", metadata: metadata)
+            } catch {
+                logger.error("redis: the new certificate could not be loaded: \(error)", metadata: metadata)
+            }
+        case .loki:
+            break
+        }
+    }
+
+    private func reloadRedis() async throws {
+        let renderer = RedisConfigRenderer(config: config)
+        guard let tls = renderer.tls else { return }
+        let file = config.redis.passwordFile.isEmpty ? config.layout.passwordFile(of: .redis) : config.redis.passwordFile
+        let password = try SecretFile.readOrCreate(file)
+        try await runBlocking {
+            let client = try RedisClient(unixPath: renderer.socketPath, timeout: .seconds(10))
+            try client.authenticate(user: RedisACL.adminUser, password: password)
+            // Setting the files, even to the same paths, makes Redis load them again.
+            let reply = try client.command([
+                "CONFIG", "SET", "tls-cert-file", tls.certificate, "tls-key-file", tls.key, "tls-ca-cert-file", tls.ca,
+            ])
+            guard reply == .simple("OK") else { throw SystemError("CONFIG SET tls-*: \(reply)") }
+        }
+    }
+
+    private func log(_ changes: [CertificateChange]) {
+        for change in changes { logger.notice("certificate \(change)") }
+    }
+}
