@@ -109,12 +109,17 @@ public enum Daemon {
         var ready = false
         let watchdog = notifier.watchdogInterval.map { $0 / 2 }
         var lastPing = ContinuousClock.now
-        while !Task.isCancelled {
+        func summary() async -> String {
             var report = await supervisor.status()
             report.backups = await backups.statuses()
             report.certificateWarnings = await certificates.warnings
-            let summary = report.summary
-            if !ready, await supervisor.allHealthy() {
+            return report.summary
+        }
+        while !Task.isCancelled {
+            // Readiness first, then the summary: READY=1 must carry the status it announces.
+            let becameReady = !ready ? await supervisor.allHealthy() : false
+            let summary = await summary()
+            if becameReady {
                 ready = true
                 await supervisor.markReady()
                 notifier.ready(status: summary)
