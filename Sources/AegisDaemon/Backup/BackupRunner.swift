@@ -42,8 +42,9 @@ struct BackupRunner: Sendable {
                 writer.abandon()
                 throw error
             }
-            let handoff = SinkHandoff(stream)
-            let totals = try await runBlocking { try (handoff.sink as! BackupStream).finish() }
+            // Finishing waits for the last compressed blocks: a blocking thread, like the pump.
+            let finishing = StreamHandoff(stream: stream)
+            let totals = try await runBlocking { try finishing.stream.finish() }
             try writer.commit()
             manifest.status = .complete
             manifest.database = facts.database
@@ -72,4 +73,10 @@ struct BackupRunner: Sendable {
         }
         return manifest
     }
+}
+
+/// Hands the stream to the blocking thread that finishes it; the caller waits meanwhile, so
+/// only one thread ever touches it.
+private struct StreamHandoff: @unchecked Sendable {
+    let stream: BackupStream
 }
