@@ -81,6 +81,8 @@ bench: deps user
 	$(BENCH_BUILD)
 	@echo "==> running benchmarks (about 3 minutes; prints a markdown table)"
 	./scripts/bench.py $$($(BENCH_BUILD) --show-bin-path)
+	@echo "==> running the backup/restore benchmark on a 1 GiB database (needs ~4 GiB free in /tmp; prints a markdown table)"
+	./scripts/bench_backup.py $$($(BENCH_BUILD) --show-bin-path)
 
 # Installation: the release build with the Swift runtime linked statically, so nothing under
 # the toolchain is needed at run time (libpq, libsystemd, libssl and zlib come from Debian).
