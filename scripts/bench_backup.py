@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Backup and restore benchmark of issue #5: aegisd against the shell pipeline, in one run.
 
-On a PostgreSQL database of at least 1 GiB (postgres-backend's, filled by `pgbench -i`):
+On a PostgreSQL database of at least 1 GiB (postgres-backend's, filled by `pgbench -i`, or with
+`--dataset md5` by one table of hex digests, which gzip compresses slowly and little):
 
 - backup: `aegisctl backup postgres-backend` vs `pg_dump | gzip | age -r RECIPIENT > file`;
 - restore: `aegisctl restore postgres-backend latest` vs
@@ -10,7 +11,9 @@ On a PostgreSQL database of at least 1 GiB (postgres-backend's, filled by `pgben
   the whole life of the process) and the CPU time each side spends.
 
 The two sides alternate (aegisd, shell, aegisd, shell, …) so that both see the same caches and
-the same machine state. Ratios are shell time / aegisd time: above 1.0 aegisd is faster.
+the same machine state. Ratios are shell time / aegisd time: above 1.0 aegisd is faster. Each
+run starts after a CHECKPOINT on an idle machine; a pair of runs during which something else
+used the CPU (another build or test suite on a shared machine) is discarded and repeated.
 
 Usage: scripts/bench_backup.py [BIN_DIR] [--scale 70] [--runs 3] [--dataset pgbench|md5] [--keep]
 BIN_DIR holds the static release aegisd and aegisctl (default .build-static/release).
@@ -18,6 +21,7 @@ Prints a markdown report. Needs root (children run as the `aegis` user), pgbench
 psql, gzip and age.
 """
 import argparse, json, os, re, resource, shlex, shutil, socket, statistics, subprocess, sys, tempfile, threading, time
+from collections import Counter
 
 PG_BIN = "/usr/lib/postgresql/15/bin"
 GIB = 1 << 30
@@ -259,8 +263,8 @@ class Run:
         # What the machine did besides: PostgreSQL's background processes (WAL writer,
         # checkpointer), the kernel's threads, and anything else running on the machine, which
         # would distort the comparison.
-        self.other_cpu = self.machine_cpu - (self.aegisd_cpu + self.aegisd_children_cpu + self.script_children_cpu
-                                             + self.server_cpu)
+        self.other_cpu = max(0.0, self.machine_cpu - (self.aegisd_cpu + self.aegisd_children_cpu
+                                                      + self.script_children_cpu + self.server_cpu))
 
 
 def main():
@@ -401,7 +405,9 @@ def main():
           f"({made[-1]['plain_size'] / MIB:,.0f} MiB). Machine: {os.cpu_count()} cores.")
     print()
     if discarded:
-        print(f"Discarded and repeated because other work ran on the machine meanwhile: {', '.join(discarded)}.")
+        print("Discarded and repeated because other work ran on the machine meanwhile: "
+              + ", ".join(what + (f" ({count} times)" if count > 1 else "") for what, count in Counter(discarded).items())
+              + ".")
         print()
     if bench.busy_warnings:
         print(f"**Warning: {bench.busy_warnings} of the runs started on a machine busy with other work; "
