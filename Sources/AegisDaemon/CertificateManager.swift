@@ -130,8 +130,7 @@ actor CertificateManager {
     private func reloadRedis() async throws {
         let renderer = RedisConfigRenderer(config: config)
         guard let tls = renderer.tls else { return }
-        let file = config.redis.passwordFile.isEmpty ? config.layout.passwordFile(of: .redis) : config.redis.passwordFile
-        let password = try SecretFile.readOrCreate(file)
+        let password = try SecretFile.readOrCreate(config.passwordFile(of: .redis))
         try await runBlocking {
             let client = try RedisClient(unixPath: renderer.socketPath, timeout: .seconds(10))
             try client.authenticate(user: RedisACL.adminUser, password: password)

@@ -50,6 +50,18 @@ public struct AegisConfig: Sendable, Equatable {
         }
     }
 
+    /// The secret file of a PostgreSQL role or of aegisd's own Redis user: the configured
+    /// `password_file`, or the default under `<state_dir>/secrets/` when it is empty.
+    public func passwordFile(of service: ServiceID) -> String {
+        let configured: String
+        switch service.kind {
+        case .postgres: configured = postgres.instances[service.postgresInstance!]!.passwordFile
+        case .redis: configured = redis.passwordFile
+        case .loki: configured = ""
+        }
+        return configured.isEmpty ? layout.passwordFile(of: service) : configured
+    }
+
     /// The TCP port a service listens on (Loki: its HTTP port).
     public func port(of service: ServiceID) -> Int {
         switch service.kind {

@@ -23,7 +23,7 @@ public enum ConnectionInfo {
             info["port"] = String(settings.port)
             info["user"] = settings.user
             info["database"] = settings.database
-            info["password_file"] = settings.passwordFile.isEmpty ? config.layout.passwordFile(of: service) : settings.passwordFile
+            info["password_file"] = config.passwordFile(of: service)
             let sslmode = tls ? "verify-full" : "disable"
             info["sslmode"] = sslmode
             if tls { info["sslrootcert"] = ca }
@@ -41,7 +41,7 @@ public enum ConnectionInfo {
                 info["key_prefix"] = RedisACL.prefix(instance)
             } else {
                 user = RedisACL.adminUser
-                passwordFile = config.redis.passwordFile.isEmpty ? config.layout.passwordFile(of: .redis) : config.redis.passwordFile
+                passwordFile = config.passwordFile(of: .redis)
             }
             info["port"] = String(config.redis.port)
             info["user"] = user

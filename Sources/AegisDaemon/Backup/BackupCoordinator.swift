@@ -240,7 +240,7 @@ actor BackupCoordinator {
 
     /// Reads aegisd's own Redis password when it is needed, not at start: a reload may change it.
     private static func redisPassword(_ config: AegisConfig) -> @Sendable () throws -> String {
-        let file = config.redis.passwordFile.isEmpty ? config.layout.passwordFile(of: .redis) : config.redis.passwordFile
+        let file = config.passwordFile(of: .redis)
         return { try SecretFile.readOrCreate(file) }
     }
 
