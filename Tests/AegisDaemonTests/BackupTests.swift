@@ -65,6 +65,49 @@ import Testing
         #expect(try await daemon.terminate() == 0)
     }
 
+    /// The manifest's counts come from the dump stream; they must be every table's rows,
+    /// whatever its name or contents, and back-to-back backups must not collide.
+    @Test func testManifestRowCounts_areEveryTablesRows_andBackToBackBackupsGetTheirOwnNames() async throws {
+        let daemon = try await DaemonHarness { $0.backup.encryption = "none" }
+        try daemon.start()
+        try await daemon.waitUntilAllHealthy()
+        // Quoted names, a keyword as a name, an empty table, values with a newline and a
+        // backslash, and a function body holding a line that looks like a COPY.
+        let script = "\(daemon.root)/odd-tables.sql"
+        try #"""
+            CREATE SCHEMA "Ops Team";
+            CREATE TABLE "Ops Team"."Run ""Log""" (id int, note text);
+            INSERT INTO "Ops Team"."Run ""Log""" SELECT g, E'line one\nline two\\.' FROM generate_series(1, 1234) g;
+            CREATE TABLE public."user" (id int);
+            CREATE TABLE public.empty (id int);
+            INSERT INTO public."user" SELECT generate_series(1, 3);
+            CREATE FUNCTION public.decoy() RETURNS text LANGUAGE sql AS $f$
+            SELECT '
+            COPY public.decoy (a) FROM stdin;
+            '
+            $f$;
+            """#.write(toFile: script, atomically: true, encoding: .utf8)
+        let database = daemon.config.postgres.instances[.executor]!.database
+        try DaemonHarness.shell(
+            "psql -X -q -v ON_ERROR_STOP=1 '\(daemon.superuserURL(.executor, database: database))' -f '\(script)'")
+
+        // Three in a row: small dumps take well under a second, so at least two share a second.
+        var names: [String] = []
+        for _ in 0..<3 {
+            let result = try daemon.aegisctl("backup postgres-executor --json")
+            #expect(result.status == 0, "\(result.output)")
+            let report = try #require(try JSONDecoder().decode([BackupReport].self, from: Data(result.output.utf8)).first)
+            names.append(report.name)
+            let manifest = try BackupTests.manifest(of: report)
+            #expect(manifest.rowCounts == [
+                "Ops Team.Run \"Log\"": 1234, "public.user": 3, "public.empty": 0,
+            ], "\(manifest.rowCounts)")
+            #expect(manifest.serverVersion.hasPrefix("15."), "\(manifest.serverVersion)")
+        }
+        #expect(Set(names).count == 3, "\(names)")
+        #expect(try await daemon.terminate() == 0)
+    }
+
     @Test func testRedisBackup_isTheRealSnapshot_loadableByRedisServer() async throws {
         let daemon = try await DaemonHarness { $0.backup.encryption = "none" }
         try daemon.start()

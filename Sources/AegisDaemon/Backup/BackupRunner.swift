@@ -17,9 +17,16 @@ struct BackupRunner: Sendable {
 
     func run(_ source: any BackupSource, reporter: ProgressReporter? = nil) async -> BackupManifest {
         let service = source.service
-        let started = UTCTimestamp.now
         let mode = settings.encryptionMode ?? .x25519
-        let name = BackupName(service: service, createdAt: started, encrypted: mode != .none)
+        // Operations on one service run one at a time (BackupCoordinator), so waiting out the
+        // second of the previous backup cannot race with another backup of this service.
+        var started = UTCTimestamp.now
+        var name = BackupName(service: service, createdAt: started, encrypted: mode != .none)
+        while catalog.isTaken(name) {
+            try? await Task.sleep(for: .milliseconds(100))
+            started = .now
+            name = BackupName(service: service, createdAt: started, encrypted: mode != .none)
+        }
         var manifest = BackupManifest(
             service: service, file: name.fileName, database: nil, status: .failed, startedAt: started,
             finishedAt: started, encryption: mode.rawValue, recipients: mode == .x25519 ? settings.recipients : [])

@@ -14,6 +14,13 @@ public struct BackupCatalog: Sendable {
 
     public func directory(of service: ServiceID) -> String { "\(directory)/\(service.rawValue)" }
 
+    /// Whether a backup or a failed attempt already uses `name`'s stem: names have whole
+    /// seconds, and a second backup within the same second must not meet the first's files.
+    public func isTaken(_ name: BackupName) -> Bool {
+        let folder = directory(of: name.service)
+        return FileSystem.exists("\(folder)/\(name.manifestName)") || FileSystem.exists("\(folder)/\(name.fileName)")
+    }
+
     /// One backup on disk.
     public struct Item: Sendable, Equatable {
         public var name: BackupName

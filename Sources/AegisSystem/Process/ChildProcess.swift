@@ -108,4 +108,11 @@ public enum ChildProcess {
         guard aegis_pipe_cloexec(&fds) == 0 else { throw .errno("pipe2") }
         return (fds[0], fds[1])
     }
+
+    /// Asks for a larger pipe buffer, so a fast writer runs ahead of its reader instead of
+    /// waking it every 64 KiB. Best effort: an unprivileged process is capped by
+    /// /proc/sys/fs/pipe-max-size, and the default size still works.
+    public static func growPipe(_ fd: Int32, to size: Int) {
+        _ = aegis_set_pipe_size(fd, Int32(size))
+    }
 }

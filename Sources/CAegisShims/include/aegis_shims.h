@@ -6,4 +6,8 @@
 /// behind _GNU_SOURCE.
 int aegis_pipe_cloexec(int fds[2]);
 
+/// fcntl(fd, F_SETPIPE_SZ, size): resizes a pipe's buffer (Linux; also behind _GNU_SOURCE).
+/// Returns the new size, or -1 with errno set.
+int aegis_set_pipe_size(int fd, int size);
+
 #endif
