@@ -69,16 +69,16 @@ struct BackupSelection: Sendable {
         }
     }
 
-    /// Authenticates the whole file (hash, every age chunk, gzip integrity) without using it.
+    /// Authenticates the whole file without using it (`BackupReader.authenticate`).
     func authenticate() async throws {
         let item = item
         let manifest = manifest
         let identities = identities
         let progress = reporter?.begin("authenticating")
         _ = try await runBlocking {
-            try BackupReader.read(
+            try BackupReader.authenticate(
                 path: item.path, encrypted: item.name.encrypted, identities: identities,
-                expectedSHA256: manifest.sha256, into: DiscardingSink(), progress: progress)
+                expectedSHA256: manifest.sha256, progress: progress)
         }
     }
 

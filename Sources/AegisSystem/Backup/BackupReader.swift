@@ -3,9 +3,39 @@ import Glibc
 /// Reads a backup file back: the stored bytes are hashed (compared with the manifest's
 /// SHA-256), decrypted by age when the file is encrypted (every 64 KiB chunk authenticated
 /// before it is released), and gunzipped into `sink`. Any tampering, truncation or wrong key
-/// is an error; the sink may have received a prefix by then, which is why a restore reads
-/// every file twice: once into nothing to authenticate it completely, then for real.
+/// is an error; the sink may have received a prefix by then, which is why a restore first
+/// authenticates the whole file (`authenticate`) and only then reads it for real.
 public enum BackupReader {
+    /// Proves, before anything is changed, that the whole file is usable, without using it.
+    ///
+    /// With the manifest's SHA-256 the hash of every stored byte plus the age header (its MAC,
+    /// so a wrong key is named as such) is enough: a match means the file is byte for byte
+    /// what aegisd wrote, whose chunks and gzip CRCs are checked again as the real read goes.
+    /// That skips decrypting and inflating everything twice (most of the pass: 5 of 5.6 s on a
+    /// 440 MiB backup). A file without a hash (made by hand with `pg_dump | gzip | age`) gets
+    /// the full pass: every chunk decrypted and the whole stream inflated into nothing.
+    public static func authenticate(
+        path: String, encrypted: Bool, identities: [AgeIdentity], expectedSHA256: String?,
+        progress: TransferProgress? = nil
+    ) throws {
+        guard let expectedSHA256, !expectedSHA256.isEmpty else {
+            try read(path: path, encrypted: encrypted, identities: identities, expectedSHA256: nil,
+                     into: DiscardingSink(), progress: progress)
+            return
+        }
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw SystemError.errno("cannot open \(path)") }
+        let hasher = SHA256Hasher()
+        let header: AgeDecryptor? = encrypted ? AgeDecryptor(identities: identities) { _ in } : nil
+        let stage = HashingStage(hasher: hasher) { bytes in
+            progress?.addStored(bytes.count)
+            if let header, !header.headerVerified { try header.write(bytes) }
+        }
+        _ = try DescriptorPump.copy(from: fd, closing: true, into: stage, what: path)
+        if let header, !header.headerVerified { throw AgeError.truncatedHeader }
+        try check(hasher, of: path, against: expectedSHA256)
+    }
+
     /// Streams `path` into `sink`. Throws when the hash differs from `expectedSHA256` (when
     /// given), when decryption or decompression fails, or when the file ends early.
     public static func read(
@@ -27,11 +57,13 @@ public enum BackupReader {
         _ = try DescriptorPump.copy(from: fd, closing: true, into: stage, what: path)
         try decryptor?.finish()
         try gunzip.finish()
-        if let expectedSHA256, !expectedSHA256.isEmpty {
-            let actual = hasher.finalizeHex()
-            guard actual == expectedSHA256 else {
-                throw SystemError("\(path) does not match its manifest (SHA-256 \(actual), expected \(expectedSHA256)): the file was changed or damaged")
-            }
+        if let expectedSHA256, !expectedSHA256.isEmpty { try check(hasher, of: path, against: expectedSHA256) }
+    }
+
+    private static func check(_ hasher: SHA256Hasher, of path: String, against expected: String) throws {
+        let actual = hasher.finalizeHex()
+        guard actual == expected else {
+            throw SystemError("\(path) does not match its manifest (SHA-256 \(actual), expected \(expected)): the file was changed or damaged")
         }
     }
 

@@ -44,6 +44,12 @@ public final class AgeDecryptor {
         if case .payload(let opener) = state { opener.plaintextBytes } else { payloadBytes }
     }
 
+    /// Whether the header has been read and its MAC verified with a file key that one of the
+    /// identities unwrapped: the key is right and the header untouched.
+    public var headerVerified: Bool {
+        if case .header = state { false } else { true }
+    }
+
     /// A decryptor that tries `identities` in order against the header's stanzas.
     public init(identities: [AgeIdentity], output: @escaping (UnsafeRawBufferPointer) throws -> Void) {
         self.identities = identities
