@@ -7,6 +7,10 @@ import Logging
 /// checked hourly and renewed under `[tls] renew_before_days`, rotated on `aegisctl certs
 /// rotate`. A renewed server certificate is loaded without restarting the server: PostgreSQL
 /// rereads its TLS files on SIGHUP, Redis on `CONFIG SET tls-cert-file …`.
+///
+/// With `[tls] operator_dir` the certificates are the operator's: they are checked before the
+/// servers start (a problem stops the start with what to fix), never written, watched for
+/// expiry, and `certs rotate` re-checks them and reloads the servers after a replacement.
 actor CertificateManager {
     private(set) var config: AegisConfig
     let account: ServiceAccount
@@ -25,6 +29,9 @@ actor CertificateManager {
     }
 
     var store: CertificateStore { CertificateStore(layout: CertificateLayout(config.layout)) }
+    var operatorCertificates: OperatorCertificates? {
+        config.tls.usesOperatorCertificates ? OperatorCertificates(layout: CertificateLayout(config)) : nil
+    }
 
     /// The services with a server certificate: the enabled PostgreSQL instances and Redis.
     var servers: [ServiceID] {
@@ -40,6 +47,11 @@ actor CertificateManager {
     /// cannot be made, since the servers could not start without them.
     func prepare() throws(SystemError) {
         guard config.tls.enabled else { return }
+        if let operatorCertificates {
+            try check(operatorCertificates)
+            refreshWarnings()
+            return
+        }
         try FileSystem.makeDirectory(config.layout.certsDir, mode: 0o755)
         let changes = try store.ensure(
             services: servers, apps: PostgresInstance.allCases, extraNames: config.tls.extraNames,
@@ -66,10 +78,41 @@ actor CertificateManager {
 
     func stop() { renewalTask?.cancel() }
 
-    /// `aegisctl certs rotate` (force) or the hourly check: returns what changed.
+    /// `aegisctl certs rotate`: re-issues every leaf, or, with the operator's certificates,
+    /// checks the files they put in place and reloads every server. Returns what was done.
+    func rotate() async throws(SystemError) -> String {
+        guard config.tls.enabled else { throw SystemError("TLS is off ([tls] enabled = false): there are no certificates to rotate") }
+        guard let operatorCertificates else {
+            let changes = try await renew(force: true)
+            return "re-issued \(changes.count) certificates; servers reloaded without a restart"
+        }
+        try check(operatorCertificates)
+        refreshWarnings()
+        for service in servers { await reloadCertificate(of: service) }
+        return "the certificates in \(config.tls.operatorDir) are usable and were not changed; "
+            + "\(servers.count) servers reloaded them without a restart"
+    }
+
+    /// Throws every problem of the operator's certificates, worded for the person who fixes them.
+    private func check(_ certificates: OperatorCertificates) throws(SystemError) {
+        let findings = certificates.findings(services: servers, now: .now, keyReader: account)
+        guard findings.isEmpty else {
+            throw SystemError(
+                "the certificates in tls.operator_dir cannot be used: "
+                    + findings.map(\.description).joined(separator: "; "))
+        }
+    }
+
+    /// The hourly check (`force` false) or a rotation of the built-in CA's certificates:
+    /// returns what changed.
     @discardableResult
     func renew(force: Bool) async throws(SystemError) -> [CertificateChange] {
         guard config.tls.enabled else { throw SystemError("TLS is off ([tls] enabled = false): there are no certificates to rotate") }
+        // The operator's files are theirs to renew; the hourly check only refreshes warnings.
+        if operatorCertificates != nil {
+            refreshWarnings()
+            return []
+        }
         let changes = force
             ? try store.rotate(
                 services: servers, apps: PostgresInstance.allCases, extraNames: config.tls.extraNames,
@@ -85,7 +128,8 @@ actor CertificateManager {
     }
 
     func status() -> [CertificateStatus] {
-        store.status(services: servers, now: .now)
+        if let operatorCertificates { return operatorCertificates.status(services: servers, now: .now) }
+        return store.status(services: servers, now: .now)
     }
 
     func update(config: AegisConfig) {

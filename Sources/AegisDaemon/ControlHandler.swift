@@ -43,10 +43,8 @@ struct ControlHandler: Sendable {
             return ControlReply(ok: true, certificates: await certificates.status())
         case .certsRotate:
             do {
-                let changes = try await certificates.renew(force: true)
-                return ControlReply(
-                    ok: true, message: "re-issued \(changes.count) certificates; servers reloaded without a restart",
-                    certificates: await certificates.status())
+                let message = try await certificates.rotate()
+                return ControlReply(ok: true, message: message, certificates: await certificates.status())
             } catch {
                 return .failure(.failed, error.message)
             }

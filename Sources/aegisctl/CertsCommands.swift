@@ -25,7 +25,7 @@ extension Aegisctl {
         /// `aegisctl certs rotate [--json]`.
         struct Rotate: ParsableCommand {
             static let configuration = CommandConfiguration(
-                abstract: "Re-issue every server and client certificate now (same CA); servers reload them without a restart.")
+                abstract: "Re-issue every server and client certificate now (same CA), or re-check the operator's (tls.operator_dir); servers reload them without a restart.")
             @OptionGroup var global: GlobalOptions
             @Flag(name: .long, help: "Print the new list as JSON.") var json = false
 

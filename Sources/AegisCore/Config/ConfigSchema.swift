@@ -96,6 +96,7 @@ enum ConfigSchema {
             .string("postgres_client_cert", \.postgresClientCert, "PostgreSQL client certificates: off, or verify-full (the certificate's CN must be the role) on top of SCRAM"),
             .string("redis_client_cert", \.redisClientCert, "Redis client certificates: no, optional or yes"),
             .integer("redis_plaintext_port", \.redisPlaintextPort, "A plaintext TCP port for Redis beside the TLS one; 0 means none"),
+            .string("operator_dir", \.operatorDir, "CA-signed certificates to use instead of the built-in CA, laid out like its tree; empty means the built-in CA"),
         ]
     }
 

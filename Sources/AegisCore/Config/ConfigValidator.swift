@@ -70,6 +70,7 @@ public enum ConfigValidator {
         for (index, name) in tls.extraNames.enumerated() where name.isEmpty || name.contains(" ") || name.contains(",") {
             check("extra_names[\(index)]", "\"\(name)\" is not a DNS name or IP address")
         }
+        check("operator_dir", ConfigRules.absolutePathProblem(tls.operatorDir, allowEmpty: true))
         return issues
     }
 

@@ -17,6 +17,12 @@ public struct TLSSettings: Sendable, Equatable {
     public var redisClientCert: String = "no"
     /// A plaintext TCP port for Redis beside the TLS one; 0 (the default) means none.
     public var redisPlaintextPort: Int = 0
+    /// A directory of CA-signed certificates laid out like the built-in CA's tree, used instead
+    /// of it and never written to; empty (the default) means the built-in CA (`operator_dir`).
+    public var operatorDir: String = ""
+
+    /// Whether the certificates are the operator's (`operator_dir`) rather than aegisd's own.
+    public var usesOperatorCertificates: Bool { !operatorDir.isEmpty }
 
     public init() {}
 

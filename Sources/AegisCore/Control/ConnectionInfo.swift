@@ -10,7 +10,7 @@ public enum ConnectionInfo {
     public static func describe(
         _ service: ServiceID, as app: String?, config: AegisConfig, password: String?
     ) throws(Problem) -> [String: String] {
-        let ca = CertificateLayout(config.layout).ca.certificate
+        let ca = CertificateLayout(config).ca.certificate
         let tls = config.tls.enabled
         var info: [String: String] = ["host": "localhost"]
         switch service.kind {

@@ -18,7 +18,7 @@ public struct ServerTLSFiles: Sendable, Equatable {
     /// The files `[tls]` gives `service`, or nil when TLS is off.
     public static func of(_ service: ServiceID, config: AegisConfig) -> ServerTLSFiles? {
         guard config.tls.enabled else { return nil }
-        let certificates = CertificateLayout(config.layout)
+        let certificates = CertificateLayout(config)
         let server = certificates.server(service)
         return ServerTLSFiles(
             certificate: server.certificate, key: server.key, ca: certificates.ca.certificate,

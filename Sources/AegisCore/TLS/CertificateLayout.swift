@@ -5,8 +5,15 @@
 public struct CertificateLayout: Sendable, Equatable {
     public let root: String
 
+    /// The built-in CA's tree under the state directory.
     public init(_ layout: StateLayout) {
         root = layout.certsDir
+    }
+
+    /// The tree the servers use: the operator's (`[tls] operator_dir`) when set, else the
+    /// built-in CA's.
+    public init(_ config: AegisConfig) {
+        root = config.tls.usesOperatorCertificates ? config.tls.operatorDir : config.layout.certsDir
     }
 
     /// A certificate and its key.

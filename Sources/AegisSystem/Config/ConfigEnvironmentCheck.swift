@@ -39,7 +39,20 @@ public struct ConfigEnvironmentCheck: Sendable {
             report.errors += accountIssues(config, postgresEnabled: postgresEnabled)
         }
         addBackupIssues(config, to: &report)
+        addOperatorCertificateIssues(config, to: &report)
         return report
+    }
+
+    /// The operator's certificates (`[tls] operator_dir`) get the checks aegisd makes before it
+    /// starts the servers, so a bad file is found here and not by a server failing to start.
+    private func addOperatorCertificateIssues(_ config: AegisConfig, to report: inout ConfigCheckReport) {
+        guard config.tls.enabled, config.tls.usesOperatorCertificates else { return }
+        let services = ServiceID.allCases.filter { $0.kind != .loki && config.isEnabled($0) }
+        // The account the daemon will give the servers (a missing user is reported above).
+        let keyReader = try? ServiceAccount.forChildren(configuredUser: config.daemon.user)
+        let findings = OperatorCertificates(layout: CertificateLayout(config))
+            .findings(services: services, now: .now, keyReader: keyReader)
+        report.errors += findings.map { ConfigIssue(path: "tls.operator_dir", reason: $0.description) }
     }
 
     /// A time zone that does not exist is an error; a missing key only a warning, because aegisd
