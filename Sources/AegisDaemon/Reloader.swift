@@ -48,7 +48,14 @@ actor Reloader {
     }
 
     /// Re-reads the file and applies it. Returns what was done, or throws why nothing was.
+    ///
+    /// One at a time: the actor alone does not serialize them (a reload waits for services, and
+    /// another could begin meanwhile, plan against the same old configuration, and restart the
+    /// same services twice). A reload that arrives during another waits for it, then reads the
+    /// file afresh, so it sees what the first one applied.
     func reload() async throws(ReloadFailure) -> String {
+        await takeTurn()
+        defer { endTurn() }
         context.notifier.reloading(status: "reloading \(configPath)")
         let result: Result<String, ReloadFailure>
         do { result = .success(try await apply()) } catch { result = .failure(error) }
@@ -56,6 +63,22 @@ actor Reloader {
         status.backups = await backups.statuses()
         context.notifier.ready(status: status.summary)
         return try result.get()
+    }
+
+    private var reloading = false
+    private var waiting: [CheckedContinuation<Void, Never>] = []
+
+    private func takeTurn() async {
+        guard reloading else {
+            reloading = true
+            return
+        }
+        await withCheckedContinuation { waiting.append($0) }
+    }
+
+    /// Hands the turn to the next waiting reload, in arrival order.
+    private func endTurn() {
+        if waiting.isEmpty { reloading = false } else { waiting.removeFirst().resume() }
     }
 
     private func apply() async throws(ReloadFailure) -> String {

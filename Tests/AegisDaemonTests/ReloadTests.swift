@@ -34,6 +34,42 @@ import Testing
         #expect(try await daemon.terminate() == 0)
     }
 
+    /// Reloads at the same moment run one after the other: the change is applied once, and
+    /// the later ones find nothing left to do.
+    @Test func testConcurrentReloads_applyAChangeOnce() async throws {
+        let daemon = try await DaemonHarness()
+        try daemon.start()
+        try await daemon.waitUntilAllHealthy()
+        let before = try daemon.service(.redis)
+        try daemon.rewriteConfig { $0.redis.maxmemory = "96mb" }
+
+        // Three clients at once, as separate processes (a shell's `wait` would hang here: the
+        // test process's children inherit blocked signals).
+        let clients = try (1...3).map { index in
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: DaemonHarness.aegisctl)
+            process.arguments = ["--socket", daemon.config.daemon.socket, "reload"]
+            let output = "\(daemon.root)/reload-\(index).out"
+            FileManager.default.createFile(atPath: output, contents: nil)
+            process.standardOutput = FileHandle(forWritingAtPath: output)
+            process.standardError = FileHandle(forWritingAtPath: output)
+            try process.run()
+            return (process, output)
+        }
+        var outputs = ""
+        for (process, output) in clients {
+            process.waitUntilExit()
+            outputs += try String(contentsOfFile: output, encoding: .utf8) + "exit \(process.terminationStatus)\n"
+        }
+        #expect(outputs.components(separatedBy: "exit 0").count == 4, "\(outputs)")
+        #expect(outputs.components(separatedBy: "restarting redis").count == 2, "\(outputs)")
+        try await daemon.waitUntilAllHealthy()
+        let after = try daemon.service(.redis)
+        #expect(after.pid != before.pid)
+        #expect(try daemon.redis("CONFIG GET maxmemory").hasSuffix(String(96 * 1024 * 1024)))
+        #expect(try await daemon.terminate() == 0)
+    }
+
     @Test func testABadConfiguration_isRefused_andTheRunningOneStays() async throws {
         let daemon = try await DaemonHarness()
         try daemon.start()
