@@ -15,7 +15,7 @@ public struct LogsStatus: Codable, Sendable, Equatable {
     public var shipping: Bool
     /// Where they are pushed.
     public var lokiURL: String?
-    /// The last push failure, while the shipper is retrying or after a drop.
+    /// The last push failure; kept after later successes, so that a dropped batch stays visible.
     public var lastError: String?
 
     enum CodingKeys: String, CodingKey {

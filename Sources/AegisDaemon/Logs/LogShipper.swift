@@ -224,7 +224,6 @@ public actor LogShipper {
             case .delivered:
                 shipped += record.entries
                 attempt = 0
-                lastError = nil
                 try? queue.acknowledge()
             case .drop:
                 refusedByLoki += record.entries
