@@ -8,16 +8,21 @@
 /// Unknown shapes are `info`: a line must never be promoted to an error by guesswork.
 public enum LogLevelParser {
     public static func level(of line: String) -> LogLevel {
-        let bytes = Array(line.utf8.prefix(512))
-        if let level = postgresLevel(bytes) { return level }
-        if let level = keyValueLevel(line) { return level }
-        if let level = redisLevel(bytes) { return level }
-        return .info
+        var line = line
+        // One pass over the bytes (of the first 512), no Foundation searching: this runs for
+        // every line every child prints.
+        return line.withUTF8 { all in
+            let bytes = UnsafeBufferPointer(rebasing: all.prefix(512))
+            if let level = postgresLevel(bytes) { return level }
+            if let level = keyValueLevel(bytes) { return level }
+            if let level = redisLevel(bytes) { return level }
+            return .info
+        }
     }
 
     /// PostgreSQL's severity word is followed by a colon and two spaces (`ERROR:  `).
-    static func postgresLevel(_ bytes: [UInt8]) -> LogLevel? {
-        guard let colon = find(bytes, Array(":  ".utf8)) else { return nil }
+    static func postgresLevel(_ bytes: UnsafeBufferPointer<UInt8>) -> LogLevel? {
+        guard let colon = find(bytes, ":  ") else { return nil }
         var start = colon
         while start > 0, isUpperOrDigit(bytes[start - 1]) { start -= 1 }
         guard start < colon else { return nil }
@@ -39,18 +44,20 @@ public enum LogLevelParser {
     }
 
     /// `level=warn` (logfmt, Loki and Promtail) or `"level":"warn"` (JSON).
-    static func keyValueLevel(_ line: String) -> LogLevel? {
-        let value: Substring
-        if let range = line.range(of: "level=") {
-            var rest = line[range.upperBound...]
-            if rest.first == "\"" { rest = rest.dropFirst() }
-            value = rest.prefix { $0.isLetter }
-        } else if let range = line.range(of: "\"level\":") {
-            value = line[range.upperBound...].drop { $0 == " " || $0 == "\"" }.prefix { $0.isLetter }
+    static func keyValueLevel(_ bytes: UnsafeBufferPointer<UInt8>) -> LogLevel? {
+        var start: Int
+        if let found = find(bytes, "level=") {
+            start = found + 6
+        } else if let found = find(bytes, "\"level\":") {
+            start = found + 8
+            while start < bytes.count, bytes[start] == UInt8(ascii: " ") { start += 1 }
         } else {
             return nil
         }
-        return named(String(value))
+        if start < bytes.count, bytes[start] == UInt8(ascii: "\"") { start += 1 }
+        var end = start
+        while end < bytes.count, isLetter(bytes[end]) { end += 1 }
+        return named(String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<end]), as: UTF8.self))
     }
 
     /// A level name as logfmt and JSON loggers write it, any case.
@@ -69,7 +76,7 @@ public enum LogLevelParser {
     }
 
     /// Redis: `1234:M 28 Nov 2026 17:00:00.123 # text`; the marker follows the time.
-    static func redisLevel(_ bytes: [UInt8]) -> LogLevel? {
+    static func redisLevel(_ bytes: UnsafeBufferPointer<UInt8>) -> LogLevel? {
         // "<digits>:<role letter> " at the start marks a Redis line.
         var index = 0
         while index < bytes.count, isDigit(bytes[index]) { index += 1 }
@@ -92,14 +99,24 @@ public enum LogLevelParser {
         return nil
     }
 
-    private static func find(_ haystack: [UInt8], _ needle: [UInt8]) -> Int? {
-        guard haystack.count >= needle.count else { return nil }
-        for start in 0...(haystack.count - needle.count) where haystack[start] == needle[0] {
-            if Array(haystack[start..<start + needle.count]) == needle { return start }
+    /// The offset of `needle` (ASCII) in `haystack`.
+    private static func find(_ haystack: UnsafeBufferPointer<UInt8>, _ needle: StaticString) -> Int? {
+        let count = needle.utf8CodeUnitCount
+        guard haystack.count >= count else { return nil }
+        let first = needle.utf8Start[0]
+        var start = 0
+        while start <= haystack.count - count {
+            if haystack[start] == first {
+                var index = 1
+                while index < count, haystack[start + index] == needle.utf8Start[index] { index += 1 }
+                if index == count { return start }
+            }
+            start += 1
         }
         return nil
     }
 
+    private static func isLetter(_ byte: UInt8) -> Bool { (65...90).contains(byte) || (97...122).contains(byte) }
     private static func isDigit(_ byte: UInt8) -> Bool { (48...57).contains(byte) }
     private static func isUpperOrDigit(_ byte: UInt8) -> Bool { (65...90).contains(byte) || isDigit(byte) }
 }
