@@ -20,12 +20,15 @@ public final class JournalTailer {
 
     /// Opens the local journal, matching `matches` (`FIELD=value`, e.g. `_SYSTEMD_UNIT=x.service`;
     /// several values of one field are OR-ed, different fields AND-ed, as in `journalctl`).
-    /// Without a cursor it starts at the end: a first start does not ship the whole history.
+    /// Without a cursor it starts now: a first start does not ship the whole history.
     public init(matches: [String], after cursor: String?) throws(SystemError) {
         var handle: OpaquePointer?
         let rc = sd_journal_open(&handle, Int32(SD_JOURNAL_LOCAL_ONLY))
         guard rc >= 0, let handle else { throw SystemError("sd_journal_open: \(String(cString: strerror(-rc)))") }
         journal = handle
+        // Sets up the inotify watch that sd_journal_process reads: without it, entries appended
+        // to files already open are not seen.
+        _ = sd_journal_get_fd(handle)
         for match in matches {
             let code = match.withCString { sd_journal_add_match(handle, $0, 0) }
             guard code >= 0 else { throw SystemError("journal match \(match): \(String(cString: strerror(-code)))") }
@@ -37,8 +40,11 @@ public final class JournalTailer {
                 sd_journal_previous(handle)
             }
         } else {
-            sd_journal_seek_tail(handle)
-            sd_journal_previous(handle)
+            // From now on. (seek_tail then previous is the textbook way, but with nothing
+            // matching yet it leaves the position where later entries are never found.)
+            var now = timespec()
+            clock_gettime(CLOCK_REALTIME, &now)
+            sd_journal_seek_realtime_usec(handle, UInt64(now.tv_sec) * 1_000_000 + UInt64(now.tv_nsec / 1000))
         }
     }
 
@@ -49,6 +55,7 @@ public final class JournalTailer {
     /// Entries that arrived since the last call (at most `limit`).
     public func poll(limit: Int = 10_000) -> [Entry] {
         guard let journal else { return [] }
+        _ = sd_journal_process(journal)
         var entries: [Entry] = []
         while entries.count < limit, sd_journal_next(journal) > 0 {
             var usec: UInt64 = 0
