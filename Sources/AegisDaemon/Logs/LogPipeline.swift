@@ -18,7 +18,12 @@ public struct LogPipeline: Sendable {
     /// left out: journald and `aegisctl logs` still work.
     public static func make(config: AegisConfig, echo: LogRouter.Echo, logger: Logger) -> LogPipeline {
         let logs = config.logs
-        guard logs.ship else {
+        // No Loki to push to: the supervised one is disabled and no other is configured.
+        let noLoki = !config.loki.enabled && logs.lokiURL.isEmpty
+        if logs.ship, noLoki {
+            logger.notice("logs: not shipping to Loki: [loki] is disabled and [logs] loki_url is empty")
+        }
+        guard logs.ship, !noLoki else {
             return LogPipeline(router: LogRouter(echo: echo, ringLines: logs.ringLines, intake: nil), shipper: nil)
         }
         let intake = LogIntake()
