@@ -10,8 +10,11 @@ disabled. Measured, per run:
 
 - the child's write rate into its pipe drained by aegisd, vs the same child with its stdout
   drained by `cat > /dev/null` (ratio: aegisd / cat; the goal is at least 0.9);
-- lines per second to journald: entries aegisd has handed to journald (`lines_read` in status,
-  every entry is sent with sd_journal_sendv as it is read), from the child's first line;
+- lines per second to journald: from the child's first line until journald's socket has taken
+  every entry aegisd sent it (`journal_sent` + `journal_dropped` = N in status; `journal_dropped`
+  counts entries not sent because journald fell more than 200k entries behind). journald's own
+  rate limit (10000 per 30 s by default; the shipped unit raises it) may still discard some;
+  the journald here is shared with other work and is not reconfigured;
 - lines per second to Loki: entries the stand-in has received, from the child's first line;
 - aegisd's CPU time per 100k lines (user + system from /proc, minus a run with 1 line).
 
@@ -153,20 +156,24 @@ def one_run(bindir, lines, work):
         while time.time() < deadline and (journal_done is None or loki_done is None):
             time.sleep(0.05)
             now = time.time()
+            # >=: a push whose answer came too late is sent again (at-least-once).
             if loki_done is None and loki.entries >= lines:
                 loki_done = now
             if journal_done is None:
-                report = status(f"{bindir}/aegisctl", config)
-                if report and report.get("logs", {}).get("lines_read", 0) >= lines:
-                    journal_done = now
+                logs = (status(f"{bindir}/aegisctl", config) or {}).get("logs", {})
+                if (logs.get("journal_sent") or 0) + (logs.get("journal_dropped") or 0) >= lines:
+                    journal_done = time.time()
         if journal_done is None or loki_done is None:
             raise SystemExit(f"timed out: {loki.entries} of {lines} lines in Loki")
         cpu = cpu_seconds(daemon.pid)
+        report = status(f"{bindir}/aegisctl", config) or {}
+        journal_dropped = report.get("logs", {}).get("journal_dropped") or 0
         start_ns, end_ns = map(int, open(result).read().split())
         start = start_ns / 1e9
         return {
             "child_rate": lines / ((end_ns - start_ns) / 1e9),
-            "journal_rate": lines / (journal_done - start),
+            "journal_rate": (lines - journal_dropped) / (journal_done - start),
+            "journal_dropped": journal_dropped,
             "loki_rate": lines / (loki_done - start),
             "cpu": cpu,
         }
@@ -221,7 +228,8 @@ def main():
     print("|---|---|---|---|")
     print(f"| child's write rate into its stdout pipe | {med('child_rate'):,.0f} lines/s (drained by aegisd) "
           f"| {cat:,.0f} lines/s (drained by `cat > /dev/null`) | {med('child_rate') / cat:.2f} |")
-    print(f"| lines/s child → journald (sd_journal_sendv) | {med('journal_rate'):,.0f} | | |")
+    print(f"| lines/s child → journald (taken by its socket) | {med('journal_rate'):,.0f} "
+          f"({med('journal_dropped'):,.0f} not sent: journald too far behind) | | |")
     print(f"| lines/s child → Loki stand-in (batched, gzip) | {med('loki_rate'):,.0f} | | |")
     print(f"| aegisd CPU per 100k lines (journald + Loki + ring) | {cpu_per_100k * 1000:.0f} ms | | |")
 

@@ -7,6 +7,10 @@ public struct LogsStatus: Codable, Sendable, Equatable {
     /// Entries that will never reach Loki: refused by Loki (4xx other than 429), pushed out of
     /// a full spool, or not taken by a full in-memory queue.
     public var linesDropped: Int
+    /// Entries journald's socket took (journald may still apply its rate limit to them).
+    public var journalSent: Int?
+    /// Entries not sent to journald because it fell too far behind (they still reach Loki).
+    public var journalDropped: Int?
     /// Pushes retried after a 429, a 5xx or a network error.
     public var retries: Int
     /// Bytes of batches waiting in the on-disk spool.
@@ -21,6 +25,7 @@ public struct LogsStatus: Codable, Sendable, Equatable {
     enum CodingKeys: String, CodingKey {
         case linesRead = "lines_read", linesShipped = "lines_shipped", linesDropped = "lines_dropped"
         case retries, shipping
+        case journalDropped = "journal_dropped", journalSent = "journal_sent"
         case spoolBytes = "spool_bytes", lokiURL = "loki_url", lastError = "last_error"
     }
 

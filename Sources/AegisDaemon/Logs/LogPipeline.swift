@@ -55,8 +55,11 @@ public struct LogPipeline: Sendable {
     }
 
     public func status() async -> LogsStatus {
-        if let shipper { return await shipper.status(linesRead: router.linesRead) }
-        return LogsStatus(linesRead: router.linesRead)
+        var status = LogsStatus(linesRead: router.linesRead)
+        if let shipper { status = await shipper.status(linesRead: router.linesRead) }
+        status.journalDropped = router.journalDropped
+        status.journalSent = router.journalSent
+        return status
     }
 
     static func hostName() -> String {

@@ -32,6 +32,7 @@ public final class LogRouter: Sendable {
     private let ringLines: Int
     private let pids = Mutex<[ServiceID: Int32]>([:])
     private let flusher = Mutex<Task<Void, Never>?>(nil)
+    private let journal: JournalForwarder?
     private let entriesRead = Atomic<Int>(0)
 
     /// - Parameters:
@@ -42,6 +43,13 @@ public final class LogRouter: Sendable {
         self.intake = intake
         self.ringLines = ringLines
         rings = Mutex([:])
+        if case .journal = echo {
+            journal = JournalForwarder { item in
+                FileHandle.standardError.write(Data("[\(item.service.rawValue)] \(item.entry.line)\n".utf8))
+            }
+        } else {
+            journal = nil
+        }
         let task = Task.detached { [weak self] in
             while !Task.isCancelled {
                 try? await Task.sleep(for: flushInterval)
@@ -58,6 +66,12 @@ public final class LogRouter: Sendable {
 
     /// Entries handed over so far (a multi-line message counts once).
     public var linesRead: Int { entriesRead.load(ordering: .relaxed) }
+
+    /// Entries not sent to journald because it fell too far behind.
+    public var journalDropped: Int { journal?.dropped ?? 0 }
+
+    /// Entries journald's socket took.
+    public var journalSent: Int { journal?.sent ?? 0 }
 
     /// One line a child printed (called on its pipe reader thread).
     public func line(_ text: String, service: ServiceID, stream: OutputStreamKind, pid: Int32?) {
@@ -96,19 +110,8 @@ public final class LogRouter: Sendable {
         entriesRead.add(1, ordering: .relaxed)
         switch echo {
         case .journal:
-            var fields = [
-                ("MESSAGE", entry.line),
-                ("PRIORITY", String(entry.level.syslogPriority)),
-                ("SYSLOG_IDENTIFIER", "aegis-\(service.rawValue)"),
-                ("AEGIS_SERVICE", service.rawValue),
-                ("AEGIS_STREAM", stream.rawValue),
-            ]
-            if let pid = pids.withLock({ $0[service] }) {
-                fields.append(("AEGIS_PID", String(pid)))
-                // journalctl's _PID is aegisd's own; SYSLOG_PID is where tools look for the sender's.
-                fields.append(("SYSLOG_PID", String(pid)))
-            }
-            if !JournalWriter.send(fields) { writeToStderr(entry, service) }
+            journal?.send(JournalForwarder.Item(
+                entry: entry, service: service, stream: stream, pid: pids.withLock { $0[service] }))
         case .stderr:
             writeToStderr(entry, service)
         case .none:
