@@ -18,7 +18,7 @@ final class JournalForwarder: @unchecked Sendable {
 
     private let condition = NSCondition()
     private var items: [Item] = []
-    private var head = 0
+    private var closed = false
     private var droppedCount = 0
     private var sentCount = 0
     let maxEntries: Int
@@ -50,7 +50,7 @@ final class JournalForwarder: @unchecked Sendable {
     func send(_ item: Item) {
         condition.lock()
         defer { condition.unlock() }
-        guard items.count - head < maxEntries else {
+        guard items.count < maxEntries else {
             droppedCount += 1
             return
         }
@@ -58,13 +58,24 @@ final class JournalForwarder: @unchecked Sendable {
         condition.signal()
     }
 
+    /// Sends what is queued, then ends the thread.
+    func close() {
+        condition.lock()
+        closed = true
+        condition.signal()
+        condition.unlock()
+    }
+
     private func run() {
         while true {
             condition.lock()
-            while head == items.count { condition.wait() }
-            let batch = items[head...]
+            while items.isEmpty && !closed { condition.wait() }
+            if items.isEmpty {
+                condition.unlock()
+                return
+            }
+            let batch = items
             items = []
-            head = 0
             condition.unlock()
             var sent = 0
             for item in batch {

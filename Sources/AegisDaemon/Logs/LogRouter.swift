@@ -62,6 +62,7 @@ public final class LogRouter: Sendable {
 
     deinit {
         flusher.withLock { $0?.cancel() }
+        journal?.close()
     }
 
     /// Entries handed over so far (a multi-line message counts once).
