@@ -9,6 +9,7 @@ struct ControlHandler: Sendable {
     let backups: BackupCoordinator
     let reloader: Reloader
     let certificates: CertificateManager
+    let logs: LogPipeline
     /// How long start/restart/stop wait for their outcome before answering anyway.
     let operationTimeout: Duration
 
@@ -19,6 +20,7 @@ struct ControlHandler: Sendable {
             report.backups = await backups.statuses()
             report.activity = await backups.activity()
             report.certificateWarnings = await certificates.warnings
+            report.logs = await logs.status()
             return ControlReply(ok: true, status: report)
         case .version:
             return ControlReply(ok: true, version: VersionInfo(daemon: AegisVersion.current))
@@ -48,6 +50,12 @@ struct ControlHandler: Sendable {
             } catch {
                 return .failure(.failed, error.message)
             }
+        case .logs:
+            guard let name = request.service, let id = ServiceID(rawValue: name) else {
+                return .failure(.badRequest, "logs needs a service: \(ServiceID.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            let items = logs.router.ring(id, last: request.lines, after: request.after)
+            return ControlReply(ok: true, logs: items.map(LogLineReport.init))
         case .reload:
             do {
                 return ControlReply(ok: true, message: try await reloader.reload())

@@ -19,12 +19,13 @@ public enum Daemon {
             return 1
         }
         let daemonUser = ServiceAccount.lookup(uid: geteuid())?.name ?? "root"
+        let logs = LogPipeline.make(config: config, echo: JournalWriter.isAvailable ? .journal : .stderr, logger: logger)
         let context = DriverContext(
             config: config, account: account, daemonUser: daemonUser, logger: logger, notifier: notifier)
         let supervisor = Supervisor(
             drivers: drivers(config, context), settings: config.supervision, layout: config.layout,
             ports: Dictionary(uniqueKeysWithValues: ServiceID.allCases.map { ($0, config.port(of: $0)) }),
-            logger: logger)
+            logger: logger, output: ChildOutput(router: logs.router))
         let certificates = CertificateManager(config: config, account: account, supervisor: supervisor, logger: logger)
         do {
             try await certificates.prepare()
@@ -39,7 +40,7 @@ public enum Daemon {
             configPath: configPath, config: config, context: context, supervisor: supervisor, backups: backups,
             certificates: certificates)
         let handler = ControlHandler(
-            supervisor: supervisor, backups: backups, reloader: reloader, certificates: certificates,
+            supervisor: supervisor, backups: backups, reloader: reloader, certificates: certificates, logs: logs,
             operationTimeout: .seconds(config.supervision.startTimeoutS))
         let server = ControlServer(
             path: config.daemon.socket, socketGroup: ServiceAccount.groupID(named: config.daemon.socketGroup),
@@ -57,6 +58,7 @@ public enum Daemon {
             }
         })
         let serverTask = Task { try? await server.run() }
+        await logs.start()
         logger.notice("aegisd \(AegisVersion.current) starting (pid \(getpid()), state in \(config.daemon.stateDir))")
         notifier.status("starting services")
         let startTask = Task { await supervisor.startAll() }
@@ -73,6 +75,8 @@ public enum Daemon {
         await supervisor.beginShutdown()
         await startTask.value
         await supervisor.stopAll()
+        // After the children: their last lines are in the spool for the next start.
+        await logs.stop()
         monitorTask.cancel()
         server.stop()
         _ = await serverTask.value

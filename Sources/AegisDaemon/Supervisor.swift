@@ -247,7 +247,7 @@ public actor Supervisor {
                 return
             }
             do {
-                let status = try await ChildProcess.run(spec, onLine: onLine) { @Sendable pid in
+                let status = try await ChildProcess.run(spec, drainAhead: true, onLine: onLine) { @Sendable pid in
                     await self.launched(id, pid: pid)
                 }
                 self.exited(id, status)

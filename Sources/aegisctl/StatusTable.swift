@@ -19,6 +19,20 @@ enum StatusTable {
             ]
         }
         return report.summary + "\n" + table([headers] + rows) + backupTable(report.backups ?? [])
+            + (report.logs.map { "\n" + logsLine($0) + "\n" } ?? "")
+    }
+
+    /// `logs: 1204 read, 1180 shipped, 0 dropped, 3 retries, spool 0 B → http://…` (+ the last error).
+    static func logsLine(_ logs: LogsStatus) -> String {
+        var line = "logs: \(logs.linesRead) read"
+        if logs.shipping {
+            line += ", \(logs.linesShipped) shipped, \(logs.linesDropped) dropped, \(logs.retries) retries, spool \(logs.spoolBytes) B"
+            if let url = logs.lokiURL { line += " → \(url)" }
+            if let error = logs.lastError { line += "\n  last error: \(error)" }
+        } else {
+            line += " (not shipped to Loki: [logs] ship = false)"
+        }
+        return line
     }
 
     static let backupHeaders = ["BACKUPS", "LAST SUCCESS", "AGE", "VERIFIED", "LAST FAILURE"]

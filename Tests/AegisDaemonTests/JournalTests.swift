@@ -1,4 +1,5 @@
 import AegisCore
+import AegisSystem
 import Foundation
 import Testing
 
@@ -18,6 +19,11 @@ import Testing
         _ = try? DaemonHarness.shell(
             "psql 'host=127.0.0.1 port=\(daemon.config.postgres.instances[.backend]!.port) user=aegis_backend_user dbname=aegis_backend' -c 'SELECT 1'",
             environment: ["PGPASSWORD": "wrong"])
+        // A statement error: PostgreSQL writes ERROR and STATEMENT lines, which are one entry.
+        _ = try? daemon.psql(.backend, "SELEC 1")
+        try await waitUntil("the statement error in aegisctl logs") {
+            (try? daemon.aegisctl("logs postgres-backend -n 50").output.contains("STATEMENT:  SELEC 1")) == true
+        }
         #expect(try await daemon.terminate() == 0)
 
         try await waitUntil("aegisd's lines in the journal") {
@@ -34,5 +40,42 @@ import Testing
         let errors = try Journald.entries(["_PID=\(pid)", "AEGIS_SERVICE=postgres-backend"], priority: "err")
         #expect(errors.contains { $0["MESSAGE"]?.contains("password authentication failed") == true })
         #expect(!errors.contains { $0["MESSAGE"]?.contains("ready to accept connections") == true })
+        let statementError = errors.first { $0["MESSAGE"]?.contains("syntax error at or near \"SELEC\"") == true }
+        #expect(statementError?["MESSAGE"]?.contains("\n") == true, "ERROR and STATEMENT in one entry")
+        #expect(statementError?["MESSAGE"]?.contains("STATEMENT:  SELEC 1") == true)
+        #expect(statementError?["PRIORITY"] == "3")
+        #expect(statementError?["SYSLOG_PID"] == statementError?["AEGIS_PID"])
+        #expect(!child.contains { $0["MESSAGE"]?.hasPrefix("STATEMENT") == true || $0["MESSAGE"]?.contains("] STATEMENT:") == true && $0["MESSAGE"]?.contains("ERROR:") == false })
+    }
+
+    /// sd-journal reading of another unit's entries (here matched by identifier: without
+    /// systemd as PID 1 nothing has a _SYSTEMD_UNIT), resumed after a saved cursor.
+    @Test func testJournalTailer_readsNewEntries_andResumesAfterItsCursor() async throws {
+        guard try await Journald.ensureRunning() else {
+            Issue.record("journald could not be started here (needs root and systemd-journald)")
+            return
+        }
+        let identifier = "aegis-tail-test-\(UInt32.random(in: 0...UInt32.max))"
+        let match = ["SYSLOG_IDENTIFIER=\(identifier)"]
+        let tailer = try JournalTailer(matches: match, after: nil)
+        for (n, priority) in [(1, 6), (2, 3), (3, 4)] {
+            JournalWriter.send([("MESSAGE", "entry \(n)"), ("PRIORITY", String(priority)), ("SYSLOG_IDENTIFIER", identifier)])
+        }
+        var got: [JournalTailer.Entry] = []
+        try await waitUntil("three entries through sd-journal") {
+            got += tailer.poll()
+            return got.count >= 3
+        }
+        #expect(got.map(\.message) == ["entry 1", "entry 2", "entry 3"])
+        #expect(got.map(\.priority) == [6, 3, 4])
+        let cursor = try #require(tailer.cursor)
+        JournalWriter.send([("MESSAGE", "entry 4"), ("SYSLOG_IDENTIFIER", identifier)])
+        let resumed = try JournalTailer(matches: match, after: cursor)
+        var after: [String] = []
+        try await waitUntil("the entry after the cursor") {
+            after += resumed.poll().map(\.message)
+            return !after.isEmpty
+        }
+        #expect(after == ["entry 4"])
     }
 }

@@ -32,6 +32,23 @@ struct ControlAegisctlTests {
         #expect(result.err.contains("postgres-backend"))
     }
 
+    @Test func logsPrintsTheNewestEntries_andRefusesAnUnknownService() async throws {
+        let server = try ControlTestServer()
+        let result = try await aegisctl("--socket", server.path, "logs", "redis", "-n", "2")
+        let json = try await aegisctl("--socket", server.path, "logs", "redis", "-n", "1", "--json")
+        await server.shutdown()
+        #expect(result.status == 0, "\(result.err)")
+        let lines = result.out.split(separator: "\n")
+        #expect(lines.count == 2)
+        #expect(lines[0].hasSuffix("error line 2 of redis"))
+        #expect(lines[0].hasPrefix("2023-11-14T22:13:20.000Z"))
+        #expect(lines[1].hasSuffix("info  line 3 of redis"))
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(json.out.utf8)) as? [String: Any])
+        #expect(object["seq"] as? Int == 3 && object["line"] as? String == "line 3 of redis")
+        let unknown = try await aegisctl("--socket", "/tmp/aegis-ctl-missing/aegisd.sock", "logs", "mysql")
+        #expect(unknown.status == 2)
+    }
+
     @Test func statusJSONHasTheContractFields() async throws {
         let server = try ControlTestServer()
         let result = try await aegisctl("--socket", server.path, "status", "--json")

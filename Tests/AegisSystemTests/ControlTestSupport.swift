@@ -64,6 +64,14 @@ final class ControlTestServer: Sendable {
         case .start, .stop, .restart:
             if request.service == "loki" { return .failure(.failed, "loki: binary not found") }
             return ControlReply(ok: true, message: "\(request.service ?? "?"): \(request.command.rawValue) requested")
+        case .logs:
+            // Three entries numbered 1…3; `-n` takes the newest, `after` what follows a number.
+            let all = (1...3).map {
+                LogLineReport(sequence: $0, timestampNs: 1_700_000_000_000_000_000 + Int64($0), level: $0 == 2 ? "error" : "info",
+                              stream: "stderr", line: "line \($0) of \(request.service ?? "?")")
+            }
+            let wanted = request.after.map { after in all.filter { $0.sequence > after } } ?? Array(all.suffix(request.lines ?? 10))
+            return ControlReply(ok: true, logs: wanted)
         case .backup, .backups, .restore, .verify, .reload, .certsStatus, .certsRotate, .connectInfo:
             return .failure(.failed, "this test handler keeps no backups")
         }

@@ -46,6 +46,10 @@ public enum ConfigDecoder {
         if let table = reader.section("tls", in: root, at: "") {
             reader.read(ConfigSchema.tls, from: table, at: "tls", into: &config.tls)
         }
+        if let table = reader.section("logs", in: root, at: "") {
+            reader.read(ConfigSchema.logs, from: table, at: "logs", into: &config.logs, subsections: ["source"])
+            config.logs.sources = reader.logSources(in: table)
+        }
         reader.reportUnknown(in: root, at: "", keys: [], sections: ConfigSchema.sectionNames)
         return (config, reader.issues)
     }
@@ -95,6 +99,26 @@ extension ConfigDecoder {
                 }
             }
             reportUnknown(in: table, at: path, keys: fields.map(\.key), sections: subsections)
+        }
+
+        /// `[[logs.source]]`: an array of tables.
+        mutating func logSources(in logs: [String: ConfigValue]) -> [LogSourceSettings] {
+            guard let value = logs["source"] else { return [] }
+            guard case .array(let items) = value else {
+                issues.append(ConfigIssue(path: "logs.source", reason: "expected [[logs.source]] tables, found \(value.kindDescription)"))
+                return []
+            }
+            var sources: [LogSourceSettings] = []
+            for (index, item) in items.enumerated() {
+                guard case .table(let table) = item else {
+                    issues.append(ConfigIssue(path: "logs.source[\(index)]", reason: "expected a table, found \(item.kindDescription)"))
+                    continue
+                }
+                var source = LogSourceSettings()
+                read(ConfigSchema.logSource, from: table, at: "logs.source[\(index)]", into: &source)
+                sources.append(source)
+            }
+            return sources
         }
 
         mutating func reportUnknown(in table: [String: ConfigValue], at path: String, keys: [String], sections: [String]) {

@@ -25,6 +25,26 @@ public enum ConfigRenderer {
         section(&out, "backup", "Encrypted backups (age format) of every database and of Redis",
                 ConfigSchema.backup, config.backup)
         section(&out, "tls", "TLS everywhere: aegisd's own certificate authority", ConfigSchema.tls, config.tls)
+        section(&out, "logs", "Children's lines to journald and Loki (what Promtail did), and aegisctl logs",
+                ConfigSchema.logs, config.logs)
+        if config.logs.sources.isEmpty {
+            out += """
+                # More sources for Loki, one [[logs.source]] table each (job, and paths or unit):
+                # [[logs.source]]
+                # job = "aegis-backend"
+                # paths = ["/var/log/aegis/backend/*.log"]
+                # [[logs.source]]
+                # job = "aegis-executor"
+                # unit = "aegis-executor.service"
+
+                """
+        }
+        for source in config.logs.sources {
+            out += "\n[[logs.source]]\n"
+            for field in ConfigSchema.logSource {
+                out += "# \(field.comment).\n\(field.key) = \(literal(field.value(in: source)))\n"
+            }
+        }
         return out
     }
 

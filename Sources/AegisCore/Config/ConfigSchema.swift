@@ -3,7 +3,7 @@
 /// Computed (not stored) because key paths are not `Sendable`; the lists are tiny.
 enum ConfigSchema {
     /// Top-level sections, in file order.
-    static let sectionNames = ["aegisd", "supervision", "postgres", "redis", "loki", "metrics", "backup", "tls"]
+    static let sectionNames = ["aegisd", "supervision", "postgres", "redis", "loki", "metrics", "backup", "tls", "logs"]
 
     static var daemon: [ConfigField<DaemonSettings>] {
         [
@@ -100,6 +100,29 @@ enum ConfigSchema {
         ]
     }
 
+    static var logs: [ConfigField<LogsSettings>] {
+        [
+            .bool("ship", \.ship, "Whether entries are pushed to Loki (journald and aegisctl logs work regardless)"),
+            .string("loki_url", \.lokiURL, "Loki's push URL (http://HOST:PORT/loki/api/v1/push); empty means the supervised Loki on loopback"),
+            .integer("spool_max_mb", \.spoolMaxMb, "Bound of the on-disk spool of batches Loki has not taken yet, in MiB; beyond it the oldest are dropped and counted"),
+            .integer("batch_max_bytes", \.batchMaxBytes, "A batch is pushed when its lines reach this many bytes"),
+            .integer("batch_max_wait_ms", \.batchMaxWaitMs, "A batch is pushed when its oldest line has waited this many milliseconds"),
+            .integer("ring_lines", \.ringLines, "Lines kept in memory per service for aegisctl logs"),
+            .strings("json_labels", \.jsonLabels, "Keys of JSON log lines whose values become Loki labels"),
+        ]
+    }
+
+    static var logSource: [ConfigField<LogSourceSettings>] {
+        [
+            .string("job", \.job, "The job label of this source's entries, e.g. aegis-backend"),
+            .strings("paths", \.paths, "Globs of log files to follow (rotation by rename and by truncation is handled)"),
+            .string("unit", \.unit, "A systemd unit whose journal entries to ship, e.g. aegis-backend.service"),
+        ]
+    }
+
+    /// The keys of a `[[logs.source]]` table (none is rendered by default: there is no source).
+    static var logSourceKeyPaths: [String] { logSource.map { "logs.source.\($0.key)" } }
+
     static var metrics: [ConfigField<MetricsSettings>] {
         [.integer("port", \.port, "Port of the Prometheus metrics endpoint")]
     }
@@ -112,5 +135,6 @@ enum ConfigSchema {
         return paths("aegisd", daemon) + paths("supervision", supervision) + paths("postgres", postgres)
             + PostgresInstance.allCases.flatMap { paths("postgres.\($0.rawValue)", postgresInstance) }
             + paths("redis", redis) + paths("loki", loki) + paths("metrics", metrics) + paths("backup", backup) + paths("tls", tls)
+            + paths("logs", logs)
     }
 }

@@ -52,7 +52,46 @@ public enum ConfigValidator {
 
         issues += backupIssues(config.backup)
         issues += tlsIssues(config.tls)
+        issues += logsIssues(config.logs)
         issues += portClashes(config)
+        return issues
+    }
+
+    private static func logsIssues(_ logs: LogsSettings) -> [ConfigIssue] {
+        var issues: [ConfigIssue] = []
+        func check(_ key: String, _ problem: String?) {
+            if let problem { issues.append(ConfigIssue(path: "logs.\(key)", reason: problem)) }
+        }
+        if !logs.lokiURL.isEmpty {
+            do { _ = try LokiEndpoint(url: logs.lokiURL) } catch { check("loki_url", error.description) }
+        }
+        check("spool_max_mb", logs.spoolMaxMb >= 1 ? nil : "must be at least 1 MiB (found \(logs.spoolMaxMb))")
+        check("batch_max_bytes", (1024...(64 << 20)).contains(logs.batchMaxBytes)
+            ? nil : "\(logs.batchMaxBytes) is out of range (1024–67108864)")
+        check("batch_max_wait_ms", (10...60_000).contains(logs.batchMaxWaitMs)
+            ? nil : "\(logs.batchMaxWaitMs) is out of range (10–60000)")
+        check("ring_lines", (0...1_000_000).contains(logs.ringLines) ? nil : "\(logs.ringLines) is out of range (0–1000000)")
+        for (index, key) in logs.jsonLabels.enumerated() {
+            check("json_labels[\(index)]", LokiLabelRules.keyProblem(key))
+        }
+        var jobs = Set<String>()
+        for (index, source) in logs.sources.enumerated() {
+            let path = "source[\(index)]"
+            if source.job.isEmpty {
+                check("\(path).job", "must not be empty (the job label, e.g. aegis-backend)")
+            } else if !jobs.insert(source.job).inserted {
+                check("\(path).job", "\"\(source.job)\" is used by another source")
+            }
+            if source.paths.isEmpty == source.unit.isEmpty {
+                check(path, "needs either paths (file globs) or unit (a systemd unit), not both and not neither")
+            }
+            for (number, glob) in source.paths.enumerated() {
+                check("\(path).paths[\(number)]", ConfigRules.absolutePathProblem(glob))
+            }
+            if !source.unit.isEmpty, source.unit.contains(where: { $0.isWhitespace || $0 == "/" }) {
+                check("\(path).unit", "\"\(source.unit)\" is not a systemd unit name")
+            }
+        }
         return issues
     }
 

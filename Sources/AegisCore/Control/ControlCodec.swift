@@ -61,7 +61,7 @@ public enum ControlCodec {
         }
         return .request(ControlRequest(
             command: command, service: raw.service, backup: raw.backup, identity: raw.identity, app: raw.app,
-            showSecrets: raw.show_secrets, v: version))
+            showSecrets: raw.show_secrets, lines: raw.lines, after: raw.after, v: version))
     }
 
     /// Encodes a reply as one line of JSON (sorted keys, so the output is stable) ending in "\n".
@@ -89,7 +89,7 @@ public enum ControlCodec {
     /// The commands that act on one named service.
     public static func needsService(_ command: ControlCommand) -> Bool {
         switch command {
-        case .start, .stop, .restart, .restore, .verify, .connectInfo: true
+        case .start, .stop, .restart, .restore, .verify, .connectInfo, .logs: true
         case .status, .version, .backup, .backups, .reload, .certsStatus, .certsRotate: false
         }
     }
@@ -107,6 +107,8 @@ public enum ControlCodec {
         var app: String?
         // swiftlint:disable:next identifier_name
         var show_secrets: Bool?
+        var lines: Int?
+        var after: Int?
     }
 
     private static let example = #"{"v":1,"command":"status"}"#

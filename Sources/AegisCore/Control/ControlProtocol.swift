@@ -22,15 +22,20 @@ public struct ControlRequest: Codable, Sendable, Equatable {
     public var app: String?
     /// For connect-info: include the password itself rather than its file.
     public var showSecrets: Bool?
+    /// For logs: how many of the newest entries (`-n`).
+    public var lines: Int?
+    /// For logs: only entries numbered above this (`-f` asks for what came after what it printed).
+    public var after: Int?
 
     enum CodingKeys: String, CodingKey {
-        case v, command, service, backup, identity, app
+        case v, command, service, backup, identity, app, lines, after
         case showSecrets = "show_secrets"
     }
 
     public init(
         command: ControlCommand, service: String? = nil, backup: String? = nil, identity: String? = nil,
-        app: String? = nil, showSecrets: Bool? = nil, v: Int = ControlProtocol.version
+        app: String? = nil, showSecrets: Bool? = nil, lines: Int? = nil, after: Int? = nil,
+        v: Int = ControlProtocol.version
     ) {
         self.v = v
         self.command = command
@@ -39,6 +44,8 @@ public struct ControlRequest: Codable, Sendable, Equatable {
         self.identity = identity
         self.app = app
         self.showSecrets = showSecrets
+        self.lines = lines
+        self.after = after
     }
 }
 
@@ -65,6 +72,8 @@ public enum ControlCommand: String, Codable, Sendable, CaseIterable {
     case certsRotate = "certs-rotate"
     /// What an app needs to connect to `service`: host, port, user, TLS files, URL.
     case connectInfo = "connect-info"
+    /// The newest entries of `service` from its in-memory ring (`lines`, or those after `after`).
+    case logs
 }
 
 /// The daemon's answer: `ok` with a `result`, or an `error` that says what went wrong.
@@ -79,11 +88,13 @@ public struct ControlReply: Codable, Sendable, Equatable {
     public var certificates: [CertificateStatus]?
     /// For connect-info: key → value (`host`, `port`, `user`, `url`, `sslrootcert`, …).
     public var connection: [String: String]?
+    /// For logs: entries, oldest first.
+    public var logs: [LogLineReport]?
 
     public init(
         ok: Bool, error: ControlError? = nil, status: StatusReport? = nil, version: VersionInfo? = nil,
         message: String? = nil, backups: [BackupReport]? = nil, certificates: [CertificateStatus]? = nil,
-        connection: [String: String]? = nil
+        connection: [String: String]? = nil, logs: [LogLineReport]? = nil
     ) {
         self.v = ControlProtocol.version
         self.ok = ok
@@ -94,6 +105,7 @@ public struct ControlReply: Codable, Sendable, Equatable {
         self.backups = backups
         self.certificates = certificates
         self.connection = connection
+        self.logs = logs
     }
 
     public static func failure(_ code: ControlError.Code, _ message: String) -> ControlReply {

@@ -9,9 +9,11 @@ public struct StatusReport: Codable, Sendable, Equatable {
     public var activity: [OperationStatus]?
     /// Certificates that expire within 14 days or cannot be used.
     public var certificateWarnings: [String]?
+    /// The log pipeline's counters; absent from daemons that do not report them.
+    public var logs: LogsStatus?
 
     enum CodingKeys: String, CodingKey {
-        case daemon, services, backups, activity
+        case daemon, services, backups, activity, logs
         case certificateWarnings = "certificate_warnings"
     }
 

@@ -37,6 +37,9 @@ public struct ReloadPlan: Sendable, Equatable {
         // The health loops and restart policies are built at start; changing them under running
         // state machines would mix two policies in one restart history.
         if old.supervision != new.supervision { needsDaemonRestart.append("[supervision]") }
+        // The shipper's spool, sources and positions are opened once; a restart of aegisd loses
+        // nothing (the spool and positions are on disk).
+        if old.logs != new.logs { needsDaemonRestart.append("[logs]") }
         backupChanged = old.backup != new.backup
     }
 

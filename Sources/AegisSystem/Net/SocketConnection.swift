@@ -25,15 +25,24 @@ public final class SocketConnection {
     }
 
     /// Connects to 127.0.0.1:`port`.
-    public init(loopbackPort port: Int, timeout: Duration) throws(SystemError) {
+    public convenience init(loopbackPort port: Int, timeout: Duration) throws(SystemError) {
+        try self.init(ipv4: "127.0.0.1", port: port, timeout: timeout)
+    }
+
+    /// Connects to a dotted IPv4 address (`localhost` is 127.0.0.1) and `port`.
+    public init(ipv4 host: String, port: Int, timeout: Duration) throws(SystemError) {
+        var binary = in_addr()
+        guard inet_pton(AF_INET, host == "localhost" ? "127.0.0.1" : host, &binary) == 1 else {
+            throw SystemError("\(host) is not an IPv4 address")
+        }
         deadline = ContinuousClock.now + timeout
         fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw .errno("socket") }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = in_port_t(UInt16(port).bigEndian)
-        address.sin_addr.s_addr = in_addr_t(UInt32(0x7F00_0001).bigEndian)
-        try connect(address, what: "127.0.0.1:\(port)")
+        address.sin_addr = binary
+        try connect(address, what: "\(host):\(port)")
     }
 
     deinit {

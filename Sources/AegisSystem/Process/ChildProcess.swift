@@ -19,10 +19,13 @@ public enum ChildProcess {
     ///     restore); closed here once the child has it. nil: /dev/null.
     ///   - rawStdout: a descriptor the child writes its stdout to, unparsed (a pipe's write end
     ///     for `pg_dump`); closed here once the child has it. nil: stdout comes as lines.
+    ///   - drainAhead: cut lines on a thread of their own so that the child is never slowed by
+    ///     `onLine` (supervised servers); lines may then still arrive after this returns.
     public static func run(
         _ spec: LaunchSpec,
         stdin: Int32? = nil,
         rawStdout: Int32? = nil,
+        drainAhead: Bool = false,
         onLine: @escaping @Sendable (OutputStreamKind, String) -> Void,
         onSpawn: @Sendable (Int32) async -> Void
     ) async throws(SystemError) -> ExitStatus {
@@ -39,7 +42,8 @@ public enum ChildProcess {
         // so one call site needs one input type.
         let input = stdin ?? open("/dev/null", O_RDONLY | O_CLOEXEC)
         PipeLineReader.start(
-            (rawStdout == nil ? [(stdoutPipe.read, .stdout)] : []) + [(stderrPipe.read, .stderr)], onLine: onLine)
+            (rawStdout == nil ? [(stdoutPipe.read, .stdout)] : []) + [(stderrPipe.read, .stderr)], drainAhead: drainAhead,
+            onLine: onLine)
 
         var options = PlatformOptions()
         options.processGroupID = 0

@@ -11,14 +11,70 @@ enum PipeLineReader {
     /// Longer lines are cut into pieces of this size rather than buffered without bound.
     static let maxLineBytes = 64 * 1024
 
+    /// Bytes a drain-ahead reader holds for its line thread before it drops output.
+    static let drainAheadMaxBytes = 64 << 20
+
+    /// - Parameter drainAhead: read into a buffer on one thread and cut lines on another, so
+    ///   that the child is never slowed by what `onLine` costs (supervised servers); without it,
+    ///   lines are handed over by the reader itself, all before the pipes close (one-shot
+    ///   commands whose output is read after they exit).
     static func start(
-        _ streams: [(fd: Int32, kind: OutputStreamKind)], onLine: @escaping @Sendable (OutputStreamKind, String) -> Void
+        _ streams: [(fd: Int32, kind: OutputStreamKind)], drainAhead: Bool = false,
+        onLine: @escaping @Sendable (OutputStreamKind, String) -> Void
     ) {
-        let thread = Thread {
-            drain(fds: streams.map(\.fd), kinds: streams.map(\.kind), onLine: onLine)
+        guard drainAhead else {
+            let thread = Thread {
+                drain(fds: streams.map(\.fd), kinds: streams.map(\.kind), onLine: onLine)
+            }
+            thread.name = "aegisd-pipe-reader"
+            thread.start()
+            return
         }
-        thread.name = "aegisd-pipe-reader"
-        thread.start()
+        let queue = OutputChunkQueue(maxBytes: drainAheadMaxBytes)
+        let reader = Thread {
+            drain(fds: streams.map(\.fd), kinds: streams.map(\.kind)) { kind, chunk in queue.put(kind, chunk) }
+            queue.close()
+        }
+        reader.name = "aegisd-pipe-reader"
+        let splitter = Thread {
+            var pending: [OutputStreamKind: [UInt8]] = [:]
+            while let (chunk, dropped) = queue.take() {
+                if dropped > 0 {
+                    onLine(.stderr, "aegisd: \(dropped) bytes of this child's output were dropped: the log pipeline fell behind")
+                }
+                guard let chunk else { continue }
+                emitLines(from: chunk.bytes[...], into: &pending[chunk.kind, default: []], kind: chunk.kind, onLine: onLine)
+            }
+            for (kind, rest) in pending where !rest.isEmpty { onLine(kind, String(decoding: rest, as: UTF8.self)) }
+        }
+        splitter.name = "aegisd-pipe-lines"
+        splitter.start()
+        reader.start()
+    }
+
+    /// Reads every stream to its end, handing over raw chunks.
+    private static func drain(fds: [Int32], kinds: [OutputStreamKind], onChunk: (OutputStreamKind, ArraySlice<UInt8>) -> Void) {
+        var open = [Bool](repeating: true, count: fds.count)
+        var chunk = [UInt8](repeating: 0, count: 64 * 1024)
+        while open.contains(true) {
+            var pollfds = fds.enumerated().map { index, fd in
+                pollfd(fd: open[index] ? fd : -1, events: Int16(POLLIN), revents: 0)
+            }
+            let ready = poll(&pollfds, nfds_t(pollfds.count), -1)
+            if ready < 0 {
+                if errno == EINTR { continue }
+                break
+            }
+            for index in fds.indices where open[index] && pollfds[index].revents != 0 {
+                let count = chunk.withUnsafeMutableBytes { read(fds[index], $0.baseAddress, $0.count) }
+                if count > 0 {
+                    onChunk(kinds[index], chunk[0..<count])
+                } else if count == 0 || (errno != EINTR && errno != EAGAIN) {
+                    open[index] = false
+                    close(fds[index])
+                }
+            }
+        }
     }
 
     private static func drain(fds: [Int32], kinds: [OutputStreamKind], onLine: @Sendable (OutputStreamKind, String) -> Void) {

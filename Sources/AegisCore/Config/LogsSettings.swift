@@ -1,0 +1,43 @@
+/// `[logs]`: children's lines to journald and Loki, the ring behind `aegisctl logs`, and the
+/// extra sources (`[[logs.source]]`) that Promtail used to collect.
+public struct LogsSettings: Sendable, Equatable {
+    /// Whether entries are pushed to Loki at all (journald and the ring work regardless) (`ship`).
+    public var ship: Bool = true
+    /// Loki's push URL; empty means the supervised Loki on loopback (`loki_url`).
+    public var lokiURL: String = ""
+    /// Bound of the on-disk spool of batches Loki has not taken yet, in MiB (`spool_max_mb`).
+    public var spoolMaxMb: Int = 256
+    /// A batch is pushed when its lines reach this many bytes (`batch_max_bytes`).
+    public var batchMaxBytes: Int = 1 << 20
+    /// … or when its oldest line has waited this long (`batch_max_wait_ms`).
+    public var batchMaxWaitMs: Int = 1000
+    /// Lines kept in memory per service for `aegisctl logs` (`ring_lines`).
+    public var ringLines: Int = 1000
+    /// Keys of JSON log lines whose values become Loki labels (`json_labels`).
+    public var jsonLabels: [String] = ["status", "level"]
+    /// `[[logs.source]]` tables, in file order.
+    public var sources: [LogSourceSettings] = []
+
+    public init() {}
+
+    /// The push URL in effect: `loki_url`, or the supervised Loki's.
+    public func effectiveLokiURL(lokiHTTPPort: Int) -> String {
+        lokiURL.isEmpty ? "http://127.0.0.1:\(lokiHTTPPort)\(LokiEndpoint.pushPath)" : lokiURL
+    }
+}
+
+/// `[[logs.source]]`: log files by glob, or a systemd unit's journal, shipped under `job`.
+public struct LogSourceSettings: Sendable, Equatable {
+    /// The `job` label, e.g. `aegis-backend` (`job`).
+    public var job: String = ""
+    /// Globs of log files to follow (`paths`).
+    public var paths: [String] = []
+    /// A systemd unit whose journal entries to ship, e.g. `aegis-backend.service` (`unit`).
+    public var unit: String = ""
+
+    public init(job: String = "", paths: [String] = [], unit: String = "") {
+        self.job = job
+        self.paths = paths
+        self.unit = unit
+    }
+}

@@ -1,0 +1,51 @@
+/// What to do after a push to Loki, as Promtail does it, minus Promtail's final give-up:
+/// retry 429, 5xx and network errors with exponential backoff and jitter up to a cap, for as
+/// long as it takes (the spool bounds what waits meanwhile); drop any other 4xx at once and
+/// count it, because Loki will refuse the same body forever (the Fluent Bit failure).
+public struct ShipRetryPolicy: Sendable, Equatable {
+    /// How a push ended.
+    public enum Outcome: Sendable, Equatable {
+        case status(Int)
+        /// No HTTP answer: refused, reset, timed out.
+        case networkError
+    }
+
+    /// The decision: plain data, carried out by the shipper.
+    public enum Decision: Sendable, Equatable {
+        case delivered
+        /// Try the same batch again after the delay.
+        case retry(afterNs: Int64)
+        /// Loki refused the batch for good; drop it and count its entries.
+        case drop
+    }
+
+    public var initialDelayNs: Int64 = 500_000_000
+    public var maxDelayNs: Int64 = 300_000_000_000
+    /// Each delay is drawn from [delay × (1 − jitter), delay]: many shippers never retry in step.
+    public var jitter: Double = 0.25
+
+    public init() {}
+
+    /// The decision after the `attempt`th (1-based) try ended with `outcome`.
+    /// - Parameter random: a value in [0, 1), injected so that tests are exact.
+    public func decide(_ outcome: Outcome, attempt: Int, random: Double) -> Decision {
+        switch outcome {
+        case .status(let code) where (200..<300).contains(code):
+            return .delivered
+        case .status(let code) where code == 429 || code >= 500:
+            return .retry(afterNs: delay(attempt: attempt, random: random))
+        case .networkError:
+            return .retry(afterNs: delay(attempt: attempt, random: random))
+        case .status:
+            return .drop
+        }
+    }
+
+    /// initial × 2^(attempt−1), capped, less up to `jitter` of it.
+    public func delay(attempt: Int, random: Double) -> Int64 {
+        let exponent = min(max(attempt - 1, 0), 40)
+        let base = Double(initialDelayNs) * Double(1 << min(exponent, 40))
+        let capped = min(base, Double(maxDelayNs))
+        return Int64(capped * (1 - jitter * min(max(random, 0), 1)))
+    }
+}

@@ -1,0 +1,66 @@
+import AegisCore
+import Synchronization
+
+/// The hand-off from reader threads to the shipper: a bounded in-memory queue that never makes
+/// a writer wait. When the shipper falls behind by more than `maxBytes` (it normally drains it
+/// every 50 ms, long before, and spills to the on-disk spool itself), new entries are refused
+/// and counted instead.
+public final class LogIntake: Sendable {
+    public struct Item: Sendable {
+        /// Loki's `job` label.
+        public var job: String
+        /// Loki's `service` label, for aegisd's own children.
+        public var service: String?
+        public var entry: LogEntry
+
+        public init(job: String, service: String?, entry: LogEntry) {
+            self.job = job
+            self.service = service
+            self.entry = entry
+        }
+    }
+
+    private struct State {
+        var items: [Item] = []
+        var bytes = 0
+        var accepted = 0
+        var refused = 0
+    }
+
+    public let maxBytes: Int
+    private let state = Mutex(State())
+
+    public init(maxBytes: Int = 64 << 20) {
+        self.maxBytes = maxBytes
+    }
+
+    public func push(_ item: Item) {
+        let size = item.entry.line.utf8.count
+        state.withLock { state in
+            if state.bytes + size > maxBytes {
+                state.refused += 1
+                return
+            }
+            state.items.append(item)
+            state.bytes += size
+            state.accepted += 1
+        }
+    }
+
+    /// Everything queued, oldest first.
+    public func drain() -> [Item] {
+        state.withLock { state in
+            defer {
+                state.items = []
+                state.items.reserveCapacity(1024)
+                state.bytes = 0
+            }
+            return state.items
+        }
+    }
+
+    /// Entries taken, and entries refused because the queue was full.
+    public var counts: (accepted: Int, refused: Int) {
+        state.withLock { ($0.accepted, $0.refused) }
+    }
+}

@@ -1,0 +1,167 @@
+import AegisCore
+import AegisSystem
+import Foundation
+import Logging
+import Testing
+
+@testable import AegisDaemon
+
+/// The shipper against `LokiStandIn` (real Loki cannot run here): batches, labels, order,
+/// gzip, outages, refusals. Delivery is at-least-once; the stand-in, like Loki, drops an entry
+/// identical to one it holds, so what a query shows is every line exactly once.
+@Suite(.serialized) struct LogShipperTests {
+    struct Rig {
+        let loki: LokiStandIn
+        let router: LogRouter
+        let shipper: LogShipper
+        let directory: String
+    }
+
+    func makeRig(memoryMaxBytes: Int = 8 << 20, batchMaxBytes: Int = 1 << 20, maxWaitMs: Int64 = 100,
+                 fileSources: [(job: String, globs: [String])] = []) throws -> Rig {
+        let loki = try LokiStandIn()
+        let directory = try DaemonHarness.makeTemporaryDirectory(prefix: "aegis-ship")
+        let intake = LogIntake()
+        let router = LogRouter(echo: .none, ringLines: 100, intake: intake)
+        var settings = LogShipper.Settings(
+            endpoint: try LokiEndpoint(url: loki.url),
+            batch: LogBatcher.Policy(maxBytes: batchMaxBytes, maxWaitNs: maxWaitMs * 1_000_000),
+            labels: LokiLabelRules(jsonKeys: ["status", "level"], host: "testhost"),
+            spoolDirectory: directory, spoolMaxBytes: 64 << 20)
+        settings.memoryMaxBytes = memoryMaxBytes
+        settings.pushTimeout = .seconds(1)
+        settings.fileSources = fileSources
+        // Short retries so that a test does not wait for Promtail's 0.5 s → 5 min ladder.
+        settings.retry.initialDelayNs = 20_000_000
+        settings.retry.maxDelayNs = 200_000_000
+        let shipper = try LogShipper(settings: settings, intake: intake, logger: Logger(label: "test"))
+        return Rig(loki: loki, router: router, shipper: shipper, directory: directory)
+    }
+
+    @Test func testBatches_carryLabelsAndKeepPerStreamOrder_gzipped() async throws {
+        let rig = try makeRig(batchMaxBytes: 2048)
+        await rig.shipper.start()
+        for n in 1...300 {
+            rig.router.line("redis line \(n)", service: .redis, stream: .stdout, pid: 7)
+            rig.router.line("2026-11-28 17:00:00.000 UTC [9] LOG:  pg line \(n)", service: .postgresBackend, stream: .stderr, pid: 9)
+        }
+        rig.router.line(#"{"status":"failed","level":"error","msg":"x"}"#, service: .redis, stream: .stdout, pid: 7)
+        rig.router.flushDue(all: true)
+        try await waitUntil("601 entries in Loki") { rig.loki.counts.accepted == 601 }
+        await rig.shipper.stop()
+
+        let streams = rig.loki.streams
+        let redis = try #require(streams[["job": "aegisd", "service": "redis", "host": "testhost", "level": "info"]])
+        #expect(redis.map(\.line) == (1...300).map { "redis line \($0)" })
+        #expect(redis.map(\.timestampNs) == redis.map(\.timestampNs).sorted())
+        let postgres = try #require(streams[["job": "aegisd", "service": "postgres-backend", "host": "testhost", "level": "info"]])
+        #expect(postgres.count == 300)
+        #expect(streams[["job": "aegisd", "service": "redis", "host": "testhost", "level": "error", "status": "failed"]]?.count == 1)
+        let counts = rig.loki.counts
+        #expect(counts.pushes > 1, "2 KiB batches: 600 lines cannot fit one push")
+        #expect(counts.pushes < 601, "lines are batched, not pushed one by one")
+        #expect(counts.gzipped == counts.pushes)
+        let status = await rig.shipper.status(linesRead: rig.router.linesRead)
+        #expect(status.linesRead == 601 && status.linesShipped == 601 && status.linesDropped == 0)
+    }
+
+    @Test func testLokiAbsentThenBack_everyLineArrivesInOrderPerStream() async throws {
+        // A small memory queue: the outage spills batches to the spool on disk.
+        let rig = try makeRig(memoryMaxBytes: 4096, batchMaxBytes: 1024, maxWaitMs: 20)
+        rig.loki.goAway()
+        await rig.shipper.start()
+        for n in 1...2000 {
+            rig.router.line("a \(n)", service: .redis, stream: .stdout, pid: 1)
+            rig.router.line("b \(n)", service: .postgresAI, stream: .stdout, pid: 2)
+            if n % 500 == 0 { try await Task.sleep(for: .milliseconds(50)) }
+        }
+        rig.router.flushDue(all: true)
+        try await waitUntilAsync("the outage to fill the spool on disk") {
+            let status = await rig.shipper.status(linesRead: 0)
+            return rig.router.linesRead == 4000 && status.spoolBytes > 0 && status.retries >= 2
+        }
+        try rig.loki.comeBack()
+        try await waitUntil("all 4000 lines in Loki", timeout: .seconds(30)) { rig.loki.counts.accepted == 4000 }
+        #expect(rig.loki.lines(matching: ["service": "redis"]) == [(1...2000).map { "a \($0)" }])
+        #expect(rig.loki.lines(matching: ["service": "postgres-ai"]) == [(1...2000).map { "b \($0)" }])
+        #expect(rig.loki.counts.refused == 0, "no push was out of order")
+        let status = await rig.shipper.status(linesRead: rig.router.linesRead)
+        #expect(status.linesShipped == 4000 && status.linesDropped == 0 && status.spoolBytes == 0)
+        await rig.shipper.stop()
+    }
+
+    @Test func testLostAnswer_isSentAgain_atLeastOnce_andLokiKeepsOneCopy() async throws {
+        let rig = try makeRig()
+        rig.loki.mode = .storeWithoutAnswer
+        await rig.shipper.start()
+        for n in 1...10 { rig.router.line("line \(n)", service: .redis, stream: .stdout, pid: 1) }
+        rig.router.flushDue(all: true)
+        try await waitUntil("the first push stored, its answer lost") { rig.loki.counts.pushes >= 2 }
+        rig.loki.mode = .accept
+        try await waitUntilAsync("the resend acknowledged") { await rig.shipper.status(linesRead: 0).linesShipped == 10 }
+        // At-least-once: the same batch reached Loki more than once …
+        #expect(rig.loki.counts.duplicates >= 10)
+        // … and each line is there exactly once.
+        #expect(rig.loki.lines(matching: ["service": "redis"]) == [(1...10).map { "line \($0)" }])
+        await rig.shipper.stop()
+    }
+
+    @Test func testA400_isDroppedAndCounted_andLaterBatchesArrive() async throws {
+        let rig = try makeRig()
+        rig.loki.mode = .status(400)
+        await rig.shipper.start()
+        for n in 1...5 { rig.router.line("refused \(n)", service: .redis, stream: .stdout, pid: 1) }
+        rig.router.flushDue(all: true)
+        try await waitUntilAsync("the refused batch dropped") { await rig.shipper.status(linesRead: 0).linesDropped == 5 }
+        rig.loki.mode = .accept
+        for n in 1...5 { rig.router.line("later \(n)", service: .redis, stream: .stdout, pid: 1) }
+        rig.router.flushDue(all: true)
+        try await waitUntil("the later batch in Loki") { rig.loki.counts.accepted == 5 }
+        #expect(rig.loki.lines(matching: ["service": "redis"]) == [(1...5).map { "later \($0)" }])
+        let status = await rig.shipper.status(linesRead: rig.router.linesRead)
+        #expect(status.retries == 0, "a 400 is never retried")
+        #expect(status.lastError?.contains("400") == true)
+        #expect(rig.loki.counts.pushes == 2)
+        await rig.shipper.stop()
+    }
+
+    @Test func testFileSource_rotatedByRenameAndTruncation_losesNoLine() async throws {
+        let logDirectory = try DaemonHarness.makeTemporaryDirectory(prefix: "aegis-app-logs")
+        let rig = try makeRig(fileSources: [("aegis-backend", [logDirectory + "/*.log"])])
+        let log = logDirectory + "/backend.log"
+        func write(_ lines: ClosedRange<Int>) throws {
+            let text = lines.map { #"{"status":"ok","n":\#($0)}"# + "\n" }.joined()
+            if let handle = FileHandle(forWritingAtPath: log) {
+                try handle.seekToEnd()
+                try handle.write(contentsOf: Data(text.utf8))
+                try handle.close()
+            } else {
+                try text.write(toFile: log, atomically: false, encoding: .utf8)
+            }
+        }
+        await rig.shipper.start()
+        try write(1...100)
+        try await waitUntil("the first lines") { rig.loki.counts.accepted == 100 }
+        try write(101...150)
+        try FileManager.default.moveItem(atPath: log, toPath: logDirectory + "/backend.log.1")
+        try write(151...200)
+        try await waitUntil("the lines around the rename") { rig.loki.counts.accepted == 200 }
+        let handle = try #require(FileHandle(forWritingAtPath: log))
+        try handle.truncate(atOffset: 0)
+        try handle.close()
+        try write(201...210)
+        try await waitUntil("the lines after the truncation") { rig.loki.counts.accepted == 210 }
+        await rig.shipper.stop()
+        let lines = rig.loki.lines(matching: ["job": "aegis-backend", "status": "ok"])
+        #expect(lines == [(1...210).map { #"{"status":"ok","n":\#($0)}"# }])
+    }
+}
+
+/// Polls an async `condition` for up to `timeout`.
+func waitUntilAsync(_ what: String, timeout: Duration = .seconds(10), _ condition: () async -> Bool) async throws {
+    let deadline = ContinuousClock.now + timeout
+    while !(await condition()) {
+        guard ContinuousClock.now < deadline else { throw TestFailure("timed out waiting for \(what)") }
+        try await Task.sleep(for: .milliseconds(20))
+    }
+}

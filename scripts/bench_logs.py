@@ -1,0 +1,238 @@
+#!/usr/bin/env python3
+"""Log pipeline benchmark of issue #7: one child's stdout through aegisd to Loki and journald.
+
+A child writes N lines as fast as it can (`seq -f …`, a C program: the fastest writer there is)
+on its stdout. It runs as aegisd's `loki` service: `loki.binary` points at a small script that
+answers `-version` like Loki and otherwise writes the lines, notes when it started and finished,
+and sleeps. A Loki stand-in in this script (Loki's push API: gzip JSON, 204) listens on
+`loki.http_port`, answers `/ready`, and counts the entries that arrive. The other services are
+disabled. Measured, per run:
+
+- the child's write rate into its pipe drained by aegisd, vs the same child with its stdout
+  drained by `cat > /dev/null` (ratio: aegisd / cat; the goal is at least 0.9);
+- lines per second to journald: from the child's first line until journald's socket has taken
+  every entry aegisd sent it (`journal_sent` + `journal_dropped` = N in status; `journal_dropped`
+  counts entries not sent because journald fell more than 200k entries behind). journald's own
+  rate limit (10000 per 30 s by default; the shipped unit raises it) may still discard some;
+  the journald here is shared with other work and is not reconfigured;
+- lines per second to Loki: entries the stand-in has received, from the child's first line;
+- aegisd's CPU time per 100k lines (user + system from /proc, minus a run with 1 line).
+
+Usage: scripts/bench_logs.py [BIN_DIR] [--lines 1000000] [--runs 3]
+BIN_DIR holds the release aegisd and aegisctl (default .build-static/release). Needs root (the
+child runs as the `aegis` user) and a running journald (started here when none is).
+Prints a markdown report.
+"""
+import argparse, gzip, http.server, json, os, shutil, socket, statistics, subprocess, sys, tempfile, threading, time
+
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+
+class LokiStandIn(http.server.ThreadingHTTPServer):
+    """Counts pushed entries; a stand-in because real Loki is not in Debian's archive."""
+
+    def __init__(self, port):
+        super().__init__(("127.0.0.1", port), Handler)
+        self.entries = 0
+        self.lock = threading.Lock()
+
+
+class Handler(http.server.BaseHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+    def do_GET(self):
+        body = b"ready" if self.path == "/ready" else b"not found"
+        self.send_response(200 if self.path == "/ready" else 404)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def do_POST(self):
+        data = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+        if self.headers.get("Content-Encoding") == "gzip":
+            data = gzip.decompress(data)
+        try:
+            streams = json.loads(data)["streams"]
+            count = sum(len(s["values"]) for s in streams)
+        except (ValueError, KeyError, TypeError):
+            self.send_response(400)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        with self.server.lock:
+            self.server.entries += count
+        self.send_response(204)
+        self.end_headers()
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def journald_running():
+    with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as s:
+        try:
+            s.connect("/run/systemd/journal/socket")
+            return True
+        except OSError:
+            return False
+
+
+def cpu_seconds(pid):
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / CLK_TCK
+
+
+def set_key(text, section, key, value):
+    """Sets `key = value` inside `[section]` of a config init file."""
+    lines = text.split("\n")
+    current = None
+    for i, line in enumerate(lines):
+        if line.startswith("["):
+            current = line.strip("[] ")
+        elif current == section and line.split("=")[0].strip() == key:
+            lines[i] = f"{key} = {value}"
+            return "\n".join(lines)
+    raise SystemExit(f"no {section}.{key} in the generated config")
+
+
+def generator(path, lines, result):
+    with open(path, "w") as f:
+        f.write(f"""#!/bin/bash
+if [ "$1" = "-version" ]; then echo "loki, version 3.0.0 (aegisd log benchmark generator)"; exit 0; fi
+start=$(date +%s%N)
+seq -f "aegis bench line %.0f level=info" 1 {lines}
+end=$(date +%s%N)
+echo "$start $end" > {result}
+exec sleep infinity
+""")
+    os.chmod(path, 0o755)
+
+
+def cat_rate(lines):
+    """The same child with its stdout drained by cat: lines per second."""
+    out = subprocess.run(
+        ["bash", "-c", f'start=$(date +%s%N); seq -f "aegis bench line %.0f level=info" 1 {lines} | cat > /dev/null; '
+                       'end=$(date +%s%N); echo $start $end'], capture_output=True, text=True, check=True).stdout.split()
+    return lines / ((int(out[1]) - int(out[0])) / 1e9)
+
+
+def status(aegisctl, config):
+    out = subprocess.run([aegisctl, "--config", config, "status", "--json"], capture_output=True, text=True)
+    return json.loads(out.stdout) if out.returncode == 0 else None
+
+
+def one_run(bindir, lines, work):
+    root = tempfile.mkdtemp(prefix="run-", dir=work)
+    os.chmod(root, 0o755)
+    gen = os.path.join(root, "generator.sh")
+    # The child runs as `aegis` and writes its result file here.
+    shared = os.path.join(root, "shared")
+    os.mkdir(shared)
+    os.chmod(shared, 0o777)
+    result = os.path.join(shared, "generator.result")
+    generator(gen, lines, result)
+    base = free_port()
+    while any(not port_free(p) for p in range(base, base + 7)):
+        base = free_port()
+    subprocess.run([f"{bindir}/aegisd", "config", "init", "--root", root, "--port-base", str(base), "--user", "aegis"],
+                   check=True, capture_output=True)
+    config = os.path.join(root, "aegisd.toml")
+    text = open(config).read()
+    for section in ("postgres.backend", "postgres.ai", "postgres.executor", "redis"):
+        text = set_key(text, section, "enabled", "false")
+    text = set_key(text, "loki", "binary", json.dumps(gen))
+    open(config, "w").write(text)
+    loki = LokiStandIn(base + 4)
+    threading.Thread(target=loki.serve_forever, daemon=True).start()
+    daemon = subprocess.Popen([f"{bindir}/aegisd", "--config", config], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.time() + 300
+        journal_done = loki_done = None
+        while time.time() < deadline and (journal_done is None or loki_done is None):
+            time.sleep(0.05)
+            now = time.time()
+            # >=: a push whose answer came too late is sent again (at-least-once).
+            if loki_done is None and loki.entries >= lines:
+                loki_done = now
+            if journal_done is None:
+                logs = (status(f"{bindir}/aegisctl", config) or {}).get("logs", {})
+                if (logs.get("journal_sent") or 0) + (logs.get("journal_dropped") or 0) >= lines:
+                    journal_done = time.time()
+        if journal_done is None or loki_done is None:
+            raise SystemExit(f"timed out: {loki.entries} of {lines} lines in Loki")
+        cpu = cpu_seconds(daemon.pid)
+        report = status(f"{bindir}/aegisctl", config) or {}
+        journal_dropped = report.get("logs", {}).get("journal_dropped") or 0
+        start_ns, end_ns = map(int, open(result).read().split())
+        start = start_ns / 1e9
+        return {
+            "child_rate": lines / ((end_ns - start_ns) / 1e9),
+            "journal_rate": (lines - journal_dropped) / (journal_done - start),
+            "journal_dropped": journal_dropped,
+            "loki_rate": lines / (loki_done - start),
+            "cpu": cpu,
+        }
+    finally:
+        daemon.terminate()
+        daemon.wait(timeout=120)
+        loki.shutdown()
+        loki.server_close()
+
+
+def port_free(port):
+    with socket.socket() as s:
+        try:
+            s.bind(("127.0.0.1", port))
+            return True
+        except OSError:
+            return False
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("bindir", nargs="?", default=".build-static/release")
+    parser.add_argument("--lines", type=int, default=1_000_000)
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+    if os.geteuid() != 0:
+        raise SystemExit("run as root: the child runs as the aegis user")
+    if not journald_running():
+        os.makedirs("/run/systemd/journal", exist_ok=True)
+        subprocess.Popen(["/lib/systemd/systemd-journald"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        for _ in range(100):
+            if journald_running():
+                break
+            time.sleep(0.1)
+        else:
+            raise SystemExit("journald is not running and could not be started")
+    work = tempfile.mkdtemp(prefix="aegis-bench-logs-")
+    os.chmod(work, 0o755)
+    try:
+        baseline = one_run(args.bindir, 1, work)["cpu"]
+        runs, cats = [], []
+        for _ in range(args.runs):
+            cats.append(cat_rate(args.lines))
+            runs.append(one_run(args.bindir, args.lines, work))
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    med = lambda key: statistics.median(r[key] for r in runs)
+    cat = statistics.median(cats)
+    cpu_per_100k = (med("cpu") - baseline) / (args.lines / 100_000)
+    print(f"Lines: {args.lines:,} per run, median of {args.runs} runs; child: `seq -f` (C) as aegisd's loki service.\n")
+    print("| measure | aegisd | usual alternative | ratio |")
+    print("|---|---|---|---|")
+    print(f"| child's write rate into its stdout pipe | {med('child_rate'):,.0f} lines/s (drained by aegisd) "
+          f"| {cat:,.0f} lines/s (drained by `cat > /dev/null`) | {med('child_rate') / cat:.2f} |")
+    print(f"| lines/s child → journald (taken by its socket) | {med('journal_rate'):,.0f} "
+          f"({med('journal_dropped'):,.0f} not sent: journald too far behind) | | |")
+    print(f"| lines/s child → Loki stand-in (batched, gzip) | {med('loki_rate'):,.0f} | | |")
+    print(f"| aegisd CPU per 100k lines (journald + Loki + ring) | {cpu_per_100k * 1000:.0f} ms | | |")
+
+
+if __name__ == "__main__":
+    main()
