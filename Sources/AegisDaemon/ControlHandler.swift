@@ -56,7 +56,38 @@ struct ControlHandler: Sendable {
             } catch {
                 return .failure(.failed, error.reason)
             }
+        case .migrateStatus:
+            return await migrateStatus(request.service)
+        case .stats, .maintenanceList, .maintenanceRun:
+            return .failure(.failed, "not implemented yet")
         }
+    }
+
+    /// `aegisctl migrate status [SERVICE]`: read from each database; ok only if none is refused.
+    private func migrateStatus(_ name: String?) async -> ControlReply {
+        let config = await reloader.config
+        let account = await reloader.context.account
+        let instances = PostgresInstance.allCases.filter { config.isEnabled($0.serviceID) }
+        let chosen: [PostgresInstance]
+        if let name {
+            guard let instance = instances.first(where: { $0.serviceID.rawValue == name }) else {
+                return .failure(
+                    .unknownService, "no enabled PostgreSQL instance named '\(name)'; instances: "
+                        + instances.map(\.serviceID.rawValue).joined(separator: ", "))
+            }
+            chosen = [instance]
+        } else {
+            chosen = instances
+        }
+        var statuses: [MigrationStatus] = []
+        for instance in chosen {
+            statuses.append(await PostgresAdmin(instance: instance, config: config, account: account).migrationStatus())
+        }
+        let problems = statuses.compactMap { status in status.problem.map { "\(status.service): \($0)" } }
+        var reply = problems.isEmpty
+            ? ControlReply(ok: true) : ControlReply.failure(.failed, problems.joined(separator: "; "))
+        reply.migrations = statuses
+        return reply
     }
 
     /// `aegisctl connect-info SERVICE [--as APP] [--show-secrets]`.

@@ -64,7 +64,8 @@ final class ControlTestServer: Sendable {
         case .start, .stop, .restart:
             if request.service == "loki" { return .failure(.failed, "loki: binary not found") }
             return ControlReply(ok: true, message: "\(request.service ?? "?"): \(request.command.rawValue) requested")
-        case .backup, .backups, .restore, .verify, .reload, .certsStatus, .certsRotate, .connectInfo:
+        case .backup, .backups, .restore, .verify, .reload, .certsStatus, .certsRotate, .connectInfo, .migrateStatus,
+            .stats, .maintenanceList, .maintenanceRun:
             return .failure(.failed, "this test handler keeps no backups")
         }
     }

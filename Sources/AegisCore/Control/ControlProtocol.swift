@@ -22,16 +22,19 @@ public struct ControlRequest: Codable, Sendable, Equatable {
     public var app: String?
     /// For connect-info: include the password itself rather than its file.
     public var showSecrets: Bool?
+    /// For maintenance-run: the job's name (`aegisctl maintenance list` shows them).
+    public var job: String?
 
     enum CodingKeys: String, CodingKey {
-        case v, command, service, backup, identity, app
+        case v, command, service, backup, identity, app, job
         case showSecrets = "show_secrets"
     }
 
     public init(
         command: ControlCommand, service: String? = nil, backup: String? = nil, identity: String? = nil,
-        app: String? = nil, showSecrets: Bool? = nil, v: Int = ControlProtocol.version
+        app: String? = nil, showSecrets: Bool? = nil, job: String? = nil, v: Int = ControlProtocol.version
     ) {
+        self.job = job
         self.v = v
         self.command = command
         self.service = service
@@ -65,6 +68,14 @@ public enum ControlCommand: String, Codable, Sendable, CaseIterable {
     case certsRotate = "certs-rotate"
     /// What an app needs to connect to `service`: host, port, user, TLS files, URL.
     case connectInfo = "connect-info"
+    /// The schema migrations of `service`, or of every PostgreSQL instance: applied, pending, refused.
+    case migrateStatus = "migrate-status"
+    /// Sizes, connections, busiest tables, Redis memory and keys, Loki readiness.
+    case stats
+    /// The maintenance jobs, their schedules and last outcomes.
+    case maintenanceList = "maintenance-list"
+    /// Run the maintenance job `job` now; answers when it is done.
+    case maintenanceRun = "maintenance-run"
 }
 
 /// The daemon's answer: `ok` with a `result`, or an `error` that says what went wrong.
@@ -79,6 +90,12 @@ public struct ControlReply: Codable, Sendable, Equatable {
     public var certificates: [CertificateStatus]?
     /// For connect-info: key → value (`host`, `port`, `user`, `url`, `sslrootcert`, …).
     public var connection: [String: String]?
+    /// For migrate-status.
+    public var migrations: [MigrationStatus]?
+    /// For stats.
+    public var stats: [ServiceStats]?
+    /// For maintenance-list and maintenance-run.
+    public var maintenance: [MaintenanceJobStatus]?
 
     public init(
         ok: Bool, error: ControlError? = nil, status: StatusReport? = nil, version: VersionInfo? = nil,

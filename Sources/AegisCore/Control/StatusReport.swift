@@ -9,9 +9,11 @@ public struct StatusReport: Codable, Sendable, Equatable {
     public var activity: [OperationStatus]?
     /// Certificates that expire within 14 days or cannot be used.
     public var certificateWarnings: [String]?
+    /// Every maintenance job with its last outcome (VACUUM ANALYZE, archiving, BGSAVE).
+    public var maintenance: [MaintenanceJobStatus]?
 
     enum CodingKeys: String, CodingKey {
-        case daemon, services, backups, activity
+        case daemon, services, backups, activity, maintenance
         case certificateWarnings = "certificate_warnings"
     }
 
