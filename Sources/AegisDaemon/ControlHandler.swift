@@ -9,6 +9,7 @@ struct ControlHandler: Sendable {
     let backups: BackupCoordinator
     let reloader: Reloader
     let certificates: CertificateManager
+    let maintenance: MaintenanceCoordinator
     /// How long start/restart/stop wait for their outcome before answering anyway.
     let operationTimeout: Duration
 
@@ -19,6 +20,7 @@ struct ControlHandler: Sendable {
             report.backups = await backups.statuses()
             report.activity = await backups.activity()
             report.certificateWarnings = await certificates.warnings
+            report.maintenance = await maintenance.statuses()
             return ControlReply(ok: true, status: report)
         case .version:
             return ControlReply(ok: true, version: VersionInfo(daemon: AegisVersion.current))
@@ -58,15 +60,53 @@ struct ControlHandler: Sendable {
             }
         case .migrateStatus:
             return await migrateStatus(request.service)
-        case .stats, .maintenanceList, .maintenanceRun:
-            return .failure(.failed, "not implemented yet")
+        case .stats:
+            return await stats(request.service)
+        case .maintenanceList:
+            var reply = ControlReply(ok: true)
+            reply.maintenance = await maintenance.statuses()
+            return reply
+        case .maintenanceRun:
+            return await runMaintenance(request.job ?? "")
         }
+    }
+
+    /// `aegisctl maintenance run JOB`: ok when the job ran and succeeded.
+    private func runMaintenance(_ job: String) async -> ControlReply {
+        do {
+            let status = try await maintenance.run(job)
+            var reply = status.lastRun?.ok == true
+                ? ControlReply(ok: true, message: status.lastRun?.message)
+                : ControlReply.failure(.failed, "\(job) failed: \(status.lastRun?.message ?? "no outcome")")
+            reply.maintenance = [status]
+            return reply
+        } catch {
+            return .failure(.badRequest, error.reason)
+        }
+    }
+
+    /// `aegisctl stats [SERVICE]`: every enabled service, or the named one.
+    private func stats(_ name: String?) async -> ControlReply {
+        let services = await supervisor.services
+        var chosen = services
+        if let name {
+            guard let id = ServiceID(rawValue: name), services.contains(id) else {
+                return .failure(.unknownService, "no enabled service named '\(name)'; services: \(Self.list(services))")
+            }
+            chosen = [id]
+        }
+        let collector = StatsCollector(config: await reloader.config, account: reloader.context.account)
+        var reply = ControlReply(ok: true)
+        var stats: [ServiceStats] = []
+        for id in chosen { stats.append(await collector.collect(id)) }
+        reply.stats = stats
+        return reply
     }
 
     /// `aegisctl migrate status [SERVICE]`: read from each database; ok only if none is refused.
     private func migrateStatus(_ name: String?) async -> ControlReply {
         let config = await reloader.config
-        let account = await reloader.context.account
+        let account = reloader.context.account
         let instances = PostgresInstance.allCases.filter { config.isEnabled($0.serviceID) }
         let chosen: [PostgresInstance]
         if let name {

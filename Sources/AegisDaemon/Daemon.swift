@@ -35,12 +35,13 @@ public enum Daemon {
         await certificates.startRenewals()
         let backups = BackupCoordinator(config: config, account: account, supervisor: supervisor, logger: logger)
         await backups.recover()
+        let maintenance = MaintenanceCoordinator(config: config, account: account, logger: logger)
         let reloader = Reloader(
             configPath: configPath, config: config, context: context, supervisor: supervisor, backups: backups,
-            certificates: certificates)
+            certificates: certificates, maintenance: maintenance)
         let handler = ControlHandler(
             supervisor: supervisor, backups: backups, reloader: reloader, certificates: certificates,
-            operationTimeout: .seconds(config.supervision.startTimeoutS))
+            maintenance: maintenance, operationTimeout: .seconds(config.supervision.startTimeoutS))
         let server = ControlServer(
             path: config.daemon.socket, socketGroup: ServiceAccount.groupID(named: config.daemon.socketGroup),
             handler: { await handler.answer($0) }, logger: logger)

@@ -113,8 +113,8 @@ import Testing
         let daemon = try await DaemonHarness()
         try daemon.start()
         try await daemon.waitUntilAllHealthy()
-        try daemon.psql(.backend, "INSERT INTO policy_audit_logs (user_id, action, resource, result) VALUES ('u1', 'read', 'pods', 'allow')")
-        try daemon.psql(.executor, "INSERT INTO action_audit_logs (action_type, status, namespace, resource_name, action_params) VALUES ('scale', 'success', 'prod', 'web', '{}')")
+        _ = try daemon.psql(.backend, "INSERT INTO policy_audit_logs (user_id, action, resource, result) VALUES ('u1', 'read', 'pods', 'allow')")
+        _ = try daemon.psql(.executor, "INSERT INTO action_audit_logs (action_type, status, namespace, resource_name, action_params) VALUES ('scale', 'success', 'prod', 'web', '{}')")
         for (instance, table) in [(PostgresInstance.backend, "policy_audit_logs"), (.executor, "action_audit_logs")] {
             for sql in ["UPDATE \(table) SET created_at = now()", "DELETE FROM \(table)", "TRUNCATE \(table)"] {
                 #expect(try appFails(daemon, instance, sql).contains("permission denied"), "\(sql)")
@@ -135,7 +135,7 @@ import Testing
         let daemon = try await DaemonHarness()
         try daemon.start()
         try await daemon.waitUntilAllHealthy()
-        try daemon.psql(.backend, """
+        _ = try daemon.psql(.backend, """
             INSERT INTO policy_audit_logs (user_id, action, resource, result, created_at)
             SELECT 'old' || g, 'read', 'pods', 'deny', now() - interval '100 days' FROM generate_series(1, 3) g;
             INSERT INTO policy_audit_logs (user_id, action, resource, result, created_at)
@@ -148,7 +148,7 @@ import Testing
         #expect(try appFails(daemon, .backend, "SELECT archive_old_policy_audit_logs(0)").contains("at least 1"))
         #expect(try ownerFails(daemon, .backend, "DELETE FROM policy_audit_logs_archive").contains("append-only"))
 
-        try daemon.psql(.executor, """
+        _ = try daemon.psql(.executor, """
             INSERT INTO action_audit_logs (action_type, status, namespace, resource_name, action_params, created_at)
             SELECT 'scale', 'success', 'prod', 'web' || g, '{}', now() - g * interval '30 days' FROM generate_series(1, 5) g
             """)
@@ -156,7 +156,7 @@ import Testing
         #expect(try daemon.psql(.executor, "SELECT count(*) FROM action_audit_logs") == "3")
         #expect(try daemon.psql(.executor, "SELECT string_agg(resource_name, ',' ORDER BY resource_name) FROM action_audit_logs_archive") == "web4,web5")
 
-        try daemon.psql(.ai, """
+        _ = try daemon.psql(.ai, """
             INSERT INTO prediction_history (id, timestamp, model_type, prediction) VALUES
                 (1, now() - interval '200 days', 'anomaly', '{}'), (2, now() - interval '1 day', 'anomaly', '{}');
             INSERT INTO anomaly_detections (prediction_id, anomaly_score, is_anomaly, severity) VALUES (1, 0.9, true, 'high'), (2, 0.1, false, 'low');

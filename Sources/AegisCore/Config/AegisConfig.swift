@@ -12,6 +12,7 @@ public struct AegisConfig: Sendable, Equatable {
     public var metrics: MetricsSettings
     public var backup: BackupSettings
     public var tls: TLSSettings = TLSSettings()
+    public var maintenance: MaintenanceSettings = MaintenanceSettings()
 
     public init(
         daemon: DaemonSettings, supervision: SupervisionSettings, postgres: PostgresSettings,

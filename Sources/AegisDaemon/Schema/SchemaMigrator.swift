@@ -60,7 +60,7 @@ struct SchemaMigrator {
                         + "\(migration.version), \(try connection.quoteLiteral(migration.name)), "
                         + "\(try connection.quoteLiteral(migration.checksum))); COMMIT",
                     timeout: Self.timeout)
-            } catch let error as PostgresError {
+            } catch {
                 _ = try? connection.execute("ROLLBACK", timeout: .seconds(5))
                 throw MigrationProblem.failed(name: migration.name, error: error.message)
             }
