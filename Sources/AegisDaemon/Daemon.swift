@@ -62,7 +62,9 @@ public enum Daemon {
         notifier.status("starting services")
         let startTask = Task { await supervisor.startAll() }
         let monitorTask = Task {
-            await monitor(supervisor, backups: backups, certificates: certificates, notifier: notifier, logger: logger)
+            await monitor(
+                supervisor, backups: backups, certificates: certificates, maintenance: maintenance, notifier: notifier,
+                logger: logger)
         }
         await reloader.startSchedules()
 
@@ -103,8 +105,8 @@ public enum Daemon {
     /// Keeps systemd's STATUS= current, sends READY=1 once everything is healthy, and pings the
     /// watchdog from the supervisor's own executor, so a wedged supervisor stops the pings.
     static func monitor(
-        _ supervisor: Supervisor, backups: BackupCoordinator, certificates: CertificateManager, notifier: SystemdNotifier,
-        logger: Logger
+        _ supervisor: Supervisor, backups: BackupCoordinator, certificates: CertificateManager,
+        maintenance: MaintenanceCoordinator, notifier: SystemdNotifier, logger: Logger
     ) async {
         var lastSummary = ""
         var ready = false
@@ -114,6 +116,7 @@ public enum Daemon {
             var report = await supervisor.status()
             report.backups = await backups.statuses()
             report.certificateWarnings = await certificates.warnings
+            report.maintenance = await maintenance.statuses()
             return report.summary
         }
         while !Task.isCancelled {

@@ -37,6 +37,20 @@ import Testing
         }
     }
 
+    @Test func testAFailedJob_isAWarningInTheSummary_aSucceededOneIsNot() {
+        var report = StatusReport(
+            daemon: DaemonStatus(version: "1", pid: 1, uptimeSeconds: 1, ready: true),
+            services: [ServiceStatus(name: "redis", state: .running, healthy: true, pid: 2, restarts: 0)])
+        let run = { (ok: Bool) in
+            MaintenanceJobStatus.LastRun(startedAt: UTCTimestamp(secondsSinceEpoch: 0), durationSeconds: 1, ok: ok, message: "")
+        }
+        report.maintenance = [
+            MaintenanceJobStatus(name: "redis-bgsave", service: "redis", description: "", schedule: "", lastRun: run(false)),
+            MaintenanceJobStatus(name: "vacuum-postgres-ai", service: "postgres-ai", description: "", schedule: "", lastRun: run(true)),
+        ]
+        #expect(report.summary == "1/1 services healthy; warning: maintenance redis-bgsave failed")
+    }
+
     @Test func testBadMaintenanceSettings_areNamed() {
         var config = AegisConfig.defaults()
         config.maintenance.vacuumSchedule = "61 * * * *"

@@ -32,7 +32,8 @@ public struct StatusReport: Codable, Sendable, Equatable {
         if !troubled.isEmpty {
             line += "; " + troubled.map { "\($0.name) \($0.state.rawValue)" }.joined(separator: ", ")
         }
-        let warnings = (backups ?? []).compactMap(\.warning) + (certificateWarnings ?? [])
+        let failedJobs = (maintenance ?? []).filter { $0.lastRun?.ok == false }.map { "maintenance \($0.name) failed" }
+        let warnings = (backups ?? []).compactMap(\.warning) + (certificateWarnings ?? []) + failedJobs
         if !warnings.isEmpty {
             line += "; warning: " + warnings.joined(separator: "; ")
         }
