@@ -1,4 +1,5 @@
 import AegisCore
+import AegisDaemon
 import AegisSystem
 import Foundation
 import Testing
@@ -166,6 +167,52 @@ import Testing
         #expect(try daemon.psql(.ai, "SELECT string_agg(id::text, ',') FROM prediction_history") == "2")
         #expect(try daemon.psql(.ai, "SELECT prediction_id FROM anomaly_detections") == "2")
         #expect(try daemon.psql(.ai, "SELECT p.id || ':' || a.severity || ':' || f.resource_name FROM prediction_history_archive p JOIN anomaly_detections_archive a ON a.prediction_id = p.id JOIN failure_predictions_archive f ON f.prediction_id = p.id") == "1:high:db")
+        #expect(try await daemon.terminate() == 0)
+    }
+}
+
+/// `SchemaMigrator` on its own, against a real instance: a failing migration leaves nothing of
+/// itself behind, and what applied before it stays recorded.
+@Suite(.serialized) struct SchemaMigratorTests {
+    @Test func testFailingMigration_isRolledBackWhole_andNamed_andTheEarlierOneStays() async throws {
+        let daemon = try await DaemonHarness()
+        try daemon.start()
+        try await daemon.waitUntilAllHealthy()
+        try daemon.superuserSQL(.ai, "CREATE DATABASE scratch OWNER aegis_owner")
+        let settings = daemon.config.postgres.instances[.ai]!
+        let parameters = [
+            "host": "\(daemon.root)/run/postgres-ai", "port": String(settings.port), "user": daemon.config.daemon.user,
+            "dbname": "scratch",
+        ]
+        let good = Migration(version: 1, name: "0001_good.sql", sql: "SET LOCAL ROLE aegis_owner; CREATE TABLE kept (x int);")
+        let bad = Migration(
+            version: 2, name: "0002_bad.sql", sql: "SET LOCAL ROLE aegis_owner; CREATE TABLE half (x int); SELECT 1 / 0;")
+        let problem: MigrationProblem? = try await runBlocking {
+            let migrator = SchemaMigrator(
+                connection: try PostgresConnection(parameters: parameters, timeout: .seconds(10)), migrations: [good, bad])
+            do {
+                try migrator.migrate()
+                return nil
+            } catch let problem as MigrationProblem {
+                return problem
+            }
+        }
+        guard case .failed(let name, let error) = problem else {
+            Issue.record("expected a failed migration, got \(String(describing: problem))")
+            return
+        }
+        #expect(name == "0002_bad.sql" && error.contains("division by zero"), "\(error)")
+        #expect(try daemon.superuserSQL(.ai, "SELECT to_regclass('public.half') IS NULL, to_regclass('public.kept') IS NOT NULL", database: "scratch") == "t|t")
+        #expect(try daemon.superuserSQL(.ai, "SELECT string_agg(name, ',') FROM aegis_schema_migrations", database: "scratch") == "0001_good.sql")
+        #expect(try daemon.superuserSQL(.ai, "SELECT tableowner FROM pg_tables WHERE tablename = 'kept'", database: "scratch") == "aegis_owner")
+        // Run again with the bad one fixed: only it is applied.
+        let fixed = Migration(version: 2, name: "0002_bad.sql", sql: "SET LOCAL ROLE aegis_owner; CREATE TABLE half (x int);")
+        let applied = try await runBlocking {
+            try SchemaMigrator(
+                connection: try PostgresConnection(parameters: parameters, timeout: .seconds(10)), migrations: [good, fixed]
+            ).migrate()
+        }
+        #expect(applied == ["0002_bad.sql"])
         #expect(try await daemon.terminate() == 0)
     }
 }

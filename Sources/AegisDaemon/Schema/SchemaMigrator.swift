@@ -4,13 +4,18 @@ import AegisSystem
 /// Applies a database's pending migrations on a superuser connection to it: the core's
 /// `MigrationPlan` decides, this carries it out, each migration and its record in one
 /// transaction, so a failed migration leaves the database exactly as it was.
-struct SchemaMigrator {
+public struct SchemaMigrator {
     let connection: PostgresConnection
     let migrations: [Migration]
     static let timeout = Duration.seconds(600)
 
+    public init(connection: PostgresConnection, migrations: [Migration]) {
+        self.connection = connection
+        self.migrations = migrations
+    }
+
     /// Creates the bookkeeping table (owned by the schema owner) when missing.
-    func prepareTable() throws {
+    public func prepareTable() throws {
         try connection.execute(
             """
             CREATE TABLE IF NOT EXISTS \(MigrationCatalog.table) (
@@ -24,7 +29,7 @@ struct SchemaMigrator {
     }
 
     /// What the database says was applied, oldest first; empty before the first migration.
-    func applied() throws -> [AppliedMigration] {
+    public func applied() throws -> [AppliedMigration] {
         let exists = try connection.execute(
             "SELECT to_regclass('public.\(MigrationCatalog.table)') IS NOT NULL", timeout: Self.timeout)
         guard exists.first?[0] == "t" else { return [] }
@@ -39,14 +44,14 @@ struct SchemaMigrator {
         }
     }
 
-    func plan() throws -> MigrationPlan {
+    public func plan() throws -> MigrationPlan {
         try MigrationPlan(available: migrations, applied: try applied())
     }
 
     /// Applies what is pending; returns the names applied. Throws `MigrationProblem` for a
     /// refused plan or a failed migration (rolled back), anything else for a lost connection.
     @discardableResult
-    func migrate() throws -> [String] {
+    public func migrate() throws -> [String] {
         try prepareTable()
         let plan = try plan()
         var done: [String] = []
