@@ -55,6 +55,25 @@ import Testing
         #expect(try await daemon.terminate() == 0)
     }
 
+    @Test func testMaintenanceJobs_joinTheBackupJobs_onTheOneScheduler_andEmptySchedulesStayOnDemand() async throws {
+        let daemon = try await DaemonHarness {
+            $0.backup.encryption = "none"
+            $0.maintenance.redisBgsaveSchedule = ""
+            $0.maintenance.archiveSchedule = "15 4 * * *"
+        }
+        try daemon.start()
+        try await daemon.waitUntilAllHealthy()
+        try await waitUntil("the schedule in the log") { daemon.log.contains("schedule: maintenance:archive-postgres-ai") }
+        let log = daemon.log
+        #expect(log.contains("schedule: backup: 0 2 * * *"))
+        #expect(log.contains("schedule: maintenance:vacuum-postgres-backend: 0 3 * * 0"))
+        #expect(log.contains("schedule: maintenance:archive-postgres-executor: 15 4 * * *"))
+        #expect(!log.contains("schedule: maintenance:redis-bgsave"))
+        // On demand only, but still a job.
+        #expect(try daemon.aegisctl("maintenance run redis-bgsave").status == 0)
+        #expect(try await daemon.terminate() == 0)
+    }
+
     @Test func testStats_showRealNumbersAfterInserts() async throws {
         let daemon = try await DaemonHarness()
         try daemon.start()
