@@ -66,7 +66,11 @@ public struct SchemaMigrator {
                         + "\(try connection.quoteLiteral(migration.checksum))); COMMIT",
                     timeout: Self.timeout)
             } catch {
-                _ = try? connection.execute("ROLLBACK", timeout: .seconds(5))
+                // The server rejected the migration: refused until someone looks. The server
+                // gone or silent (no ROLLBACK possible, a deadline): a plain error, retried at
+                // the next health check, since the transaction died with the session anyway.
+                let rolledBack = (try? connection.execute("ROLLBACK", timeout: .seconds(5))) != nil
+                guard rolledBack, !error.isDeadline else { throw error }
                 throw MigrationProblem.failed(name: migration.name, error: error.message)
             }
             done.append(migration.name)
