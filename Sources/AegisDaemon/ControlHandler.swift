@@ -10,6 +10,7 @@ struct ControlHandler: Sendable {
     let reloader: Reloader
     let certificates: CertificateManager
     let logs: LogPipeline
+    let maintenance: MaintenanceCoordinator
     /// How long start/restart/stop wait for their outcome before answering anyway.
     let operationTimeout: Duration
 
@@ -21,6 +22,7 @@ struct ControlHandler: Sendable {
             report.activity = await backups.activity()
             report.certificateWarnings = await certificates.warnings
             report.logs = await logs.status()
+            report.maintenance = await maintenance.statuses()
             return ControlReply(ok: true, status: report)
         case .version:
             return ControlReply(ok: true, version: VersionInfo(daemon: AegisVersion.current))
@@ -62,7 +64,76 @@ struct ControlHandler: Sendable {
             } catch {
                 return .failure(.failed, error.reason)
             }
+        case .migrateStatus:
+            return await migrateStatus(request.service)
+        case .stats:
+            return await stats(request.service)
+        case .maintenanceList:
+            var reply = ControlReply(ok: true)
+            reply.maintenance = await maintenance.statuses()
+            return reply
+        case .maintenanceRun:
+            return await runMaintenance(request.job ?? "")
         }
+    }
+
+    /// `aegisctl maintenance run JOB`: ok when the job ran and succeeded.
+    private func runMaintenance(_ job: String) async -> ControlReply {
+        do {
+            let status = try await maintenance.run(job)
+            var reply = status.lastRun?.ok == true
+                ? ControlReply(ok: true, message: status.lastRun?.message)
+                : ControlReply.failure(.failed, "\(job) failed: \(status.lastRun?.message ?? "no outcome")")
+            reply.maintenance = [status]
+            return reply
+        } catch {
+            return .failure(.badRequest, error.reason)
+        }
+    }
+
+    /// `aegisctl stats [SERVICE]`: every enabled service, or the named one.
+    private func stats(_ name: String?) async -> ControlReply {
+        let services = await supervisor.services
+        var chosen = services
+        if let name {
+            guard let id = ServiceID(rawValue: name), services.contains(id) else {
+                return .failure(.unknownService, "no enabled service named '\(name)'; services: \(Self.list(services))")
+            }
+            chosen = [id]
+        }
+        let collector = StatsCollector(config: await reloader.config, account: reloader.context.account)
+        var reply = ControlReply(ok: true)
+        var stats: [ServiceStats] = []
+        for id in chosen { stats.append(await collector.collect(id)) }
+        reply.stats = stats
+        return reply
+    }
+
+    /// `aegisctl migrate status [SERVICE]`: read from each database; ok only if none is refused.
+    private func migrateStatus(_ name: String?) async -> ControlReply {
+        let config = await reloader.config
+        let account = reloader.context.account
+        let instances = PostgresInstance.allCases.filter { config.isEnabled($0.serviceID) }
+        let chosen: [PostgresInstance]
+        if let name {
+            guard let instance = instances.first(where: { $0.serviceID.rawValue == name }) else {
+                return .failure(
+                    .unknownService, "no enabled PostgreSQL instance named '\(name)'; instances: "
+                        + instances.map(\.serviceID.rawValue).joined(separator: ", "))
+            }
+            chosen = [instance]
+        } else {
+            chosen = instances
+        }
+        var statuses: [MigrationStatus] = []
+        for instance in chosen {
+            statuses.append(await PostgresAdmin(instance: instance, config: config, account: account).migrationStatus())
+        }
+        let problems = statuses.compactMap { status in status.problem.map { "\(status.service): \($0)" } }
+        var reply = problems.isEmpty
+            ? ControlReply(ok: true) : ControlReply.failure(.failed, problems.joined(separator: "; "))
+        reply.migrations = statuses
+        return reply
     }
 
     /// `aegisctl connect-info SERVICE [--as APP] [--show-secrets]`.

@@ -36,12 +36,13 @@ public enum Daemon {
         await certificates.startRenewals()
         let backups = BackupCoordinator(config: config, account: account, supervisor: supervisor, logger: logger)
         await backups.recover()
+        let maintenance = MaintenanceCoordinator(config: config, account: account, logger: logger)
         let reloader = Reloader(
             configPath: configPath, config: config, context: context, supervisor: supervisor, backups: backups,
-            certificates: certificates)
+            certificates: certificates, maintenance: maintenance)
         let handler = ControlHandler(
             supervisor: supervisor, backups: backups, reloader: reloader, certificates: certificates, logs: logs,
-            operationTimeout: .seconds(config.supervision.startTimeoutS))
+            maintenance: maintenance, operationTimeout: .seconds(config.supervision.startTimeoutS))
         let server = ControlServer(
             path: config.daemon.socket, socketGroup: ServiceAccount.groupID(named: config.daemon.socketGroup),
             handler: { await handler.answer($0) }, logger: logger)
@@ -63,7 +64,9 @@ public enum Daemon {
         notifier.status("starting services")
         let startTask = Task { await supervisor.startAll() }
         let monitorTask = Task {
-            await monitor(supervisor, backups: backups, certificates: certificates, notifier: notifier, logger: logger)
+            await monitor(
+                supervisor, backups: backups, certificates: certificates, maintenance: maintenance, notifier: notifier,
+                logger: logger)
         }
         await reloader.startSchedules()
 
@@ -106,8 +109,8 @@ public enum Daemon {
     /// Keeps systemd's STATUS= current, sends READY=1 once everything is healthy, and pings the
     /// watchdog from the supervisor's own executor, so a wedged supervisor stops the pings.
     static func monitor(
-        _ supervisor: Supervisor, backups: BackupCoordinator, certificates: CertificateManager, notifier: SystemdNotifier,
-        logger: Logger
+        _ supervisor: Supervisor, backups: BackupCoordinator, certificates: CertificateManager,
+        maintenance: MaintenanceCoordinator, notifier: SystemdNotifier, logger: Logger
     ) async {
         var lastSummary = ""
         var ready = false
@@ -117,6 +120,7 @@ public enum Daemon {
             var report = await supervisor.status()
             report.backups = await backups.statuses()
             report.certificateWarnings = await certificates.warnings
+            report.maintenance = await maintenance.statuses()
             return report.summary
         }
         while !Task.isCancelled {

@@ -14,12 +14,14 @@ actor Reloader {
     let supervisor: Supervisor
     let backups: BackupCoordinator
     let certificates: CertificateManager
+    let maintenance: MaintenanceCoordinator
     private var schedulerTask: Task<Void, Never>?
 
     init(
         configPath: String, config: AegisConfig, context: DriverContext, supervisor: Supervisor, backups: BackupCoordinator,
-        certificates: CertificateManager
+        certificates: CertificateManager, maintenance: MaintenanceCoordinator
     ) {
+        self.maintenance = maintenance
         self.configPath = configPath
         self.config = config
         self.context = context
@@ -30,16 +32,23 @@ actor Reloader {
 
     var logger: Logger { context.logger }
 
-    /// Starts the backup and drill schedules once the services have settled.
+    /// Starts the one scheduler with the backup, drill and maintenance jobs once the services
+    /// have settled; a reload that changes their settings replaces it.
     func startSchedules() {
         schedulerTask?.cancel()
-        let scheduler = BackupScheduler(coordinator: backups, settings: config.backup, logger: logger)
         let supervisor = supervisor
         let timeout = Duration.seconds(config.supervision.startTimeoutS)
+        let backups = backups
+        let maintenance = maintenance
+        let backupSettings = config.backup
+        let maintenanceSettings = config.maintenance
+        let logger = logger
         schedulerTask = Task {
             // Scheduled work waits until the services are up; an operator's backup need not.
             await supervisor.waitUntil(await supervisor.services, timeout: timeout) { $0.isSettledAfterStart }
-            await scheduler.run()
+            let entries = await BackupSchedule.entries(coordinator: backups, settings: backupSettings, logger: logger)
+                + (await MaintenanceSchedule.entries(maintenance, settings: maintenanceSettings))
+            await JobScheduler(entries: entries, logger: logger).run()
         }
     }
 
@@ -114,8 +123,9 @@ actor Reloader {
             uniqueKeysWithValues: Daemon.drivers(new, newContext).map { ($0.service, $0) })
         await supervisor.applyReload(plan, drivers: drivers, stopTimeout: .seconds(120))
         await backups.update(config: new)
+        await maintenance.update(config: new)
         config = new
-        if plan.backupChanged { startSchedules() }
+        if plan.backupChanged || plan.maintenanceChanged { startSchedules() }
         let changed = plan.restart + plan.start
         await supervisor.waitUntil(changed, timeout: .seconds(new.supervision.startTimeoutS)) { $0.isSettledAfterStart }
         return "reloaded \(configPath): \(plan.summary)"

@@ -172,7 +172,11 @@ public actor Supervisor {
 
     private func healthChecked(_ id: ServiceID, pid: Int32, _ result: HealthResult) {
         guard slots[id]?.machine.status(at: .now).pid == pid else { return }  // about an older process
-        apply(id) { $0.healthChecked(passed: result.passed, detail: result.detail, at: $1) }
+        if result.fatal {
+            apply(id) { $0.startRefused(reason: result.detail, at: $1) }
+        } else {
+            apply(id) { $0.healthChecked(passed: result.passed, detail: result.detail, at: $1) }
+        }
     }
 
     private func timerFired(_ id: ServiceID, token: Int) {

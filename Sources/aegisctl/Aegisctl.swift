@@ -16,7 +16,10 @@ struct Aegisctl: ParsableCommand {
             error, 3 the daemon is not reachable.
             """,
         version: AegisVersion.current,
-        subcommands: [Status.self, Start.self, Stop.self, Restart.self, Backup.self, Backups.self, Restore.self, Verify.self, Reload.self, Certs.self, ConnectInfo.self, Logs.self, Version.self]
+        subcommands: [
+            Status.self, Start.self, Stop.self, Restart.self, Backup.self, Backups.self, Restore.self, Verify.self, Reload.self,
+            Certs.self, ConnectInfo.self, Logs.self, Migrate.self, Maintenance.self, Stats.self, Version.self,
+        ]
     )
 
     /// Declared here as well as on every subcommand so that `--socket`/`--config` work before

@@ -45,6 +45,9 @@ struct ControlCodecTests {
         Case(
             name: "unknown service", line: #"{"v":1,"command":"stop","service":"mysql"}"#, code: .unknownService,
             mentions: [#""mysql""#, "redis", "loki"]),
+        Case(
+            name: "maintenance-run without job", line: #"{"v":1,"command":"maintenance-run"}"#, code: .badRequest,
+            mentions: [#""job""#, "maintenance-list"]),
     ]
 
     @Test("rejects", arguments: rejections)
@@ -109,6 +112,11 @@ struct ControlCodecTests {
         let bytes = ControlCodec.encode(request)
         #expect(bytes.last == 0x0A)
         #expect(ControlCodec.decodeRequest(bytes) == .request(request))
+    }
+
+    @Test func maintenanceRunRequestKeepsItsJob() {
+        let request = ControlRequest(command: .maintenanceRun, job: "vacuum-postgres-ai")
+        #expect(ControlCodec.decodeRequest(ControlCodec.encode(request)) == .request(request))
     }
 
     @Test func garbledReplyIsAnError() {

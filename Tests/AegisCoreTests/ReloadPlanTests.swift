@@ -17,6 +17,13 @@ import Testing
         #expect(plan { _ in }.summary == "nothing changed")
     }
 
+    @Test func testMaintenanceSchedules_replaceTheSchedule_withoutRestartingAnything() {
+        let result = plan { $0.maintenance.archiveAfterDays = 30 }
+        #expect(result.maintenanceChanged && !result.backupChanged)
+        #expect(result.restart.isEmpty && !result.isEmpty)
+        #expect(result.summary == "new maintenance schedules")
+    }
+
     @Test func testOneInstancesTuning_restartsOnlyThatInstance() {
         let result = plan { $0.postgres.instances[.ai]!.workMem = "64MB" }
         #expect(result.restart == [.postgresAI])

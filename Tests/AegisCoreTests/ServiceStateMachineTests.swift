@@ -55,6 +55,30 @@ import Testing
         #expect(m.lastFailure?.contains("not healthy within 30s") == true)
     }
 
+    @Test func testStartRefused_stopsPolitely_thenFailsWithoutRestart() {
+        var m = machine()
+        _ = m.startRequested(at: t0)
+        _ = m.launched(pid: 100, at: t0)
+        let actions = m.startRefused(reason: "migration 0001_x.sql was edited", at: t0 + .seconds(1))
+        #expect(actions == [.signal(.terminate, pid: 100, toGroup: false), .scheduleTimer(after: .seconds(5), token: 3)])
+        #expect(m.exited(.exited(0), at: t0 + .seconds(2), jitter: 0.5) == [.killProcessGroup(100)])
+        guard case .failed(let reason) = m.state else {
+            Issue.record("expected failed, got \(m.state)")
+            return
+        }
+        #expect(reason.contains("0001_x.sql") && reason.contains("aegisctl restart postgres-backend"))
+        #expect(m.restarts == 0 && m.failures == 1)
+        // The stale start timer does nothing; an operator's start tries again.
+        #expect(m.timerFired(token: 3, at: t0 + .seconds(9), jitter: 0) == [])
+        #expect(m.startRequested(at: t0 + .seconds(10)) == [.launch])
+    }
+
+    @Test func testStartRefused_whenNotRunning_isIgnored() {
+        var m = machine()
+        #expect(m.startRefused(reason: "x", at: t0) == [])
+        #expect(m.state == .stopped)
+    }
+
     @Test func testUnexpectedExit_restartsAtOnceThenBacksOffWithJitter() {
         var m = runningMachine()
         #expect(m.exited(.signaled(9), at: t0 + .seconds(2), jitter: 0.5) == [.killProcessGroup(100), .launch])

@@ -188,6 +188,15 @@ final class DaemonHarness: @unchecked Sendable {
             environment: ["PGPASSWORD": try password(instance.serviceID), "PGCONNECT_TIMEOUT": "5"])
     }
 
+    /// Runs SQL in the instance's application database as the schema owner, the way a
+    /// migration would (the app role may not create tables), granting the apps DML on `tables`.
+    @discardableResult
+    func ownerSQL(_ instance: PostgresInstance, _ sql: String, granting tables: [String] = []) throws -> String {
+        let grants = tables.isEmpty ? "" : "; GRANT SELECT, INSERT, UPDATE, DELETE ON \(tables.joined(separator: ", ")) TO aegis_app"
+        return try superuserSQL(
+            instance, "SET ROLE aegis_owner; \(sql)\(grants)", database: config.postgres.instances[instance]!.database)
+    }
+
     /// A libpq URL for the superuser over the instance's Unix socket (peer authentication maps
     /// the test's root to the service account, as it does for aegisd).
     func superuserURL(_ instance: PostgresInstance, database: String = "postgres") -> String {

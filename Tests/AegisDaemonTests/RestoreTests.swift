@@ -24,9 +24,9 @@ import Testing
 
     @Test func testRestore_bringsBackDeletedRows_andKeepsThePreviousDatabase() async throws {
         let (daemon, key) = try await Self.daemonWithKey()
-        _ = try daemon.psql(.backend, "CREATE TABLE users (id int PRIMARY KEY, name text); INSERT INTO users SELECT g, 'u' || g FROM generate_series(1, 1000) g")
+        try daemon.ownerSQL(.backend, "CREATE TABLE people (id int PRIMARY KEY, name text); INSERT INTO people SELECT g, 'u' || g FROM generate_series(1, 1000) g", granting: ["people"])
         #expect(try daemon.aegisctl("backup postgres-backend").status == 0)
-        _ = try daemon.psql(.backend, "DELETE FROM users WHERE id > 10")
+        _ = try daemon.psql(.backend, "DELETE FROM people WHERE id > 10")
 
         // Without --yes and without a terminal nothing happens.
         let refused = try daemon.aegisctl("restore postgres-backend latest --identity '\(key)' < /dev/null")
@@ -36,17 +36,17 @@ import Testing
         #expect(result.status == 0, "\(result.output)")
         #expect(result.output.contains("_pre_restore_"))
         // The application role sees its rows again, through its usual connection.
-        #expect(try daemon.psql(.backend, "SELECT count(*) FROM users") == "1000")
+        #expect(try daemon.psql(.backend, "SELECT count(*) FROM people") == "1000")
         let kept = try daemon.superuserSQL(.backend, "SELECT datname FROM pg_database WHERE datname LIKE 'aegis_backend_pre_restore_%'")
         #expect(!kept.isEmpty)
-        #expect(try daemon.superuserSQL(.backend, "SELECT count(*) FROM users", database: kept) == "10")
+        #expect(try daemon.superuserSQL(.backend, "SELECT count(*) FROM people", database: kept) == "10")
         #expect(try await daemon.terminate() == 0)
     }
 
     @Test(arguments: ["flip", "truncate"])
     func testADamagedBackup_isRefused_andTheLiveDatabaseKeepsItsRows(damage: String) async throws {
         let (daemon, key) = try await Self.daemonWithKey()
-        _ = try daemon.psql(.ai, "CREATE TABLE models (id int); INSERT INTO models SELECT generate_series(1, 300000)")
+        try daemon.ownerSQL(.ai, "CREATE TABLE models (id int); INSERT INTO models SELECT generate_series(1, 300000)", granting: ["models"])
         let backup = try daemon.aegisctl("backup postgres-ai --json")
         let report = try #require(try JSONDecoder().decode([BackupReport].self, from: Data(backup.output.utf8)).first)
         _ = try daemon.psql(.ai, "DELETE FROM models WHERE id > 5")
@@ -65,7 +65,7 @@ import Testing
 
     @Test func testAFileEncryptedByTheAgeCLI_isRestored() async throws {
         let (daemon, key) = try await Self.daemonWithKey()
-        _ = try daemon.psql(.executor, "CREATE TABLE actions (id int, verb text); INSERT INTO actions VALUES (1, 'scale'), (2, 'drain')")
+        try daemon.ownerSQL(.executor, "CREATE TABLE actions (id int, verb text); INSERT INTO actions VALUES (1, 'scale'), (2, 'drain')", granting: ["actions"])
         let recipient = try DaemonHarness.shell("age-keygen -y '\(key)'")
         // Made by hand, the way the seed's shell scripts did: pg_dump | gzip | age -r.
         let folder = "\(daemon.root)/backups/postgres-executor"
@@ -106,7 +106,7 @@ import Testing
 
     @Test func testVerify_recordsVerifiedAt_andADrillOfADamagedFileFails() async throws {
         let (daemon, key) = try await Self.daemonWithKey()
-        _ = try daemon.psql(.backend, "CREATE TABLE audit (id int); INSERT INTO audit SELECT generate_series(1, 777)")
+        try daemon.ownerSQL(.backend, "CREATE TABLE audit (id int); INSERT INTO audit SELECT generate_series(1, 777)")
         #expect(try daemon.aegisctl("backup postgres-backend").status == 0)
         #expect(try daemon.aegisctl("backup redis").status == 0)
 

@@ -127,7 +127,7 @@ import Testing
         let daemon = try await DaemonHarness()
         try daemon.start()
         try await daemon.waitUntilAllHealthy()
-        _ = try daemon.psql(.executor, "CREATE TABLE kept(x int); INSERT INTO kept VALUES (1), (2), (3)")
+        try daemon.ownerSQL(.executor, "CREATE TABLE kept(x int); INSERT INTO kept VALUES (1), (2), (3)", granting: ["kept"])
         let oldPids = try daemon.status().services.compactMap(\.pid)
         try await daemon.killDaemon()
         for pid in oldPids { #expect(ProcessTable.isAlive(pid), "children outlive a SIGKILLed aegisd") }

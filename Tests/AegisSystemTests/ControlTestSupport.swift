@@ -72,7 +72,8 @@ final class ControlTestServer: Sendable {
             }
             let wanted = request.after.map { after in all.filter { $0.sequence > after } } ?? Array(all.suffix(request.lines ?? 10))
             return ControlReply(ok: true, logs: wanted)
-        case .backup, .backups, .restore, .verify, .reload, .certsStatus, .certsRotate, .connectInfo:
+        case .backup, .backups, .restore, .verify, .reload, .certsStatus, .certsRotate, .connectInfo, .migrateStatus,
+            .stats, .maintenanceList, .maintenanceRun:
             return .failure(.failed, "this test handler keeps no backups")
         }
     }

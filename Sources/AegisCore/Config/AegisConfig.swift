@@ -13,6 +13,7 @@ public struct AegisConfig: Sendable, Equatable {
     public var backup: BackupSettings
     public var tls: TLSSettings = TLSSettings()
     public var logs: LogsSettings = LogsSettings()
+    public var maintenance: MaintenanceSettings = MaintenanceSettings()
 
     public init(
         daemon: DaemonSettings, supervision: SupervisionSettings, postgres: PostgresSettings,

@@ -43,6 +43,9 @@ public enum ConfigDecoder {
         if let table = reader.section("backup", in: root, at: "") {
             reader.read(ConfigSchema.backup, from: table, at: "backup", into: &config.backup)
         }
+        if let table = reader.section("maintenance", in: root, at: "") {
+            reader.read(ConfigSchema.maintenance, from: table, at: "maintenance", into: &config.maintenance)
+        }
         if let table = reader.section("tls", in: root, at: "") {
             reader.read(ConfigSchema.tls, from: table, at: "tls", into: &config.tls)
         }

@@ -3,7 +3,7 @@
 /// Computed (not stored) because key paths are not `Sendable`; the lists are tiny.
 enum ConfigSchema {
     /// Top-level sections, in file order.
-    static let sectionNames = ["aegisd", "supervision", "postgres", "redis", "loki", "metrics", "backup", "tls", "logs"]
+    static let sectionNames = ["aegisd", "supervision", "postgres", "redis", "loki", "metrics", "backup", "maintenance", "tls", "logs"]
 
     static var daemon: [ConfigField<DaemonSettings>] {
         [
@@ -87,6 +87,17 @@ enum ConfigSchema {
         ]
     }
 
+    static var maintenance: [ConfigField<MaintenanceSettings>] {
+        [
+            .bool("enabled", \.enabled, "Whether aegisd runs the maintenance jobs on their schedules (aegisctl maintenance run works either way)"),
+            .string("vacuum_schedule", \.vacuumSchedule, "When to VACUUM ANALYZE each database (cron); \"\" means only on demand"),
+            .string("archive_schedule", \.archiveSchedule, "When to move old audit logs and predictions into their archive tables (cron); \"\" means only on demand"),
+            .integer("archive_after_days", \.archiveAfterDays, "Rows older than this many days are archived"),
+            .string("redis_bgsave_schedule", \.redisBgsaveSchedule, "When to make an extra Redis snapshot with BGSAVE (cron); \"\" means only on demand"),
+            .string("time_zone", \.timeZone, "IANA time zone the maintenance schedules are read in, or \"local\" for the host's"),
+        ]
+    }
+
     static var tls: [ConfigField<TLSSettings>] {
         [
             .bool("enabled", \.enabled, "TLS for PostgreSQL and Redis over TCP, with certificates from aegisd's own CA"),
@@ -134,7 +145,7 @@ enum ConfigSchema {
         }
         return paths("aegisd", daemon) + paths("supervision", supervision) + paths("postgres", postgres)
             + PostgresInstance.allCases.flatMap { paths("postgres.\($0.rawValue)", postgresInstance) }
-            + paths("redis", redis) + paths("loki", loki) + paths("metrics", metrics) + paths("backup", backup) + paths("tls", tls)
-            + paths("logs", logs)
+            + paths("redis", redis) + paths("loki", loki) + paths("metrics", metrics) + paths("backup", backup)
+            + paths("maintenance", maintenance) + paths("tls", tls) + paths("logs", logs)
     }
 }

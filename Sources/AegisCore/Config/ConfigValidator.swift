@@ -51,6 +51,7 @@ public enum ConfigValidator {
         check("metrics.port", ConfigRules.portProblem(config.metrics.port))
 
         issues += backupIssues(config.backup)
+        issues += maintenanceIssues(config.maintenance)
         issues += tlsIssues(config.tls)
         issues += logsIssues(config.logs)
         issues += portClashes(config)
@@ -115,6 +116,28 @@ public enum ConfigValidator {
 
     /// The schedules' syntax is checked here; whether the time zone exists and the passphrase
     /// file is readable is the environment check's job.
+    private static func maintenanceIssues(_ maintenance: MaintenanceSettings) -> [ConfigIssue] {
+        var issues: [ConfigIssue] = []
+        func check(_ key: String, _ problem: String?) {
+            if let problem { issues.append(ConfigIssue(path: "maintenance.\(key)", reason: problem)) }
+        }
+        for (key, text) in [
+            ("vacuum_schedule", maintenance.vacuumSchedule), ("archive_schedule", maintenance.archiveSchedule),
+            ("redis_bgsave_schedule", maintenance.redisBgsaveSchedule),
+        ] where !text.isEmpty {
+            do {
+                let expression = try CronExpression(text)
+                check(key, expression.neverFires ? "\"\(text)\" never fires (no such date)" : nil)
+            } catch {
+                check(key, "\(error)")
+            }
+        }
+        check("archive_after_days", maintenance.archiveAfterDays >= 1
+            ? nil : "must be at least 1 day (found \(maintenance.archiveAfterDays)): 0 would archive everything at once")
+        check("time_zone", maintenance.timeZone.isEmpty ? "must not be empty (an IANA name such as UTC or Europe/Berlin, or \"local\")" : nil)
+        return issues
+    }
+
     private static func backupIssues(_ backup: BackupSettings) -> [ConfigIssue] {
         var issues: [ConfigIssue] = []
         func check(_ key: String, _ problem: String?) {

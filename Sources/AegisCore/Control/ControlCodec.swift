@@ -59,9 +59,12 @@ public enum ControlCodec {
             return .reject(.failure(
                 .badRequest, "command \"\(name)\" needs field \"service\" (one of: \(serviceList))"))
         }
+        if command == .maintenanceRun, raw.job == nil {
+            return .reject(.failure(.badRequest, "command \"\(name)\" needs field \"job\" (see maintenance-list)"))
+        }
         return .request(ControlRequest(
             command: command, service: raw.service, backup: raw.backup, identity: raw.identity, app: raw.app,
-            showSecrets: raw.show_secrets, lines: raw.lines, after: raw.after, v: version))
+            showSecrets: raw.show_secrets, lines: raw.lines, after: raw.after, job: raw.job, v: version))
     }
 
     /// Encodes a reply as one line of JSON (sorted keys, so the output is stable) ending in "\n".
@@ -90,7 +93,8 @@ public enum ControlCodec {
     public static func needsService(_ command: ControlCommand) -> Bool {
         switch command {
         case .start, .stop, .restart, .restore, .verify, .connectInfo, .logs: true
-        case .status, .version, .backup, .backups, .reload, .certsStatus, .certsRotate: false
+        case .status, .version, .backup, .backups, .reload, .certsStatus, .certsRotate, .migrateStatus, .stats,
+            .maintenanceList, .maintenanceRun: false
         }
     }
 
@@ -109,6 +113,7 @@ public enum ControlCodec {
         var show_secrets: Bool?
         var lines: Int?
         var after: Int?
+        var job: String?
     }
 
     private static let example = #"{"v":1,"command":"status"}"#

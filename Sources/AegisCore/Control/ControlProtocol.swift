@@ -26,17 +26,20 @@ public struct ControlRequest: Codable, Sendable, Equatable {
     public var lines: Int?
     /// For logs: only entries numbered above this (`-f` asks for what came after what it printed).
     public var after: Int?
+    /// For maintenance-run: the job's name (`aegisctl maintenance list` shows them).
+    public var job: String?
 
     enum CodingKeys: String, CodingKey {
-        case v, command, service, backup, identity, app, lines, after
+        case v, command, service, backup, identity, app, lines, after, job
         case showSecrets = "show_secrets"
     }
 
     public init(
         command: ControlCommand, service: String? = nil, backup: String? = nil, identity: String? = nil,
-        app: String? = nil, showSecrets: Bool? = nil, lines: Int? = nil, after: Int? = nil,
+        app: String? = nil, showSecrets: Bool? = nil, lines: Int? = nil, after: Int? = nil, job: String? = nil,
         v: Int = ControlProtocol.version
     ) {
+        self.job = job
         self.v = v
         self.command = command
         self.service = service
@@ -74,6 +77,14 @@ public enum ControlCommand: String, Codable, Sendable, CaseIterable {
     case connectInfo = "connect-info"
     /// The newest entries of `service` from its in-memory ring (`lines`, or those after `after`).
     case logs
+    /// The schema migrations of `service`, or of every PostgreSQL instance: applied, pending, refused.
+    case migrateStatus = "migrate-status"
+    /// Sizes, connections, busiest tables, Redis memory and keys, Loki readiness.
+    case stats
+    /// The maintenance jobs, their schedules and last outcomes.
+    case maintenanceList = "maintenance-list"
+    /// Run the maintenance job `job` now; answers when it is done.
+    case maintenanceRun = "maintenance-run"
 }
 
 /// The daemon's answer: `ok` with a `result`, or an `error` that says what went wrong.
@@ -90,6 +101,12 @@ public struct ControlReply: Codable, Sendable, Equatable {
     public var connection: [String: String]?
     /// For logs: entries, oldest first.
     public var logs: [LogLineReport]?
+    /// For migrate-status.
+    public var migrations: [MigrationStatus]?
+    /// For stats.
+    public var stats: [ServiceStats]?
+    /// For maintenance-list and maintenance-run.
+    public var maintenance: [MaintenanceJobStatus]?
 
     public init(
         ok: Bool, error: ControlError? = nil, status: StatusReport? = nil, version: VersionInfo? = nil,

@@ -11,9 +11,11 @@ public struct StatusReport: Codable, Sendable, Equatable {
     public var certificateWarnings: [String]?
     /// The log pipeline's counters; absent from daemons that do not report them.
     public var logs: LogsStatus?
+    /// Every maintenance job with its last outcome (VACUUM ANALYZE, archiving, BGSAVE).
+    public var maintenance: [MaintenanceJobStatus]?
 
     enum CodingKeys: String, CodingKey {
-        case daemon, services, backups, activity, logs
+        case daemon, services, backups, activity, logs, maintenance
         case certificateWarnings = "certificate_warnings"
     }
 
@@ -32,7 +34,8 @@ public struct StatusReport: Codable, Sendable, Equatable {
         if !troubled.isEmpty {
             line += "; " + troubled.map { "\($0.name) \($0.state.rawValue)" }.joined(separator: ", ")
         }
-        let warnings = (backups ?? []).compactMap(\.warning) + (certificateWarnings ?? [])
+        let failedJobs = (maintenance ?? []).filter { $0.lastRun?.ok == false }.map { "maintenance \($0.name) failed" }
+        let warnings = (backups ?? []).compactMap(\.warning) + (certificateWarnings ?? []) + failedJobs
         if !warnings.isEmpty {
             line += "; warning: " + warnings.joined(separator: "; ")
         }

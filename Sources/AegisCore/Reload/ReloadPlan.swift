@@ -14,6 +14,8 @@ public struct ReloadPlan: Sendable, Equatable {
     public var stop: [ServiceID] = []
     /// `[backup]` changed: the schedules and keys are replaced.
     public var backupChanged = false
+    /// `[maintenance]` changed: the maintenance schedules are replaced.
+    public var maintenanceChanged = false
     /// Keys whose change needs a restart of aegisd; non-empty means the reload is refused.
     public var needsDaemonRestart: [String] = []
 
@@ -41,11 +43,12 @@ public struct ReloadPlan: Sendable, Equatable {
         // nothing (the spool and positions are on disk).
         if old.logs != new.logs { needsDaemonRestart.append("[logs]") }
         backupChanged = old.backup != new.backup
+        maintenanceChanged = old.maintenance != new.maintenance
     }
 
     /// Nothing to do at all.
     public var isEmpty: Bool {
-        restart.isEmpty && start.isEmpty && stop.isEmpty && !backupChanged && needsDaemonRestart.isEmpty
+        restart.isEmpty && start.isEmpty && stop.isEmpty && !backupChanged && !maintenanceChanged && needsDaemonRestart.isEmpty
     }
 
     /// Whether `service` is started with different settings under `new`.
@@ -73,6 +76,7 @@ public struct ReloadPlan: Sendable, Equatable {
         if !start.isEmpty { parts.append("starting " + start.map(\.rawValue).joined(separator: ", ")) }
         if !stop.isEmpty { parts.append("stopping " + stop.map(\.rawValue).joined(separator: ", ")) }
         if backupChanged { parts.append("new backup settings") }
+        if maintenanceChanged { parts.append("new maintenance schedules") }
         return parts.joined(separator: "; ")
     }
 }

@@ -31,6 +31,8 @@ public struct ServiceStateMachine: Sendable {
         case restart
         /// The stop was forced by a failure (hung, start timeout): apply the restart policy.
         case recover(reason: String)
+        /// The service refused to run as it is (a refused schema migration): `failed`, no restart.
+        case fail(reason: String)
     }
 
     public let service: ServiceID
@@ -165,6 +167,11 @@ public struct ServiceStateMachine: Sendable {
                 return [cleanUp] + launch(at: now)
             case .recover(let reason):
                 return [cleanUp] + failure(reason: reason, at: now, jitter: jitter)
+            case .fail(let reason):
+                timerToken += 1
+                transition(
+                    to: .failed(reason: "\(reason): not restarting until `aegisctl restart \(service.rawValue)`"), at: now)
+                return [cleanUp]
             }
         case .stopped, .unavailable, .launching, .backoff, .failed:
             preconditionFailure("\(service): exit reported while \(state)")
@@ -193,6 +200,21 @@ public struct ServiceStateMachine: Sendable {
             return beginStop(pid: pid, plan: .hung, then: .recover(reason: reason), at: now)
         default:
             return []  // a check that raced with a stop or exit says nothing about the new state
+        }
+    }
+
+    /// A health check found that the service must not run as it is (its schema migration was
+    /// refused or failed): restarting would only repeat that, so it is stopped and `failed` with
+    /// the reason, until an operator restarts it.
+    public mutating func startRefused(reason: String, at now: Instant) -> [ServiceAction] {
+        switch state {
+        case .starting(let pid), .running(let pid, _):
+            lastFailure = reason
+            failures += 1
+            runStartedAt = nil
+            return beginStop(pid: pid, plan: policy.stopPlan, then: .fail(reason: reason), at: now)
+        default:
+            return []
         }
     }
 

@@ -203,7 +203,7 @@ actor BackupCoordinator {
     /// Each service's backup health for status.
     func statuses(now: UTCTimestamp = .now) -> [BackupStatus] {
         let expression = try? CronExpression(config.backup.schedule)
-        let zone = BackupScheduler.zone(config.backup.timeZone)
+        let zone = BackupSchedule.zone(config.backup.timeZone)
         return services.map { service in
             let success = lastSuccess[service]
             let failure = lastFailure[service]

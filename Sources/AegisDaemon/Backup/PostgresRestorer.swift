@@ -10,11 +10,9 @@ import Synchronization
 /// compares its row counts with the manifest, and drops it.
 struct PostgresRestorer: Sendable {
     let source: PostgresDumpSource
-    let role: String
 
     init(instance: PostgresInstance, config: AegisConfig, account: ServiceAccount) {
         source = PostgresDumpSource(instance: instance, config: config, account: account)
-        role = config.postgres.instances[instance]!.user
     }
 
     /// Restores and swaps in; returns the name the previous database is kept under.
@@ -63,10 +61,9 @@ struct PostgresRestorer: Sendable {
     /// CREATE DATABASE, then the dump through psql in one transaction; a failed load drops the
     /// half-made database and reports psql's own words.
     private func load(_ selection: BackupSelection, into database: String) async throws {
-        let role = role
         try await admin { connection in
             try connection.execute(
-                "CREATE DATABASE \(try connection.quoteIdentifier(database)) OWNER \(try connection.quoteIdentifier(role)) TEMPLATE template0",
+                "CREATE DATABASE \(try connection.quoteIdentifier(database)) OWNER \(SchemaRoles.owner) TEMPLATE template0",
                 timeout: .seconds(120))
         }
         do {

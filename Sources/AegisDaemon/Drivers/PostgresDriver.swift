@@ -11,11 +11,13 @@ public final class PostgresDriver: ServiceDriver {
     let context: DriverContext
     let renderer: PostgresConfigRenderer
     let settings: PostgresInstanceSettings
+    let instance: PostgresInstance
     /// Role and database are ensured once per launch, before the first healthy answer.
     private let bootstrapped = Mutex(false)
 
     public init(instance: PostgresInstance, context: DriverContext) {
         self.service = instance.serviceID
+        self.instance = instance
         self.context = context
         self.settings = context.config.postgres.instances[instance]!
         self.renderer = PostgresConfigRenderer(
@@ -61,6 +63,7 @@ public final class PostgresDriver: ServiceDriver {
             return .unhealthy(error.reason)
         }
         let settings = settings
+        let instance = instance
         do {
             try await runBlocking {
                 let connection: PostgresConnection
@@ -77,8 +80,12 @@ public final class PostgresDriver: ServiceDriver {
                 try connection.execute("SELECT 1", timeout: timeout)
                 if needsBootstrap {
                     try Self.bootstrap(connection, settings: settings, password: password)
+                    try Self.migrate(parameters: parameters, settings: settings, instance: instance)
                 }
             }
+        } catch let problem as MigrationProblem {
+            // Not healthy, and retrying will not help: the service stops and is failed, with why.
+            return .refused("schema of \(settings.database): \(problem)")
         } catch {
             return .unhealthy("\(error)")
         }
@@ -86,11 +93,20 @@ public final class PostgresDriver: ServiceDriver {
         return .healthy
     }
 
-    /// The seed's role and database. The password is sent as a SCRAM verifier computed by
-    /// libpq, so the clear text is never on the wire nor in a server log. Idempotent: the
-    /// password is re-synchronized with its secret file at every start.
+    /// The seed's role and database, and the schema roles (docs/schema.md): the database is
+    /// owned by `aegis_owner`, the login role is a member of `aegis_app` and owns nothing. The
+    /// password is sent as a SCRAM verifier computed by libpq, so the clear text is never on the
+    /// wire nor in a server log. Idempotent: the password is re-synchronized with its secret file
+    /// at every start, and a database made by an older aegisd (owned by the login role) is
+    /// handed to the owner role.
     static func bootstrap(_ connection: PostgresConnection, settings: PostgresInstanceSettings, password: String) throws {
         let timeout = Duration.seconds(30)
+        for name in SchemaRoles.all {
+            let exists = try !connection.execute(
+                "SELECT 1 FROM pg_roles WHERE rolname = \(try connection.quoteLiteral(name))", timeout: timeout
+            ).isEmpty
+            if !exists { try connection.execute("CREATE ROLE \(name) NOLOGIN", timeout: timeout) }
+        }
         let role = try connection.quoteIdentifier(settings.user)
         let verifier = try connection.quoteLiteral(
             try connection.scramVerifier(password: password, role: settings.user))
@@ -103,10 +119,23 @@ public final class PostgresDriver: ServiceDriver {
             "SELECT 1 FROM pg_database WHERE datname = \(try connection.quoteLiteral(settings.database))",
             timeout: timeout
         ).isEmpty
+        let database = try connection.quoteIdentifier(settings.database)
         if !databaseExists {
-            try connection.execute(
-                "CREATE DATABASE \(try connection.quoteIdentifier(settings.database)) OWNER \(role)", timeout: timeout)
+            try connection.execute("CREATE DATABASE \(database) OWNER \(SchemaRoles.owner)", timeout: timeout)
+        } else {
+            try connection.execute("ALTER DATABASE \(database) OWNER TO \(SchemaRoles.owner)", timeout: timeout)
         }
+        try connection.execute("GRANT \(SchemaRoles.app) TO \(role)", timeout: timeout)
+    }
+
+    /// Brings the application database's schema up to date before the service is first
+    /// reported healthy; throws `MigrationProblem` when it must not be touched.
+    static func migrate(parameters: [String: String], settings: PostgresInstanceSettings, instance: PostgresInstance) throws {
+        var parameters = parameters
+        parameters["dbname"] = settings.database
+        parameters["application_name"] = "aegisd-migrate"
+        let connection = try PostgresConnection(parameters: parameters, timeout: .seconds(30))
+        try SchemaMigrator(connection: connection, migrations: MigrationCatalog.migrations(for: instance)).migrate()
     }
 
     private func initdb() async throws(LaunchFailure) {

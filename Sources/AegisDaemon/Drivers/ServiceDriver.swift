@@ -33,9 +33,13 @@ public struct LaunchFailure: Error, Sendable, CustomStringConvertible {
 public struct HealthResult: Sendable, Equatable {
     public var passed: Bool
     public var detail: String
+    /// The service answered but must not run as it is (a refused schema migration): it is
+    /// stopped and marked failed instead of being retried.
+    public var fatal: Bool = false
 
     public static let healthy = HealthResult(passed: true, detail: "ok")
     public static func unhealthy(_ detail: String) -> HealthResult { HealthResult(passed: false, detail: detail) }
+    public static func refused(_ detail: String) -> HealthResult { HealthResult(passed: false, detail: detail, fatal: true) }
 }
 
 /// What every driver needs from the daemon.
