@@ -185,6 +185,8 @@ build_cached_root() {
     else
         cp /etc/apt/sources.list "$work/etc/apt/sources.list"
     fi
+    # The narrow skip: a bare root in which nspawn cannot even run /bin/true.
+    if ! probe_nspawn "$work"; then rm -rf "$work"; exit 0; fi
     # No service may start while packages are installed into the root.
     printf '#!/bin/sh\nexit 101\n' > "$work/usr/sbin/policy-rc.d"
     chmod 0755 "$work/usr/sbin/policy-rc.d"
@@ -259,10 +261,14 @@ trap 'exit 143' TERM
 
 enter_run_cgroup
 
+# One run at a time makes or replaces the cache; the others wait here, then reuse it.
+mkdir -p "$CACHE"
+exec 9>"$CACHE/.lock"
+if ! flock -n 9; then say "another run is preparing $CACHE: waiting for it"; flock 9; fi
 if [ -f "$CACHE/$KEY/ready" ] && [ -x "$CACHED_ROOT/lib/systemd/systemd" ]; then
     say "reusing the cached Debian root $CACHED_ROOT (key $KEY: $SUITE, $PACKAGES)"
 else
-    if [ -d "$CACHE" ]; then
+    if [ -n "$(find "$CACHE" -mindepth 1 -maxdepth 1 -type d ! -name "$KEY")" ]; then
         say "no cached root for key $KEY: removing stale cache entries under $CACHE"
         find "$CACHE" -mindepth 1 -maxdepth 1 -type d ! -name "$KEY" -exec rm -rf {} +
     fi
@@ -275,12 +281,14 @@ fi
 
 probe_nspawn "$CACHED_ROOT" || exit 0
 
-# --- 6. the per-run root -------------------------------------------------------------------
+# The throwaway copy is taken under the lock, so the cache is never replaced mid-copy.
 RUN_DIR=$(mktemp -d /var/tmp/aegis-system-run.XXXXXX)
 RUNROOT=$RUN_DIR/root
 say "copying the cached root to the throwaway root $RUNROOT"
 cp -a --reflink=auto "$CACHED_ROOT" "$RUNROOT"
+exec 9>&-
 
+# --- 6. the per-run root -------------------------------------------------------------------
 say "installing $(basename "$DEB") into the throwaway root (apt-get install ./aegisd.deb, inside nspawn without --boot)"
 cp "$DEB" "$RUNROOT/root/aegisd.deb"
 # apt-get rather than dpkg -i: a dependency the cached root lacks is fetched, not a failure.
@@ -309,7 +317,7 @@ if [ -z "$PID1" ]; then
     tail -20 "$BOOT_LOG" | sed 's/^/    | /'
     die "systemd-nspawn --boot did not start a PID 1 (a trivial nspawn works here, so this is not skipped)"
 fi
-note "nspawn pid $NSPAWN_PID, container PID 1 = host pid $PID1 ($(cat /proc/$PID1/comm))"
+note "nspawn pid $NSPAWN_PID, container PID 1 = host pid $PID1"
 
 NSENTER=(nsenter -t "$PID1" -a)
 if ! "${NSENTER[@]}" /bin/true 2>/dev/null; then NSENTER=(nsenter -t "$PID1" -m -u -i -n -p); fi
@@ -374,6 +382,8 @@ else
 fi
 active=$(inside systemctl is-active aegisd || true)
 if [ "$active" = active ]; then pass "systemctl is-active aegisd: $active"; else fail "systemctl is-active aegisd: $active"; journal_tail; fi
+warnings=$(inside journalctl --no-pager -u aegisd -t aegisd -p warning -o cat | head -20 || true)
+if [ -n "$warnings" ]; then note "aegisd's own warnings so far:"; echo "$warnings" | sed 's/^/    | /'; fi
 
 # Status JSON, read on the host with python3 (the container has no jq).
 STATUS=$RUN_DIR/status.json
