@@ -13,7 +13,7 @@ SERVICE_USER ?= aegis
 DEBIAN_PACKAGES := postgresql-15 postgresql-client-15 redis-server redis-tools libpq-dev \
 	libsystemd-dev zlib1g-dev libssl-dev pkg-config age systemd util-linux python3 python3-croniter procps help2man dpkg-dev
 
-.PHONY: all build test run deps user bench clean distclean help install deb check-unit
+.PHONY: all build test test-system run deps user bench clean distclean help install deb check-unit
 
 all: build
 
@@ -23,6 +23,7 @@ help:
 	@echo "make bench  run the benchmarks (see docs/benchmarks.md)"
 	@echo "make install [PREFIX=/usr] [DESTDIR=…]  install the release build, unit, config, man pages, completions"
 	@echo "make deb    build aegisd_<version>_<arch>.deb with dpkg-deb"
+	@echo "make test-system  boot a Debian root with systemd-nspawn, install the .deb, drive it with systemctl (root)"
 
 deps:
 	@missing=""; for p in $(DEBIAN_PACKAGES); do \
@@ -63,6 +64,12 @@ test: deps user check-unit
 	@# One test at a time: on 2 cores Swift's cooperative pool has two threads, and CPU-heavy
 	@# tests (cron over whole years, scrypt) would starve the in-process control-server tests.
 	$(SWIFT) test --skip-build --no-parallel $(SWIFT_BUILD_FLAGS)
+
+# The real systemd end-to-end test: builds the .deb, boots a cached debootstrap root with
+# systemd-nspawn and drives aegisd with systemctl, journalctl and aegisctl inside it.
+# See docs/operations.md, "The system test". Needs root (uses sudo when not root).
+test-system:
+	./scripts/test-system.sh
 
 run: build user
 	@if [ ! -f $(VAR)/aegisd.toml ]; then \

@@ -14,7 +14,7 @@ Version: $version
 Architecture: $arch
 Maintainer: aegisd maintainers <maintainers@users.noreply.example>
 Installed-Size: $size
-Depends: postgresql-15, redis-server (>= 5:7.0), libpq5, libsystemd0, libssl3, zlib1g, util-linux, systemd
+Depends: postgresql-15, redis-server (>= 5:7.0), libpq5, libsystemd0, libssl3, zlib1g, util-linux, systemd, procps
 Recommends: age, postgresql-client-15, redis-tools
 Section: database
 Priority: optional
@@ -28,7 +28,8 @@ cat > "$root/DEBIAN/postinst" <<'POSTINST'
 #!/bin/sh
 set -e
 if [ "$1" = configure ]; then
-    systemd-sysusers aegisd.conf || true
+    # Without its user the service cannot start: a failure here fails the installation.
+    systemd-sysusers aegisd.conf
     systemd-tmpfiles --create aegisd.conf || true
     chgrp aegis /etc/aegis/aegisd.toml 2>/dev/null || true
     if [ -d /run/systemd/system ]; then systemctl daemon-reload || true; fi

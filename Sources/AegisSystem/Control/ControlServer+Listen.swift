@@ -84,8 +84,12 @@ extension ControlServer {
 
     /// root:socketGroup when root (the group is how operators get in). As another user we can
     /// only hand the socket to a group we belong to; failing that is worth a warning, not a stop.
+    /// A socket that already has its group is left alone: under systemd (User=aegis, whose
+    /// primary group is the socket group) chown(2) is denied by the unit's system call filter.
     private func setOwner() throws(ControlServerError) {
         guard let socketGroup else { return }
+        var info = stat()
+        if geteuid() != 0, stat(path, &info) == 0, info.st_gid == socketGroup { return }
         if geteuid() == 0 {
             guard chown(path, 0, socketGroup) == 0 else {
                 throw systemError(UnixSocket.Failure(operation: "chown root:\(socketGroup) \(path)", code: errno))

@@ -1,0 +1,558 @@
+#!/usr/bin/env bash
+# The real systemd end-to-end test (`make test-system`): the freshly built aegisd .deb, installed
+# in a Debian root made with debootstrap, booted with systemd-nspawn, driven with systemctl,
+# journalctl and aegisctl from inside the container (nsenter into its PID 1).
+#
+#   scripts/test-system.sh [--deb FILE] [--root-only]
+#
+#   --deb FILE    test this package instead of building one with `make deb`
+#   --root-only   only create (or check) the cached Debian root, then exit
+#
+# Environment:
+#   AEGIS_SYSTEM_CACHE  where the cached roots live (default /var/tmp/aegis-system-root)
+#   AEGIS_SYSTEM_SEED   an existing debootstrap root (same suite, minbase + systemd, dbus) to copy
+#                       instead of running debootstrap; only used when the cache is cold
+#   AEGIS_SYSTEM_KEEP=1 keep the per-run root after a failure, for a post-mortem
+#
+# Every check prints PASS or FAIL with what it saw; any FAIL makes the exit status non-zero.
+# When this machine cannot boot a container at all (a trivial `systemd-nspawn /bin/true` fails),
+# the test prints "SKIPPED: <reason>" and exits 0. A failure of the product never skips.
+set -Eeuo pipefail
+# A step that fails outside a check stops the test; say which one.
+trap 'echo "FAIL: scripts/test-system.sh line $LINENO: \`$BASH_COMMAND\` exited with $?" >&2' ERR
+
+cd "$(dirname "$0")/.."
+REPO=$(pwd)
+
+say() { printf '==> %s\n' "$*"; }
+note() { printf '    %s\n' "$*"; }
+die() { printf 'FAIL: %s\n' "$*" >&2; exit 1; }
+
+DEB=""
+ROOT_ONLY=0
+while [ $# -gt 0 ]; do
+    case $1 in
+        --deb) DEB=$(readlink -f "$2"); shift 2 ;;
+        --root-only) ROOT_ONLY=1; shift ;;
+        *) echo "usage: $0 [--deb FILE] [--root-only]" >&2; exit 2 ;;
+    esac
+done
+
+# --- 1. host tools ------------------------------------------------------------------------
+SUDO=""
+[ "$(id -u)" = 0 ] || SUDO=sudo
+missing=""
+for tool in debootstrap:debootstrap systemd-nspawn:systemd-container nsenter:util-linux python3:python3; do
+    command -v "${tool%%:*}" >/dev/null 2>&1 || missing="$missing ${tool#*:}"
+done
+if [ -n "$missing" ]; then
+    say "installing host packages:$missing"
+    $SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    # shellcheck disable=SC2086
+    $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing
+else
+    say "host tools: debootstrap, systemd-nspawn, nsenter, python3 present"
+fi
+
+# --- 2. the package under test (built as the calling user, so build output stays theirs) ----
+if [ "$ROOT_ONLY" = 0 ] && [ -z "$DEB" ]; then
+    say "building the package (make deb: release build with a static Swift runtime)"
+    make --no-print-directory deb
+    version=$(sed -n 's/.*current = "\(.*\)"/\1/p' Sources/AegisCore/Control/AegisVersion.swift)
+    DEB=$REPO/aegisd_${version}_$(dpkg --print-architecture).deb
+    [ -f "$DEB" ] || die "make deb did not produce $DEB"
+fi
+[ "$ROOT_ONLY" = 1 ] || note "package: $DEB"
+
+# Everything below needs root (debootstrap, nspawn, nsenter, cgroups).
+if [ "$(id -u)" != 0 ]; then
+    say "re-running as root with sudo for the container part"
+    args=(--deb "$DEB")
+    [ "$ROOT_ONLY" = 1 ] && args=(--root-only)
+    exec sudo AEGIS_SYSTEM_CACHE="${AEGIS_SYSTEM_CACHE:-}" AEGIS_SYSTEM_SEED="${AEGIS_SYSTEM_SEED:-}" \
+        AEGIS_SYSTEM_KEEP="${AEGIS_SYSTEM_KEEP:-}" "$0" "${args[@]}"
+fi
+
+# --- 3. where things go ---------------------------------------------------------------------
+# The host's own Debian mirror and suite: the container gets the same archive apt here uses.
+SUITE=$(. /etc/os-release && echo "${VERSION_CODENAME:-bookworm}")
+MIRROR=""
+if [ -f /etc/apt/sources.list.d/debian.sources ]; then
+    MIRROR=$(awk -v suite="$SUITE" '
+        /^URIs:/ { uri = $2 }
+        /^Suites:/ { for (i = 2; i <= NF; i++) if ($i == suite && uri != "" && found == "") found = uri }
+        /^$/ { uri = "" }
+        END { print found }' /etc/apt/sources.list.d/debian.sources)
+fi
+if [ -z "$MIRROR" ] && [ -f /etc/apt/sources.list ]; then
+    MIRROR=$(awk -v suite="$SUITE" '$1 == "deb" && $3 == suite { print $2; exit }' /etc/apt/sources.list)
+fi
+[ -n "$MIRROR" ] || die "cannot find the Debian mirror for $SUITE in /etc/apt/sources.list.d/debian.sources or /etc/apt/sources.list"
+
+BASE_INCLUDE="systemd,systemd-sysv,dbus"
+# The package's Depends and Recommends, so that installing it needs no download.
+PACKAGES="postgresql-15 redis-server age procps"
+# Bump when the way the root is prepared changes, so caches made the old way are rebuilt.
+RECIPE=2
+KEY=$(printf '%s\n' "$SUITE" "$MIRROR" "$BASE_INCLUDE" "$PACKAGES" "$RECIPE" | sha256sum | cut -c1-16)
+CACHE=${AEGIS_SYSTEM_CACHE:-/var/tmp/aegis-system-root}
+CACHED_ROOT=$CACHE/$KEY/root
+RUN_ID=$(date +%Y%m%d%H%M%S)-$$
+MACHINE=aegis-test-$RUN_ID
+CGROUP=aegis-system-$RUN_ID
+RUN_DIR=""
+NSPAWN_PID=""
+PID1=""
+
+# Every nspawn of this run (package installs and the boot) starts from a cgroup of its own, so
+# the `payload`/`supervisor` cgroups nspawn creates under its caller's cgroup are ours alone and
+# can be removed afterwards, and two runs never share them.
+CGROUP_HIERARCHIES=""
+enter_run_cgroup() {
+    local h
+    for h in systemd unified; do
+        [ -d /sys/fs/cgroup/$h ] || continue
+        grep -q " /sys/fs/cgroup/$h " /proc/self/mounts || continue
+        if mkdir -p "/sys/fs/cgroup/$h/$CGROUP" 2>/dev/null && echo $$ > "/sys/fs/cgroup/$h/$CGROUP/cgroup.procs" 2>/dev/null; then
+            CGROUP_HIERARCHIES="$CGROUP_HIERARCHIES $h"
+        fi
+    done
+    if [ -z "$CGROUP_HIERARCHIES" ] && [ -f /sys/fs/cgroup/cgroup.controllers ]; then
+        # Pure cgroup v2 at /sys/fs/cgroup.
+        if mkdir -p "/sys/fs/cgroup/$CGROUP" 2>/dev/null && echo $$ > "/sys/fs/cgroup/$CGROUP/cgroup.procs" 2>/dev/null; then
+            CGROUP_HIERARCHIES=" ."
+        fi
+    fi
+    note "cgroup for this run: $CGROUP (in:${CGROUP_HIERARCHIES:- none, nspawn uses the caller cgroup})"
+}
+
+# Removes this run's cgroups, killing whatever is still in them first, deepest first.
+remove_run_cgroups() {
+    local h base dir pid tries
+    # Out of the run's cgroup first (this shell and, when called from a subshell, its parent),
+    # so that emptying it kills only what the run started.
+    for h in $CGROUP_HIERARCHIES; do
+        echo $$ > "/sys/fs/cgroup/$h/cgroup.procs" 2>/dev/null || true
+        echo "$BASHPID" > "/sys/fs/cgroup/$h/cgroup.procs" 2>/dev/null || true
+    done
+    for base in /sys/fs/cgroup/*/"$CGROUP" /sys/fs/cgroup/"$CGROUP"; do
+        [ -d "$base" ] || continue
+        for tries in 1 2 3 4 5 6 7 8 9 10; do
+            for pid in $(find "$base" -name cgroup.procs -exec cat {} + 2>/dev/null); do
+                [ "$pid" = $$ ] || [ "$pid" = "$BASHPID" ] && continue
+                kill -KILL "$pid" 2>/dev/null || true
+            done
+            find "$base" -depth -type d -exec rmdir {} + 2>/dev/null || true
+            [ -d "$base" ] || break
+            sleep 0.5
+        done
+        if [ -d "$base" ]; then note "could not remove cgroup $base"; else note "removed cgroup $base"; fi
+    done
+}
+
+# --- 4. the cached Debian root ------------------------------------------------------------
+NSPAWN_RUNS=0
+nspawn_run() {
+    # A one-shot command in a root (no boot): nspawn gives it /proc, /dev, /sys and resolv.conf.
+    # A machine name of its own, so its /run/systemd/nspawn/propagate/NAME is never shared.
+    local root=$1; shift
+    NSPAWN_RUNS=$((NSPAWN_RUNS + 1))
+    systemd-nspawn --quiet --register=no --keep-unit --as-pid2 -D "$root" --machine="$MACHINE-$NSPAWN_RUNS" \
+        --setenv=DEBIAN_FRONTEND=noninteractive --setenv=LANG=C.UTF-8 \
+        --setenv=PATH=/usr/sbin:/usr/bin:/sbin:/bin "$@"
+}
+
+build_cached_root() {
+    local work=$CACHE/$KEY/root.tmp
+    say "creating the cached Debian root $CACHED_ROOT (suite $SUITE, mirror $MIRROR, key $KEY)"
+    rm -rf "$work"
+    mkdir -p "$CACHE/$KEY"
+    local seed=${AEGIS_SYSTEM_SEED:-}
+    if [ -n "$seed" ] && [ -x "$seed/lib/systemd/systemd" ] && [ -x "$seed/usr/bin/dbus-daemon" ] \
+        && grep -q "^${SUITE}\$\|^$(. /etc/os-release && echo "$VERSION_ID")\." "$seed/etc/debian_version" 2>/dev/null; then
+        say "copying the debootstrap seed $seed (AEGIS_SYSTEM_SEED)"
+        cp -a "$seed" "$work"
+    else
+        [ -z "$seed" ] || note "ignoring AEGIS_SYSTEM_SEED=$seed: not a $SUITE root with systemd and dbus"
+        say "debootstrap --variant=minbase --include=$BASE_INCLUDE $SUITE (a few minutes)"
+        debootstrap --variant=minbase --include="$BASE_INCLUDE" "$SUITE" "$work" "$MIRROR" \
+            > "$CACHE/$KEY/debootstrap.log" 2>&1 || { tail -20 "$CACHE/$KEY/debootstrap.log"; die "debootstrap failed (log: $CACHE/$KEY/debootstrap.log)"; }
+    fi
+    # The container uses the host's apt sources (same mirror, same snapshot, security updates).
+    if [ -f /etc/apt/sources.list.d/debian.sources ]; then
+        cp /etc/apt/sources.list.d/debian.sources "$work/etc/apt/sources.list.d/debian.sources"
+        rm -f "$work/etc/apt/sources.list"
+    else
+        cp /etc/apt/sources.list "$work/etc/apt/sources.list"
+    fi
+    # The narrow skip: a bare root in which nspawn cannot even run /bin/true.
+    if ! probe_nspawn "$work"; then rm -rf "$work"; exit 0; fi
+    # No service may start while packages are installed into the root.
+    printf '#!/bin/sh\nexit 101\n' > "$work/usr/sbin/policy-rc.d"
+    chmod 0755 "$work/usr/sbin/policy-rc.d"
+    say "installing $PACKAGES into the cached root (apt-get from $MIRROR)"
+    # shellcheck disable=SC2086
+    nspawn_run "$work" sh -c "apt-get update -qq && apt-get install -y -qq --no-install-recommends $PACKAGES && apt-get clean" \
+        > "$CACHE/$KEY/apt.log" 2>&1 || { tail -20 "$CACHE/$KEY/apt.log"; die "apt-get install in the root failed (log: $CACHE/$KEY/apt.log)"; }
+    rm -f "$work/usr/sbin/policy-rc.d"
+    # Each boot of a copy gets a machine id of its own.
+    : > "$work/etc/machine-id"
+    rm -f "$work/var/lib/dbus/machine-id"
+    mv "$work" "$CACHED_ROOT"
+    printf '%s\n' "suite=$SUITE" "mirror=$MIRROR" "include=$BASE_INCLUDE" "packages=$PACKAGES" "recipe=$RECIPE" \
+        > "$CACHE/$KEY/ready"
+}
+
+# Can this machine boot a container at all? Only a failure of nspawn itself skips the test.
+probe_nspawn() {
+    local root=$1 out
+    if ! out=$(nspawn_run "$root" /bin/true 2>&1); then
+        echo "SKIPPED: this machine cannot run systemd-nspawn: 'systemd-nspawn -D $root /bin/true' failed: $(echo "$out" | tail -3 | tr '\n' ' ')"
+        return 1
+    fi
+}
+
+# --- 5. failure-proof cleanup -------------------------------------------------------------
+FAILS=0
+PASSES=0
+SUMMARY=()
+pass() { PASSES=$((PASSES + 1)); SUMMARY+=("PASS: $1"); printf 'PASS: %s\n' "$1"; }
+fail() { FAILS=$((FAILS + 1)); SUMMARY+=("FAIL: $1"); printf 'FAIL: %s\n' "$1"; }
+
+cleanup() {
+    local rc=$?
+    set +e
+    trap - EXIT INT TERM
+    if [ -n "$NSPAWN_PID" ] && kill -0 "$NSPAWN_PID" 2>/dev/null; then
+        say "cleanup: shutting the container down"
+        if [ -n "$PID1" ] && kill -0 "$PID1" 2>/dev/null; then
+            kill -s RTMIN+4 "$PID1" 2>/dev/null # systemd: poweroff
+            for _ in $(seq 1 60); do kill -0 "$NSPAWN_PID" 2>/dev/null || break; sleep 0.5; done
+        fi
+        if kill -0 "$NSPAWN_PID" 2>/dev/null; then
+            note "nspawn still running after 30 s: SIGTERM, then SIGKILL"
+            kill -TERM "$NSPAWN_PID" 2>/dev/null
+            for _ in $(seq 1 20); do kill -0 "$NSPAWN_PID" 2>/dev/null || break; sleep 0.5; done
+            kill -KILL "$NSPAWN_PID" 2>/dev/null
+        fi
+        wait "$NSPAWN_PID" 2>/dev/null
+    fi
+    [ -n "$CGROUP" ] && remove_run_cgroups
+    if [ -n "$RUN_DIR" ] && [ -d "$RUN_DIR" ]; then
+        # nspawn mounts inside its own mount namespace; anything that still shows on the host
+        # under the run root is a leak, unmounted here (deepest first).
+        local m
+        for m in $(awk -v d="$RUN_DIR/" 'index($2, d) == 1 { print $2 }' /proc/self/mounts | sort -r); do
+            note "unmounting leftover $m"; umount -l "$m"
+        done
+        if [ "$rc" != 0 ] && [ "${AEGIS_SYSTEM_KEEP:-}" = 1 ]; then
+            note "keeping $RUN_DIR for a post-mortem (AEGIS_SYSTEM_KEEP=1)"
+        else
+            rm -rf "$RUN_DIR"
+            note "removed the per-run root $RUN_DIR"
+        fi
+    fi
+    rm -rf "/run/systemd/nspawn/propagate/$MACHINE" "/run/systemd/nspawn/unix-export/$MACHINE" 2>/dev/null
+    exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+enter_run_cgroup
+
+# One run at a time makes or replaces the cache; the others wait here, then reuse it.
+mkdir -p "$CACHE"
+exec 9>"$CACHE/.lock"
+if ! flock -n 9; then say "another run is preparing $CACHE: waiting for it"; flock 9; fi
+if [ -f "$CACHE/$KEY/ready" ] && [ -x "$CACHED_ROOT/lib/systemd/systemd" ]; then
+    say "reusing the cached Debian root $CACHED_ROOT (key $KEY: $SUITE, $PACKAGES)"
+else
+    if [ -n "$(find "$CACHE" -mindepth 1 -maxdepth 1 -type d ! -name "$KEY")" ]; then
+        say "no cached root for key $KEY: removing stale cache entries under $CACHE"
+        find "$CACHE" -mindepth 1 -maxdepth 1 -type d ! -name "$KEY" -exec rm -rf {} +
+    fi
+    build_cached_root
+fi
+if [ "$ROOT_ONLY" = 1 ]; then
+    say "cached root ready: $CACHED_ROOT"
+    exit 0
+fi
+
+probe_nspawn "$CACHED_ROOT" || exit 0
+
+# The throwaway copy is taken under the lock, so the cache is never replaced mid-copy.
+RUN_DIR=$(mktemp -d /var/tmp/aegis-system-run.XXXXXX)
+RUNROOT=$RUN_DIR/root
+say "copying the cached root to the throwaway root $RUNROOT"
+cp -a --reflink=auto "$CACHED_ROOT" "$RUNROOT"
+exec 9>&-
+
+# --- 6. the per-run root -------------------------------------------------------------------
+say "installing $(basename "$DEB") into the throwaway root (apt-get install ./aegisd.deb, inside nspawn without --boot)"
+cp "$DEB" "$RUNROOT/root/aegisd.deb"
+# apt-get rather than dpkg -i: a dependency the cached root lacks is fetched, not a failure.
+if ! nspawn_run "$RUNROOT" apt-get install -y -q --no-install-recommends /root/aegisd.deb 2>&1 \
+    | sed -e 's/(Reading database \.\.\. [0-9]*%//g' -e 's/^/    | /'; then
+    die "installing aegisd.deb failed inside the root"
+fi
+
+# --- 7. boot ---------------------------------------------------------------------------------
+BOOT_LOG=$RUN_DIR/boot.log
+say "booting the root: systemd-nspawn --boot --register=no --keep-unit --private-network -M $MACHINE (console: $BOOT_LOG)"
+systemd-nspawn --boot --register=no --keep-unit --private-network --machine="$MACHINE" \
+    -D "$RUNROOT" --console=pipe </dev/null >"$BOOT_LOG" 2>&1 &
+NSPAWN_PID=$!
+
+# The container's PID 1 is the nspawn child whose innermost PID is 1.
+for _ in $(seq 1 100); do
+    for child in $(cat /proc/"$NSPAWN_PID"/task/*/children 2>/dev/null); do
+        if awk '/^NSpid:/ { exit !($NF == 1) }' "/proc/$child/status" 2>/dev/null; then PID1=$child; fi
+    done
+    [ -n "$PID1" ] && break
+    kill -0 "$NSPAWN_PID" 2>/dev/null || break
+    sleep 0.1
+done
+if [ -z "$PID1" ]; then
+    tail -20 "$BOOT_LOG" | sed 's/^/    | /'
+    die "systemd-nspawn --boot did not start a PID 1 (a trivial nspawn works here, so this is not skipped)"
+fi
+note "nspawn pid $NSPAWN_PID, container PID 1 = host pid $PID1"
+
+NSENTER=(nsenter -t "$PID1" -a)
+if ! "${NSENTER[@]}" /bin/true 2>/dev/null; then NSENTER=(nsenter -t "$PID1" -m -u -i -n -p); fi
+# Runs a command inside the container with a clean environment.
+inside() { "${NSENTER[@]}" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin LANG=C.UTF-8 TERM=dumb "$@"; }
+
+say "waiting for the container's systemd (systemctl is-system-running --wait)"
+state=""
+for _ in $(seq 1 120); do
+    state=$(inside timeout 120 systemctl is-system-running --wait 2>/dev/null) && break
+    case $state in running|degraded) break ;; esac
+    kill -0 "$NSPAWN_PID" 2>/dev/null || break
+    sleep 1
+done
+case $state in
+    running) pass "container booted: system is running" ;;
+    degraded)
+        pass "container booted: system is degraded (acceptable); failed units:"
+        inside systemctl --no-pager --plain --no-legend list-units --state=failed | sed 's/^/    | /' ;;
+    *) tail -30 "$BOOT_LOG" | sed 's/^/    | /'; die "container did not finish booting (state: '${state:-none}')" ;;
+esac
+note "loopback inside: $(inside cat /sys/class/net/lo/operstate /sys/class/net/lo/flags | tr '\n' ' ')(private network)"
+
+# --- 8. the operator's steps, then the checks -------------------------------------------------
+say "operator step: stop and disable the stock PostgreSQL cluster and redis-server the Debian packages started (they hold 5432 and 6379)"
+inside systemctl disable --now --quiet postgresql.service redis-server.service \
+    || note "could not disable postgresql/redis-server (see below if aegisd cannot bind its ports)"
+say "operator step: edit /etc/aegis/aegisd.toml (installed by the package): Loki off (not in Debian), a backup recipient"
+inside age-keygen -o /root/backup.agekey 2>/dev/null
+recipient=$(inside age-keygen -y /root/backup.agekey)
+# Plain sed on the packaged file: [loki] enabled = false, recipients = ["age1…"].
+inside sed -i \
+    -e '/^\[loki\]/,/^\[/ s/^enabled = true/enabled = false/' \
+    -e "/^\[backup\]/,/^\[/ s/^recipients = \[\]/recipients = [\"$recipient\"]/" \
+    /etc/aegis/aegisd.toml
+note "loki: $(inside sed -n '/^\[loki\]/,/^\[/ s/^enabled = .*/&/p' /etc/aegis/aegisd.toml)"
+
+if out=$(inside aegisd config check --config /etc/aegis/aegisd.toml 2>&1); then
+    pass "aegisd config check /etc/aegis/aegisd.toml: $(echo "$out" | tail -1)"
+else
+    fail "aegisd config check /etc/aegis/aegisd.toml: $out"
+fi
+note "unit: $(inside systemctl show -p ExecStart --value aegisd | sed -n 's/.*argv\[\]=\([^;]*\);.*/\1/p')"
+note "enabled by the package? $(inside systemctl is-enabled aegisd 2>&1 || true)"
+if [ "$(inside systemctl is-enabled aegisd 2>&1 || true)" = disabled ]; then
+    pass "the package enables nothing by surprise (aegisd is disabled after install)"
+else
+    fail "aegisd is '$(inside systemctl is-enabled aegisd 2>&1 || true)' right after install (expected disabled)"
+fi
+
+journal_tail() { inside journalctl --no-pager -u aegisd -n "${1:-40}" -o short-precise | sed 's/^/    | /'; }
+
+say "systemctl start aegisd (Type=notify: returns after READY=1)"
+t0=$(date +%s.%N)
+if inside timeout 300 systemctl start aegisd; then
+    t1=$(date +%s.%N)
+    pass "systemctl start aegisd returned 0 after $(python3 -c "print('%.1f' % ($t1 - $t0))") s (first start: three initdb runs)"
+else
+    fail "systemctl start aegisd failed"
+    inside systemctl --no-pager status aegisd | sed 's/^/    | /' || true
+    journal_tail 60
+fi
+active=$(inside systemctl is-active aegisd || true)
+if [ "$active" = active ]; then pass "systemctl is-active aegisd: $active"; else fail "systemctl is-active aegisd: $active"; journal_tail; fi
+warnings=$(inside journalctl --no-pager -u aegisd -t aegisd -p warning -o cat | head -20 || true)
+if [ -n "$warnings" ]; then note "aegisd's own warnings so far:"; echo "$warnings" | sed 's/^/    | /'; fi
+
+# Status JSON, read on the host with python3 (the container has no jq).
+STATUS=$RUN_DIR/status.json
+status_json() { inside aegisctl status --json > "$STATUS" 2>"$RUN_DIR/status.err"; }
+svc() { # svc NAME FIELD: one field of one service, as JSON text without quotes
+    python3 -c 'import json,sys
+for s in json.load(open(sys.argv[1]))["services"]:
+    if s["name"] == sys.argv[2]: print(json.dumps(s.get(sys.argv[3])).strip("\""))' "$STATUS" "$1" "$2" 2>/dev/null || true
+}
+summary() {
+    python3 -c 'import json,sys
+print(", ".join("%s=%s%s pid %s" % (s["name"], s["state"], " healthy" if s["healthy"] else "", s["pid"]) for s in json.load(open(sys.argv[1]))["services"]))' "$STATUS" 2>/dev/null \
+        || echo "unreadable status: $(head -c 300 "$STATUS")"
+}
+EXPECTED="postgres-backend postgres-ai postgres-executor redis"
+all_healthy() {
+    local s
+    for s in $EXPECTED; do [ "$(svc "$s" healthy)" = true ] || return 1; done
+}
+
+if status_json; then
+    if all_healthy; then
+        pass "aegisctl status --json inside: $(summary)"
+    else
+        fail "aegisctl status --json: not every service healthy: $(summary)"
+    fi
+    loki=$(svc loki state)
+    note "loki (disabled in the config): ${loki:-not listed}"
+else
+    fail "aegisctl status --json failed: $(cat "$RUN_DIR/status.err")"
+fi
+
+say "journalctl -u aegisd -o json: the children's lines with their fields"
+inside journalctl --no-pager -u aegisd -o json > "$RUN_DIR/journal.json" || true
+journal_check=$(python3 - "$RUN_DIR/journal.json" <<'EOF'
+import json, sys
+count = {}
+sample = None
+for line in open(sys.argv[1]):
+    try:
+        e = json.loads(line)
+    except ValueError:
+        continue
+    ident = e.get("SYSLOG_IDENTIFIER")
+    if ident == "aegis-postgres-backend" and e.get("AEGIS_SERVICE"):
+        count[ident] = count.get(ident, 0) + 1
+        sample = sample or e
+    elif isinstance(ident, str) and ident.startswith("aegis-") and e.get("AEGIS_SERVICE"):
+        count[ident] = count.get(ident, 0) + 1
+if sample:
+    msg = sample.get("MESSAGE")
+    if isinstance(msg, list):
+        msg = bytes(msg).decode("utf-8", "replace")
+    print("ok %s; e.g. SYSLOG_IDENTIFIER=%s AEGIS_SERVICE=%s _SYSTEMD_UNIT=%s MESSAGE=%r" % (
+        ", ".join("%s: %d" % kv for kv in sorted(count.items())), sample["SYSLOG_IDENTIFIER"],
+        sample["AEGIS_SERVICE"], sample.get("_SYSTEMD_UNIT"), (msg or "")[:90]))
+else:
+    print("none: identifiers seen: %s" % sorted(count))
+EOF
+)
+case $journal_check in
+    ok*) pass "journalctl -u aegisd -o json: ${journal_check#ok }" ;;
+    *) fail "journalctl -u aegisd -o json has no line with SYSLOG_IDENTIFIER=aegis-postgres-backend and AEGIS_SERVICE ($journal_check)"
+       journal_tail ;;
+esac
+
+say "kill -9 the postgres-backend postmaster and wait for it to come back healthy"
+old_pid=$(svc postgres-backend pid)
+if [[ "$old_pid" =~ ^[0-9]+$ ]]; then
+    inside sh -c "kill -9 $old_pid" # the shell builtin: procps is not in the root
+    t0=$(date +%s)
+    new_pid=""
+    for _ in $(seq 1 120); do
+        sleep 0.5
+        status_json || continue
+        p=$(svc postgres-backend pid)
+        if [[ "$p" =~ ^[0-9]+$ ]] && [ "$p" != "$old_pid" ] && [ "$(svc postgres-backend healthy)" = true ]; then
+            new_pid=$p; break
+        fi
+    done
+    if [ -n "$new_pid" ]; then
+        pass "postmaster $old_pid killed with SIGKILL; postgres-backend healthy again in $(( $(date +%s) - t0 )) s with pid $new_pid (restarts $(svc postgres-backend restarts))"
+    else
+        fail "postgres-backend did not come back healthy within 60 s after kill -9 $old_pid: $(summary 2>/dev/null)"
+        journal_tail
+    fi
+else
+    fail "no postgres-backend pid in aegisctl status --json ('$old_pid')"
+fi
+
+say "systemctl reload aegisd (SIGHUP: RELOADING=1 … READY=1; unchanged services keep running)"
+pids_before=""
+status_json && pids_before=$(for s in $EXPECTED; do svc "$s" pid; done | tr '\n' ' ')
+if inside timeout 120 systemctl reload aegisd; then
+    state=""
+    for _ in $(seq 1 60); do
+        state=$(inside systemctl show -p ActiveState --value aegisd)
+        [ "$state" = active ] && break
+        sleep 0.5
+    done
+    status_json || true
+    pids_after=$(for s in $EXPECTED; do svc "$s" pid; done | tr '\n' ' ')
+    reloaded=$(inside journalctl --no-pager -u aegisd -o cat --grep 'reload' -n 3 2>/dev/null | tail -1 || true)
+    if [ "$state" = active ] && all_healthy && [ "$pids_before" = "$pids_after" ]; then
+        pass "systemctl reload aegisd: ActiveState=$state, services healthy, pids unchanged ($pids_after); journal: ${reloaded:-no reload line}"
+    else
+        fail "after systemctl reload aegisd: ActiveState=$state, $(summary), pids before '$pids_before' after '$pids_after'"
+        journal_tail
+    fi
+else
+    fail "systemctl reload aegisd failed"
+    journal_tail
+fi
+
+say "systemctl stop aegisd: no postgres or redis-server may be left in the container"
+if inside timeout 120 systemctl stop aegisd; then
+    # procps is not in the root: read /proc inside the container's PID namespace.
+    left=$(inside sh -c 'for p in /proc/[0-9]*; do c=$(cat $p/comm 2>/dev/null) || continue; case $c in postgres|redis-server|aegisd) echo "${p#/proc/}:$c";; esac; done' | tr '\n' ' ')
+    active=$(inside systemctl is-active aegisd || true)
+    if [ -z "$left" ] && [ "$active" = inactive ]; then
+        pass "systemctl stop aegisd: is-active=$active, no postgres/redis-server/aegisd process left"
+    else
+        fail "after systemctl stop aegisd: is-active=$active, processes left: ${left:-none}"
+    fi
+    stop_line=$(inside journalctl --no-pager -u aegisd -o cat -n 2 | tr '\n' ' ')
+    note "last journal lines: $stop_line"
+else
+    fail "systemctl stop aegisd failed"
+    journal_tail
+fi
+
+say "shutting the container down (SIGRTMIN+4 to its PID 1: poweroff)"
+kill -s RTMIN+4 "$PID1"
+stopped=0
+for _ in $(seq 1 120); do
+    kill -0 "$NSPAWN_PID" 2>/dev/null || { stopped=1; break; }
+    sleep 0.5
+done
+if [ "$stopped" = 1 ]; then
+    wait "$NSPAWN_PID" 2>/dev/null && rc=0 || rc=$?
+    NSPAWN_PID=""
+    pass "container powered off (systemd-nspawn exited with $rc)"
+else
+    fail "container still running 60 s after SIGRTMIN+4 (cleanup will kill it)"
+fi
+
+# Cleanup runs from the trap; check afterwards that nothing of this run is left on the host.
+cleanup_and_check() {
+    local leftovers=""
+    (trap - EXIT; cleanup) > "$RUN_DIR.cleanup.log" 2>&1 || true
+    sed 's/^/    /' "$RUN_DIR.cleanup.log"; rm -f "$RUN_DIR.cleanup.log"
+    [ -e "$RUN_DIR" ] && leftovers="$leftovers $RUN_DIR"
+    for d in /sys/fs/cgroup/*/"$CGROUP" /sys/fs/cgroup/"$CGROUP" /run/systemd/nspawn/propagate/"$MACHINE" /run/systemd/nspawn/unix-export/"$MACHINE"; do
+        [ -e "$d" ] && leftovers="$leftovers $d"
+    done
+    grep -q "$RUN_DIR" /proc/self/mounts && leftovers="$leftovers mounts-under-$RUN_DIR"
+    for p in $(pgrep -f "$MACHINE" 2>/dev/null || true); do [ "$p" != $$ ] && leftovers="$leftovers pid:$p"; done
+    if [ -z "$leftovers" ]; then
+        pass "host clean: per-run root, cgroups ($CGROUP), /run/systemd/nspawn entries and mounts removed"
+    else
+        fail "left on the host:$leftovers"
+    fi
+}
+say "cleaning up on the host"
+cleanup_and_check
+RUN_DIR=""
+CGROUP=""
+
+echo
+echo "==> system test summary ($PASSES passed, $FAILS failed)"
+printf '    %s\n' "${SUMMARY[@]}"
+[ "$FAILS" = 0 ] || exit 1
