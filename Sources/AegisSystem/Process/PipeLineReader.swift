@@ -32,7 +32,7 @@ enum PipeLineReader {
         }
         let queue = OutputChunkQueue(maxBytes: drainAheadMaxBytes)
         let reader = Thread {
-            drain(fds: streams.map(\.fd), kinds: streams.map(\.kind)) { kind, chunk in queue.put(kind, chunk) }
+            drain(fds: streams.map(\.fd)) { index, chunk in queue.put(streams[index].kind, chunk) }
             queue.close()
         }
         reader.name = "aegisd-pipe-reader"
@@ -52,8 +52,9 @@ enum PipeLineReader {
         reader.start()
     }
 
-    /// Reads every stream to its end, handing over raw chunks.
-    private static func drain(fds: [Int32], kinds: [OutputStreamKind], onChunk: (OutputStreamKind, ArraySlice<UInt8>) -> Void) {
+    /// Reads every stream to its end, handing over raw chunks with the index of their stream,
+    /// and says when a stream ended.
+    private static func drain(fds: [Int32], onChunk: (Int, ArraySlice<UInt8>) -> Void, onEnd: (Int) -> Void = { _ in }) {
         var open = [Bool](repeating: true, count: fds.count)
         var chunk = [UInt8](repeating: 0, count: 64 * 1024)
         while open.contains(true) {
@@ -68,8 +69,9 @@ enum PipeLineReader {
             for index in fds.indices where open[index] && pollfds[index].revents != 0 {
                 let count = chunk.withUnsafeMutableBytes { read(fds[index], $0.baseAddress, $0.count) }
                 if count > 0 {
-                    onChunk(kinds[index], chunk[0..<count])
+                    onChunk(index, chunk[0..<count])
                 } else if count == 0 || (errno != EINTR && errno != EAGAIN) {
+                    onEnd(index)
                     open[index] = false
                     close(fds[index])
                 }
@@ -77,33 +79,17 @@ enum PipeLineReader {
         }
     }
 
+    /// The same, cutting lines on the reading thread; a stream's unterminated last line is
+    /// handed over when it ends.
     private static func drain(fds: [Int32], kinds: [OutputStreamKind], onLine: @Sendable (OutputStreamKind, String) -> Void) {
         var pending = [[UInt8]](repeating: [], count: fds.count)
-        var open = [Bool](repeating: true, count: fds.count)
-        var chunk = [UInt8](repeating: 0, count: 64 * 1024)
-        while open.contains(true) {
-            var pollfds = fds.enumerated().map { index, fd in
-                pollfd(fd: open[index] ? fd : -1, events: Int16(POLLIN), revents: 0)
-            }
-            let ready = poll(&pollfds, nfds_t(pollfds.count), -1)
-            if ready < 0 {
-                if errno == EINTR { continue }
-                break
-            }
-            for index in fds.indices where open[index] && pollfds[index].revents != 0 {
-                let count = chunk.withUnsafeMutableBytes { read(fds[index], $0.baseAddress, $0.count) }
-                if count > 0 {
-                    emitLines(from: chunk[0..<count], into: &pending[index], kind: kinds[index], onLine: onLine)
-                } else if count == 0 || (errno != EINTR && errno != EAGAIN) {
-                    if !pending[index].isEmpty {
-                        onLine(kinds[index], String(decoding: pending[index], as: UTF8.self))
-                        pending[index] = []
-                    }
-                    open[index] = false
-                    close(fds[index])
-                }
-            }
-        }
+        drain(
+            fds: fds,
+            onChunk: { index, chunk in emitLines(from: chunk, into: &pending[index], kind: kinds[index], onLine: onLine) },
+            onEnd: { ended in
+                if !pending[ended].isEmpty { onLine(kinds[ended], String(decoding: pending[ended], as: UTF8.self)) }
+                pending[ended] = []
+            })
     }
 
     private static func emitLines(
