@@ -20,8 +20,10 @@ BIN_DIR holds the static release aegisd and aegisctl (default .build-static/rele
 Prints a markdown report. Needs root (children run as the `aegis` user), pgbench, pg_dump,
 psql, gzip and age.
 """
-import argparse, json, os, re, resource, shlex, shutil, socket, statistics, subprocess, sys, tempfile, threading, time
+import argparse, json, os, re, resource, shlex, shutil, statistics, subprocess, sys, tempfile, threading, time
 from collections import Counter
+
+from bench import free_base  # scripts/ is on sys.path: this script is run from there
 
 PG_BIN = "/usr/lib/postgresql/15/bin"
 GIB = 1 << 30
@@ -35,24 +37,6 @@ def run(cmd, **kw):
         shown = cmd if isinstance(cmd, str) else shlex.join(cmd)
         raise SystemExit(f"failed ({result.returncode}): {shown}\n{result.stdout}{result.stderr}")
     return result.stdout
-
-
-def free_base(count=7):
-    import random
-    for _ in range(200):
-        base = random.randint(20000, 55000)
-        ok = True
-        for p in range(base, base + count):
-            s = socket.socket()
-            try:
-                s.bind(("127.0.0.1", p))
-            except OSError:
-                ok = False
-            finally:
-                s.close()
-        if ok:
-            return base
-    raise SystemExit("no free ports")
 
 
 def proc_status(pid, key):
