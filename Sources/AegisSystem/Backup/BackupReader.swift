@@ -23,15 +23,10 @@ public enum BackupReader {
                      into: DiscardingSink(), progress: progress)
             return
         }
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw SystemError.errno("cannot open \(path)") }
-        let hasher = SHA256Hasher()
         let header: AgeDecryptor? = encrypted ? AgeDecryptor(identities: identities) { _ in } : nil
-        let stage = HashingStage(hasher: hasher) { bytes in
-            progress?.addStored(bytes.count)
+        let hasher = try pumpHashed(path, progress: progress) { bytes in
             if let header, !header.headerVerified { try header.write(bytes) }
         }
-        _ = try DescriptorPump.copy(from: fd, closing: true, into: stage, what: path)
         if let header, !header.headerVerified { throw AgeError.truncatedHeader }
         try check(hasher, of: path, against: expectedSHA256)
     }
@@ -42,22 +37,33 @@ public enum BackupReader {
         path: String, encrypted: Bool, identities: [AgeIdentity], expectedSHA256: String?,
         into sink: any ByteSink, progress: TransferProgress? = nil
     ) throws {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw SystemError.errno("cannot open \(path)") }
-        let hasher = SHA256Hasher()
         let gunzip = try GzipReader {
             try sink.write($0)
             progress?.addPlain($0.count)
         }
         let decryptor: AgeDecryptor? = encrypted ? AgeDecryptor(identities: identities) { try gunzip.write($0) } : nil
-        let stage = HashingStage(hasher: hasher) { bytes in
-            progress?.addStored(bytes.count)
+        let hasher = try pumpHashed(path, progress: progress) { bytes in
             if let decryptor { try decryptor.write(bytes) } else { try gunzip.write(bytes) }
         }
-        _ = try DescriptorPump.copy(from: fd, closing: true, into: stage, what: path)
         try decryptor?.finish()
         try gunzip.finish()
         if let expectedSHA256, !expectedSHA256.isEmpty { try check(hasher, of: path, against: expectedSHA256) }
+    }
+
+    /// Reads every stored byte of `path` into `next`, counting and hashing it on the way;
+    /// returns the hash.
+    private static func pumpHashed(
+        _ path: String, progress: TransferProgress?, into next: @escaping (UnsafeRawBufferPointer) throws -> Void
+    ) throws -> SHA256Hasher {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw SystemError.errno("cannot open \(path)") }
+        let hasher = SHA256Hasher()
+        let stage = HashingStage(hasher: hasher) { bytes in
+            progress?.addStored(bytes.count)
+            try next(bytes)
+        }
+        _ = try DescriptorPump.copy(from: fd, closing: true, into: stage, what: path)
+        return hasher
     }
 
     private static func check(_ hasher: SHA256Hasher, of path: String, against expected: String) throws {
