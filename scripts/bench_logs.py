@@ -23,7 +23,7 @@ BIN_DIR holds the release aegisd and aegisctl (default .build-static/release). N
 child runs as the `aegis` user) and a running journald (started here when none is).
 Prints a markdown report.
 """
-import argparse, gzip, http.server, json, os, shutil, socket, statistics, subprocess, sys, tempfile, threading, time
+import argparse, gzip, re, http.server, json, os, shutil, socket, statistics, subprocess, sys, tempfile, threading, time
 
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 
@@ -121,9 +121,31 @@ def cat_rate(lines):
     return lines / ((int(out[1]) - int(out[0])) / 1e9)
 
 
-def status(aegisctl, config):
-    out = subprocess.run([aegisctl, "--config", config, "status", "--json"], capture_output=True, text=True)
-    return json.loads(out.stdout) if out.returncode == 0 else None
+class Control:
+    """aegisd's status over its control socket, one connection kept open (docs/control-protocol.md).
+    Not `aegisctl status` every 50 ms: starting a process that often took a tenth of the machine,
+    CPU the child being measured then did not get."""
+
+    def __init__(self, path):
+        self.path, self.sock, self.reader = path, None, None
+
+    def status(self):
+        try:
+            if self.sock is None:
+                self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+                self.sock.connect(self.path)
+                self.reader = self.sock.makefile("rb")
+            self.sock.sendall(b'{"v":1,"command":"status"}\n')
+            reply = json.loads(self.reader.readline())
+            return reply.get("status") if reply.get("ok") else None
+        except (OSError, ValueError):
+            self.close()
+            return None
+
+    def close(self):
+        if self.sock is not None:
+            self.sock.close()
+        self.sock = self.reader = None
 
 
 def one_run(bindir, lines, work):
@@ -150,6 +172,7 @@ def one_run(bindir, lines, work):
     loki = LokiStandIn(base + 4)
     threading.Thread(target=loki.serve_forever, daemon=True).start()
     daemon = subprocess.Popen([f"{bindir}/aegisd", "--config", config], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    control = Control(re.search(r'^socket\s*=\s*"([^"]+)"', text, re.M).group(1))
     try:
         deadline = time.time() + 300
         journal_done = loki_done = None
@@ -160,13 +183,13 @@ def one_run(bindir, lines, work):
             if loki_done is None and loki.entries >= lines:
                 loki_done = now
             if journal_done is None:
-                logs = (status(f"{bindir}/aegisctl", config) or {}).get("logs", {})
+                logs = (control.status() or {}).get("logs", {})
                 if (logs.get("journal_sent") or 0) + (logs.get("journal_dropped") or 0) >= lines:
                     journal_done = time.time()
         if journal_done is None or loki_done is None:
             raise SystemExit(f"timed out: {loki.entries} of {lines} lines in Loki")
         cpu = cpu_seconds(daemon.pid)
-        report = status(f"{bindir}/aegisctl", config) or {}
+        report = control.status() or {}
         journal_dropped = report.get("logs", {}).get("journal_dropped") or 0
         start_ns, end_ns = map(int, open(result).read().split())
         start = start_ns / 1e9
@@ -178,6 +201,7 @@ def one_run(bindir, lines, work):
             "cpu": cpu,
         }
     finally:
+        control.close()
         daemon.terminate()
         daemon.wait(timeout=120)
         loki.shutdown()

@@ -48,6 +48,34 @@ import Testing
         #expect(!child.contains { $0["MESSAGE"]?.hasPrefix("STATEMENT") == true || $0["MESSAGE"]?.contains("] STATEMENT:") == true && $0["MESSAGE"]?.contains("ERROR:") == false })
     }
 
+    /// The native-protocol writer behind children's lines: a plain entry, a multi-line one (the
+    /// binary-safe MESSAGE form) and one too large for a datagram (handed to libsystemd, which
+    /// passes it in a memfd) all arrive whole, in order, with the shared fields and priorities.
+    @Test func testJournalSocket_sendsPlainMultiLineAndOversizedEntriesWhole() async throws {
+        guard try await Journald.ensureRunning() else {
+            Issue.record("journald could not be started here (needs root and systemd-journald)")
+            return
+        }
+        let identifier = "aegis-socket-test-\(UInt32.random(in: 0...UInt32.max))"
+        let fields = JournalFields([(name: "SYSLOG_IDENTIFIER", value: identifier), (name: "AEGIS_SERVICE", value: "redis")])
+        let large = String(repeating: "0123456789abcdef", count: 64 * 1024)  // 1 MiB: beyond any datagram here
+        let socket = JournalSocket()
+        #expect(socket.send(message: "plain entry", priority: 6, fields: fields))
+        #expect(socket.send(message: "ERROR:  first line\nSTATEMENT:  second line\n\tthird", priority: 3, fields: fields))
+        #expect(socket.send(message: large, priority: 4, fields: fields))
+
+        var got: [[String: String]] = []
+        try await waitUntil("three entries in the journal") {
+            got = (try? Journald.entries(["SYSLOG_IDENTIFIER=\(identifier)"])) ?? []
+            return got.count >= 3
+        }
+        #expect(got.map { $0["MESSAGE"]?.count ?? -1 } == [11, 49, large.count])
+        #expect(got[1]["MESSAGE"] == "ERROR:  first line\nSTATEMENT:  second line\n\tthird")
+        #expect(got[2]["MESSAGE"] == large)
+        #expect(got.map { $0["PRIORITY"] } == ["6", "3", "4"])
+        #expect(got.allSatisfy { $0["AEGIS_SERVICE"] == "redis" })
+    }
+
     /// sd-journal reading of another unit's entries (here matched by identifier: without
     /// systemd as PID 1 nothing has a _SYSTEMD_UNIT), resumed after a saved cursor.
     @Test func testJournalTailer_readsNewEntries_andResumesAfterItsCursor() async throws {

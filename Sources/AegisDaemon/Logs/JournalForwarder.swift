@@ -12,8 +12,8 @@ final class JournalForwarder: @unchecked Sendable {
     struct Item {
         var entry: LogEntry
         var service: ServiceID
-        var stream: OutputStreamKind
-        var pid: Int32?
+        /// The child's constant fields (`fields(service:stream:pid:)`), shared by its entries.
+        var fields: JournalFields
     }
 
     private let condition = NSCondition()
@@ -46,15 +46,14 @@ final class JournalForwarder: @unchecked Sendable {
         return sentCount
     }
 
-    /// Never waits.
-    func send(_ item: Item) {
+    /// Queues `batch` in order, as much of it as fits; never waits.
+    func send(_ batch: [Item]) {
+        guard !batch.isEmpty else { return }
         condition.lock()
         defer { condition.unlock() }
-        guard items.count < maxEntries else {
-            droppedCount += 1
-            return
-        }
-        items.append(item)
+        let room = max(maxEntries - items.count, 0)
+        items.append(contentsOf: batch.prefix(room))
+        droppedCount += max(batch.count - room, 0)
         condition.signal()
     }
 
@@ -67,6 +66,8 @@ final class JournalForwarder: @unchecked Sendable {
     }
 
     private func run() {
+        var batch: [Item] = []
+        let socket = JournalSocket()
         while true {
             condition.lock()
             while items.isEmpty && !closed { condition.wait() }
@@ -74,32 +75,36 @@ final class JournalForwarder: @unchecked Sendable {
                 condition.unlock()
                 return
             }
-            let batch = items
-            items = []
+            // Swapped, not copied: both buffers keep their capacity from one round to the next.
+            swap(&batch, &items)
             condition.unlock()
             var sent = 0
             for item in batch {
-                if JournalWriter.send(Self.fields(item)) { sent += 1 } else { fallback(item) }
+                if socket.send(message: item.entry.line, priority: item.entry.level.syslogPriority, fields: item.fields) {
+                    sent += 1
+                } else {
+                    fallback(item)
+                }
             }
+            batch.removeAll(keepingCapacity: true)
             condition.lock()
             sentCount += sent
             condition.unlock()
         }
     }
 
-    static func fields(_ item: Item) -> [(String, String)] {
+    /// The fields every entry of one child's stream carries besides MESSAGE and PRIORITY.
+    static func fields(service: ServiceID, stream: OutputStreamKind, pid: Int32?) -> JournalFields {
         var fields = [
-            ("MESSAGE", item.entry.line),
-            ("PRIORITY", String(item.entry.level.syslogPriority)),
-            ("SYSLOG_IDENTIFIER", "aegis-\(item.service.rawValue)"),
-            ("AEGIS_SERVICE", item.service.rawValue),
-            ("AEGIS_STREAM", item.stream.rawValue),
+            (name: "SYSLOG_IDENTIFIER", value: "aegis-\(service.rawValue)"),
+            (name: "AEGIS_SERVICE", value: service.rawValue),
+            (name: "AEGIS_STREAM", value: stream.rawValue),
         ]
-        if let pid = item.pid {
-            fields.append(("AEGIS_PID", String(pid)))
+        if let pid {
+            fields.append((name: "AEGIS_PID", value: String(pid)))
             // journald's _PID is aegisd's own; SYSLOG_PID is where tools look for the sender's.
-            fields.append(("SYSLOG_PID", String(pid)))
+            fields.append((name: "SYSLOG_PID", value: String(pid)))
         }
-        return fields
+        return JournalFields(fields)
     }
 }

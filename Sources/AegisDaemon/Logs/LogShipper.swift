@@ -53,6 +53,8 @@ public actor LogShipper {
     private let logger: Logger
     private var batcher: LogBatcher
     private var labelCache: [LabelKey: LogStreamLabels] = [:]
+    /// The last lookup: consecutive entries mostly come from one child at one level.
+    private var lastLabels: (key: LabelKey, labels: LogStreamLabels)?
     private var files: [(job: String, tailer: FileTailer)] = []
     private var journals: [(job: String, tailer: JournalTailer, cursorFile: String)] = []
     private var tasks: [Task<Void, Never>] = []
@@ -172,9 +174,10 @@ public actor LogShipper {
             return LogStreamLabels(settings.labels.labels(job: job, service: service, entry: entry))
         }
         let key = LabelKey(job: job, service: service, level: entry.level)
-        if let cached = labelCache[key] { return cached }
-        let labels = LogStreamLabels(settings.labels.labels(job: job, service: service, entry: entry))
+        if let last = lastLabels, last.key == key { return last.labels }
+        let labels = labelCache[key] ?? LogStreamLabels(settings.labels.labels(job: job, service: service, entry: entry))
         labelCache[key] = labels
+        lastLabels = (key, labels)
         return labels
     }
 

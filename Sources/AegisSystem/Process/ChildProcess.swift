@@ -20,13 +20,14 @@ public enum ChildProcess {
     ///   - rawStdout: a descriptor the child writes its stdout to, unparsed (a pipe's write end
     ///     for `pg_dump`); closed here once the child has it. nil: stdout comes as lines.
     ///   - drainAhead: cut lines on a thread of their own so that the child is never slowed by
-    ///     `onLine` (supervised servers); lines may then still arrive after this returns.
+    ///     `onLines` (supervised servers); lines may then still arrive after this returns.
+    ///   - onLines: the lines of one stream, a batch per read (one or many).
     public static func run(
         _ spec: LaunchSpec,
         stdin: Int32? = nil,
         rawStdout: Int32? = nil,
         drainAhead: Bool = false,
-        onLine: @escaping @Sendable (OutputStreamKind, String) -> Void,
+        onLines: @escaping @Sendable (OutputStreamKind, [String]) -> Void,
         onSpawn: @Sendable (Int32) async -> Void
     ) async throws(SystemError) -> ExitStatus {
         // Checked here because behind setpriv a missing program would be an exit status (127).
@@ -43,7 +44,7 @@ public enum ChildProcess {
         let input = stdin ?? open("/dev/null", O_RDONLY | O_CLOEXEC)
         PipeLineReader.start(
             (rawStdout == nil ? [(stdoutPipe.read, .stdout)] : []) + [(stderrPipe.read, .stderr)], drainAhead: drainAhead,
-            onLine: onLine)
+            onLines: onLines)
 
         var options = PlatformOptions()
         options.processGroupID = 0
@@ -95,7 +96,7 @@ public enum ChildProcess {
     /// its output lines, stdout and stderr interleaved as they came.
     public static func output(of spec: LaunchSpec) async throws(SystemError) -> (status: ExitStatus, lines: [String]) {
         let lines = Mutex<[String]>([])
-        let status = try await run(spec, onLine: { _, line in lines.withLock { $0.append(line) } }, onSpawn: { _ in })
+        let status = try await run(spec, onLines: { _, batch in lines.withLock { $0 += batch } }, onSpawn: { _ in })
         // The reader thread may still be draining the last bytes; the pipes close at exit.
         for _ in 0..<100 where lines.withLock({ $0.isEmpty }) && status != .exited(0) {
             try? await Task.sleep(for: .milliseconds(5))

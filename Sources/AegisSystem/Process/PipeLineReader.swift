@@ -5,6 +5,10 @@ import Glibc
 /// lines. A dedicated thread, not the cooperative pool: a child must never be slowed because the
 /// daemon is busy, and blocking `poll` has no place on the pool's two threads.
 ///
+/// Lines are handed over in batches, all the lines one read brought of one stream at a time, so
+/// that a consumer takes its locks once per read rather than once per line (a fast child writes
+/// a thousand lines per 64 KiB read).
+///
 /// The reader owns the read ends and closes them at end of file, which comes only when every
 /// holder of the write ends has exited (a postmaster's backends included).
 enum PipeLineReader {
@@ -15,16 +19,16 @@ enum PipeLineReader {
     static let drainAheadMaxBytes = 64 << 20
 
     /// - Parameter drainAhead: read into a buffer on one thread and cut lines on another, so
-    ///   that the child is never slowed by what `onLine` costs (supervised servers); without it,
-    ///   lines are handed over by the reader itself, all before the pipes close (one-shot
+    ///   that the child is never slowed by what `onLines` costs (supervised servers); without
+    ///   it, lines are handed over by the reader itself, all before the pipes close (one-shot
     ///   commands whose output is read after they exit).
     static func start(
         _ streams: [(fd: Int32, kind: OutputStreamKind)], drainAhead: Bool = false,
-        onLine: @escaping @Sendable (OutputStreamKind, String) -> Void
+        onLines: @escaping @Sendable (OutputStreamKind, [String]) -> Void
     ) {
         guard drainAhead else {
             let thread = Thread {
-                drain(fds: streams.map(\.fd), kinds: streams.map(\.kind), onLine: onLine)
+                drain(fds: streams.map(\.fd), kinds: streams.map(\.kind), onLines: onLines)
             }
             thread.name = "aegisd-pipe-reader"
             thread.start()
@@ -37,15 +41,18 @@ enum PipeLineReader {
         }
         reader.name = "aegisd-pipe-reader"
         let splitter = Thread {
-            var pending: [OutputStreamKind: [UInt8]] = [:]
+            var splitters: [OutputStreamKind: LineSplitter] = [:]
             while let (chunk, dropped) = queue.take() {
                 if dropped > 0 {
-                    onLine(.stderr, "aegisd: \(dropped) bytes of this child's output were dropped: the log pipeline fell behind")
+                    onLines(.stderr, ["aegisd: \(dropped) bytes of this child's output were dropped: the log pipeline fell behind"])
                 }
                 guard let chunk else { continue }
-                emitLines(from: chunk.bytes[...], into: &pending[chunk.kind, default: []], kind: chunk.kind, onLine: onLine)
+                let lines = splitters[chunk.kind, default: LineSplitter()].split(chunk.bytes[...])
+                if !lines.isEmpty { onLines(chunk.kind, lines) }
             }
-            for (kind, rest) in pending where !rest.isEmpty { onLine(kind, String(decoding: rest, as: UTF8.self)) }
+            for (kind, var splitter) in splitters {
+                if let rest = splitter.finish() { onLines(kind, [rest]) }
+            }
         }
         splitter.name = "aegisd-pipe-lines"
         splitter.start()
@@ -81,38 +88,58 @@ enum PipeLineReader {
 
     /// The same, cutting lines on the reading thread; a stream's unterminated last line is
     /// handed over when it ends.
-    private static func drain(fds: [Int32], kinds: [OutputStreamKind], onLine: @Sendable (OutputStreamKind, String) -> Void) {
-        var pending = [[UInt8]](repeating: [], count: fds.count)
+    private static func drain(fds: [Int32], kinds: [OutputStreamKind], onLines: @Sendable (OutputStreamKind, [String]) -> Void) {
+        var splitters = [LineSplitter](repeating: LineSplitter(), count: fds.count)
         drain(
             fds: fds,
-            onChunk: { index, chunk in emitLines(from: chunk, into: &pending[index], kind: kinds[index], onLine: onLine) },
+            onChunk: { index, chunk in
+                let lines = splitters[index].split(chunk)
+                if !lines.isEmpty { onLines(kinds[index], lines) }
+            },
             onEnd: { ended in
-                if !pending[ended].isEmpty { onLine(kinds[ended], String(decoding: pending[ended], as: UTF8.self)) }
-                pending[ended] = []
+                if let rest = splitters[ended].finish() { onLines(kinds[ended], [rest]) }
             })
     }
+}
 
-    private static func emitLines(
-        from bytes: ArraySlice<UInt8>, into pending: inout [UInt8], kind: OutputStreamKind,
-        onLine: (OutputStreamKind, String) -> Void
-    ) {
-        var start = bytes.startIndex
-        while let newline = bytes[start...].firstIndex(of: UInt8(ascii: "\n")) {
-            var line = bytes[start..<newline]
-            if line.last == UInt8(ascii: "\r") { line = line.dropLast() }
-            if pending.isEmpty {
-                onLine(kind, String(decoding: line, as: UTF8.self))
-            } else {
-                pending.append(contentsOf: line)
-                onLine(kind, String(decoding: pending, as: UTF8.self))
-                pending.removeAll(keepingCapacity: true)
+/// Cuts one stream's bytes into lines (without their `\n` or `\r\n`), keeping an unterminated
+/// tail for the next chunk; a line longer than `PipeLineReader.maxLineBytes` is cut into pieces.
+struct LineSplitter {
+    private var pending: [UInt8] = []
+
+    /// The complete lines `bytes` ends, in order.
+    mutating func split(_ bytes: ArraySlice<UInt8>) -> [String] {
+        var lines: [String] = []
+        bytes.withUnsafeBufferPointer { buffer in
+            guard let base = buffer.baseAddress else { return }
+            var start = 0
+            // memchr: glibc's vectorized search; most lines are short and most chunks hold many.
+            while start < buffer.count, let found = memchr(base + start, 0x0A, buffer.count - start) {
+                let newline = base.distance(to: found.assumingMemoryBound(to: UInt8.self))
+                if pending.isEmpty {
+                    var end = newline
+                    if end > start, base[end - 1] == UInt8(ascii: "\r") { end -= 1 }
+                    lines.append(String(decoding: UnsafeBufferPointer(start: base + start, count: end - start), as: UTF8.self))
+                } else {
+                    pending.append(contentsOf: UnsafeBufferPointer(start: base + start, count: newline - start))
+                    if pending.last == UInt8(ascii: "\r") { pending.removeLast() }
+                    lines.append(String(decoding: pending, as: UTF8.self))
+                    pending.removeAll(keepingCapacity: true)
+                }
+                start = newline + 1
             }
-            start = newline + 1
+            pending.append(contentsOf: UnsafeBufferPointer(start: base + start, count: buffer.count - start))
         }
-        pending.append(contentsOf: bytes[start...])
-        while pending.count >= maxLineBytes {
-            onLine(kind, String(decoding: pending[..<maxLineBytes], as: UTF8.self))
-            pending.removeFirst(maxLineBytes)
+        while pending.count >= PipeLineReader.maxLineBytes {
+            lines.append(String(decoding: pending[..<PipeLineReader.maxLineBytes], as: UTF8.self))
+            pending.removeFirst(PipeLineReader.maxLineBytes)
         }
+        return lines
+    }
+
+    /// The unterminated last line at the end of the stream, if any.
+    mutating func finish() -> String? {
+        defer { pending = [] }
+        return pending.isEmpty ? nil : String(decoding: pending, as: UTF8.self)
     }
 }
