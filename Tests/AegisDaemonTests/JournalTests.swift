@@ -48,6 +48,31 @@ import Testing
         #expect(!child.contains { $0["MESSAGE"]?.hasPrefix("STATEMENT") == true || $0["MESSAGE"]?.contains("] STATEMENT:") == true && $0["MESSAGE"]?.contains("ERROR:") == false })
     }
 
+    /// `[logs] journal = false`: children's entries stay out of journald (for a host whose
+    /// journald cannot keep up) but still reach the ring; aegisd's own messages still go there.
+    @Test func testJournalOff_childrensEntriesOnlyInTheRing_aegisdsOwnStillInJournald() async throws {
+        guard try await Journald.ensureRunning() else {
+            Issue.record("journald could not be started here (needs root and systemd-journald)")
+            return
+        }
+        let daemon = try await DaemonHarness { config in
+            config.logs.journal = false
+            config.loki.enabled = false
+        }
+        try daemon.start(journal: true)
+        try await daemon.waitUntilAllHealthy()
+        let pid = try #require(daemon.process?.processIdentifier)
+        try await waitUntil("PostgreSQL's start in aegisctl logs") {
+            (try? daemon.aegisctl("logs postgres-backend -n 100").output.contains("ready to accept connections")) == true
+        }
+        #expect(try await daemon.terminate() == 0)
+        try await waitUntil("aegisd's own lines in the journal") {
+            !((try? Journald.entries(["_PID=\(pid)", "SYSLOG_IDENTIFIER=aegisd", "MESSAGE=aegisd stopped"])) ?? []).isEmpty
+        }
+        #expect(try Journald.entries(["_PID=\(pid)", "SYSLOG_IDENTIFIER=aegis-postgres-backend"]).isEmpty)
+        #expect(try Journald.entries(["_PID=\(pid)", "AEGIS_STREAM=stderr"]).isEmpty)
+    }
+
     /// The native-protocol writer behind children's lines: a plain entry, a multi-line one (the
     /// binary-safe MESSAGE form) and one too large for a datagram (handed to libsystemd, which
     /// passes it in a memfd) all arrive whole, in order, with the shared fields and priorities.

@@ -114,6 +114,7 @@ enum ConfigSchema {
     static var logs: [ConfigField<LogsSettings>] {
         [
             .bool("ship", \.ship, "Whether entries are pushed to Loki (journald and aegisctl logs work regardless)"),
+            .bool("journal", \.journal, "Whether children's entries are forwarded to journald (aegisd's own messages go there regardless)"),
             .string("loki_url", \.lokiURL, "Loki's push URL (http://HOST:PORT/loki/api/v1/push); empty means the supervised Loki on loopback"),
             .integer("spool_max_mb", \.spoolMaxMb, "Bound of the on-disk spool of batches Loki has not taken yet, in MiB; beyond it the oldest are dropped and counted"),
             .integer("batch_max_bytes", \.batchMaxBytes, "A batch is pushed when its lines reach this many bytes"),

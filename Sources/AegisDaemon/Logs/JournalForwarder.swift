@@ -28,9 +28,7 @@ final class JournalForwarder: @unchecked Sendable {
     init(maxEntries: Int = 200_000, fallback: @escaping @Sendable (Item) -> Void) {
         self.maxEntries = maxEntries
         self.fallback = fallback
-        let thread = Thread { [self] in run() }
-        thread.name = "aegisd-journal"
-        thread.start()
+        DedicatedThread.start("aegis-journal", priority: .background) { [self] in run() }
     }
 
     var dropped: Int {

@@ -47,6 +47,10 @@ public actor LogShipper {
     }
 
     public let settings: Settings
+    /// The actor's own background-priority thread: what the shipper does with a burst of a
+    /// server's output (batching, encoding, compressing) waits while the server wants the CPU.
+    private let executor = ThreadExecutor(name: "aegis-shipper", priority: .background)
+    public nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
     private let intake: LogIntake
     private let pusher: LokiPusher
     private let queue: ShipQueue
@@ -87,6 +91,8 @@ public actor LogShipper {
             }
         }
     }
+
+    deinit { executor.close() }
 
     /// Starts collecting and sending.
     public func start() {
@@ -190,8 +196,10 @@ public actor LogShipper {
         }
     }
 
-    private static func record(_ batch: LogBatch) -> LogSpool.Record {
-        LogSpool.Record(body: LokiPushEncoder.encode(batch), entries: batch.entryCount)
+    /// The batch as it is queued, spooled and pushed: gzip-compressed JSON (a spool holds about
+    /// ten times more of an outage than it would as JSON).
+    private static func record(_ batch: LogBatch) throws(SystemError) -> LogSpool.Record {
+        LogSpool.Record(body: try LokiPusher.compressedBody(json: LokiPushEncoder.encode(batch)), entries: batch.entryCount)
     }
 
     // MARK: - Sending
@@ -216,7 +224,7 @@ public actor LogShipper {
             let outcome: ShipRetryPolicy.Outcome
             var detail = ""
             do {
-                let answer = try await runBlocking { try pusher.push(json: record.body) }
+                let answer = try await runBlocking { try pusher.push(body: record.body) }
                 outcome = .status(answer.status)
                 detail = "HTTP \(answer.status) \(answer.body.prefix(200))"
             } catch {

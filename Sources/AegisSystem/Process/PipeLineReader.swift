@@ -27,20 +27,13 @@ enum PipeLineReader {
         onLines: @escaping @Sendable (OutputStreamKind, [String]) -> Void
     ) {
         guard drainAhead else {
-            let thread = Thread {
+            DedicatedThread.start("aegis-pipe-read") {
                 drain(fds: streams.map(\.fd), kinds: streams.map(\.kind), onLines: onLines)
             }
-            thread.name = "aegisd-pipe-reader"
-            thread.start()
             return
         }
         let queue = OutputChunkQueue(maxBytes: drainAheadMaxBytes)
-        let reader = Thread {
-            drain(fds: streams.map(\.fd)) { index, chunk in queue.put(streams[index].kind, chunk) }
-            queue.close()
-        }
-        reader.name = "aegisd-pipe-reader"
-        let splitter = Thread {
+        DedicatedThread.start("aegis-pipe-line", priority: .background) {
             var splitters: [OutputStreamKind: LineSplitter] = [:]
             while let (chunk, dropped) = queue.take() {
                 if dropped > 0 {
@@ -54,9 +47,10 @@ enum PipeLineReader {
                 if let rest = splitter.finish() { onLines(kind, [rest]) }
             }
         }
-        splitter.name = "aegisd-pipe-lines"
-        splitter.start()
-        reader.start()
+        DedicatedThread.start("aegis-pipe-read") {
+            drain(fds: streams.map(\.fd)) { index, chunk in queue.put(streams[index].kind, chunk) }
+            queue.close()
+        }
     }
 
     /// Reads every stream to its end, handing over raw chunks with the index of their stream,
