@@ -4,8 +4,9 @@ import Foundation
 
 /// Sends entries to journald from a thread of its own. journald reads its socket at its own
 /// pace (tens of thousands of entries per second on a small machine) and a full socket makes
-/// `sd_journal_sendv` wait: that wait must hold up neither the Loki shipper nor the ring, nor,
-/// through them, a child's pipe. Bounded: beyond `maxEntries` waiting, entries are not sent to
+/// the send wait: that wait must hold up neither the Loki shipper nor the ring, nor, through
+/// them, a child's pipe. The thread runs at background priority (`DedicatedThread`): journald
+/// gets a burst's entries after the burst rather than during it. Bounded: beyond `maxEntries` waiting, entries are not sent to
 /// journald and are counted (`journal_dropped` in status); they still reach Loki and the ring.
 final class JournalForwarder: @unchecked Sendable {
     // @unchecked: every mutable field is guarded by `condition`.
