@@ -73,10 +73,10 @@ import Testing
         #expect(try Journald.entries(["_PID=\(pid)", "AEGIS_STREAM=stderr"]).isEmpty)
     }
 
-    /// The native-protocol writer behind children's lines: a plain entry, a multi-line one (the
-    /// binary-safe MESSAGE form) and one too large for a datagram (handed to libsystemd, which
-    /// passes it in a memfd) all arrive whole, in order, with the shared fields and priorities.
-    @Test func testJournalSocket_sendsPlainMultiLineAndOversizedEntriesWhole() async throws {
+    /// The writer behind children's lines: a plain entry, a multi-line one (libsystemd's
+    /// binary-safe field form) and one too large for a datagram (passed in a memfd) all arrive
+    /// whole, in order, with the shared fields and priorities.
+    @Test func testJournalFields_sendPlainMultiLineAndOversizedEntriesWhole() async throws {
         guard try await Journald.ensureRunning() else {
             Issue.record("journald could not be started here (needs root and systemd-journald)")
             return
@@ -84,10 +84,10 @@ import Testing
         let identifier = "aegis-socket-test-\(UInt32.random(in: 0...UInt32.max))"
         let fields = JournalFields([(name: "SYSLOG_IDENTIFIER", value: identifier), (name: "AEGIS_SERVICE", value: "redis")])
         let large = String(repeating: "0123456789abcdef", count: 64 * 1024)  // 1 MiB: beyond any datagram here
-        let socket = JournalSocket()
-        #expect(socket.send(message: "plain entry", priority: 6, fields: fields))
-        #expect(socket.send(message: "ERROR:  first line\nSTATEMENT:  second line\n\tthird", priority: 3, fields: fields))
-        #expect(socket.send(message: large, priority: 4, fields: fields))
+        var scratch: [UInt8] = []
+        #expect(fields.send(message: "plain entry", priority: 6, scratch: &scratch))
+        #expect(fields.send(message: "ERROR:  first line\nSTATEMENT:  second line\n\tthird", priority: 3, scratch: &scratch))
+        #expect(fields.send(message: large, priority: 4, scratch: &scratch))
 
         var got: [[String: String]] = []
         try await waitUntil("three entries in the journal") {

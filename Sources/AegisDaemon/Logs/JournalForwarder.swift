@@ -66,7 +66,7 @@ final class JournalForwarder: @unchecked Sendable {
 
     private func run() {
         var batch: [Item] = []
-        let socket = JournalSocket()
+        var scratch: [UInt8] = []
         while true {
             condition.lock()
             while items.isEmpty && !closed { condition.wait() }
@@ -79,7 +79,7 @@ final class JournalForwarder: @unchecked Sendable {
             condition.unlock()
             var sent = 0
             for item in batch {
-                if socket.send(message: item.entry.line, priority: item.entry.level.syslogPriority, fields: item.fields) {
+                if item.fields.send(message: item.entry.line, priority: item.entry.level.syslogPriority, scratch: &scratch) {
                     sent += 1
                 } else {
                     fallback(item)
