@@ -109,10 +109,13 @@ def set_key(text, section, key, value):
     raise SystemExit(f"no {section}.{key} in the generated config")
 
 
-def generator(path, lines, result):
+def generator(path, lines, result, go):
+    """The child: waits for the `go` file (aegisd started and the machine idle again), then
+    writes its lines and notes when it started and finished."""
     with open(path, "w") as f:
         f.write(f"""#!/bin/bash
 if [ "$1" = "-version" ]; then echo "loki, version 3.0.0 (aegisd log benchmark generator)"; exit 0; fi
+while [ ! -e {go} ]; do sleep 0.02; done
 start=$(date +%s%N)
 {SEQ.format(lines=lines)}
 end=$(date +%s%N)
@@ -149,7 +152,7 @@ class Control:
     def __init__(self, path):
         self.path, self.sock, self.reader = path, None, None
 
-    def status(self):
+    def status(self, retry=True):
         try:
             if self.sock is None:
                 self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -159,8 +162,9 @@ class Control:
             reply = json.loads(self.reader.readline())
             return reply.get("status") if reply.get("ok") else None
         except (OSError, ValueError):
+            # aegisd closes an idle connection: connect again once.
             self.close()
-            return None
+            return self.status(retry=False) if retry else None
 
     def close(self):
         if self.sock is not None:
@@ -177,7 +181,8 @@ def one_run(bindir, lines, work, journal):
     os.mkdir(shared)
     os.chmod(shared, 0o777)
     result = os.path.join(shared, "generator.result")
-    generator(gen, lines, result)
+    go = os.path.join(shared, "go")
+    generator(gen, lines, result, go)
     base = free_port()
     while any(not port_free(p) for p in range(base, base + 7)):
         base = free_port()
@@ -196,6 +201,15 @@ def one_run(bindir, lines, work, journal):
     daemon = subprocess.Popen([f"{bindir}/aegisd", "--config", config], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     control = Control(re.search(r'^socket\s*=\s*"([^"]+)"', text, re.M).group(1))
     try:
+        # The child writes only once aegisd is up (its start-up work done: certificates, the
+        # first health checks) and the machine is idle: the run measures draining, not start-up.
+        deadline = time.time() + 120
+        while time.time() < deadline and not any(
+                s.get("name") == "loki" and s.get("healthy")
+                for s in (control.status() or {}).get("services", [])):
+            time.sleep(0.1)
+        wait_for_idle(limit=60)
+        open(go, "w").close()
         deadline = time.time() + 300
         journal_done = None if journal else 0
         loki_done = loki_cpu = None
@@ -210,7 +224,8 @@ def one_run(bindir, lines, work, journal):
                 if (logs.get("journal_sent") or 0) + (logs.get("journal_dropped") or 0) >= lines:
                     journal_done = time.time()
         if journal_done is None or loki_done is None:
-            raise SystemExit(f"timed out: {loki.entries} of {lines} lines in Loki")
+            logs = (control.status() or {}).get("logs", {})
+            raise SystemExit(f"timed out: {loki.entries} of {lines} lines in Loki; aegisd's counters: {json.dumps(logs)}")
         cpu = cpu_seconds(daemon.pid)
         report = control.status() or {}
         journal_dropped = report.get("logs", {}).get("journal_dropped") or 0

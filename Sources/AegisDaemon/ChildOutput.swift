@@ -27,4 +27,10 @@ public struct ChildOutput: Sendable {
             router.lines(lines, service: service, stream: stream, pid: pid())
         }
     }
+
+    /// Counts the bytes of a child's output dropped before they became entries.
+    public var droppedHandler: @Sendable (Int) -> Void {
+        let router = router
+        return { bytes in router.outputDropped(bytes) }
+    }
 }

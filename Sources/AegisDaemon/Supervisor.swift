@@ -239,6 +239,7 @@ public actor Supervisor {
         let driver = slot.driver
         let pidBox = slot.pid
         let onLines = output.handler(for: id) { pidBox.get() }
+        let onOutputDropped = output.droppedHandler
         let previous = processTasks[id]
         processTasks[id] = Task {
             await slot.cleanup?.value
@@ -251,7 +252,7 @@ public actor Supervisor {
                 return
             }
             do {
-                let status = try await ChildProcess.run(spec, drainAhead: true, onLines: onLines) { @Sendable pid in
+                let status = try await ChildProcess.run(spec, drainAhead: true, onLines: onLines, onOutputDropped: onOutputDropped) { @Sendable pid in
                     await self.launched(id, pid: pid)
                 }
                 self.exited(id, status)

@@ -32,6 +32,9 @@ enum StatusTable {
         } else {
             line += " (not shipped to Loki: [logs] ship = false)"
         }
+        // Only when it happened: losses before the entries existed, or journald left behind.
+        if let bytes = logs.outputDroppedBytes, bytes > 0 { line += "\n  children's output dropped: \(bytes) B (aegisd fell behind)" }
+        if let entries = logs.journalDropped, entries > 0 { line += "\n  not sent to journald: \(entries) entries (journald fell behind)" }
         return line
     }
 

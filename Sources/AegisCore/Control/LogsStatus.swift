@@ -11,6 +11,9 @@ public struct LogsStatus: Codable, Sendable, Equatable {
     public var journalSent: Int?
     /// Entries not sent to journald because it fell too far behind (they still reach Loki).
     public var journalDropped: Int?
+    /// Bytes of children's output dropped before they became entries: aegisd's line processing
+    /// fell more than 64 MiB behind a child (a flood no server's normal logging comes near).
+    public var outputDroppedBytes: Int?
     /// Pushes retried after a 429, a 5xx or a network error.
     public var retries: Int
     /// Bytes of batches waiting in the on-disk spool.
@@ -25,7 +28,7 @@ public struct LogsStatus: Codable, Sendable, Equatable {
     enum CodingKeys: String, CodingKey {
         case linesRead = "lines_read", linesShipped = "lines_shipped", linesDropped = "lines_dropped"
         case retries, shipping
-        case journalDropped = "journal_dropped", journalSent = "journal_sent"
+        case journalDropped = "journal_dropped", journalSent = "journal_sent", outputDroppedBytes = "output_dropped_bytes"
         case spoolBytes = "spool_bytes", lokiURL = "loki_url", lastError = "last_error"
     }
 

@@ -58,6 +58,7 @@ public struct LogPipeline: Sendable {
         var status = LogsStatus(linesRead: router.linesRead)
         if let shipper { status = await shipper.status(linesRead: router.linesRead) }
         status.journalDropped = router.journalDropped
+        status.outputDroppedBytes = router.outputDroppedBytes
         status.journalSent = router.journalSent
         return status
     }

@@ -27,6 +27,7 @@ public final class LogRouter: Sendable {
     private let flusher = Mutex<Task<Void, Never>?>(nil)
     private let journal: JournalForwarder?
     private let entriesRead = Atomic<Int>(0)
+    private let droppedOutputBytes = Atomic<Int>(0)
 
     /// - Parameters:
     ///   - intake: the shipper's queue; nil when nothing is shipped.
@@ -62,6 +63,14 @@ public final class LogRouter: Sendable {
 
     /// Entries not sent to journald because it fell too far behind.
     public var journalDropped: Int { journal?.dropped ?? 0 }
+
+    /// Bytes of children's output dropped before they became entries (`outputDropped`).
+    public var outputDroppedBytes: Int { droppedOutputBytes.load(ordering: .relaxed) }
+
+    /// A child's pipe reader dropped `bytes`: the line thread fell too far behind it.
+    public func outputDropped(_ bytes: Int) {
+        droppedOutputBytes.add(bytes, ordering: .relaxed)
+    }
 
     /// Entries journald's socket took.
     public var journalSent: Int { journal?.sent ?? 0 }

@@ -22,12 +22,15 @@ public enum ChildProcess {
     ///   - drainAhead: cut lines on a thread of their own so that the child is never slowed by
     ///     `onLines` (supervised servers); lines may then still arrive after this returns.
     ///   - onLines: the lines of one stream, a batch per read (one or many).
+    ///   - onOutputDropped: bytes dropped in drain-ahead mode because the line handling fell
+    ///     too far behind (the child is never made to wait).
     public static func run(
         _ spec: LaunchSpec,
         stdin: Int32? = nil,
         rawStdout: Int32? = nil,
         drainAhead: Bool = false,
         onLines: @escaping @Sendable (OutputStreamKind, [String]) -> Void,
+        onOutputDropped: @escaping @Sendable (Int) -> Void = { _ in },
         onSpawn: @Sendable (Int32) async -> Void
     ) async throws(SystemError) -> ExitStatus {
         // Checked here because behind setpriv a missing program would be an exit status (127).
@@ -49,7 +52,7 @@ public enum ChildProcess {
         let input = stdin ?? open("/dev/null", O_RDONLY | O_CLOEXEC)
         PipeLineReader.start(
             (rawStdout == nil ? [(stdoutPipe.read, .stdout)] : []) + [(stderrPipe.read, .stderr)], drainAhead: drainAhead,
-            onLines: onLines)
+            onLines: onLines, onDropped: onOutputDropped)
 
         var options = PlatformOptions()
         options.processGroupID = 0

@@ -22,9 +22,12 @@ enum PipeLineReader {
     ///   that the child is never slowed by what `onLines` costs (supervised servers); without
     ///   it, lines are handed over by the reader itself, all before the pipes close (one-shot
     ///   commands whose output is read after they exit).
+    /// - Parameter onDropped: bytes a drain-ahead reader dropped because the line thread fell
+    ///   `aheadMaxBytes` behind (also reported to `onLines` as a line of its own).
     static func start(
-        _ streams: [(fd: Int32, kind: OutputStreamKind)], drainAhead: Bool = false,
-        onLines: @escaping @Sendable (OutputStreamKind, [String]) -> Void
+        _ streams: [(fd: Int32, kind: OutputStreamKind)], drainAhead: Bool = false, aheadMaxBytes: Int = drainAheadMaxBytes,
+        onLines: @escaping @Sendable (OutputStreamKind, [String]) -> Void,
+        onDropped: @escaping @Sendable (Int) -> Void = { _ in }
     ) {
         guard drainAhead else {
             DedicatedThread.start("aegis-pipe-read") {
@@ -32,11 +35,12 @@ enum PipeLineReader {
             }
             return
         }
-        let queue = OutputChunkQueue(maxBytes: drainAheadMaxBytes)
-        DedicatedThread.start("aegis-pipe-line", priority: .background) {
+        let queue = OutputChunkQueue(maxBytes: aheadMaxBytes)
+        DedicatedThread.start("aegis-pipe-line") {
             var splitters: [OutputStreamKind: LineSplitter] = [:]
             while let (chunk, dropped) = queue.take() {
                 if dropped > 0 {
+                    onDropped(dropped)
                     onLines(.stderr, ["aegisd: \(dropped) bytes of this child's output were dropped: the log pipeline fell behind"])
                 }
                 guard let chunk else { continue }
