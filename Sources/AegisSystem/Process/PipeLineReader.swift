@@ -36,7 +36,7 @@ enum PipeLineReader {
             return
         }
         let queue = OutputChunkQueue(maxBytes: aheadMaxBytes)
-        DedicatedThread.start("aegis-pipe-line") {
+        DedicatedThread.start("aegis-pipe-line", priority: .background) {
             var splitters: [OutputStreamKind: LineSplitter] = [:]
             while let (chunk, dropped) = queue.take() {
                 if dropped > 0 {
