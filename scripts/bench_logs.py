@@ -25,7 +25,7 @@ Measured, per run:
 - aegisd's CPU time per 100k lines (user + system from /proc, minus a run with 1 line), and the
   cores it used while shipping: its CPU time until Loki held every line, divided by that time.
 
-Usage: scripts/bench_logs.py [BIN_DIR] [--lines 1000000] [--runs 3]
+Usage: scripts/bench_logs.py [BIN_DIR] [--lines 1000000] [--runs 9]
 BIN_DIR holds the release aegisd and aegisctl (default .build-static/release). Needs root (the
 child runs as the `aegis` user) and a running journald (started here when none is).
 Prints a markdown report.
@@ -261,7 +261,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("bindir", nargs="?", default=".build-static/release")
     parser.add_argument("--lines", type=int, default=1_000_000)
-    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--runs", type=int, default=9)
     args = parser.parse_args()
     if os.geteuid() != 0:
         raise SystemExit("run as root: the child runs as the aegis user")
