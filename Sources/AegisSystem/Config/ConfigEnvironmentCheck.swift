@@ -47,7 +47,7 @@ public struct ConfigEnvironmentCheck: Sendable {
     /// starts the servers, so a bad file is found here and not by a server failing to start.
     private func addOperatorCertificateIssues(_ config: AegisConfig, to report: inout ConfigCheckReport) {
         guard config.tls.enabled, config.tls.usesOperatorCertificates else { return }
-        let services = ServiceID.allCases.filter { $0.kind != .loki && config.isEnabled($0) }
+        let services = config.serverCertificateServices
         // The account the daemon will give the servers (a missing user is reported above).
         let keyReader = try? ServiceAccount.forChildren(configuredUser: config.daemon.user)
         let findings = OperatorCertificates(layout: CertificateLayout(config))
