@@ -25,14 +25,22 @@ public final class TLSConnection: ByteStream {
         guard let context = SSL_CTX_new(TLS_client_method()) else {
             throw SystemError("TLS: cannot create a context: \(Self.errorQueue())")
         }
-        self.context = context
+        // The context first: SSL_new copies its verify mode and protocol bounds, so settings made
+        // on the context afterwards would not apply to this connection.
+        do {
+            try Self.configure(context, settings)
+        } catch {
+            SSL_CTX_free(context)
+            throw error
+        }
         guard let ssl = SSL_new(context) else {
             SSL_CTX_free(context)
             throw SystemError("TLS: cannot create a connection: \(Self.errorQueue())")
         }
+        self.context = context
         self.ssl = ssl
         // From here on deinit frees both, whatever is thrown.
-        try configure(settings)
+        try configureConnection(settings)
         try handshake(settings, peer: peer)
         protocolVersion = String(cString: SSL_get_version(ssl))
     }
@@ -44,9 +52,10 @@ public final class TLSConnection: ByteStream {
         SSL_CTX_free(context)
     }
 
-    private func configure(_ settings: TLSClientSettings) throws(SystemError) {
+    /// TLS 1.2 or newer, peer verification, and the CAs to verify against.
+    private static func configure(_ context: OpaquePointer, _ settings: TLSClientSettings) throws(SystemError) {
         guard aegis_SSL_CTX_set_min_proto_version(context, aegis_TLS1_2_VERSION()) == 1 else {
-            throw SystemError("TLS: cannot require TLS 1.2: \(Self.errorQueue())")
+            throw SystemError("TLS: cannot require TLS 1.2: \(errorQueue())")
         }
         // HTTP/1.1 with Connection: close frames its own end; a server that closes without
         // close_notify (common) is the end of the response, not an error.
@@ -56,12 +65,17 @@ public final class TLSConnection: ByteStream {
                 throw .errno("TLS: cannot read the CA file \(caFile)")
             }
             guard SSL_CTX_load_verify_locations(context, caFile, nil) == 1 else {
-                throw SystemError("TLS: \(caFile) holds no usable CA certificate: \(Self.errorQueue())")
+                throw SystemError("TLS: \(caFile) holds no usable CA certificate: \(errorQueue())")
             }
         } else if SSL_CTX_set_default_verify_paths(context) != 1 {
-            throw SystemError("TLS: cannot load the system's CA store: \(Self.errorQueue())")
+            throw SystemError("TLS: cannot load the system's CA store: \(errorQueue())")
         }
         SSL_CTX_set_verify(context, SSL_VERIFY_PEER, nil)
+    }
+
+    /// The name to check (and send as SNI), and the socket to run over.
+    private func configureConnection(_ settings: TLSClientSettings) throws(SystemError) {
+        SSL_set_verify(ssl, SSL_VERIFY_PEER, nil)
         let name = settings.serverName
         if Self.isIPAddress(name) {
             // An IP address is matched against IP subjectAltNames and never sent as SNI (RFC 6066).
