@@ -40,7 +40,22 @@ public struct ConfigEnvironmentCheck: Sendable {
         }
         addBackupIssues(config, to: &report)
         addOperatorCertificateIssues(config, to: &report)
+        addLokiCAFileIssue(config, to: &report)
         return report
+    }
+
+    /// `[logs] loki_ca_file` must hold CA certificates, or every push would fail verification.
+    private func addLokiCAFileIssue(_ config: AegisConfig, to report: inout ConfigCheckReport) {
+        let path = config.logs.lokiCAFile
+        guard config.logs.ship, !path.isEmpty, path.hasPrefix("/") else { return }
+        do {
+            if try PEMFile.certificates(at: path).isEmpty {
+                report.errors.append(ConfigIssue(path: "logs.loki_ca_file", reason: "\(path) holds no certificate"))
+            }
+        } catch {
+            report.errors.append(ConfigIssue(
+                path: "logs.loki_ca_file", reason: PEMFile.problem(error, path: path, expected: "PEM CA certificates").description))
+        }
     }
 
     /// The operator's certificates (`[tls] operator_dir`) get the checks aegisd makes before it
