@@ -7,6 +7,9 @@ import Glibc
 /// checked against the certificate's subjectAltNames, SNI sent for DNS names. Every wait uses
 /// the socket's deadline, so a server that stalls mid-handshake costs a timeout, not a thread.
 ///
+/// libssl writes with write(2), not send(MSG_NOSIGNAL): a peer that closes mid-write raises
+/// SIGPIPE, which aegisd ignores process-wide (`TerminationSignals`) and so must any other user.
+///
 /// A fresh SSL_CTX per connection, on purpose: the CA file may not exist yet when the shipper
 /// is built (aegisd creates its CA after), and may be replaced by `certs rotate`; reading it at
 /// each connect (one per push or probe, at most a few per second) always sees the current one.
@@ -16,6 +19,9 @@ public final class TLSConnection: ByteStream {
     private let ssl: OpaquePointer
     /// "TLSv1.3" or "TLSv1.2": what was negotiated.
     public private(set) var protocolVersion = ""
+    /// Whether close_notify may be sent: only after a handshake, and never after a fatal error
+    /// (OpenSSL forbids SSL_shutdown then).
+    private var mayShutDown = false
 
     /// Runs the handshake; throws, naming the peer and the reason, when it fails.
     /// - Parameter peer: "host:port", for messages.
@@ -43,11 +49,12 @@ public final class TLSConnection: ByteStream {
         try configureConnection(settings)
         try handshake(settings, peer: peer)
         protocolVersion = String(cString: SSL_get_version(ssl))
+        mayShutDown = true
     }
 
     deinit {
         // One close_notify, not waiting for the peer's: the socket closes right after.
-        _ = SSL_shutdown(ssl)
+        if mayShutDown { _ = SSL_shutdown(ssl) }
         SSL_free(ssl)
         SSL_CTX_free(context)
     }
@@ -160,8 +167,10 @@ public final class TLSConnection: ByteStream {
         case SSL_ERROR_WANT_READ: try socket.wait(for: Int16(POLLIN))
         case SSL_ERROR_WANT_WRITE: try socket.wait(for: Int16(POLLOUT))
         case SSL_ERROR_SYSCALL where ERR_peek_error() == 0:
+            mayShutDown = false
             throw .errno(what)
         default:
+            mayShutDown = false
             let queue = Self.errorQueue()
             throw SystemError("\(what): \(queue.isEmpty ? "SSL error \(code)" : queue)")
         }
