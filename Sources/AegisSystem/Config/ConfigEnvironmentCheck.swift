@@ -44,17 +44,21 @@ public struct ConfigEnvironmentCheck: Sendable {
         return report
     }
 
-    /// `[logs] loki_ca_file` must hold CA certificates, or every push would fail verification.
+    /// `[logs] loki_ca_file` should hold CA certificates, or every push fails verification. A
+    /// warning, not an error: shipping is not worth refusing to start the databases for, the
+    /// file is read again at each push (it may appear later), and the failures show in status.
     private func addLokiCAFileIssue(_ config: AegisConfig, to report: inout ConfigCheckReport) {
         let path = config.logs.lokiCAFile
         guard config.logs.ship, !path.isEmpty, path.hasPrefix("/") else { return }
         do {
             if try PEMFile.certificates(at: path).isEmpty {
-                report.errors.append(ConfigIssue(path: "logs.loki_ca_file", reason: "\(path) holds no certificate"))
+                report.warnings.append(ConfigIssue(path: "logs.loki_ca_file", reason: "\(path) holds no certificate"))
             }
         } catch {
-            report.errors.append(ConfigIssue(
-                path: "logs.loki_ca_file", reason: PEMFile.problem(error, path: path, expected: "PEM CA certificates").description))
+            report.warnings.append(ConfigIssue(
+                path: "logs.loki_ca_file",
+                reason: PEMFile.problem(error, path: path, expected: "PEM CA certificates").description
+                    + ": pushes to Loki will fail verification until it does"))
         }
     }
 
