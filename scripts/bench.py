@@ -44,6 +44,30 @@ class Notify:
         raise SystemExit(f"timed out waiting for {text}")
 
 
+def busy_cpu():
+    """CPU seconds the whole machine has spent busy (every core; idle and iowait excluded)."""
+    with open("/proc/stat") as f:
+        fields = [int(x) for x in f.readline().split()[1:]]
+    # user nice system idle iowait irq softirq steal (guest time is already in user)
+    return (sum(fields[:8]) - fields[3] - fields[4]) / os.sysconf("SC_CLK_TCK")
+
+
+def wait_for_idle(limit=600):
+    """Others may share the machine: waits (`limit` seconds at most) for 2 s in which it is
+    nearly idle. Returns False, with a warning, when it never was."""
+    deadline = time.monotonic() + limit
+    while True:
+        before = busy_cpu()
+        time.sleep(2)
+        cores = (busy_cpu() - before) / 2
+        if cores < 0.15:
+            return True
+        if time.monotonic() > deadline:
+            print(f"# warning: the machine is busy ({cores:.2f} cores) without this benchmark; "
+                  "the numbers below are distorted", file=sys.stderr, flush=True)
+            return False
+
+
 def free_base(count=7):
     import random
     for _ in range(200):

@@ -23,7 +23,7 @@ psql, gzip and age.
 import argparse, json, os, re, resource, shlex, shutil, statistics, subprocess, sys, tempfile, threading, time
 from collections import Counter
 
-from bench import free_base  # scripts/ is on sys.path: this script is run from there
+from bench import busy_cpu, free_base, wait_for_idle  # scripts/ is on sys.path: this script is run from there
 
 PG_BIN = "/usr/lib/postgresql/15/bin"
 GIB = 1 << 30
@@ -186,27 +186,8 @@ class Bench:
             time.sleep(0.5)
         self.sql("CHECKPOINT")
         os.sync()
-        # Others may share the machine: wait (10 minutes at most) for 2 s in which it is nearly idle.
-        deadline = time.monotonic() + 600
-        while True:
-            before = busy_cpu()
-            time.sleep(2)
-            cores = (busy_cpu() - before) / 2
-            if cores < 0.15:
-                return
-            if time.monotonic() > deadline:
-                self.busy_warnings += 1
-                print(f"# warning: the machine is busy ({cores:.2f} cores) without this benchmark; "
-                      "the numbers below are distorted", file=sys.stderr, flush=True)
-                return
-
-
-def busy_cpu():
-    """CPU seconds the whole machine has spent busy (every core; idle and iowait excluded)."""
-    with open("/proc/stat") as f:
-        fields = [int(x) for x in f.readline().split()[1:]]
-    # user nice system idle iowait irq softirq steal (guest time is already in user)
-    return (sum(fields[:8]) - fields[3] - fields[4]) / os.sysconf("SC_CLK_TCK")
+        if not wait_for_idle():
+            self.busy_warnings += 1
 
 
 def children(pid):

@@ -21,10 +21,10 @@ public struct ChildOutput: Sendable {
         return false
     }
 
-    public func handler(for service: ServiceID, pid: @escaping @Sendable () -> Int32?) -> @Sendable (OutputStreamKind, String) -> Void {
+    public func handler(for service: ServiceID, pid: @escaping @Sendable () -> Int32?) -> @Sendable (OutputStreamKind, [String]) -> Void {
         let router = router
-        return { stream, line in
-            router.line(line, service: service, stream: stream, pid: pid())
+        return { stream, lines in
+            router.lines(lines, service: service, stream: stream, pid: pid())
         }
     }
 }

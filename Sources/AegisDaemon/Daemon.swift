@@ -19,7 +19,8 @@ public enum Daemon {
             return 1
         }
         let daemonUser = ServiceAccount.lookup(uid: geteuid())?.name ?? "root"
-        let logs = LogPipeline.make(config: config, echo: JournalWriter.isAvailable ? .journal : .stderr, logger: logger)
+        let echo: LogRouter.Echo = config.logs.journal ? (JournalWriter.isAvailable ? .journal : .stderr) : .none
+        let logs = LogPipeline.make(config: config, echo: echo, logger: logger)
         let context = DriverContext(
             config: config, account: account, daemonUser: daemonUser, logger: logger, notifier: notifier)
         let supervisor = Supervisor(

@@ -238,7 +238,7 @@ public actor Supervisor {
         let slot = slots[id]!
         let driver = slot.driver
         let pidBox = slot.pid
-        let onLine = output.handler(for: id) { pidBox.get() }
+        let onLines = output.handler(for: id) { pidBox.get() }
         let previous = processTasks[id]
         processTasks[id] = Task {
             await slot.cleanup?.value
@@ -251,7 +251,7 @@ public actor Supervisor {
                 return
             }
             do {
-                let status = try await ChildProcess.run(spec, drainAhead: true, onLine: onLine) { @Sendable pid in
+                let status = try await ChildProcess.run(spec, drainAhead: true, onLines: onLines) { @Sendable pid in
                     await self.launched(id, pid: pid)
                 }
                 self.exited(id, status)

@@ -54,4 +54,21 @@ import Testing
         let values = try #require(streams[0]["values"] as? [[String]])
         #expect(values[0][1] == "say \"hi\"\n\tbye\u{1}")
     }
+
+    @Test func testPushBody_escapesEveryLineSoAStandardParserReadsItBack() throws {
+        let lines = ["back\\slash", "cr\r and tab\t", "unit \u{1F} del \u{7F}", "ünïcödé ✓ 🐘", "", "\"quoted\""]
+        var batcher = LogBatcher()
+        for (n, line) in lines.enumerated() {
+            let labels = LogStreamLabels(["job": n.isMultiple(of: 2) ? "a" : "b\"q", "level": "info"])
+            _ = batcher.add(entry(Int64(n) * 1_000_000_007, line), to: labels, nowNs: 0)
+        }
+        let body = LokiPushEncoder.encode(batcher.flush()!)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(body)) as? [String: Any])
+        let streams = try #require(object["streams"] as? [[String: Any]])
+        #expect(streams.compactMap { ($0["stream"] as? [String: String])?["job"] } == ["a", "b\"q"])
+        let values = streams.compactMap { $0["values"] as? [[String]] }
+        #expect(values.flatMap { $0.map { $0[1] } }.sorted() == lines.sorted())
+        #expect(values[0].map { $0[0] } == ["0", "2000000014", "4000000028"])
+        #expect(String(decoding: body, as: UTF8.self).contains(#""unit \u001f del \#u{7F}""#))
+    }
 }

@@ -50,3 +50,12 @@ import Testing
         #expect(assembler.lineReceived("cd", nowNs: 3).map(\.line) == ["ab"])
     }
 }
+
+extension MultilineAssembler {
+    /// The entries one line completes, as a value (the tests' view of the appending API).
+    fileprivate mutating func lineReceived(_ line: String, nowNs: Int64) -> [LogEntry] {
+        var completed: [LogEntry] = []
+        lineReceived(line, nowNs: nowNs, completed: &completed)
+        return completed
+    }
+}

@@ -76,7 +76,7 @@ final class DaemonHarness: @unchecked Sendable {
         environment["NOTIFY_SOCKET"] = notify.path
         environment.merge(extra) { _, new in new }
         process.environment = environment
-        FileManager.default.createFile(atPath: logPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: logPath, contents: nil)
         let log = FileHandle(forWritingAtPath: logPath)!
         log.seekToEndOfFile()
         process.standardOutput = log

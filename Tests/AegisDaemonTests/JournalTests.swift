@@ -48,6 +48,59 @@ import Testing
         #expect(!child.contains { $0["MESSAGE"]?.hasPrefix("STATEMENT") == true || $0["MESSAGE"]?.contains("] STATEMENT:") == true && $0["MESSAGE"]?.contains("ERROR:") == false })
     }
 
+    /// `[logs] journal = false`: children's entries stay out of journald (for a host whose
+    /// journald cannot keep up) but still reach the ring; aegisd's own messages still go there.
+    @Test func testJournalOff_childrensEntriesOnlyInTheRing_aegisdsOwnStillInJournald() async throws {
+        guard try await Journald.ensureRunning() else {
+            Issue.record("journald could not be started here (needs root and systemd-journald)")
+            return
+        }
+        let daemon = try await DaemonHarness { config in
+            config.logs.journal = false
+            config.loki.enabled = false
+        }
+        try daemon.start(journal: true)
+        try await daemon.waitUntilAllHealthy()
+        let pid = try #require(daemon.process?.processIdentifier)
+        try await waitUntil("PostgreSQL's start in aegisctl logs") {
+            (try? daemon.aegisctl("logs postgres-backend -n 100").output.contains("ready to accept connections")) == true
+        }
+        #expect(try await daemon.terminate() == 0)
+        try await waitUntil("aegisd's own lines in the journal") {
+            !((try? Journald.entries(["_PID=\(pid)", "SYSLOG_IDENTIFIER=aegisd", "MESSAGE=aegisd stopped"])) ?? []).isEmpty
+        }
+        #expect(try Journald.entries(["_PID=\(pid)", "SYSLOG_IDENTIFIER=aegis-postgres-backend"]).isEmpty)
+        #expect(try Journald.entries(["_PID=\(pid)", "AEGIS_STREAM=stderr"]).isEmpty)
+    }
+
+    /// The writer behind children's lines: a plain entry, a multi-line one (libsystemd's
+    /// binary-safe field form) and one too large for a datagram (passed in a memfd) all arrive
+    /// whole, in order, with the shared fields and priorities.
+    @Test func testJournalFields_sendPlainMultiLineAndOversizedEntriesWhole() async throws {
+        guard try await Journald.ensureRunning() else {
+            Issue.record("journald could not be started here (needs root and systemd-journald)")
+            return
+        }
+        let identifier = "aegis-socket-test-\(UInt32.random(in: 0...UInt32.max))"
+        let fields = JournalFields([(name: "SYSLOG_IDENTIFIER", value: identifier), (name: "AEGIS_SERVICE", value: "redis")])
+        let large = String(repeating: "0123456789abcdef", count: 64 * 1024)  // 1 MiB: beyond any datagram here
+        var scratch: [UInt8] = []
+        #expect(fields.send(message: "plain entry", priority: 6, scratch: &scratch))
+        #expect(fields.send(message: "ERROR:  first line\nSTATEMENT:  second line\n\tthird", priority: 3, scratch: &scratch))
+        #expect(fields.send(message: large, priority: 4, scratch: &scratch))
+
+        var got: [[String: String]] = []
+        try await waitUntil("three entries in the journal") {
+            got = (try? Journald.entries(["SYSLOG_IDENTIFIER=\(identifier)"])) ?? []
+            return got.count >= 3
+        }
+        #expect(got.map { $0["MESSAGE"]?.count ?? -1 } == [11, 49, large.count])
+        #expect(got[1]["MESSAGE"] == "ERROR:  first line\nSTATEMENT:  second line\n\tthird")
+        #expect(got[2]["MESSAGE"] == large)
+        #expect(got.map { $0["PRIORITY"] } == ["6", "3", "4"])
+        #expect(got.allSatisfy { $0["AEGIS_SERVICE"] == "redis" })
+    }
+
     /// sd-journal reading of another unit's entries (here matched by identifier: without
     /// systemd as PID 1 nothing has a _SYSTEMD_UNIT), resumed after a saved cursor.
     @Test func testJournalTailer_readsNewEntries_andResumesAfterItsCursor() async throws {

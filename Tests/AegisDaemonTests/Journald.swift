@@ -22,9 +22,10 @@ enum Journald {
         return true
     }
 
-    /// Entries matching journalctl `matches` (FIELD=value), as decoded JSON objects.
+    /// Entries matching journalctl `matches` (FIELD=value), as decoded JSON objects (`--all`:
+    /// fields over 4096 bytes in full, not as null).
     static func entries(_ matches: [String], priority: String? = nil) throws -> [[String: String]] {
-        var command = "journalctl --no-pager -o json " + matches.map { "'\($0)'" }.joined(separator: " ")
+        var command = "journalctl --no-pager --all -o json " + matches.map { "'\($0)'" }.joined(separator: " ")
         if let priority { command += " -p \(priority)" }
         let output = (try? DaemonHarness.shell(command)) ?? ""
         return output.split(separator: "\n").compactMap { line in

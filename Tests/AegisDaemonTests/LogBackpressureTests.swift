@@ -32,7 +32,7 @@ import Testing
         let spec = LaunchSpec(executable: "/usr/bin/seq", arguments: ["1", String(Self.lines)], account: account)
         let started = ContinuousClock.now
         let status = try await ChildProcess.run(
-            spec, drainAhead: true, onLine: ChildOutput(router: router).handler(for: .redis) { nil }, onSpawn: { _ in })
+            spec, drainAhead: true, onLines: ChildOutput(router: router).handler(for: .redis) { nil }, onSpawn: { _ in })
         let throughAegis = ContinuousClock.now - started
         #expect(status == .exited(0), "the child ran to its end")
 

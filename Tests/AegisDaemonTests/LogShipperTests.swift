@@ -155,6 +155,22 @@ import Testing
         let lines = rig.loki.lines(matching: ["job": "aegis-backend", "status": "ok"])
         #expect(lines == [(1...210).map { #"{"status":"ok","n":\#($0)}"# }])
     }
+
+    /// Queued batches are gzip bodies; a spool written before that holds plain JSON, which the
+    /// pusher still compresses and delivers after an upgrade.
+    @Test func testPusher_sendsGzipBodiesAsTheyAre_andCompressesPlainJSONFromAnOlderSpool() throws {
+        let loki = try LokiStandIn()
+        let pusher = LokiPusher(endpoint: try LokiEndpoint(url: loki.url), timeout: .seconds(5))
+        let json = Array(#"{"streams":[{"stream":{"job":"old"},"values":[["1","from an old spool"]]}]}"#.utf8)
+        #expect(try pusher.push(body: json).status == 204)
+        let compressed = try LokiPusher.compressedBody(json: Array(
+            #"{"streams":[{"stream":{"job":"new"},"values":[["2","compressed when queued"]]}]}"#.utf8))
+        #expect(compressed.starts(with: [0x1F, 0x8B]))
+        #expect(try pusher.push(body: compressed).status == 204)
+        #expect(loki.lines(matching: ["job": "old"]).flatMap { $0 } == ["from an old spool"])
+        #expect(loki.lines(matching: ["job": "new"]).flatMap { $0 } == ["compressed when queued"])
+        #expect(loki.counts.gzipped == 2)
+    }
 }
 
 /// Polls an async `condition` for up to `timeout`.

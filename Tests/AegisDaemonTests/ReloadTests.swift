@@ -50,7 +50,7 @@ import Testing
             process.executableURL = URL(fileURLWithPath: DaemonHarness.aegisctl)
             process.arguments = ["--socket", daemon.config.daemon.socket, "reload"]
             let output = "\(daemon.root)/reload-\(index).out"
-            FileManager.default.createFile(atPath: output, contents: nil)
+            _ = FileManager.default.createFile(atPath: output, contents: nil)
             process.standardOutput = FileHandle(forWritingAtPath: output)
             process.standardError = FileHandle(forWritingAtPath: output)
             try process.run()

@@ -19,7 +19,7 @@ import Testing
     @Test func testRun_reportsThePidAndASignalDeath() async throws {
         let spec = LaunchSpec(executable: "/bin/sh", arguments: ["-c", "kill -9 $$"], account: me)
         let pid = Mutex<Int32?>(nil)
-        let status = try await ChildProcess.run(spec, onLine: { _, _ in }) { @Sendable spawned in
+        let status = try await ChildProcess.run(spec, onLines: { _, _ in }) { @Sendable spawned in
             pid.withLock { $0 = spawned }
         }
         #expect(status == .signaled(9))
@@ -30,7 +30,7 @@ import Testing
         let spec = LaunchSpec(executable: "/bin/sh", arguments: ["-c", "echo $(id -u) $(ps -o pgid= -p $$)"], account: me)
         let pid = Mutex<Int32>(0)
         let lines = Mutex<[String]>([])
-        _ = try await ChildProcess.run(spec, onLine: { _, line in lines.withLock { $0.append(line) } }) { @Sendable p in
+        _ = try await ChildProcess.run(spec, onLines: { _, batch in lines.withLock { $0 += batch } }) { @Sendable p in
             pid.withLock { $0 = p }
         }
         try await Task.sleep(for: .milliseconds(50))

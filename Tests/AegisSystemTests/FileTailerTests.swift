@@ -6,7 +6,7 @@ import Testing
     let directory = NSTemporaryDirectory() + "aegis-tail-\(UUID().uuidString)"
 
     func append(_ path: String, _ lines: [String]) throws {
-        if !FileManager.default.fileExists(atPath: path) { FileManager.default.createFile(atPath: path, contents: nil) }
+        if !FileManager.default.fileExists(atPath: path) { _ = FileManager.default.createFile(atPath: path, contents: nil) }
         let handle = try #require(FileHandle(forWritingAtPath: path))
         try handle.seekToEnd()
         try handle.write(contentsOf: Data(lines.map { $0 + "\n" }.joined().utf8))

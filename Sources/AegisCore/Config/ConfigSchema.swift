@@ -115,6 +115,7 @@ enum ConfigSchema {
     static var logs: [ConfigField<LogsSettings>] {
         [
             .bool("ship", \.ship, "Whether entries are pushed to Loki (journald and aegisctl logs work regardless)"),
+            .bool("journal", \.journal, "Whether children's entries are forwarded to journald (aegisd's own messages go there regardless)"),
             .string("loki_url", \.lokiURL, "Loki's push URL (http://ADDRESS:PORT/loki/api/v1/push or https://HOST:PORT/…); empty means the supervised Loki on loopback"),
             .string("loki_ca_file", \.lokiCAFile, "CA bundle (PEM) that verifies an https loki_url; empty means the system's CA store"),
             .integer("spool_max_mb", \.spoolMaxMb, "Bound of the on-disk spool of batches Loki has not taken yet, in MiB; beyond it the oldest are dropped and counted"),

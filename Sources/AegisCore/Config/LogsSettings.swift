@@ -3,6 +3,9 @@
 public struct LogsSettings: Sendable, Equatable {
     /// Whether entries are pushed to Loki at all (journald and the ring work regardless) (`ship`).
     public var ship: Bool = true
+    /// Whether children's entries are forwarded to journald (`journal`); off, they reach only
+    /// the ring and Loki. aegisd's own messages go to journald either way.
+    public var journal: Bool = true
     /// Loki's push URL; empty means the supervised Loki on loopback (`loki_url`).
     public var lokiURL: String = ""
     /// PEM CA bundle that verifies an https `loki_url`; empty means the system's CA store

@@ -31,16 +31,18 @@ public struct MultilineAssembler: Sendable {
         self.policy = policy
     }
 
-    /// Feeds one line read at `nowNs`; returns the entries it completed (zero, one or two).
-    public mutating func lineReceived(_ line: String, nowNs: Int64) -> [LogEntry] {
-        var completed: [LogEntry] = []
+    /// Feeds one line read at `nowNs`; appends the entries it completed (zero, one or two) to
+    /// `completed`, a buffer the caller reuses: this runs for every line every child prints.
+    public mutating func lineReceived(_ line: String, nowNs: Int64, completed: inout [LogEntry]) {
         if var entry = pending {
             let bytes = line.utf8.count + 1
             if Self.continues(line, after: entry), pendingBytes + bytes <= policy.maxBytes {
+                // Taken out first so that the append below does not copy the joined text.
+                pending = nil
                 entry.line += "\n" + line
                 pending = entry
                 pendingBytes += bytes
-                return []
+                return
             }
             completed.append(entry)
         }
@@ -48,7 +50,6 @@ public struct MultilineAssembler: Sendable {
         pendingBytes = line.utf8.count
         deadlineNs = nowNs + policy.flushAfterNs
         if pendingBytes >= policy.maxBytes { completed.append(takePending()!) }
-        return completed
     }
 
     /// The pending entry if its deadline has passed at `nowNs`.
@@ -71,7 +72,7 @@ public struct MultilineAssembler: Sendable {
 
     /// Whether `line` belongs to the message `entry` began.
     static func continues(_ line: String, after entry: LogEntry) -> Bool {
-        if line.hasPrefix("\t") { return true }
+        if line.utf8.first == UInt8(ascii: "\t") { return true }
         guard entry.level <= .warning, let tag = postgresTag(of: line) else { return false }
         return continuationTags.contains(tag)
     }

@@ -53,7 +53,7 @@ struct PostgresDumpSource: BackupSource {
         }
         let status = try await ChildProcess.run(
             spec, rawStdout: pipe.write,
-            onLine: { _, line in stderr.withLock { if $0.count < 20 { $0.append(line) } } },
+            onLines: { _, lines in stderr.withLock { $0 += lines.prefix(max(0, 20 - $0.count)) } },
             onSpawn: { _ in })
         // The pump's error (a full disk) explains a pg_dump killed by EPIPE better than its status.
         _ = try await pumped

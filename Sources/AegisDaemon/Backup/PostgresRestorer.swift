@@ -80,7 +80,7 @@ struct PostgresRestorer: Sendable {
             async let streamed: Void = selection.stream(into: pipe.write, what: "psql")
             let status = try await ChildProcess.run(
                 spec, stdin: pipe.read,
-                onLine: { kind, line in if kind == .stderr { stderr.withLock { if $0.count < 20 { $0.append(line) } } } },
+                onLines: { kind, lines in if kind == .stderr { stderr.withLock { $0 += lines.prefix(max(0, 20 - $0.count)) } } },
                 onSpawn: { _ in })
             let streamError: (any Error)?
             do { try await streamed; streamError = nil } catch { streamError = error }

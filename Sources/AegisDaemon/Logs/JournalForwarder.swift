@@ -4,16 +4,17 @@ import Foundation
 
 /// Sends entries to journald from a thread of its own. journald reads its socket at its own
 /// pace (tens of thousands of entries per second on a small machine) and a full socket makes
-/// `sd_journal_sendv` wait: that wait must hold up neither the Loki shipper nor the ring, nor,
-/// through them, a child's pipe. Bounded: beyond `maxEntries` waiting, entries are not sent to
+/// the send wait: that wait must hold up neither the Loki shipper nor the ring, nor, through
+/// them, a child's pipe. The thread runs at background priority (`DedicatedThread`): journald
+/// gets a burst's entries after the burst rather than during it. Bounded: beyond `maxEntries` waiting, entries are not sent to
 /// journald and are counted (`journal_dropped` in status); they still reach Loki and the ring.
 final class JournalForwarder: @unchecked Sendable {
     // @unchecked: every mutable field is guarded by `condition`.
     struct Item {
         var entry: LogEntry
         var service: ServiceID
-        var stream: OutputStreamKind
-        var pid: Int32?
+        /// The child's constant fields (`fields(service:stream:pid:)`), shared by its entries.
+        var fields: JournalFields
     }
 
     private let condition = NSCondition()
@@ -28,9 +29,7 @@ final class JournalForwarder: @unchecked Sendable {
     init(maxEntries: Int = 200_000, fallback: @escaping @Sendable (Item) -> Void) {
         self.maxEntries = maxEntries
         self.fallback = fallback
-        let thread = Thread { [self] in run() }
-        thread.name = "aegisd-journal"
-        thread.start()
+        DedicatedThread.start("aegis-journal", priority: .background) { [self] in run() }
     }
 
     var dropped: Int {
@@ -46,15 +45,14 @@ final class JournalForwarder: @unchecked Sendable {
         return sentCount
     }
 
-    /// Never waits.
-    func send(_ item: Item) {
+    /// Queues `batch` in order, as much of it as fits; never waits.
+    func send(_ batch: [Item]) {
+        guard !batch.isEmpty else { return }
         condition.lock()
         defer { condition.unlock() }
-        guard items.count < maxEntries else {
-            droppedCount += 1
-            return
-        }
-        items.append(item)
+        let room = max(maxEntries - items.count, 0)
+        items.append(contentsOf: batch.prefix(room))
+        droppedCount += max(batch.count - room, 0)
         condition.signal()
     }
 
@@ -67,6 +65,8 @@ final class JournalForwarder: @unchecked Sendable {
     }
 
     private func run() {
+        var batch: [Item] = []
+        var scratch: [UInt8] = []
         while true {
             condition.lock()
             while items.isEmpty && !closed { condition.wait() }
@@ -74,32 +74,36 @@ final class JournalForwarder: @unchecked Sendable {
                 condition.unlock()
                 return
             }
-            let batch = items
-            items = []
+            // Swapped, not copied: both buffers keep their capacity from one round to the next.
+            swap(&batch, &items)
             condition.unlock()
             var sent = 0
             for item in batch {
-                if JournalWriter.send(Self.fields(item)) { sent += 1 } else { fallback(item) }
+                if item.fields.send(message: item.entry.line, priority: item.entry.level.syslogPriority, scratch: &scratch) {
+                    sent += 1
+                } else {
+                    fallback(item)
+                }
             }
+            batch.removeAll(keepingCapacity: true)
             condition.lock()
             sentCount += sent
             condition.unlock()
         }
     }
 
-    static func fields(_ item: Item) -> [(String, String)] {
+    /// The fields every entry of one child's stream carries besides MESSAGE and PRIORITY.
+    static func fields(service: ServiceID, stream: OutputStreamKind, pid: Int32?) -> JournalFields {
         var fields = [
-            ("MESSAGE", item.entry.line),
-            ("PRIORITY", String(item.entry.level.syslogPriority)),
-            ("SYSLOG_IDENTIFIER", "aegis-\(item.service.rawValue)"),
-            ("AEGIS_SERVICE", item.service.rawValue),
-            ("AEGIS_STREAM", item.stream.rawValue),
+            (name: "SYSLOG_IDENTIFIER", value: "aegis-\(service.rawValue)"),
+            (name: "AEGIS_SERVICE", value: service.rawValue),
+            (name: "AEGIS_STREAM", value: stream.rawValue),
         ]
-        if let pid = item.pid {
-            fields.append(("AEGIS_PID", String(pid)))
+        if let pid {
+            fields.append((name: "AEGIS_PID", value: String(pid)))
             // journald's _PID is aegisd's own; SYSLOG_PID is where tools look for the sender's.
-            fields.append(("SYSLOG_PID", String(pid)))
+            fields.append((name: "SYSLOG_PID", value: String(pid)))
         }
-        return fields
+        return JournalFields(fields)
     }
 }

@@ -34,16 +34,19 @@ public final class LogIntake: Sendable {
         self.maxBytes = maxBytes
     }
 
-    public func push(_ item: Item) {
-        let size = item.entry.line.utf8.count
+    /// Queues `items` in order, as many as fit; never waits.
+    public func push(_ items: [Item]) {
         state.withLock { state in
-            if state.bytes + size > maxBytes {
-                state.refused += 1
-                return
+            for item in items {
+                let size = item.entry.line.utf8.count
+                if state.bytes + size > maxBytes {
+                    state.refused += 1
+                    continue
+                }
+                state.items.append(item)
+                state.bytes += size
+                state.accepted += 1
             }
-            state.items.append(item)
-            state.bytes += size
-            state.accepted += 1
         }
     }
 

@@ -20,17 +20,10 @@ public final class LogRouter: Sendable {
         case none
     }
 
-    private struct AssemblerKey: Hashable {
-        let service: ServiceID
-        let stream: OutputStreamKind
-    }
-
     public let echo: Echo
     public let intake: LogIntake?
-    private let assemblers = Mutex<[AssemblerKey: MultilineAssembler]>([:])
-    private let rings: Mutex<[ServiceID: LogRing]>
+    private let sources = Mutex<[ServiceID: LogSource]>([:])
     private let ringLines: Int
-    private let pids = Mutex<[ServiceID: Int32]>([:])
     private let flusher = Mutex<Task<Void, Never>?>(nil)
     private let journal: JournalForwarder?
     private let entriesRead = Atomic<Int>(0)
@@ -42,7 +35,6 @@ public final class LogRouter: Sendable {
         self.echo = echo
         self.intake = intake
         self.ringLines = ringLines
-        rings = Mutex([:])
         if case .journal = echo {
             journal = JournalForwarder { item in
                 FileHandle.standardError.write(Data("[\(item.service.rawValue)] \(item.entry.line)\n".utf8))
@@ -74,54 +66,55 @@ public final class LogRouter: Sendable {
     /// Entries journald's socket took.
     public var journalSent: Int { journal?.sent ?? 0 }
 
-    /// One line a child printed (called on its pipe reader thread).
-    public func line(_ text: String, service: ServiceID, stream: OutputStreamKind, pid: Int32?) {
-        if let pid { pids.withLock { $0[service] = pid } }
-        let now = WallClock.nowNs()
-        let key = AssemblerKey(service: service, stream: stream)
-        let completed = assemblers.withLock { table in
-            table[key, default: MultilineAssembler()].lineReceived(text, nowNs: now)
+    /// Lines a child printed on one stream, as one read brought them (called on its pipe thread).
+    public func lines(_ lines: [String], service: ServiceID, stream: OutputStreamKind, pid: Int32?) {
+        source(service).lines(lines, stream: stream, pid: pid, nowNs: WallClock.nowNs()) { entries, stream, fields in
+            deliver(entries, service: service, stream: stream, journalFields: fields)
         }
-        for entry in completed { deliver(entry, service: service, stream: stream) }
+    }
+
+    /// One line a child printed.
+    public func line(_ text: String, service: ServiceID, stream: OutputStreamKind, pid: Int32?) {
+        lines([text], service: service, stream: stream, pid: pid)
     }
 
     /// Hands over the pending entries whose continuation lines did not come in time.
     public func flushDue(all: Bool = false) {
         let now = WallClock.nowNs()
-        let due = assemblers.withLock { table -> [(AssemblerKey, LogEntry)] in
-            var due: [(AssemblerKey, LogEntry)] = []
-            for key in Array(table.keys) {
-                if let entry = all ? table[key]!.flush() : table[key]!.flushDue(nowNs: now) { due.append((key, entry)) }
+        for source in sources.withLock({ Array($0.values) }) {
+            source.flush(all: all, nowNs: now) { entries, stream, fields in
+                deliver(entries, service: source.service, stream: stream, journalFields: fields)
             }
-            return due
         }
-        for (key, entry) in due { deliver(entry, service: key.service, stream: key.stream) }
     }
 
     /// The newest `count` entries of `service`, or those after `sequence`.
     public func ring(_ service: ServiceID, last count: Int?, after sequence: Int?) -> [LogRing.Item] {
-        rings.withLock { rings in
-            guard let ring = rings[service] else { return [] }
-            if let sequence { return ring.after(sequence, limit: 10_000) }
-            return ring.last(count ?? 10)
+        guard let source = sources.withLock({ $0[service] }) else { return [] }
+        return source.ring(last: count, after: sequence)
+    }
+
+    private func source(_ service: ServiceID) -> LogSource {
+        sources.withLock { sources in
+            if let source = sources[service] { return source }
+            let source = LogSource(service: service, ringLines: ringLines)
+            sources[service] = source
+            return source
         }
     }
 
-    private func deliver(_ entry: LogEntry, service: ServiceID, stream: OutputStreamKind) {
-        entriesRead.add(1, ordering: .relaxed)
+    /// Called under the source's lock, so a stream's entries keep their order everywhere.
+    private func deliver(_ entries: [LogEntry], service: ServiceID, stream: OutputStreamKind, journalFields: JournalFields) {
+        entriesRead.add(entries.count, ordering: .relaxed)
         switch echo {
         case .journal:
-            journal?.send(JournalForwarder.Item(
-                entry: entry, service: service, stream: stream, pid: pids.withLock { $0[service] }))
+            journal?.send(entries.map { JournalForwarder.Item(entry: $0, service: service, fields: journalFields) })
         case .stderr:
-            writeToStderr(entry, service)
+            for entry in entries { writeToStderr(entry, service) }
         case .none:
             break
         }
-        rings.withLock { rings in
-            rings[service, default: LogRing(capacity: ringLines)].append(entry, stream: stream.rawValue)
-        }
-        intake?.push(LogIntake.Item(job: "aegisd", service: service.rawValue, entry: entry))
+        intake?.push(entries.map { LogIntake.Item(job: "aegisd", service: service.rawValue, entry: $0) })
     }
 
     private func writeToStderr(_ entry: LogEntry, _ service: ServiceID) {

@@ -47,10 +47,9 @@ public enum ConfigInitializer {
             let identity = try backupIdentity(at: backupIdentityPath(config.layout))
             config.backup.recipients = [identity.recipient.encoded]
             try ConfigFileIO.writeAtomically(path, contents: ConfigRenderer.render(config), mode: 0o640)
-        } catch let error as SystemError {
-            throw Failure(kind: .io, message: error.message)
         } catch {
-            throw Failure(kind: .io, message: "\(error)")
+            // Every call above throws SystemError only.
+            throw Failure(kind: .io, message: error.message)
         }
         return path
     }

@@ -70,13 +70,11 @@ public final class ControlServer: Sendable {
         }()
         await withTaskCancellationHandler {
             await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
-                let thread = Thread {
+                DedicatedThread.start("aegis-ctl-accept") {
                     self.acceptLoop(listener)
                     self.close(listener)
                     done.resume()
                 }
-                thread.name = "aegisd-control-accept"
-                thread.start()
             }
         } onCancel: {
             stop()
@@ -153,13 +151,11 @@ public final class ControlServer: Sendable {
             Glibc.close(fd)
             return
         }
-        let thread = Thread {
+        DedicatedThread.start("aegis-ctl-conn") {
             self.serve(connection: fd)
             Glibc.close(fd)
             self.state.withLock { $0.connections -= 1 }
         }
-        thread.name = "aegisd-control-conn"
-        thread.start()
     }
 
     /// Gives connections a moment to finish their current request so that a stop does not cut

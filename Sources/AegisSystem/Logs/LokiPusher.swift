@@ -18,11 +18,17 @@ public struct LokiPusher: Sendable {
         self.timeout = timeout
     }
 
-    /// Sends `json`; returns Loki's status code and the start of its body (Loki says there why it
-    /// refused a push), or throws when there was no HTTP answer.
-    public func push(json: [UInt8]) throws(SystemError) -> (status: Int, body: String) {
-        let compressed = json.withUnsafeBytes { raw in Result { () throws(SystemError) in try GzipMember.compress(raw, level: 1) } }
-        let body = try compressed.get()
+    /// A push body: `json` gzip-compressed (level 1: Loki's own clients favour speed).
+    public static func compressedBody(json: [UInt8]) throws(SystemError) -> [UInt8] {
+        try json.withUnsafeBytes { raw in Result { () throws(SystemError) in try GzipMember.compress(raw, level: 1) } }.get()
+    }
+
+    /// Sends a push body, gzip (`compressedBody`), or plain JSON as spools written before the
+    /// bodies were compressed hold it (compressed here); returns Loki's status code and the
+    /// start of its body (Loki says there why it refused a push), or throws when there was no
+    /// HTTP answer.
+    public func push(body stored: [UInt8]) throws(SystemError) -> (status: Int, body: String) {
+        let body = stored.starts(with: [0x1F, 0x8B]) ? stored : try Self.compressedBody(json: stored)
         let head = "POST \(endpoint.path) HTTP/1.1\r\nHost: \(endpoint.host):\(endpoint.port)\r\n"
             + "Content-Type: application/json\r\nContent-Encoding: gzip\r\nContent-Length: \(body.count)\r\n"
             + "User-Agent: aegisd/\(AegisVersion.current)\r\nConnection: close\r\n\r\n"

@@ -20,13 +20,14 @@ public enum ChildProcess {
     ///   - rawStdout: a descriptor the child writes its stdout to, unparsed (a pipe's write end
     ///     for `pg_dump`); closed here once the child has it. nil: stdout comes as lines.
     ///   - drainAhead: cut lines on a thread of their own so that the child is never slowed by
-    ///     `onLine` (supervised servers); lines may then still arrive after this returns.
+    ///     `onLines` (supervised servers); lines may then still arrive after this returns.
+    ///   - onLines: the lines of one stream, a batch per read (one or many).
     public static func run(
         _ spec: LaunchSpec,
         stdin: Int32? = nil,
         rawStdout: Int32? = nil,
         drainAhead: Bool = false,
-        onLine: @escaping @Sendable (OutputStreamKind, String) -> Void,
+        onLines: @escaping @Sendable (OutputStreamKind, [String]) -> Void,
         onSpawn: @Sendable (Int32) async -> Void
     ) async throws(SystemError) -> ExitStatus {
         // Checked here because behind setpriv a missing program would be an exit status (127).
@@ -38,12 +39,17 @@ public enum ChildProcess {
         let stdoutPipe: (read: Int32, write: Int32)
         if let rawStdout { stdoutPipe = (-1, rawStdout) } else { stdoutPipe = try makePipe() }
         let stderrPipe = try makePipe()
+        if drainAhead {
+            // A server's burst of output then waits in the pipe while the reader thread waits
+            // for a CPU, instead of stopping the server every 64 KiB.
+            for fd in [stdoutPipe.read, stderrPipe.read] where fd >= 0 { growPipe(fd, to: supervisedPipeBytes) }
+        }
         // Always a descriptor, /dev/null by default: Subprocess's input is a generic parameter,
         // so one call site needs one input type.
         let input = stdin ?? open("/dev/null", O_RDONLY | O_CLOEXEC)
         PipeLineReader.start(
             (rawStdout == nil ? [(stdoutPipe.read, .stdout)] : []) + [(stderrPipe.read, .stderr)], drainAhead: drainAhead,
-            onLine: onLine)
+            onLines: onLines)
 
         var options = PlatformOptions()
         options.processGroupID = 0
@@ -95,13 +101,16 @@ public enum ChildProcess {
     /// its output lines, stdout and stderr interleaved as they came.
     public static func output(of spec: LaunchSpec) async throws(SystemError) -> (status: ExitStatus, lines: [String]) {
         let lines = Mutex<[String]>([])
-        let status = try await run(spec, onLine: { _, line in lines.withLock { $0.append(line) } }, onSpawn: { _ in })
+        let status = try await run(spec, onLines: { _, batch in lines.withLock { $0 += batch } }, onSpawn: { _ in })
         // The reader thread may still be draining the last bytes; the pipes close at exit.
         for _ in 0..<100 where lines.withLock({ $0.isEmpty }) && status != .exited(0) {
             try? await Task.sleep(for: .milliseconds(5))
         }
         return (status, lines.withLock { $0 })
     }
+
+    /// The pipe size for supervised children's output (Linux's default pipe-max-size).
+    static let supervisedPipeBytes = 1 << 20
 
     static let setprivPath = FileSystem.findExecutable("setpriv") ?? "/usr/bin/setpriv"
 

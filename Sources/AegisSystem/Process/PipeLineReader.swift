@@ -5,6 +5,10 @@ import Glibc
 /// lines. A dedicated thread, not the cooperative pool: a child must never be slowed because the
 /// daemon is busy, and blocking `poll` has no place on the pool's two threads.
 ///
+/// Lines are handed over in batches, all the lines one read brought of one stream at a time, so
+/// that a consumer takes its locks once per read rather than once per line (a fast child writes
+/// a thousand lines per 64 KiB read).
+///
 /// The reader owns the read ends and closes them at end of file, which comes only when every
 /// holder of the write ends has exited (a postmaster's backends included).
 enum PipeLineReader {
@@ -15,41 +19,38 @@ enum PipeLineReader {
     static let drainAheadMaxBytes = 64 << 20
 
     /// - Parameter drainAhead: read into a buffer on one thread and cut lines on another, so
-    ///   that the child is never slowed by what `onLine` costs (supervised servers); without it,
-    ///   lines are handed over by the reader itself, all before the pipes close (one-shot
+    ///   that the child is never slowed by what `onLines` costs (supervised servers); without
+    ///   it, lines are handed over by the reader itself, all before the pipes close (one-shot
     ///   commands whose output is read after they exit).
     static func start(
         _ streams: [(fd: Int32, kind: OutputStreamKind)], drainAhead: Bool = false,
-        onLine: @escaping @Sendable (OutputStreamKind, String) -> Void
+        onLines: @escaping @Sendable (OutputStreamKind, [String]) -> Void
     ) {
         guard drainAhead else {
-            let thread = Thread {
-                drain(fds: streams.map(\.fd), kinds: streams.map(\.kind), onLine: onLine)
+            DedicatedThread.start("aegis-pipe-read") {
+                drain(fds: streams.map(\.fd), kinds: streams.map(\.kind), onLines: onLines)
             }
-            thread.name = "aegisd-pipe-reader"
-            thread.start()
             return
         }
         let queue = OutputChunkQueue(maxBytes: drainAheadMaxBytes)
-        let reader = Thread {
+        DedicatedThread.start("aegis-pipe-line", priority: .background) {
+            var splitters: [OutputStreamKind: LineSplitter] = [:]
+            while let (chunk, dropped) = queue.take() {
+                if dropped > 0 {
+                    onLines(.stderr, ["aegisd: \(dropped) bytes of this child's output were dropped: the log pipeline fell behind"])
+                }
+                guard let chunk else { continue }
+                let lines = splitters[chunk.kind, default: LineSplitter()].split(chunk.bytes[...])
+                if !lines.isEmpty { onLines(chunk.kind, lines) }
+            }
+            for (kind, var splitter) in splitters {
+                if let rest = splitter.finish() { onLines(kind, [rest]) }
+            }
+        }
+        DedicatedThread.start("aegis-pipe-read") {
             drain(fds: streams.map(\.fd)) { index, chunk in queue.put(streams[index].kind, chunk) }
             queue.close()
         }
-        reader.name = "aegisd-pipe-reader"
-        let splitter = Thread {
-            var pending: [OutputStreamKind: [UInt8]] = [:]
-            while let (chunk, dropped) = queue.take() {
-                if dropped > 0 {
-                    onLine(.stderr, "aegisd: \(dropped) bytes of this child's output were dropped: the log pipeline fell behind")
-                }
-                guard let chunk else { continue }
-                emitLines(from: chunk.bytes[...], into: &pending[chunk.kind, default: []], kind: chunk.kind, onLine: onLine)
-            }
-            for (kind, rest) in pending where !rest.isEmpty { onLine(kind, String(decoding: rest, as: UTF8.self)) }
-        }
-        splitter.name = "aegisd-pipe-lines"
-        splitter.start()
-        reader.start()
     }
 
     /// Reads every stream to its end, handing over raw chunks with the index of their stream,
@@ -81,38 +82,16 @@ enum PipeLineReader {
 
     /// The same, cutting lines on the reading thread; a stream's unterminated last line is
     /// handed over when it ends.
-    private static func drain(fds: [Int32], kinds: [OutputStreamKind], onLine: @Sendable (OutputStreamKind, String) -> Void) {
-        var pending = [[UInt8]](repeating: [], count: fds.count)
+    private static func drain(fds: [Int32], kinds: [OutputStreamKind], onLines: @Sendable (OutputStreamKind, [String]) -> Void) {
+        var splitters = [LineSplitter](repeating: LineSplitter(), count: fds.count)
         drain(
             fds: fds,
-            onChunk: { index, chunk in emitLines(from: chunk, into: &pending[index], kind: kinds[index], onLine: onLine) },
+            onChunk: { index, chunk in
+                let lines = splitters[index].split(chunk)
+                if !lines.isEmpty { onLines(kinds[index], lines) }
+            },
             onEnd: { ended in
-                if !pending[ended].isEmpty { onLine(kinds[ended], String(decoding: pending[ended], as: UTF8.self)) }
-                pending[ended] = []
+                if let rest = splitters[ended].finish() { onLines(kinds[ended], [rest]) }
             })
-    }
-
-    private static func emitLines(
-        from bytes: ArraySlice<UInt8>, into pending: inout [UInt8], kind: OutputStreamKind,
-        onLine: (OutputStreamKind, String) -> Void
-    ) {
-        var start = bytes.startIndex
-        while let newline = bytes[start...].firstIndex(of: UInt8(ascii: "\n")) {
-            var line = bytes[start..<newline]
-            if line.last == UInt8(ascii: "\r") { line = line.dropLast() }
-            if pending.isEmpty {
-                onLine(kind, String(decoding: line, as: UTF8.self))
-            } else {
-                pending.append(contentsOf: line)
-                onLine(kind, String(decoding: pending, as: UTF8.self))
-                pending.removeAll(keepingCapacity: true)
-            }
-            start = newline + 1
-        }
-        pending.append(contentsOf: bytes[start...])
-        while pending.count >= maxLineBytes {
-            onLine(kind, String(decoding: pending[..<maxLineBytes], as: UTF8.self))
-            pending.removeFirst(maxLineBytes)
-        }
     }
 }

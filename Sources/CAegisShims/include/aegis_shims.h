@@ -10,4 +10,12 @@ int aegis_pipe_cloexec(int fds[2]);
 /// Returns the new size, or -1 with errno set.
 int aegis_set_pipe_size(int fd, int size);
 
+/// setpriority for the calling thread only: gives it the nice value `nice` (0 to 19).
+/// Returns 0, or -1 with errno set (EPERM under a seccomp filter that denies it).
+int aegis_set_thread_nice(int nice);
+
+/// pthread_setname_np for the calling thread, `name` cut to the kernel's 15 bytes (also behind
+/// _GNU_SOURCE). Returns 0 or an error number.
+int aegis_name_thread(const char *name);
+
 #endif
