@@ -10,8 +10,10 @@ PORT_BASE ?= 15432
 VAR := $(CURDIR)/var
 SERVICE_USER ?= aegis
 
+# openssl (s_client, s_server) and socat (TLS in front of the Loki stand-in) are for the tests.
 DEBIAN_PACKAGES := postgresql-15 postgresql-client-15 redis-server redis-tools libpq-dev \
-	libsystemd-dev zlib1g-dev libssl-dev pkg-config age systemd util-linux python3 python3-croniter procps help2man dpkg-dev
+	libsystemd-dev zlib1g-dev libssl-dev pkg-config age systemd util-linux python3 python3-croniter procps help2man dpkg-dev \
+	openssl socat
 
 .PHONY: all build test test-system run deps user bench clean distclean help install deb check-unit
 

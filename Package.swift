@@ -24,13 +24,15 @@ let package = Package(
         .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
         .systemLibrary(name: "CSystemd", pkgConfig: "libsystemd", providers: [.apt(["libsystemd-dev"])]),
         .systemLibrary(name: "CLibCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+        // TLS clients (Loki over https); libssl is the user's choice of TLS library.
+        .systemLibrary(name: "CLibSSL", pkgConfig: "libssl", providers: [.apt(["libssl-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .target(name: "CAegisShims"),
         .target(name: "AegisCore"),
         .target(
             name: "AegisSystem",
             dependencies: [
-                "AegisCore", "CLibPQ", "CSystemd", "CLibCrypto", "CZlib", "CAegisShims",
+                "AegisCore", "CLibPQ", "CSystemd", "CLibCrypto", "CLibSSL", "CZlib", "CAegisShims",
                 .product(name: "Subprocess", package: "swift-subprocess"),
                 .product(name: "SystemPackage", package: "swift-system"),
                 .product(name: "Logging", package: "swift-log"),

@@ -6,7 +6,8 @@ import Logging
 /// Keeps the built-in CA's certificates current: issued before the servers first start,
 /// checked hourly and renewed under `[tls] renew_before_days`, rotated on `aegisctl certs
 /// rotate`. A renewed server certificate is loaded without restarting the server: PostgreSQL
-/// rereads its TLS files on SIGHUP, Redis on `CONFIG SET tls-cert-file …`.
+/// rereads its TLS files on SIGHUP, Redis on `CONFIG SET tls-cert-file …`, and Loki (with
+/// `[loki] tls`) reads its files at every handshake.
 ///
 /// With `[tls] operator_dir` the certificates are the operator's: they are checked before the
 /// servers start (a problem stops the start with what to fix), never written, watched for
@@ -33,10 +34,9 @@ actor CertificateManager {
         config.tls.usesOperatorCertificates ? OperatorCertificates(layout: CertificateLayout(config)) : nil
     }
 
-    /// The services with a server certificate: the enabled PostgreSQL instances and Redis.
-    var servers: [ServiceID] {
-        ServiceID.allCases.filter { $0.kind != .loki && config.isEnabled($0) }
-    }
+    /// The services with a server certificate: the enabled PostgreSQL instances and Redis, and
+    /// Loki with `[loki] tls`.
+    var servers: [ServiceID] { config.serverCertificateServices }
 
     /// The seed's roles as the client certificates' common names (what `verify-full` checks).
     var clientNames: [PostgresInstance: String] {
@@ -167,7 +167,9 @@ actor CertificateManager {
                 logger.error("redis: the new certificate could not be loaded: \(error)", metadata: metadata)
             }
         case .loki:
-            break
+            // Loki reads cert_file and key_file at every TLS handshake (exporter-toolkit's
+            // GetCertificate): the new pair is already in use, with no signal and no restart.
+            logger.notice("loki: new certificate in place; Loki serves it from its next TLS handshake", metadata: metadata)
         }
     }
 

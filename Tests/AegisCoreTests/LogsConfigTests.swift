@@ -26,7 +26,7 @@ import Testing
 
     @Test func testBadLogsValues_areNamed() {
         var config = AegisConfig.defaults()
-        config.logs.lokiURL = "https://loki.example:3100"
+        config.logs.lokiURL = "http://loki.example:3100"
         config.logs.batchMaxBytes = 10
         config.logs.jsonLabels = ["__name__"]
         config.logs.sources = [

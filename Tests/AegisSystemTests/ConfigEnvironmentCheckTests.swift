@@ -20,6 +20,27 @@ import Testing
     /// The example recipient of age's README.
     static let recipient = "age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p"
 
+    @Test func testLokiCAFile_withoutCertificates_isAWarning() throws {
+        let directory = try ConfigTestDirectory()
+        defer { directory.remove() }
+        var config = try fakeInstallation(in: directory, programs: ["postgres", "initdb", "redis-server", "loki"])
+        config.logs.lokiURL = "https://loki.example.net:3100"
+        config.logs.lokiCAFile = "\(directory.path)/missing-ca.pem"
+        let report = ConfigEnvironmentCheck(runsAsRoot: false).run(config)
+        let missing = report.warnings
+        #expect(report.errors.isEmpty && missing.map(\.path) == ["logs.loki_ca_file"])
+        #expect(missing.first?.reason.contains("\(directory.path)/missing-ca.pem") == true, "\(missing)")
+        try directory.write("not-a-ca.pem", "hello\n", mode: 0o644)
+        config.logs.lokiCAFile = "\(directory.path)/not-a-ca.pem"
+        #expect(ConfigEnvironmentCheck(runsAsRoot: false).run(config).warnings == [ConfigIssue(
+            path: "logs.loki_ca_file",
+            reason: "\(directory.path)/not-a-ca.pem does not hold PEM CA certificates: pushes to Loki will fail verification until it does")])
+        let ca = try CertificateAuthority.create(validity: .days(10, from: TLSTestSupport.realNow))
+        try directory.write("ca.pem", try ca.certificate.pemEncoded(), mode: 0o644)
+        config.logs.lokiCAFile = "\(directory.path)/ca.pem"
+        #expect(ConfigEnvironmentCheck(runsAsRoot: false).run(config) == ConfigCheckReport())
+    }
+
     @Test func testBackups_anUnknownTimeZoneIsAnError_aMissingKeyAWarning() throws {
         let directory = try ConfigTestDirectory()
         defer { directory.remove() }

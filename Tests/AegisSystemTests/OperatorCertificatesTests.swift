@@ -133,6 +133,30 @@ import Testing
         #expect(reasons.first?.contains("chown \(fixture.account.name) '\(key)'") == true)
     }
 
+    /// With `[loki] tls`, the operator's tree must hold Loki's pair too: missing, it is named;
+    /// supplied, it passes and shows in status.
+    @Test func testLokiWithTLS_needsLokisPairInTheTree() throws {
+        let directory = try ConfigTestDirectory("aegis-operator-tls")
+        defer { directory.remove() }
+        var fixture = try Self.fixture(in: directory)
+        fixture.config.loki.enabled = true
+        fixture.config.loki.tls = true
+        let loki = fixture.layout.server(.loki)
+        let reasons = Self.errors(fixture.config).map(\.reason)
+        #expect(reasons == [
+            "certificate server:loki: \(loki.certificate) is not readable: No such file or directory",
+            "certificate server:loki: \(loki.key) is not readable: No such file or directory",
+        ])
+
+        try Self.issue(
+            .loki, by: fixture.ca, names: ["localhost"], validity: .days(365, from: Support.realNow.adding(seconds: -3600)),
+            into: fixture.layout, owner: fixture.account)
+        #expect(Self.errors(fixture.config) == [])
+        let status = OperatorCertificates(layout: fixture.layout)
+            .status(services: fixture.config.serverCertificateServices, now: Support.realNow)
+        #expect(status.map(\.role).last == .server(.loki) && status.allSatisfy { $0.problem == nil }, "\(status)")
+    }
+
     @Test func testAnUnreadableBundle_isNamed() throws {
         let directory = try ConfigTestDirectory("aegis-operator-tls")
         defer { directory.remove() }

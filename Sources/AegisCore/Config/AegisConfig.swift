@@ -191,6 +191,10 @@ public struct LokiSettings: Sendable, Equatable {
     public var httpPort: Int = 3100
     public var grpcPort: Int = 9095
     public var retentionDays: Int = 90
+    /// HTTPS on the HTTP port with a server certificate from aegisd's CA (or `[tls]
+    /// operator_dir`); aegisd's probe, shipper and `stats` then verify it (`tls`). Off by
+    /// default: Loki listens on loopback only, and the seed made HTTPS optional.
+    public var tls: Bool = false
 
     public init() {}
 }

@@ -67,6 +67,7 @@ enum ConfigSchema {
             .integer("http_port", \.httpPort, "Loki's HTTP port (push, query, /ready)"),
             .integer("grpc_port", \.grpcPort, "Loki's gRPC port"),
             .integer("retention_days", \.retentionDays, "Days Loki keeps log entries"),
+            .bool("tls", \.tls, "HTTPS on Loki's HTTP port with a certificate from aegisd's CA (needs [tls] enabled); aegisd's probe and shipper verify it"),
         ]
     }
 
@@ -100,7 +101,7 @@ enum ConfigSchema {
 
     static var tls: [ConfigField<TLSSettings>] {
         [
-            .bool("enabled", \.enabled, "TLS for PostgreSQL and Redis over TCP, with certificates from aegisd's own CA"),
+            .bool("enabled", \.enabled, "TLS for PostgreSQL and Redis over TCP (and Loki with [loki] tls), with certificates from aegisd's own CA"),
             .integer("leaf_validity_days", \.leafValidityDays, "Validity of the server and client certificates, in days"),
             .integer("renew_before_days", \.renewBeforeDays, "Certificates with fewer days left are re-issued and the servers reloaded without a restart"),
             .strings("extra_names", \.extraNames, "Extra DNS names or IP addresses for the server certificates (localhost, 127.0.0.1, ::1 and the host name are always in)"),
@@ -115,7 +116,8 @@ enum ConfigSchema {
         [
             .bool("ship", \.ship, "Whether entries are pushed to Loki (journald and aegisctl logs work regardless)"),
             .bool("journal", \.journal, "Whether children's entries are forwarded to journald (aegisd's own messages go there regardless)"),
-            .string("loki_url", \.lokiURL, "Loki's push URL (http://HOST:PORT/loki/api/v1/push); empty means the supervised Loki on loopback"),
+            .string("loki_url", \.lokiURL, "Loki's push URL (http://ADDRESS:PORT/loki/api/v1/push or https://HOST:PORT/…); empty means the supervised Loki on loopback"),
+            .string("loki_ca_file", \.lokiCAFile, "CA bundle (PEM) that verifies an https loki_url; empty means the system's CA store"),
             .integer("spool_max_mb", \.spoolMaxMb, "Bound of the on-disk spool of batches Loki has not taken yet, in MiB; beyond it the oldest are dropped and counted"),
             .integer("batch_max_bytes", \.batchMaxBytes, "A batch is pushed when its lines reach this many bytes"),
             .integer("batch_max_wait_ms", \.batchMaxWaitMs, "A batch is pushed when its oldest line has waited this many milliseconds"),

@@ -47,6 +47,9 @@ public enum ConfigValidator {
         check("loki.http_port", ConfigRules.portProblem(loki.httpPort))
         check("loki.grpc_port", ConfigRules.portProblem(loki.grpcPort))
         check("loki.retention_days", loki.retentionDays >= 1 ? nil : "must be at least 1 day")
+        if loki.tls, !config.tls.enabled {
+            check("loki.tls", "needs [tls] enabled = true: Loki's certificate comes from aegisd's CA or tls.operator_dir")
+        }
 
         check("metrics.port", ConfigRules.portProblem(config.metrics.port))
 
@@ -65,6 +68,11 @@ public enum ConfigValidator {
         }
         if !logs.lokiURL.isEmpty {
             do { _ = try LokiEndpoint(url: logs.lokiURL) } catch { check("loki_url", error.description) }
+        }
+        check("loki_ca_file", ConfigRules.absolutePathProblem(logs.lokiCAFile, allowEmpty: true))
+        if !logs.lokiCAFile.isEmpty, !logs.lokiURL.hasPrefix("https://") {
+            check("loki_ca_file", "is only used for an https:// loki_url (the supervised Loki is verified against aegisd's CA); "
+                + (logs.lokiURL.isEmpty ? "loki_url is empty" : "loki_url is \"\(logs.lokiURL)\""))
         }
         check("spool_max_mb", logs.spoolMaxMb >= 1 ? nil : "must be at least 1 MiB (found \(logs.spoolMaxMb))")
         check("batch_max_bytes", (1024...(64 << 20)).contains(logs.batchMaxBytes)

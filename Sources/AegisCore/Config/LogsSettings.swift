@@ -8,6 +8,9 @@ public struct LogsSettings: Sendable, Equatable {
     public var journal: Bool = true
     /// Loki's push URL; empty means the supervised Loki on loopback (`loki_url`).
     public var lokiURL: String = ""
+    /// PEM CA bundle that verifies an https `loki_url`; empty means the system's CA store
+    /// (`loki_ca_file`). The supervised Loki is always verified against aegisd's CA.
+    public var lokiCAFile: String = ""
     /// Bound of the on-disk spool of batches Loki has not taken yet, in MiB (`spool_max_mb`).
     public var spoolMaxMb: Int = 256
     /// A batch is pushed when its lines reach this many bytes (`batch_max_bytes`).
@@ -23,9 +26,13 @@ public struct LogsSettings: Sendable, Equatable {
 
     public init() {}
 
-    /// The push URL in effect: `loki_url`, or the supervised Loki's.
-    public func effectiveLokiURL(lokiHTTPPort: Int) -> String {
-        lokiURL.isEmpty ? "http://127.0.0.1:\(lokiHTTPPort)\(LokiEndpoint.pushPath)" : lokiURL
+    /// The push URL in effect: `loki_url`, or the supervised Loki's: over https to `localhost`
+    /// (the name its certificate carries) when `lokiTLS`, else over http to 127.0.0.1.
+    public func effectiveLokiURL(lokiHTTPPort: Int, lokiTLS: Bool = false) -> String {
+        guard lokiURL.isEmpty else { return lokiURL }
+        return lokiTLS
+            ? "https://\(AegisConfig.supervisedLokiServerName):\(lokiHTTPPort)\(LokiEndpoint.pushPath)"
+            : "http://127.0.0.1:\(lokiHTTPPort)\(LokiEndpoint.pushPath)"
     }
 }
 

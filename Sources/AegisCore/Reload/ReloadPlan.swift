@@ -41,7 +41,14 @@ public struct ReloadPlan: Sendable, Equatable {
         if old.supervision != new.supervision { needsDaemonRestart.append("[supervision]") }
         // The shipper's spool, sources and positions are opened once; a restart of aegisd loses
         // nothing (the spool and positions are on disk).
-        if old.logs != new.logs { needsDaemonRestart.append("[logs]") }
+        if old.logs != new.logs {
+            needsDaemonRestart.append("[logs]")
+        } else if new.logs.ship, new.logs.lokiURL.isEmpty, old.lokiPushURL != new.lokiPushURL {
+            // The shipper's endpoint and TLS settings are fixed at start too; when it pushes to
+            // the supervised Loki, they follow loki.tls and loki.http_port.
+            if old.loki.tls != new.loki.tls { needsDaemonRestart.append("loki.tls") }
+            if old.loki.httpPort != new.loki.httpPort { needsDaemonRestart.append("loki.http_port") }
+        }
         backupChanged = old.backup != new.backup
         maintenanceChanged = old.maintenance != new.maintenance
     }
@@ -61,7 +68,8 @@ public struct ReloadPlan: Sendable, Equatable {
         case .redis:
             return old.redis != new.redis || old.tls != new.tls
         case .loki:
-            return old.loki != new.loki
+            // With TLS, [tls] decides where its certificate lives (operator_dir) and its names.
+            return old.loki != new.loki || (new.loki.tls && old.tls != new.tls)
         }
     }
 

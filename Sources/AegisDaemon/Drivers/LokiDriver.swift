@@ -11,7 +11,7 @@ public final class LokiDriver: ServiceDriver {
 
     public init(context: DriverContext) {
         self.context = context
-        self.renderer = LokiConfigRenderer(settings: context.config.loki, layout: context.layout)
+        self.renderer = LokiConfigRenderer(config: context.config)
     }
 
     public static let installHint =
@@ -34,8 +34,9 @@ public final class LokiDriver: ServiceDriver {
 
     public func checkHealth(timeout: Duration) async -> HealthResult {
         let port = context.config.loki.httpPort
+        let tls = context.config.supervisedLokiTLS
         do {
-            let (status, body) = try await runBlocking { try HTTPProbe.get(port: port, path: "/ready", timeout: timeout) }
+            let (status, body) = try await runBlocking { try HTTPProbe.get(port: port, path: "/ready", timeout: timeout, tls: tls) }
             return status == 200 ? .healthy : .unhealthy("GET /ready: \(status) \(body.prefix(120))")
         } catch {
             return .unhealthy("GET /ready: \(error)")

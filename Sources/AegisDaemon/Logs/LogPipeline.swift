@@ -29,12 +29,13 @@ public struct LogPipeline: Sendable {
         let intake = LogIntake()
         let router = LogRouter(echo: echo, ringLines: logs.ringLines, intake: intake)
         do {
-            let endpoint = try LokiEndpoint(url: logs.effectiveLokiURL(lokiHTTPPort: config.loki.httpPort))
+            let endpoint = try LokiEndpoint(url: config.lokiPushURL)
             var settings = LogShipper.Settings(
                 endpoint: endpoint,
                 batch: LogBatcher.Policy(maxBytes: logs.batchMaxBytes, maxWaitNs: Int64(logs.batchMaxWaitMs) * 1_000_000),
                 labels: LokiLabelRules(jsonKeys: logs.jsonLabels, host: hostName()),
                 spoolDirectory: config.layout.spoolDir, spoolMaxBytes: logs.spoolMaxMb << 20)
+            settings.tls = config.lokiPushTLS(endpoint)
             settings.fileSources = logs.sources.filter { !$0.paths.isEmpty }.map { ($0.job, $0.paths) }
             settings.unitSources = logs.sources.filter { !$0.unit.isEmpty }.map { ($0.job, $0.unit) }
             return LogPipeline(router: router, shipper: try LogShipper(settings: settings, intake: intake, logger: logger))

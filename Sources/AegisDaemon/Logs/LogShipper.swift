@@ -16,6 +16,8 @@ import Logging
 public actor LogShipper {
     public struct Settings: Sendable {
         public var endpoint: LokiEndpoint
+        /// How an https endpoint is verified (`AegisConfig.lokiPushTLS`); nil for http.
+        public var tls: TLSClientSettings?
         public var batch: LogBatcher.Policy
         public var labels: LokiLabelRules
         public var spoolDirectory: String
@@ -72,7 +74,7 @@ public actor LogShipper {
         self.settings = settings
         self.intake = intake
         self.logger = logger
-        pusher = LokiPusher(endpoint: settings.endpoint, timeout: settings.pushTimeout)
+        pusher = LokiPusher(endpoint: settings.endpoint, tls: settings.tls, timeout: settings.pushTimeout)
         let spool = try LogSpool(directory: "\(settings.spoolDirectory)/loki", maxBytes: settings.spoolMaxBytes)
         queue = ShipQueue(spool: spool, memoryMaxBytes: settings.memoryMaxBytes)
         batcher = LogBatcher(policy: settings.batch)

@@ -64,8 +64,9 @@ struct StatsCollector: Sendable {
 
     private func loki() async -> LokiStats {
         let port = config.loki.httpPort
+        let tls = config.supervisedLokiTLS
         do {
-            let (status, body) = try await runBlocking { try HTTPProbe.get(port: port, path: "/ready", timeout: Self.timeout) }
+            let (status, body) = try await runBlocking { try HTTPProbe.get(port: port, path: "/ready", timeout: Self.timeout, tls: tls) }
             let said = body.trimmingCharacters(in: .whitespacesAndNewlines)
             return LokiStats(ready: status == 200, detail: "HTTP \(status)" + (said.isEmpty ? "" : ": \(said.prefix(200))"))
         } catch {

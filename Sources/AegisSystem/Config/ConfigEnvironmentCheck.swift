@@ -40,14 +40,33 @@ public struct ConfigEnvironmentCheck: Sendable {
         }
         addBackupIssues(config, to: &report)
         addOperatorCertificateIssues(config, to: &report)
+        addLokiCAFileIssue(config, to: &report)
         return report
+    }
+
+    /// `[logs] loki_ca_file` should hold CA certificates, or every push fails verification. A
+    /// warning, not an error: shipping is not worth refusing to start the databases for, the
+    /// file is read again at each push (it may appear later), and the failures show in status.
+    private func addLokiCAFileIssue(_ config: AegisConfig, to report: inout ConfigCheckReport) {
+        let path = config.logs.lokiCAFile
+        guard config.logs.ship, !path.isEmpty, path.hasPrefix("/") else { return }
+        do {
+            if try PEMFile.certificates(at: path).isEmpty {
+                report.warnings.append(ConfigIssue(path: "logs.loki_ca_file", reason: "\(path) holds no certificate"))
+            }
+        } catch {
+            report.warnings.append(ConfigIssue(
+                path: "logs.loki_ca_file",
+                reason: PEMFile.problem(error, path: path, expected: "PEM CA certificates").description
+                    + ": pushes to Loki will fail verification until it does"))
+        }
     }
 
     /// The operator's certificates (`[tls] operator_dir`) get the checks aegisd makes before it
     /// starts the servers, so a bad file is found here and not by a server failing to start.
     private func addOperatorCertificateIssues(_ config: AegisConfig, to report: inout ConfigCheckReport) {
         guard config.tls.enabled, config.tls.usesOperatorCertificates else { return }
-        let services = ServiceID.allCases.filter { $0.kind != .loki && config.isEnabled($0) }
+        let services = config.serverCertificateServices
         // The account the daemon will give the servers (a missing user is reported above).
         let keyReader = try? ServiceAccount.forChildren(configuredUser: config.daemon.user)
         let findings = OperatorCertificates(layout: CertificateLayout(config))

@@ -1,15 +1,20 @@
 import AegisCore
 
 /// POSTs one push body to Loki: gzip-compressed JSON over HTTP/1.1, one connection per push
-/// (a push per second or per MiB makes keep-alive not worth its failure modes). Blocking: run it
-/// off the cooperative pool (`runBlocking`).
+/// (a push per second or per MiB makes keep-alive not worth its failure modes), over TLS for an
+/// https endpoint. Blocking: run it off the cooperative pool (`runBlocking`).
 public struct LokiPusher: Sendable {
     public let endpoint: LokiEndpoint
+    /// How an https endpoint is verified; nil for http.
+    public let tls: TLSClientSettings?
     /// A push that gets no answer within this time counts as a network error and is retried.
     public let timeout: Duration
 
-    public init(endpoint: LokiEndpoint, timeout: Duration = .seconds(10)) {
+    /// - Parameter tls: the CA and name to verify an https endpoint against; when nil for an
+    ///   https endpoint, the system's CA store and the endpoint's host.
+    public init(endpoint: LokiEndpoint, tls: TLSClientSettings? = nil, timeout: Duration = .seconds(10)) {
         self.endpoint = endpoint
+        self.tls = endpoint.secure ? (tls ?? TLSClientSettings(caFile: nil, serverName: endpoint.host)) : nil
         self.timeout = timeout
     }
 
@@ -27,7 +32,7 @@ public struct LokiPusher: Sendable {
         let head = "POST \(endpoint.path) HTTP/1.1\r\nHost: \(endpoint.host):\(endpoint.port)\r\n"
             + "Content-Type: application/json\r\nContent-Encoding: gzip\r\nContent-Length: \(body.count)\r\n"
             + "User-Agent: aegisd/\(AegisVersion.current)\r\nConnection: close\r\n\r\n"
-        let connection = try SocketConnection(ipv4: endpoint.host, port: endpoint.port, timeout: timeout)
+        let connection = try StreamConnector.connect(host: endpoint.host, port: endpoint.port, timeout: timeout, tls: tls)
         try connection.write(Array(head.utf8) + body)
         return try HTTPResponseHead.read(from: connection)
     }
@@ -35,7 +40,7 @@ public struct LokiPusher: Sendable {
 
 /// The status line and body of an HTTP/1.1 response on a `Connection: close` exchange.
 enum HTTPResponseHead {
-    static func read(from connection: SocketConnection) throws(SystemError) -> (status: Int, body: String) {
+    static func read(from connection: any ByteStream) throws(SystemError) -> (status: Int, body: String) {
         var response: [UInt8] = []
         while response.count < 64 * 1024 {
             let bytes = try connection.read()

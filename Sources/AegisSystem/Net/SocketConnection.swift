@@ -2,9 +2,11 @@ import Glibc
 
 /// A stream socket (Unix or TCP loopback) whose every wait is bounded by a deadline, for the
 /// health probes: a hung server must cost us a timeout, never a stuck thread.
-public final class SocketConnection {
-    private let fd: Int32
-    private let deadline: ContinuousClock.Instant
+public final class SocketConnection: ByteStream {
+    /// Internal for `TLSConnection`, which runs its handshake and records over this descriptor.
+    let fd: Int32
+    /// Bounds every wait, including those of a TLS layer on top.
+    let deadline: ContinuousClock.Instant
 
     /// Connects to a Unix socket.
     public init(unixPath path: String, timeout: Duration) throws(SystemError) {
@@ -15,7 +17,6 @@ public final class SocketConnection {
         address.sun_family = sa_family_t(AF_UNIX)
         let bytes = Array(path.utf8)
         guard bytes.count < MemoryLayout.size(ofValue: address.sun_path) else {
-            close(fd)
             throw SystemError("socket path too long: \(path)")
         }
         withUnsafeMutableBytes(of: &address.sun_path) { raw in
@@ -45,8 +46,51 @@ public final class SocketConnection {
         try connect(address, what: "\(host):\(port)")
     }
 
+    /// Connects to `host` (a DNS name, `localhost`, or an IPv4 or IPv6 address) and `port`, trying
+    /// each address the resolver gives in turn. Name resolution itself is not bounded by the
+    /// deadline (getaddrinfo has no timeout); the connects are.
+    public convenience init(host: String, port: Int, timeout: Duration) throws(SystemError) {
+        var binary = in_addr()
+        if host == "localhost" || inet_pton(AF_INET, host, &binary) == 1 {
+            try self.init(ipv4: host, port: port, timeout: timeout)
+            return
+        }
+        var hints = addrinfo()
+        hints.ai_family = AF_UNSPEC
+        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
+        var list: UnsafeMutablePointer<addrinfo>?
+        let rc = getaddrinfo(host, String(port), &hints, &list)
+        guard rc == 0, let list else {
+            throw SystemError("cannot resolve \(host): \(String(cString: gai_strerror(rc)))")
+        }
+        defer { freeaddrinfo(list) }
+        var lastError = SystemError("\(host) has no address")
+        var entry: UnsafeMutablePointer<addrinfo>? = list
+        while let current = entry {
+            do {
+                try self.init(address: current.pointee, what: "\(host):\(port)", timeout: timeout)
+                return
+            } catch {
+                lastError = error
+            }
+            entry = current.pointee.ai_next
+        }
+        throw lastError
+    }
+
+    /// Connects to one resolved address.
+    private init(address: addrinfo, what: String, timeout: Duration) throws(SystemError) {
+        deadline = ContinuousClock.now + timeout
+        fd = socket(address.ai_family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard fd >= 0 else { throw .errno("socket") }
+        try connect(raw: address.ai_addr, length: address.ai_addrlen, what: what)
+    }
+
+    /// The only close: an initializer that throws after `fd` is set still runs deinit, so the
+    /// error paths must not close it too (a second close could hit a descriptor another thread
+    /// has just been given).
     deinit {
-        close(fd)
+        if fd >= 0 { close(fd) }
     }
 
     private func connect<Address>(_ address: Address, what: String) throws(SystemError) {
@@ -57,18 +101,25 @@ public final class SocketConnection {
                 Glibc.connect(fd, $0, socklen_t(MemoryLayout<Address>.size))
             }
         }
+        try finishConnect(rc, what: what)
+    }
+
+    private func connect(raw: UnsafeMutablePointer<sockaddr>, length: socklen_t, what: String) throws(SystemError) {
+        _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
+        try finishConnect(Glibc.connect(fd, raw, length), what: what)
+    }
+
+    /// A non-blocking connect in progress: waits for it within the deadline.
+    private func finishConnect(_ rc: Int32, what: String) throws(SystemError) {
         if rc != 0 {
             guard errno == EINPROGRESS || errno == EAGAIN else {
-                let code = errno
-                close(fd)
-                throw .errno("connect to \(what)", code)
+                throw .errno("connect to \(what)", errno)
             }
-            do { try wait(for: Int16(POLLOUT)) } catch { close(fd); throw error }
+            try wait(for: Int16(POLLOUT))
             var soError: Int32 = 0
             var length = socklen_t(MemoryLayout<Int32>.size)
             getsockopt(fd, SOL_SOCKET, SO_ERROR, &soError, &length)
             guard soError == 0 else {
-                close(fd)
                 throw .errno("connect to \(what)", soError)
             }
         }
@@ -88,7 +139,7 @@ public final class SocketConnection {
     }
 
     /// Reads what is available (at least one byte); empty at end of stream.
-    public func read(max: Int = 16 * 1024) throws(SystemError) -> [UInt8] {
+    public func read(max: Int) throws(SystemError) -> [UInt8] {
         var buffer = [UInt8](repeating: 0, count: max)
         while true {
             try wait(for: Int16(POLLIN))
@@ -98,7 +149,8 @@ public final class SocketConnection {
         }
     }
 
-    private func wait(for events: Int16) throws(SystemError) {
+    /// Waits until the descriptor is ready for `events` or the deadline passes.
+    func wait(for events: Int16) throws(SystemError) {
         while true {
             let left = deadline - ContinuousClock.now
             guard left > .zero else { throw SystemError("no answer within the deadline") }
