@@ -21,6 +21,8 @@ import Testing
         #expect(!redis.isEmpty)
         #expect(redis.allSatisfy { $0["host"] != nil && $0["job"] == "aegisd" && $0["level"] != nil })
 
+        // The stand-in stores a push before it answers: the shipped count follows a moment later.
+        try await waitUntil("a shipped count in status") { ((try? daemon.status())?.logs?.linesShipped ?? 0) > 0 }
         let report = try daemon.status()
         let logs = try #require(report.logs)
         #expect(logs.shipping && logs.lokiURL == loki.url)
