@@ -10,26 +10,6 @@ import Testing
 @Suite(.serialized) struct TLSConnectionTests {
     typealias Support = TLSTestSupport
 
-    /// `openssl s_server -www` (answers any GET with 200 and a status page) for `body`'s length.
-    func withServer(_ arguments: [String], _ body: (Int) throws -> Void) throws {
-        let port = try Support.freePort()
-        let server = Process()
-        server.executableURL = URL(fileURLWithPath: Support.openssl)
-        server.arguments = ["s_server", "-accept", "127.0.0.1:\(port)", "-www", "-quiet"] + arguments
-        server.standardInput = FileHandle.nullDevice
-        server.standardOutput = FileHandle.nullDevice
-        server.standardError = FileHandle.nullDevice
-        try server.run()
-        defer {
-            // Only the server this test started, by its pid (SIGKILL: the runner's signal mask
-            // blocks SIGTERM in children).
-            kill(server.processIdentifier, SIGKILL)
-            server.waitUntilExit()
-        }
-        try #require(Support.waitForListener(port: port), "s_server did not start listening")
-        try body(Int(port))
-    }
-
     /// A CA tree with a Loki server certificate, as `[loki] tls` makes it.
     func lokiCertificates(in directory: String) throws -> (server: CertificateLayout.Pair, ca: String) {
         let store = CertificateStore(layout: CertificateLayout(StateLayout(root: directory)))
@@ -49,7 +29,8 @@ import Testing
     @Test func testProbe_overTLS_verifiesTheChainAndTheName_byDNSNameAndByAddress() throws {
         try Support.withTemporaryDirectory { directory in
             let (server, ca) = try lokiCertificates(in: directory)
-            try withServer(["-cert", server.certificate, "-key", server.key]) { port in
+            try Support.withOpenSSLServer(["-cert", server.certificate, "-key", server.key]) { serverPort in
+                let port = Int(serverPort)
                 for name in ["localhost", "aegis-host", "127.0.0.1"] {
                     let answer = try HTTPProbe.get(
                         port: port, path: "/ready", timeout: .seconds(5), tls: TLSClientSettings(caFile: ca, serverName: name))
@@ -67,7 +48,8 @@ import Testing
         try Support.withTemporaryDirectory { directory in
             let (server, _) = try lokiCertificates(in: "\(directory)/theirs")
             let (_, ourCA) = try lokiCertificates(in: "\(directory)/ours")
-            try withServer(["-cert", server.certificate, "-key", server.key]) { port in
+            try Support.withOpenSSLServer(["-cert", server.certificate, "-key", server.key]) { serverPort in
+                let port = Int(serverPort)
                 let message = probeError(port, TLSClientSettings(caFile: ourCA, serverName: "localhost"))
                 #expect(message.contains("certificate verify failed: unable to get local issuer certificate"), "\(message)")
                 #expect(message.contains("127.0.0.1:\(port)") && message.contains("CA file \(ourCA)"), "\(message)")
@@ -78,7 +60,8 @@ import Testing
     @Test func testANameNotInTheCertificate_isRefused() throws {
         try Support.withTemporaryDirectory { directory in
             let (server, ca) = try lokiCertificates(in: directory)
-            try withServer(["-cert", server.certificate, "-key", server.key]) { port in
+            try Support.withOpenSSLServer(["-cert", server.certificate, "-key", server.key]) { serverPort in
+                let port = Int(serverPort)
                 let message = probeError(port, TLSClientSettings(caFile: ca, serverName: "elsewhere.example"))
                 #expect(message.contains("certificate verify failed: hostname mismatch"), "\(message)")
                 #expect(message.contains("expected name elsewhere.example"), "\(message)")
@@ -91,7 +74,8 @@ import Testing
     @Test func testASelfSignedServer_isRefusedByTheSystemStore() throws {
         try Support.withTemporaryDirectory { directory in
             let (server, _) = try lokiCertificates(in: directory)
-            try withServer(["-cert", server.certificate, "-key", server.key]) { port in
+            try Support.withOpenSSLServer(["-cert", server.certificate, "-key", server.key]) { serverPort in
+                let port = Int(serverPort)
                 let message = probeError(port, TLSClientSettings(caFile: nil, serverName: "localhost"))
                 #expect(message.contains("certificate verify failed") && message.contains("the system's CA store"), "\(message)")
             }
@@ -102,7 +86,8 @@ import Testing
         try Support.withTemporaryDirectory { directory in
             let (server, ca) = try lokiCertificates(in: directory)
             // OpenSSL 3 needs security level 0 to offer TLS 1.1 at all.
-            try withServer(["-cert", server.certificate, "-key", server.key, "-tls1_1", "-cipher", "DEFAULT:@SECLEVEL=0"]) { port in
+            try Support.withOpenSSLServer(["-cert", server.certificate, "-key", server.key, "-tls1_1", "-cipher", "DEFAULT:@SECLEVEL=0"]) { serverPort in
+                let port = Int(serverPort)
                 let message = probeError(port, TLSClientSettings(caFile: ca, serverName: "localhost"))
                 #expect(message.hasPrefix("TLS handshake with 127.0.0.1:\(port): "), "\(message)")
                 #expect(message.contains("unsupported protocol") || message.contains("protocol version"), "\(message)")
@@ -122,7 +107,8 @@ import Testing
     @Test func testAMissingCAFile_isNamed() throws {
         try Support.withTemporaryDirectory { directory in
             let (server, _) = try lokiCertificates(in: directory)
-            try withServer(["-cert", server.certificate, "-key", server.key]) { port in
+            try Support.withOpenSSLServer(["-cert", server.certificate, "-key", server.key]) { serverPort in
+                let port = Int(serverPort)
                 let message = probeError(port, TLSClientSettings(caFile: "\(directory)/nope.crt", serverName: "localhost"))
                 #expect(message.contains("cannot read the CA file \(directory)/nope.crt: No such file or directory"), "\(message)")
             }

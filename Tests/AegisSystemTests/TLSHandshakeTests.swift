@@ -9,33 +9,13 @@ import Testing
 @Suite struct TLSHandshakeTests {
     typealias Support = TLSTestSupport
 
-    /// Runs `openssl s_server` on a free loopback port for the duration of `body`.
-    func withServer(_ arguments: [String], _ body: (UInt16) throws -> Void) throws {
-        let port = try Support.freePort()
-        let server = Process()
-        server.executableURL = URL(fileURLWithPath: Support.openssl)
-        server.arguments = ["s_server", "-accept", "127.0.0.1:\(port)", "-www", "-quiet"] + arguments
-        server.standardInput = FileHandle.nullDevice
-        server.standardOutput = FileHandle.nullDevice
-        server.standardError = FileHandle.nullDevice
-        try server.run()
-        defer {
-            // Only the server this test started, by its pid. SIGKILL because Foundation's
-            // Process hands the child the test runner's signal mask, in which SIGTERM is blocked.
-            kill(server.processIdentifier, SIGKILL)
-            server.waitUntilExit()
-        }
-        try #require(Support.waitForListener(port: port), "s_server did not start listening")
-        try body(port)
-    }
-
     @Test func testServerCertificate_verifiesInARealHandshake() throws {
         try Support.withTemporaryDirectory { directory in
             let store = CertificateStore(layout: CertificateLayout(StateLayout(root: directory)))
             _ = try store.ensure(services: [.redis], apps: [.backend], hostNames: ["aegis-host"], now: Support.realNow)
             let server = store.layout.server(.redis)
             let ca = store.layout.ca.certificate
-            try withServer(["-cert", server.certificate, "-key", server.key]) { port in
+            try Support.withOpenSSLServer(["-cert", server.certificate, "-key", server.key]) { port in
                 for host in ["localhost", "aegis-host"] {
                     let client = try Support.openssl([
                         "s_client", "-connect", "127.0.0.1:\(port)", "-CAfile", ca, "-verify_return_error", "-verify_hostname", host,
@@ -64,7 +44,7 @@ import Testing
             let server = store.layout.server(.postgresBackend)
             let client = store.layout.client(.backend)
             let ca = store.layout.ca.certificate
-            try withServer(["-cert", server.certificate, "-key", server.key, "-CAfile", ca, "-Verify", "1", "-verify_return_error"]) { port in
+            try Support.withOpenSSLServer(["-cert", server.certificate, "-key", server.key, "-CAfile", ca, "-Verify", "1", "-verify_return_error"]) { port in
                 let withCertificate = try Support.openssl([
                     "s_client", "-connect", "127.0.0.1:\(port)", "-CAfile", ca, "-verify_return_error", "-verify_hostname", "localhost",
                     "-cert", client.certificate, "-key", client.key,

@@ -133,4 +133,25 @@ enum TLSTestSupport {
         }
         return false
     }
+
+    /// Runs `openssl s_server -www` (answers any GET with 200 and a status page) on a free
+    /// loopback port for the duration of `body`.
+    static func withOpenSSLServer(_ arguments: [String], _ body: (UInt16) throws -> Void) throws {
+        let port = try freePort()
+        let server = Process()
+        server.executableURL = URL(fileURLWithPath: openssl)
+        server.arguments = ["s_server", "-accept", "127.0.0.1:\(port)", "-www", "-quiet"] + arguments
+        server.standardInput = FileHandle.nullDevice
+        server.standardOutput = FileHandle.nullDevice
+        server.standardError = FileHandle.nullDevice
+        try server.run()
+        defer {
+            // Only the server this test started, by its pid. SIGKILL because Foundation's
+            // Process hands the child the test runner's signal mask, in which SIGTERM is blocked.
+            kill(server.processIdentifier, SIGKILL)
+            server.waitUntilExit()
+        }
+        try #require(waitForListener(port: port), "s_server did not start listening")
+        try body(port)
+    }
 }
