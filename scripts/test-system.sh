@@ -450,6 +450,18 @@ case $journal_check in
        journal_tail ;;
 esac
 
+say "aegisd's log threads at nice 10 under the unit's seccomp filter, its pipe readers at 0"
+main_pid=$(inside systemctl show -p MainPID --value aegisd 2>/dev/null)
+# name=nice of every thread of aegisd, from /proc (comm, and field 19 of stat).
+threads=$(inside sh -c "for t in /proc/$main_pid/task/*; do echo \"\$(cat \$t/comm)=\$(cut -d' ' -f19 \$t/stat)\"; done" 2>/dev/null \
+    | sort | uniq -c | awk '{print $2 " x" $1}' | paste -sd' ' -)
+if grep -q 'aegis-pipe-line=10' <<<"$threads" && grep -q 'aegis-journal=10' <<<"$threads" \
+    && grep -q 'aegis-pipe-read=0' <<<"$threads" && ! grep -q 'aegis-pipe-line=0' <<<"$threads"; then
+    pass "aegisd's threads (name=nice): $threads"
+else
+    fail "aegisd's log threads are not at nice 10 (setpriority refused?): $threads"
+fi
+
 say "kill -9 the postgres-backend postmaster and wait for it to come back healthy"
 old_pid=$(svc postgres-backend pid)
 if [[ "$old_pid" =~ ^[0-9]+$ ]]; then

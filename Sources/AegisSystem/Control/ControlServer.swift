@@ -70,7 +70,7 @@ public final class ControlServer: Sendable {
         }()
         await withTaskCancellationHandler {
             await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
-                DedicatedThread.start("aegis-ctl-accept") {
+                DedicatedThread.start("aegis-control") {
                     self.acceptLoop(listener)
                     self.close(listener)
                     done.resume()
