@@ -3,8 +3,8 @@
 
 A child writes N lines as fast as it can (`seq -f …`, a C program: the fastest writer there is)
 on its stdout. It runs as aegisd's `loki` service: `loki.binary` points at a small script that
-answers `-version` like Loki and otherwise writes the lines, notes when it started and finished,
-and sleeps. A Loki stand-in in this script (Loki's push API: gzip JSON, 204) listens on
+answers `-version` like Loki and otherwise, once aegisd is up and the machine idle (a `go` file
+appears), writes the lines, notes when it started and finished, and sleeps. A Loki stand-in in this script (Loki's push API: gzip JSON, 204) listens on
 `loki.http_port`, answers `/ready`, and counts the entries that arrive. The other services are
 disabled. Two configurations, each measured over several runs:
 
