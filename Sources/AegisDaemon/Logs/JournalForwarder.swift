@@ -1,6 +1,6 @@
 import AegisCore
 import AegisSystem
-import Foundation
+import Synchronization
 
 /// Sends entries to journald from a thread of its own. journald reads its socket at its own
 /// pace (tens of thousands of entries per second on a small machine) and a full socket makes
@@ -8,8 +8,7 @@ import Foundation
 /// them, a child's pipe. The thread runs at background priority (`DedicatedThread`): journald
 /// gets a burst's entries after the burst rather than during it. Bounded: beyond `maxEntries` waiting, entries are not sent to
 /// journald and are counted (`journal_dropped` in status); they still reach Loki and the ring.
-final class JournalForwarder: @unchecked Sendable {
-    // @unchecked: every mutable field is guarded by `condition`.
+final class JournalForwarder: Sendable {
     struct Item {
         var entry: LogEntry
         var service: ServiceID
@@ -17,11 +16,9 @@ final class JournalForwarder: @unchecked Sendable {
         var fields: JournalFields
     }
 
-    private let condition = NSCondition()
-    private var items: [Item] = []
-    private var closed = false
-    private var droppedCount = 0
-    private var sentCount = 0
+    private let queue = BatchHandOff<Item>()
+    private let droppedCount = Atomic<Int>(0)
+    private let sentCount = Atomic<Int>(0)
     let maxEntries: Int
     /// Called with what journald would not take (no journald after all): the caller's fallback.
     private let fallback: @Sendable (Item) -> Void
@@ -32,63 +29,30 @@ final class JournalForwarder: @unchecked Sendable {
         DedicatedThread.start("aegis-journal", priority: .background) { [self] in run() }
     }
 
-    var dropped: Int {
-        condition.lock()
-        defer { condition.unlock() }
-        return droppedCount
-    }
+    var dropped: Int { droppedCount.load(ordering: .relaxed) }
 
     /// Entries journald's socket took.
-    var sent: Int {
-        condition.lock()
-        defer { condition.unlock() }
-        return sentCount
-    }
+    var sent: Int { sentCount.load(ordering: .relaxed) }
 
     /// Queues `batch` in order, as much of it as fits; never waits.
     func send(_ batch: [Item]) {
-        guard !batch.isEmpty else { return }
-        condition.lock()
-        defer { condition.unlock() }
-        let room = max(maxEntries - items.count, 0)
-        items.append(contentsOf: batch.prefix(room))
-        droppedCount += max(batch.count - room, 0)
-        condition.signal()
+        droppedCount.add(queue.put(batch, limit: maxEntries), ordering: .relaxed)
     }
 
     /// Sends what is queued, then ends the thread.
-    func close() {
-        condition.lock()
-        closed = true
-        condition.signal()
-        condition.unlock()
-    }
+    func close() { queue.close() }
 
     private func run() {
         var batch: [Item] = []
         var scratch: [UInt8] = []
-        while true {
-            condition.lock()
-            while items.isEmpty && !closed { condition.wait() }
-            if items.isEmpty {
-                condition.unlock()
-                return
-            }
-            // Swapped, not copied: both buffers keep their capacity from one round to the next.
-            swap(&batch, &items)
-            condition.unlock()
-            var sent = 0
+        while queue.take(into: &batch) {
             for item in batch {
                 if item.fields.send(message: item.entry.line, priority: item.entry.level.syslogPriority, scratch: &scratch) {
-                    sent += 1
+                    sentCount.add(1, ordering: .relaxed)
                 } else {
                     fallback(item)
                 }
             }
-            batch.removeAll(keepingCapacity: true)
-            condition.lock()
-            sentCount += sent
-            condition.unlock()
         }
     }
 
