@@ -3,7 +3,7 @@ import PackageDescription
 
 /// aegisd: one daemon that supervises the Aegis platform's PostgreSQL ×3, Redis and Loki.
 ///
-/// The cut follows DESIGN.md: a pure core that decides (`AegisCore`), one module that touches
+/// The cut (docs/architecture.md): a pure core that decides (`AegisCore`), one module that touches
 /// the operating system (`AegisSystem`, with its C shims beside it), the actors that connect the
 /// two (`AegisDaemon`), and two thin executables.
 let package = Package(

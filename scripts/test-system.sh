@@ -42,7 +42,7 @@ done
 SUDO=""
 [ "$(id -u)" = 0 ] || SUDO=sudo
 missing=""
-for tool in debootstrap:debootstrap systemd-nspawn:systemd-container nsenter:util-linux python3:python3; do
+for tool in debootstrap:debootstrap systemd-nspawn:systemd-container nsenter:util-linux python3:python3 lintian:lintian; do
     command -v "${tool%%:*}" >/dev/null 2>&1 || missing="$missing ${tool#*:}"
 done
 if [ -n "$missing" ]; then
@@ -51,7 +51,7 @@ if [ -n "$missing" ]; then
     # shellcheck disable=SC2086
     $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing
 else
-    say "host tools: debootstrap, systemd-nspawn, nsenter, python3 present"
+    say "host tools: debootstrap, systemd-nspawn, nsenter, python3, lintian present"
 fi
 
 # --- 2. the package under test (built as the calling user, so build output stays theirs) ----
@@ -288,6 +288,14 @@ say "copying the cached root to the throwaway root $RUNROOT"
 cp -a --reflink=auto "$CACHED_ROOT" "$RUNROOT"
 exec 9>&-
 
+# --- 5b. the package as Debian's own checker sees it -------------------------------------------
+say "lintian $(basename "$DEB"): no errors; each remaining warning fixed or overridden with a reason"
+if lint=$(lintian --fail-on error --no-tag-display-limit "$DEB" 2>&1); then
+    pass "lintian: no errors${lint:+ (}$(echo "$lint" | paste -sd';' - | head -c 300)${lint:+)}"
+else
+    fail "lintian reports errors:"; echo "$lint" | sed 's/^/    | /'
+fi
+
 # --- 6. the per-run root -------------------------------------------------------------------
 say "installing $(basename "$DEB") into the throwaway root (apt-get install ./aegisd.deb, inside nspawn without --boot)"
 cp "$DEB" "$RUNROOT/root/aegisd.deb"
@@ -510,6 +518,74 @@ else
     journal_tail
 fi
 
+# --- packaging: an upgrade keeps the service and the rows, a removal keeps the data ----------
+# The app's own role over TLS, as a client would connect (connect-info says how).
+connect_info=$(inside aegisctl connect-info postgres-backend --json 2>&1 || true)
+PG_CONNINFO=$(python3 -c 'import json, sys
+d = json.loads(sys.argv[1])
+print("host=%s port=%s dbname=%s user=%s sslmode=%s sslrootcert=%s" % (
+    d["host"], d["port"], d["database"], d["user"], d["sslmode"], d["sslrootcert"]))' "$connect_info" 2>/dev/null || true)
+PG_PASSFILE=$(python3 -c 'import json, sys; print(json.loads(sys.argv[1])["password_file"])' "$connect_info" 2>/dev/null || true)
+app_sql() { inside sh -c "PGPASSWORD=\"\$(cat '$PG_PASSFILE')\" psql -XqtA -v ON_ERROR_STOP=1 '$PG_CONNINFO' -c \"$1\""; }
+probe_rows() { app_sql "SELECT count(*) FROM roles WHERE name LIKE 'package-probe-%'" 2>&1; }
+main_pid() { inside systemctl show -p MainPID --value aegisd 2>/dev/null; }
+wait_all_healthy() { # up to 60 s, reading the status JSON each half second
+    local _
+    for _ in $(seq 1 120); do status_json && all_healthy && return 0; sleep 0.5; done
+    return 1
+}
+
+say "package upgrade: rows written, then the same .deb installed again over itself (dpkg -i)"
+if app_sql "INSERT INTO roles (name) SELECT 'package-probe-' || g FROM generate_series(1, 100) g" >/dev/null 2>"$RUN_DIR/psql.err"; then
+    note "wrote 100 rows into aegis_backend.roles as $(echo "$PG_CONNINFO" | sed -n 's/.*user=\([^ ]*\).*/\1/p') over TLS (sslmode=verify-full)"
+else
+    fail "could not write rows through $PG_CONNINFO: $(cat "$RUN_DIR/psql.err")"
+fi
+pid_before=$(main_pid)
+if upgrade_out=$(inside dpkg -i /root/aegisd.deb 2>&1); then
+    echo "$upgrade_out" | grep -iv '^(Reading database' | sed 's/^/    | /'
+    rows=$(probe_rows)
+    pid_after=$(main_pid)
+    active=$(inside systemctl is-active aegisd || true)
+    if grep -q 'Stopping aegisd' <<<"$upgrade_out" && grep -q 'Starting aegisd again' <<<"$upgrade_out" \
+        && [ "$active" = active ] && [ "$pid_after" != "$pid_before" ] && wait_all_healthy && [ "$rows" = 100 ]; then
+        pass "upgrade: prerm stopped aegisd (pid $pid_before), postinst started it again (pid $pid_after), $(summary), rows kept: $rows"
+    else
+        fail "upgrade: is-active=$active, pid $pid_before -> $pid_after, rows '$rows' (expected 100), $(summary)"
+        journal_tail
+    fi
+else
+    fail "dpkg -i /root/aegisd.deb (upgrade over itself) failed:"; echo "$upgrade_out" | sed 's/^/    | /'
+fi
+
+say "package removal (dpkg -r): aegisd stopped first, the databases, backups and secrets kept"
+if remove_out=$(inside dpkg -r aegisd 2>&1); then
+    echo "$remove_out" | grep -iv '^(Reading database' | sed 's/^/    | /'
+    left=$(inside sh -c 'for p in /proc/[0-9]*; do c=$(cat $p/comm 2>/dev/null) || continue; case $c in postgres|redis-server|aegisd) echo "${p#/proc/}:$c";; esac; done' | tr '\n' ' ')
+    active=$(inside systemctl is-active aegisd 2>/dev/null || true)
+    kept=$(inside sh -c 'for d in data/postgres-backend/PG_VERSION data/postgres-ai/PG_VERSION data/postgres-executor/PG_VERSION data/redis secrets/postgres-backend.password certs; do [ -e /var/lib/aegis/$d ] && echo $d; done' | wc -l)
+    if [ -z "$left" ] && [ "$active" != active ] && [ "$kept" = 7 ] && inside test -f /etc/aegis/aegisd.toml; then
+        pass "dpkg -r: aegisd $active, no postgres/redis-server/aegisd left, /var/lib/aegis (3 data directories, redis, secrets, certs) and /etc/aegis/aegisd.toml kept"
+    else
+        fail "dpkg -r: is-active=$active, processes left: '${left:-none}', $kept of 7 state paths kept"
+    fi
+else
+    fail "dpkg -r aegisd failed:"; echo "$remove_out" | sed 's/^/    | /'
+fi
+
+say "reinstall after the removal and start: the same rows are served again"
+if inside dpkg -i /root/aegisd.deb >/dev/null 2>&1 && inside timeout 300 systemctl start aegisd && wait_all_healthy; then
+    rows=$(probe_rows)
+    if [ "$rows" = 100 ]; then
+        pass "reinstalled and started: $(summary), rows kept across the removal: $rows"
+    else
+        fail "reinstalled and started, but the rows are '$rows' (expected 100)"
+    fi
+else
+    fail "reinstall + systemctl start aegisd after the removal failed: $(summary 2>/dev/null)"
+    journal_tail
+fi
+
 say "systemctl stop aegisd: no postgres or redis-server may be left in the container"
 if inside timeout 120 systemctl stop aegisd; then
     # procps is not in the root: read /proc inside the container's PID namespace.
@@ -525,6 +601,19 @@ if inside timeout 120 systemctl stop aegisd; then
 else
     fail "systemctl stop aegisd failed"
     journal_tail
+fi
+
+say "package purge (dpkg -P): /etc/aegis removed, /var/lib/aegis kept, and the message says so"
+if purge_out=$(inside dpkg -P aegisd 2>&1); then
+    echo "$purge_out" | grep -iv '^(Reading database' | sed 's/^/    | /'
+    if ! inside test -e /etc/aegis && inside test -f /var/lib/aegis/data/postgres-backend/PG_VERSION \
+        && grep -q '/var/lib/aegis are kept' <<<"$purge_out"; then
+        pass "dpkg -P: /etc/aegis gone, the databases in /var/lib/aegis kept, and purge said so"
+    else
+        fail "dpkg -P: /etc/aegis $(inside test -e /etc/aegis && echo present || echo gone), /var/lib/aegis/data/postgres-backend $(inside test -e /var/lib/aegis/data/postgres-backend/PG_VERSION && echo kept || echo gone)"
+    fi
+else
+    fail "dpkg -P aegisd failed:"; echo "$purge_out" | sed 's/^/    | /'
 fi
 
 say "shutting the container down (SIGRTMIN+4 to its PID 1: poweroff)"

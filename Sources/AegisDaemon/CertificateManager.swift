@@ -38,7 +38,7 @@ actor CertificateManager {
     /// Loki with `[loki] tls`.
     var servers: [ServiceID] { config.serverCertificateServices }
 
-    /// The seed's roles as the client certificates' common names (what `verify-full` checks).
+    /// The apps' login roles as the client certificates' common names (what `verify-full` checks).
     var clientNames: [PostgresInstance: String] {
         config.postgres.instances.mapValues(\.user)
     }

@@ -32,7 +32,7 @@ import Testing
         kill(try #require(daemon.process?.processIdentifier), SIGHUP)
         try await Task.sleep(for: .milliseconds(200))
         #expect(try daemon.service(.redis).healthy)
-        // The seed's roles and databases exist and take the password from the secret file.
+        // The apps' roles and databases exist and take the password from the secret file.
         for instance in PostgresInstance.allCases {
             #expect(try daemon.psql(instance, "SELECT current_user || '@' || current_database()")
                 == "\(instance.defaultRole)@\(instance.defaultDatabase)")

@@ -52,7 +52,7 @@ public struct ControlRequest: Codable, Sendable, Equatable {
     }
 }
 
-/// The commands of the control protocol. Later issues add cases (backup, certs, logs, …).
+/// The commands of the control protocol, one per `aegisctl` action.
 public enum ControlCommand: String, Codable, Sendable, CaseIterable {
     case status
     case start

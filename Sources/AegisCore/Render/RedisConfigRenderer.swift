@@ -1,5 +1,5 @@
 /// The `redis.conf` aegisd generates: loopback only, a Unix socket for aegisd's own checks,
-/// AOF + RDB persistence as the seed asks, limits from the configuration.
+/// AOF + RDB persistence, limits from the configuration.
 public struct RedisConfigRenderer: Sendable {
     public let settings: RedisSettings
     public let layout: StateLayout
