@@ -124,6 +124,7 @@ public enum Daemon {
             report.maintenance = await maintenance.statuses()
             return report.summary
         }
+        var seen = await supervisor.changeCount
         while !Task.isCancelled {
             // Readiness first, then the summary: READY=1 must carry the status it announces.
             let becameReady = !ready ? await supervisor.allHealthy() : false
@@ -141,7 +142,10 @@ public enum Daemon {
                 notifier.watchdog()
                 lastPing = .now
             }
-            try? await Task.sleep(for: ready ? .milliseconds(500) : .milliseconds(20))
+            // Readiness follows the services' changes, so the next one wakes this loop at once;
+            // the summary also holds backups, certificates and maintenance, which change on
+            // their own time, so it is refreshed at least every half second regardless.
+            seen = await supervisor.waitForChange(since: seen, timeout: .milliseconds(500))
         }
     }
 }

@@ -16,6 +16,9 @@ public actor Supervisor {
         /// The SIGKILL sweep of the previous child's process group; the next launch waits for it
         /// so that no old backend holds PostgreSQL's shared memory when the new postmaster starts.
         var cleanup: Task<Void, Never>?
+        /// The service's one timer (start timeout, stop rung, restart delay), armed and dropped
+        /// as its state machine says.
+        var timer: Task<Void, Never>?
     }
 
     private var slots: [ServiceID: Slot] = [:]
@@ -29,6 +32,11 @@ public actor Supervisor {
     private var healthTasks: [Task<Void, Never>] = []
     private var processTasks: [ServiceID: Task<Void, Never>] = [:]
     private var readySent = false
+    /// Waits for a condition on the services, woken after each event (`wakeWaiters`).
+    private var waiters: [Int: Waiter] = [:]
+    private var nextWaiterKey = 0
+    /// Announced changes so far.
+    private var changes = 0
     /// Set on SIGTERM: no service is started any more, whatever is in flight.
     private var shuttingDown = false
 
@@ -74,6 +82,11 @@ public actor Supervisor {
         for slot in slots.values { await slot.cleanup?.value }
         healthTasks.forEach { $0.cancel() }
         healthTasks = []
+        // A service that ended `failed` or `unavailable` has no timer; drop any left all the same.
+        for id in slots.keys {
+            slots[id]!.timer?.cancel()
+            slots[id]!.timer = nil
+        }
     }
 
     public func status() -> StatusReport {
@@ -137,19 +150,60 @@ public actor Supervisor {
             }
             start(id)
         }
+        wakeWaiters()
     }
 
     public func serviceStatus(_ id: ServiceID) -> ServiceStatus? {
         slots[id].map { $0.machine.status(at: .now) }
     }
 
-    /// Waits until `predicate` holds for every service in `ids`, or `timeout` passes.
-    public func waitUntil(_ ids: [ServiceID], timeout: Duration, _ predicate: (ServiceStatus) -> Bool) async {
-        let deadline = ContinuousClock.now + timeout
-        while ContinuousClock.now < deadline {
-            if ids.allSatisfy({ serviceStatus($0).map(predicate) ?? true }) { return }
-            try? await Task.sleep(for: .milliseconds(10))
+    /// Waits until `predicate` holds for every service in `ids` (a service that is not there
+    /// counts as holding), or `timeout` passes. Woken by the state changes themselves.
+    public func waitUntil(
+        _ ids: [ServiceID], timeout: Duration, _ predicate: @escaping @Sendable (ServiceStatus) -> Bool
+    ) async {
+        await wait(for: .statuses(ids, predicate), timeout: timeout)
+    }
+
+    /// The number of changes announced so far (transitions, health, failures).
+    public var changeCount: Int { changes }
+
+    /// Waits until a change is announced after the `since`-th one, or `timeout` passes; returns
+    /// the count then. For whoever mirrors the status somewhere (systemd's STATUS=).
+    public func waitForChange(since: Int, timeout: Duration) async -> Int {
+        await wait(for: .changeAfter(since), timeout: timeout)
+        return changes
+    }
+
+    private func wait(for condition: Waiter.Condition, timeout: Duration) async {
+        guard !holds(condition) else { return }
+        let key = nextWaiterKey
+        nextWaiterKey += 1
+        // The deadline is a task of its own, cancelled as soon as the wait ends either way.
+        let deadline = Task {
+            guard (try? await Task.sleep(for: timeout)) != nil else { return }
+            self.release(key)
         }
+        await withCheckedContinuation { waiters[key] = Waiter(condition: condition, continuation: $0) }
+        deadline.cancel()
+    }
+
+    private func holds(_ condition: Waiter.Condition) -> Bool {
+        switch condition {
+        case .statuses(let ids, let predicate):
+            ids.allSatisfy { serviceStatus($0).map(predicate) ?? true }
+        case .changeAfter(let since):
+            changes > since
+        }
+    }
+
+    private func release(_ key: Int) {
+        waiters.removeValue(forKey: key)?.continuation.resume()
+    }
+
+    /// After every event: resume the waits whose condition now holds.
+    private func wakeWaiters() {
+        for (key, waiter) in waiters where holds(waiter.condition) { release(key) }
     }
 
     // MARK: - Events
@@ -198,22 +252,22 @@ public actor Supervisor {
     // MARK: - Carrying out actions
 
     private func apply(_ id: ServiceID, _ event: (inout ServiceStateMachine, ContinuousClock.Instant) -> [ServiceAction]) {
-        let now = ContinuousClock.now
-        let before = slots[id]!.machine.status(at: now)
-        let failuresBefore = slots[id]!.machine.failures
-        let actions = event(&slots[id]!.machine, now)
-        let after = slots[id]!.machine.status(at: now)
-        if slots[id]!.machine.failures != failuresBefore, let reason = slots[id]!.machine.lastFailure {
-            logger.warning("\(id.rawValue) failed: \(reason)", metadata: ["service": "\(id.rawValue)"])
-        }
-        if before.state != after.state || before.healthy != after.healthy {
-            var line = "\(id.rawValue): \(before.state.rawValue) → \(after.state.rawValue)"
-            if after.healthy { line += " (healthy)" }
-            if let message = after.message { line += ": \(message)" }
-            let level: Logger.Level = after.state == .failed ? .error : (after.state == .backoff ? .warning : .info)
-            logger.log(level: level, "\(line)", metadata: ["service": "\(id.rawValue)"])
-        }
+        let actions = event(&slots[id]!.machine, ContinuousClock.now)
         for action in actions { run(action, for: id) }
+        wakeWaiters()
+    }
+
+    /// The machine's own account of what an event changed: one warning per failure, one line
+    /// per transition or change of health.
+    private func announce(_ change: ServiceChange) {
+        let metadata: Logger.Metadata = ["service": "\(change.service.rawValue)"]
+        changes += 1
+        if let failure = change.failure {
+            logger.warning("\(change.service.rawValue) failed: \(failure)", metadata: metadata)
+        }
+        guard change.from != change.to || change.failure == nil else { return }
+        let level: Logger.Level = change.to == .failed ? .error : (change.to == .backoff ? .warning : .info)
+        logger.log(level: level, "\(change)", metadata: metadata)
     }
 
     private func run(_ action: ServiceAction, for id: ServiceID) {
@@ -223,14 +277,20 @@ public actor Supervisor {
         case .signal(let signal, let pid, let toGroup):
             ProcessTable.send(signal.rawValue, to: pid, group: toGroup)
         case .scheduleTimer(let delay, let token):
-            Task {
-                try? await Task.sleep(for: delay)
+            slots[id]!.timer?.cancel()
+            slots[id]!.timer = Task {
+                guard (try? await Task.sleep(for: delay)) != nil else { return }  // cancelled
                 self.timerFired(id, token: token)
             }
+        case .cancelTimer:
+            slots[id]!.timer?.cancel()
+            slots[id]!.timer = nil
         case .killProcessGroup(let group):
             slots[id]!.cleanup = Task.detached {
                 _ = await ProcessTable.killGroupAndWait(group, timeout: .seconds(5))
             }
+        case .announce(let change):
+            announce(change)
         }
     }
 
@@ -317,3 +377,16 @@ extension ServiceStatus {
 }
 
 private func getCurrentPid() -> Int32 { ProcessTable.currentPid }
+
+/// A wait of `Supervisor.waitUntil` or `waitForChange`.
+private struct Waiter {
+    enum Condition {
+        /// Every listed service's status satisfies the predicate.
+        case statuses([ServiceID], @Sendable (ServiceStatus) -> Bool)
+        /// More changes than this were announced.
+        case changeAfter(Int)
+    }
+
+    let condition: Condition
+    let continuation: CheckedContinuation<Void, Never>
+}
