@@ -19,6 +19,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
@@ -44,6 +45,8 @@ let package = Package(
             dependencies: [
                 "AegisCore", "AegisSystem",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ]
         ),
         .executableTarget(
@@ -63,7 +66,14 @@ let package = Package(
         ),
         .testTarget(name: "AegisCoreTests", dependencies: ["AegisCore"]),
         .testTarget(name: "AegisSystemTests", dependencies: ["AegisCore", "AegisSystem"]),
-        .testTarget(name: "AegisDaemonTests", dependencies: ["AegisCore", "AegisSystem", "AegisDaemon"]),
+        .testTarget(
+            name: "AegisDaemonTests",
+            dependencies: [
+                "AegisCore", "AegisSystem", "AegisDaemon",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
+            ]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -17,7 +17,6 @@ actor CertificateManager {
     let account: ServiceAccount
     let supervisor: Supervisor
     let logger: Logger
-    private var renewalTask: Task<Void, Never>?
     /// Certificates close to expiry, refreshed at every check: status asks twice a second and
     /// must not parse PEM files each time.
     private(set) var warnings: [String] = []
@@ -60,23 +59,18 @@ actor CertificateManager {
         refreshWarnings()
     }
 
-    /// Checks once an hour; renews and reloads what is due.
-    func startRenewals() {
-        renewalTask?.cancel()
-        renewalTask = Task {
-            while !Task.isCancelled {
-                try? await Task.sleep(for: .seconds(3600))
-                guard !Task.isCancelled else { return }
-                do {
-                    try await renew(force: false)
-                } catch {
-                    logger.error("certificate renewal failed: \(error)")
-                }
+    /// Checks once an hour, renews and reloads what is due, until cancelled (the daemon's
+    /// `CertificateRenewalService` runs it).
+    func runRenewals() async {
+        while !Task.isCancelled {
+            guard (try? await Task.sleep(for: .seconds(3600))) != nil else { return }
+            do {
+                try await renew(force: false)
+            } catch {
+                logger.error("certificate renewal failed: \(error)")
             }
         }
     }
-
-    func stop() { renewalTask?.cancel() }
 
     /// `aegisctl certs rotate`: re-issues every leaf, or, with the operator's certificates,
     /// checks the files they put in place and reloads every server. Returns what was done.

@@ -15,12 +15,13 @@ actor Reloader {
     let backups: BackupCoordinator
     let certificates: CertificateManager
     let maintenance: MaintenanceCoordinator
-    private var schedulerTask: Task<Void, Never>?
+    let status: StatusAssembler
 
     init(
         configPath: String, config: AegisConfig, context: DriverContext, supervisor: Supervisor, backups: BackupCoordinator,
-        certificates: CertificateManager, maintenance: MaintenanceCoordinator
+        certificates: CertificateManager, maintenance: MaintenanceCoordinator, status: StatusAssembler
     ) {
+        self.status = status
         self.maintenance = maintenance
         self.configPath = configPath
         self.config = config
@@ -32,29 +33,29 @@ actor Reloader {
 
     var logger: Logger { context.logger }
 
-    /// Starts the one scheduler with the backup, drill and maintenance jobs once the services
-    /// have settled; a reload that changes their settings replaces it.
-    func startSchedules() {
-        schedulerTask?.cancel()
-        let supervisor = supervisor
-        let timeout = Duration.seconds(config.supervision.startTimeoutS)
-        let backups = backups
-        let maintenance = maintenance
-        let backupSettings = config.backup
-        let maintenanceSettings = config.maintenance
-        let logger = logger
-        schedulerTask = Task {
-            // Scheduled work waits until the services are up; an operator's backup need not.
-            await supervisor.waitUntil(await supervisor.services, timeout: timeout) { $0.isSettledAfterStart }
-            let entries = await BackupSchedule.entries(coordinator: backups, settings: backupSettings, logger: logger)
-                + (await MaintenanceSchedule.entries(maintenance, settings: maintenanceSettings))
-            await JobScheduler(entries: entries, logger: logger).run()
+    /// Runs the one scheduler with the backup, drill and maintenance jobs, once the services
+    /// have settled, until cancelled (the daemon's `SchedulerService` runs this). A reload that
+    /// changes the jobs' settings ends the running scheduler and starts one with the new jobs.
+    func runSchedules() async {
+        // Scheduled work waits until the services are up; an operator's backup need not.
+        await supervisor.waitUntil(await supervisor.services, timeout: .seconds(config.supervision.startTimeoutS)) {
+            $0.isSettledAfterStart
+        }
+        while !Task.isCancelled {
+            let generation = schedules.generation
+            let entries = await BackupSchedule.entries(coordinator: backups, settings: config.backup, logger: logger)
+                + (await MaintenanceSchedule.entries(maintenance, settings: config.maintenance))
+            let logger = logger
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask { await JobScheduler(entries: entries, logger: logger).run() }
+                await schedules.wait(after: generation)
+                group.cancelAll()
+            }
         }
     }
 
-    func stopSchedules() {
-        schedulerTask?.cancel()
-    }
+    /// Bumped by a reload that changes the jobs; `runSchedules` waits on it.
+    private let schedules = ChangeSignal()
 
     /// Re-reads the file and applies it. Returns what was done, or throws why nothing was.
     ///
@@ -68,9 +69,7 @@ actor Reloader {
         context.notifier.reloading(status: "reloading \(configPath)")
         let result: Result<String, ReloadFailure>
         do { result = .success(try await apply()) } catch { result = .failure(error) }
-        var status = await supervisor.status()
-        status.backups = await backups.statuses()
-        context.notifier.ready(status: status.summary)
+        context.notifier.ready(status: await status.report().summary)
         return try result.get()
     }
 
@@ -125,7 +124,7 @@ actor Reloader {
         await backups.update(config: new)
         await maintenance.update(config: new)
         config = new
-        if plan.backupChanged || plan.maintenanceChanged { startSchedules() }
+        if plan.backupChanged || plan.maintenanceChanged { schedules.bump() }
         let changed = plan.restart + plan.start
         await supervisor.waitUntil(changed, timeout: .seconds(new.supervision.startTimeoutS)) { $0.isSettledAfterStart }
         return "reloaded \(configPath): \(plan.summary)"

@@ -32,8 +32,9 @@ public actor Supervisor {
     private var healthTasks: [Task<Void, Never>] = []
     private var processTasks: [ServiceID: Task<Void, Never>] = [:]
     private var readySent = false
-    /// Waits for a condition on the services, woken after each event (`wakeWaiters`).
-    private var waiters: [Int: Waiter] = [:]
+    /// Waits for a condition on the services, woken after each event (`wakeWaiters`). Behind
+    /// a lock so that a cancelled wait can let go from its cancellation handler.
+    private let waiters = WaiterTable()
     private var nextWaiterKey = 0
     /// Announced changes so far.
     private var changes = 0
@@ -177,15 +178,31 @@ public actor Supervisor {
 
     private func wait(for condition: Waiter.Condition, timeout: Duration) async {
         guard !holds(condition) else { return }
+        // The condition's own wait races a sleep; whichever ends first cancels the other.
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { try? await Task.sleep(for: timeout) }
+            group.addTask { await self.waitWithoutDeadline(for: condition) }
+            await group.next()
+            group.cancelAll()
+        }
+    }
+
+    /// Suspends until `wakeWaiters` finds `condition` holds, or the task is cancelled.
+    private func waitWithoutDeadline(for condition: Waiter.Condition) async {
         let key = nextWaiterKey
         nextWaiterKey += 1
-        // The deadline is a task of its own, cancelled as soon as the wait ends either way.
-        let deadline = Task {
-            guard (try? await Task.sleep(for: timeout)) != nil else { return }
-            self.release(key)
+        let waiters = self.waiters
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                if holds(condition) || Task.isCancelled {
+                    continuation.resume()
+                } else {
+                    waiters.table.withLock { $0[key] = Waiter(condition: condition, continuation: continuation) }
+                }
+            }
+        } onCancel: {
+            waiters.table.withLock { $0.removeValue(forKey: key) }?.continuation.resume()
         }
-        await withCheckedContinuation { waiters[key] = Waiter(condition: condition, continuation: $0) }
-        deadline.cancel()
     }
 
     private func holds(_ condition: Waiter.Condition) -> Bool {
@@ -197,13 +214,13 @@ public actor Supervisor {
         }
     }
 
-    private func release(_ key: Int) {
-        waiters.removeValue(forKey: key)?.continuation.resume()
-    }
-
     /// After every event: resume the waits whose condition now holds.
     private func wakeWaiters() {
-        for (key, waiter) in waiters where holds(waiter.condition) { release(key) }
+        let pending = waiters.table.withLock { $0 }
+        let ready = pending.filter { holds($0.value.condition) }.map(\.key)
+        guard !ready.isEmpty else { return }
+        let released = waiters.table.withLock { all in ready.compactMap { all.removeValue(forKey: $0) } }
+        for waiter in released { waiter.continuation.resume() }
     }
 
     // MARK: - Events
@@ -378,9 +395,14 @@ extension ServiceStatus {
 
 private func getCurrentPid() -> Int32 { ProcessTable.currentPid }
 
+/// The supervisor's pending waits, behind a lock of their own.
+private final class WaiterTable: Sendable {
+    let table = Mutex<[Int: Waiter]>([:])
+}
+
 /// A wait of `Supervisor.waitUntil` or `waitForChange`.
-private struct Waiter {
-    enum Condition {
+private struct Waiter: Sendable {
+    enum Condition: Sendable {
         /// Every listed service's status satisfies the predicate.
         case statuses([ServiceID], @Sendable (ServiceStatus) -> Bool)
         /// More changes than this were announced.
