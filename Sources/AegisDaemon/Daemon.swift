@@ -40,7 +40,7 @@ public enum Daemon {
         let maintenance = MaintenanceCoordinator(config: config, account: account, logger: logger)
         let reloader = Reloader(
             configPath: configPath, config: config, context: context, supervisor: supervisor, backups: backups,
-            certificates: certificates, maintenance: maintenance)
+            certificates: certificates, maintenance: maintenance, logs: logs)
         let handler = ControlHandler(
             supervisor: supervisor, backups: backups, reloader: reloader, certificates: certificates, logs: logs,
             maintenance: maintenance, operationTimeout: .seconds(config.supervision.startTimeoutS))
@@ -60,6 +60,7 @@ public enum Daemon {
             }
         })
         let serverTask = Task { try? await server.run() }
+        await logs.follow(supervisor)
         await logs.start()
         logger.notice("aegisd \(AegisVersion.current) starting (pid \(getpid()), state in \(config.daemon.stateDir))")
         notifier.status("starting services")

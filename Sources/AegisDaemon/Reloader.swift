@@ -15,12 +15,15 @@ actor Reloader {
     let backups: BackupCoordinator
     let certificates: CertificateManager
     let maintenance: MaintenanceCoordinator
+    /// Takes the Loki tenant and credentials at each reload.
+    let logs: LogPipeline?
     private var schedulerTask: Task<Void, Never>?
 
     init(
         configPath: String, config: AegisConfig, context: DriverContext, supervisor: Supervisor, backups: BackupCoordinator,
-        certificates: CertificateManager, maintenance: MaintenanceCoordinator
+        certificates: CertificateManager, maintenance: MaintenanceCoordinator, logs: LogPipeline? = nil
     ) {
+        self.logs = logs
         self.maintenance = maintenance
         self.configPath = configPath
         self.config = config
@@ -124,6 +127,8 @@ actor Reloader {
         await supervisor.applyReload(plan, drivers: drivers, stopTimeout: .seconds(120))
         await backups.update(config: new)
         await maintenance.update(config: new)
+        // Every reload, changed keys or not: the files may hold a rotated password or token.
+        await logs?.reloadCredentials(new)
         config = new
         if plan.backupChanged || plan.maintenanceChanged { startSchedules() }
         let changed = plan.restart + plan.start

@@ -31,6 +31,8 @@ public actor Supervisor {
     private var readySent = false
     /// Set on SIGTERM: no service is started any more, whatever is in flight.
     private var shuttingDown = false
+    /// Told every change of a service's state, health or message (`observe`).
+    private var observers: [ServiceID: [@Sendable (ServiceStatus) -> Void]] = [:]
 
     public init(drivers: [any ServiceDriver], settings: SupervisionSettings, layout: StateLayout,
                 ports: [ServiceID: Int] = [:], logger: Logger, output: ChildOutput = ChildOutput()) {
@@ -139,6 +141,13 @@ public actor Supervisor {
         }
     }
 
+    /// Calls `observer` with the service's status now and after every change of its state,
+    /// health or message, from the supervisor's executor: it must return at once.
+    public func observe(_ id: ServiceID, _ observer: @escaping @Sendable (ServiceStatus) -> Void) {
+        observers[id, default: []].append(observer)
+        if let status = serviceStatus(id) { observer(status) }
+    }
+
     public func serviceStatus(_ id: ServiceID) -> ServiceStatus? {
         slots[id].map { $0.machine.status(at: .now) }
     }
@@ -212,6 +221,9 @@ public actor Supervisor {
             if let message = after.message { line += ": \(message)" }
             let level: Logger.Level = after.state == .failed ? .error : (after.state == .backoff ? .warning : .info)
             logger.log(level: level, "\(line)", metadata: ["service": "\(id.rawValue)"])
+        }
+        if before.state != after.state || before.healthy != after.healthy || before.message != after.message {
+            for observer in observers[id] ?? [] { observer(after) }
         }
         for action in actions { run(action, for: id) }
     }
