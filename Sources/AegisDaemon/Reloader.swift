@@ -94,7 +94,7 @@ actor Reloader {
     }
 
     private func apply() async throws(ReloadFailure) -> String {
-        let report = ConfigCheckReport.check(path: configPath)
+        let report = ConfigCheckReport.check(path: configPath, environment: .daemon)
         guard report.isUsable else {
             let problem = ConfigError(file: configPath, issues: report.errors).description
             logger.error("reload refused, the running configuration stays in force: \(problem)")

@@ -1,8 +1,8 @@
 /// What the operator must add to aegisd's unit so that pushes reach a remote Loki.
 ///
 /// The shipped unit (systemd/aegisd.service) has `IPAddressDeny=any` and
-/// `IPAddressAllow=localhost`: a packet to any other address is dropped by the kernel without an
-/// error the shipper could tell from a dead network. A remote `loki_url` therefore needs a
+/// `IPAddressAllow=localhost`: the kernel blocks packets to any other address, so every push
+/// fails as if the network were down. A remote `loki_url` therefore needs a
 /// drop-in that allows the Loki host's addresses. Pure: the caller resolves the host name.
 public enum LokiUnitDropIn {
     /// Whether `host` (a `loki_url` host: a name or an IPv4 address) is outside what the shipped
@@ -17,22 +17,27 @@ public enum LokiUnitDropIn {
     }
 
     /// The advice `config check` prints for `host`, whose addresses resolved to `addresses`
-    /// (empty when it could not be resolved; loopback addresses are left out).
-    public static func advice(host: String, addresses: [String]) -> String {
-        let outside = addresses.filter { !isLoopback($0) }
-        let allow: String
+    /// (empty when it could not be resolved, nil when resolving was not tried; loopback addresses
+    /// are left out). A host name also needs the DNS resolver to be reachable from the unit.
+    public static func advice(host: String, addresses: [String]?) -> String {
+        let isAddress = LokiEndpoint.isIPv4(host)
+        let outside = isAddress ? [host] : (addresses ?? []).filter { !isLoopback($0) }
         let named: String
-        if outside.isEmpty {
-            named = LokiEndpoint.isIPv4(host) ? host : "\(host) (which could not be resolved here)"
-            allow = text(addresses: [LokiEndpoint.isIPv4(host) ? host : "<the Loki host's address or network>"])
+        if isAddress {
+            named = host
+        } else if outside.isEmpty {
+            named = addresses == nil ? host : "\(host) (which could not be resolved here)"
         } else {
-            named = outside == [host] ? host : "\(host) (\(outside.joined(separator: ", ")))"
-            allow = text(addresses: outside)
+            named = "\(host) (\(outside.joined(separator: ", ")))"
         }
-        return "the host \(named) is outside the shipped unit's IPAddressAllow=localhost: under systemd every push "
-            + "to it is dropped without an answer. Run `systemctl edit aegisd`, add\n"
-            + allow
-            + "(or the network those addresses belong to, should they change), then `systemctl restart aegisd`"
+        var advice = "the host \(named) is outside the shipped unit's IPAddressAllow=localhost: under systemd the kernel "
+            + "blocks every push to it. Run `systemctl edit aegisd`, add\n"
+            + text(addresses: outside.isEmpty ? ["<the Loki host's addresses or network>"] : outside)
+        if !isAddress {
+            advice += "(a network rather, should the addresses change; and the DNS server's address unless the resolver "
+                + "is on loopback, such as systemd-resolved), "
+        }
+        return advice + "then `systemctl restart aegisd`"
     }
 
     /// `localhost` and 127.0.0.0/8, which `IPAddressAllow=localhost` covers (with ::1).

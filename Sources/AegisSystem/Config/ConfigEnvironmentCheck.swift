@@ -11,12 +11,22 @@ public struct ConfigEnvironmentCheck: Sendable {
     public var runsAsRoot: Bool
     /// The `PATH` used to find `redis.binary` and `loki.binary` when they are bare names.
     public var searchPath: String
-    /// Resolves a remote Loki's host name for the `IPAddressAllow=` advice (injected in tests).
-    public var resolve: @Sendable (String) -> [String] = HostAddresses.resolve
+    /// Resolves a remote Loki's host name for the `IPAddressAllow=` advice (injected in tests);
+    /// nil does not resolve: the daemon's own check at start and reload must not wait for DNS,
+    /// which the unit may block.
+    public var resolve: (@Sendable (String) -> [String])? = HostAddresses.resolve
 
     public init(runsAsRoot: Bool = geteuid() == 0, searchPath: String? = nil) {
         self.runsAsRoot = runsAsRoot
         self.searchPath = searchPath ?? (getenv("PATH").map { String(cString: $0) } ?? "/usr/local/bin:/usr/bin:/bin")
+    }
+
+    /// The check aegisd makes of its own file at start and reload: everything but name
+    /// resolution (`aegisd config check` resolves).
+    public static var daemon: ConfigEnvironmentCheck {
+        var check = ConfigEnvironmentCheck()
+        check.resolve = nil
+        return check
     }
 
     public func run(_ config: AegisConfig) -> ConfigCheckReport {
@@ -68,7 +78,7 @@ public struct ConfigEnvironmentCheck: Sendable {
         }
         if remote {
             report.warnings.append(ConfigIssue(
-                path: "logs.loki_url", reason: LokiUnitDropIn.advice(host: endpoint.host, addresses: resolve(endpoint.host))))
+                path: "logs.loki_url", reason: LokiUnitDropIn.advice(host: endpoint.host, addresses: resolve?(endpoint.host))))
         }
     }
 
