@@ -189,7 +189,7 @@ import Testing
     @Test func testRemoteLoki_unreadableCredentials_holdTheBatches_withTheReasonInStatus() async throws {
         // No memory queue: the held batch goes to the spool, where status shows it.
         let rig = try makeRig(memoryMaxBytes: 1, maxWaitMs: 20) {
-            $0.credentialsProblem = "cannot read the Loki credentials: logs.loki_bearer_token_file: cannot read /etc/aegis/loki.token"
+            $0.credentialsError = LokiCredentialError(key: "loki_bearer_token_file", reason: "cannot read /etc/aegis/loki.token")
         }
         rig.loki.credentials = .init(authorization: "Bearer tok-1")
         await rig.shipper.start()

@@ -100,7 +100,7 @@ import Testing
         try "wrong-token\n".write(toFile: tokenFile, atomically: true, encoding: .utf8)
         chmod(tokenFile, 0o644)
         let check = try DaemonHarness.run("'\(DaemonHarness.aegisd)' config check --config '\(daemon.configPath)'")
-        #expect(check.status != 0 && check.output.contains("logs.loki_bearer_token_file: \(tokenFile) is readable by others"), "\(check.output)")
+        #expect(check.status != 0 && check.output.contains("logs.loki_bearer_token_file: \(tokenFile) is open to others"), "\(check.output)")
         chmod(tokenFile, 0o600)
 
         try daemon.start()

@@ -62,7 +62,8 @@ import Testing
         let open = check.run(config).errors
         #expect(open == [ConfigIssue(
             path: "logs.loki_password_file",
-            reason: "\(directory.path)/loki.password is readable by others (mode 644); run `chmod 600 \(directory.path)/loki.password`")])
+            reason: "\(directory.path)/loki.password is open to others (mode 644); run `chmod o-rwx \(directory.path)/loki.password` "
+                + "(0600 owned by aegisd's account, or 0640 with its group)")])
         chmod("\(directory.path)/loki.password", 0o640)
         #expect(check.run(config).errors.isEmpty, "group-readable (root:aegis 0640) is private enough")
         #expect(try LokiCredentialFiles.load(config.logs) == LokiCredentials(authorization: .basic(username: "shipper", password: "hunter2-secret")))

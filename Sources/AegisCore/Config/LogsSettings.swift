@@ -37,11 +37,6 @@ public struct LogsSettings: Sendable, Equatable {
 
     public init() {}
 
-    /// Whether any of the remote Loki's tenant or credential keys is set.
-    public var hasLokiAuth: Bool {
-        !(lokiTenant.isEmpty && lokiUsername.isEmpty && lokiPasswordFile.isEmpty && lokiBearerTokenFile.isEmpty)
-    }
-
     /// These settings with the tenant and credential keys emptied: what a reload may not change
     /// while aegisd runs (the credentials are re-read in place).
     public var withoutLokiAuth: LogsSettings {

@@ -42,9 +42,8 @@ public struct LogPipeline: Sendable {
             switch Self.credentials(logs) {
             case .success(let credentials): settings.credentials = credentials
             case .failure(let error):
-                settings.credentialsProblem = "cannot read the Loki credentials: \(error.description); "
-                    + "nothing is pushed until it is fixed and aegisd reloaded"
-                logger.error("logs: \(settings.credentialsProblem!)")
+                settings.credentialsError = error
+                logger.error("logs: \(LogShipper.problem(error))")
             }
             return LogPipeline(router: router, shipper: try LogShipper(settings: settings, intake: intake, logger: logger))
         } catch let error as LokiEndpointError {

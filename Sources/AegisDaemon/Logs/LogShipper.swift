@@ -44,7 +44,7 @@ public actor LogShipper {
         /// The tenant and credentials sent to a remote Loki.
         public var credentials: LokiCredentials = .none
         /// Why the credentials could not be read; nothing is pushed until a reload brings them.
-        public var credentialsProblem: String?
+        public var credentialsError: LokiCredentialError?
 
         public init(endpoint: LokiEndpoint, batch: LogBatcher.Policy, labels: LokiLabelRules, spoolDirectory: String, spoolMaxBytes: Int) {
             self.endpoint = endpoint
@@ -98,8 +98,8 @@ public actor LogShipper {
         self.logger = logger
         pusher = LokiPusher(
             endpoint: settings.endpoint, tls: settings.tls, timeout: settings.pushTimeout, credentials: settings.credentials)
-        credentialsProblem = settings.credentialsProblem
-        lastError = settings.credentialsProblem
+        credentialsProblem = settings.credentialsError.map(Self.problem)
+        lastError = credentialsProblem
         let spool = try LogSpool(directory: "\(settings.spoolDirectory)/loki", maxBytes: settings.spoolMaxBytes)
         queue = ShipQueue(spool: spool, memoryMaxBytes: settings.memoryMaxBytes)
         batcher = LogBatcher(policy: settings.batch)
@@ -169,11 +169,16 @@ public actor LogShipper {
             if credentialsProblem != nil { lastError = nil }
             credentialsProblem = nil
         case .failure(let error):
-            credentialsProblem = "cannot read the Loki credentials: \(error.description); nothing is pushed until it is fixed and aegisd reloaded"
+            credentialsProblem = Self.problem(error)
             lastError = credentialsProblem
             logger.error("logs: \(credentialsProblem!)")
         }
         ring()
+    }
+
+    /// `last_error` while the credentials cannot be read.
+    static func problem(_ error: LokiCredentialError) -> String {
+        "cannot read the Loki credentials: \(error.description); nothing is pushed until it is fixed and aegisd reloaded"
     }
 
     /// What the supervised Loki's state makes the shipper wait for, or nil when it may push (or

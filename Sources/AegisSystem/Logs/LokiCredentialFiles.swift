@@ -33,7 +33,8 @@ public enum LokiCredentialFiles {
         }
         guard info.st_mode & S_IFMT == S_IFREG else { throw fail("\(path) is not a regular file") }
         if info.st_mode & 0o007 != 0 {
-            throw fail("\(path) is readable by others (mode \(String(info.st_mode & 0o777, radix: 8))); run `chmod 600 \(path)`")
+            throw fail("\(path) is open to others (mode \(String(info.st_mode & 0o777, radix: 8))); run `chmod o-rwx \(path)` "
+                + "(0600 owned by aegisd's account, or 0640 with its group)")
         }
         guard let data = FileManager.default.contents(atPath: path) else {
             throw fail("cannot read \(path): permission denied for this user; it must be readable by aegisd's account")
