@@ -42,7 +42,7 @@ public enum Daemon {
             supervisor: supervisor, backups: backups, certificates: certificates, logs: logs, maintenance: maintenance)
         let reloader = Reloader(
             configPath: configPath, config: config, context: context, supervisor: supervisor, backups: backups,
-            certificates: certificates, maintenance: maintenance, status: status)
+            certificates: certificates, maintenance: maintenance, logs: logs, status: status)
         let handler = ControlHandler(
             supervisor: supervisor, backups: backups, reloader: reloader, certificates: certificates, logs: logs,
             maintenance: maintenance, status: status, operationTimeout: .seconds(config.supervision.startTimeoutS))
@@ -58,6 +58,8 @@ public enum Daemon {
         // The signals are taken from their default actions before anything starts (a client
         // that hangs up is no reason to die); `SignalService` listens for them.
         for number in [SIGPIPE, SIGTERM, SIGINT, SIGHUP] { signal(number, SIG_IGN) }
+        // The shipper learns the supervised Loki's state from its first change on.
+        await logs.follow(supervisor)
         logger.notice("aegisd \(AegisVersion.current) starting (pid \(getpid()), state in \(config.daemon.stateDir))")
         notifier.status("starting services")
         let group = ServiceGroup(configuration: .init(

@@ -15,12 +15,15 @@ actor Reloader {
     let backups: BackupCoordinator
     let certificates: CertificateManager
     let maintenance: MaintenanceCoordinator
+    /// Takes the Loki tenant and credentials at each reload.
+    let logs: LogPipeline?
     let status: StatusAssembler
 
     init(
         configPath: String, config: AegisConfig, context: DriverContext, supervisor: Supervisor, backups: BackupCoordinator,
-        certificates: CertificateManager, maintenance: MaintenanceCoordinator, status: StatusAssembler
+        certificates: CertificateManager, maintenance: MaintenanceCoordinator, logs: LogPipeline?, status: StatusAssembler
     ) {
+        self.logs = logs
         self.status = status
         self.maintenance = maintenance
         self.configPath = configPath
@@ -90,7 +93,7 @@ actor Reloader {
     }
 
     private func apply() async throws(ReloadFailure) -> String {
-        let report = ConfigCheckReport.check(path: configPath)
+        let report = ConfigCheckReport.check(path: configPath, environment: .daemon)
         guard report.isUsable else {
             let problem = ConfigError(file: configPath, issues: report.errors).description
             logger.error("reload refused, the running configuration stays in force: \(problem)")
@@ -123,6 +126,8 @@ actor Reloader {
         await supervisor.applyReload(plan, drivers: drivers, stopTimeout: .seconds(120))
         await backups.update(config: new)
         await maintenance.update(config: new)
+        // Every reload, changed keys or not: the files may hold a rotated password or token.
+        await logs?.reloadCredentials(new)
         config = new
         if plan.backupChanged || plan.maintenanceChanged { schedules.bump() }
         let changed = plan.restart + plan.start

@@ -40,6 +40,8 @@ public actor Supervisor {
     private var changes = 0
     /// Set on SIGTERM: no service is started any more, whatever is in flight.
     private var shuttingDown = false
+    /// Told every change the state machines announce (`observe`).
+    private var observers: [ServiceID: [@Sendable (ServiceStatus) -> Void]] = [:]
 
     public init(drivers: [any ServiceDriver], settings: SupervisionSettings, layout: StateLayout,
                 ports: [ServiceID: Int] = [:], logger: Logger, output: ChildOutput = ChildOutput()) {
@@ -152,6 +154,14 @@ public actor Supervisor {
             start(id)
         }
         wakeWaiters()
+    }
+
+    /// Calls `observer` with the service's status now and after every change its state machine
+    /// announces (state, health, a failure), from the supervisor's executor: it must return at
+    /// once.
+    public func observe(_ id: ServiceID, _ observer: @escaping @Sendable (ServiceStatus) -> Void) {
+        observers[id, default: []].append(observer)
+        if let status = serviceStatus(id) { observer(status) }
     }
 
     public func serviceStatus(_ id: ServiceID) -> ServiceStatus? {
@@ -279,6 +289,9 @@ public actor Supervisor {
     private func announce(_ change: ServiceChange) {
         let metadata: Logger.Metadata = ["service": "\(change.service.rawValue)"]
         changes += 1
+        if let status = serviceStatus(change.service) {
+            for observer in observers[change.service] ?? [] { observer(status) }
+        }
         if let failure = change.failure {
             logger.warning("\(change.service.rawValue) failed: \(failure)", metadata: metadata)
         }

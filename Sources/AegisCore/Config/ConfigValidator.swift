@@ -74,6 +74,7 @@ public enum ConfigValidator {
             check("loki_ca_file", "is only used for an https:// loki_url (the supervised Loki is verified against aegisd's CA); "
                 + (logs.lokiURL.isEmpty ? "loki_url is empty" : "loki_url is \"\(logs.lokiURL)\""))
         }
+        issues += lokiAuthIssues(logs)
         check("spool_max_mb", logs.spoolMaxMb >= 1 ? nil : "must be at least 1 MiB (found \(logs.spoolMaxMb))")
         check("batch_max_bytes", (1024...(64 << 20)).contains(logs.batchMaxBytes)
             ? nil : "\(logs.batchMaxBytes) is out of range (1024–67108864)")
@@ -100,6 +101,43 @@ public enum ConfigValidator {
             if !source.unit.isEmpty, source.unit.contains(where: { $0.isWhitespace || $0 == "/" }) {
                 check("\(path).unit", "\"\(source.unit)\" is not a systemd unit name")
             }
+        }
+        return issues
+    }
+
+    /// The tenant and credentials of a remote Loki: only with a remote `loki_url` (the
+    /// supervised Loki runs without authentication), basic auth or a bearer token but not both,
+    /// values that fit in an HTTP header. Whether the files exist and are private is the
+    /// environment check's job.
+    private static func lokiAuthIssues(_ logs: LogsSettings) -> [ConfigIssue] {
+        var issues: [ConfigIssue] = []
+        func check(_ key: String, _ problem: String?) {
+            if let problem { issues.append(ConfigIssue(path: "logs.\(key)", reason: problem)) }
+        }
+        let keys = [
+            ("loki_tenant", logs.lokiTenant), ("loki_username", logs.lokiUsername),
+            ("loki_password_file", logs.lokiPasswordFile), ("loki_bearer_token_file", logs.lokiBearerTokenFile),
+        ]
+        if logs.lokiURL.isEmpty {
+            for (key, value) in keys where !value.isEmpty {
+                check(key, "is only used with a remote loki_url (the supervised Loki runs without authentication); "
+                    + "set loki_url to the remote Loki's push URL or remove \(key)")
+            }
+            return issues
+        }
+        if !logs.lokiTenant.isEmpty { check("loki_tenant", LokiCredentials.tenantProblem(logs.lokiTenant)) }
+        if !logs.lokiUsername.isEmpty { check("loki_username", LokiCredentials.usernameProblem(logs.lokiUsername)) }
+        check("loki_password_file", ConfigRules.absolutePathProblem(logs.lokiPasswordFile, allowEmpty: true))
+        check("loki_bearer_token_file", ConfigRules.absolutePathProblem(logs.lokiBearerTokenFile, allowEmpty: true))
+        if !logs.lokiUsername.isEmpty, logs.lokiPasswordFile.isEmpty {
+            check("loki_password_file", "must be set with loki_username (the file holding the basic-auth password)")
+        }
+        if logs.lokiUsername.isEmpty, !logs.lokiPasswordFile.isEmpty {
+            check("loki_username", "must be set with loki_password_file (the basic-auth user)")
+        }
+        if !logs.lokiBearerTokenFile.isEmpty, !(logs.lokiUsername.isEmpty && logs.lokiPasswordFile.isEmpty) {
+            check("loki_bearer_token_file", "basic auth (loki_username, loki_password_file) and a bearer token "
+                + "are mutually exclusive: keep the one your Loki or its proxy expects")
         }
         return issues
     }

@@ -16,6 +16,9 @@ public struct ReloadPlan: Sendable, Equatable {
     public var backupChanged = false
     /// `[maintenance]` changed: the maintenance schedules are replaced.
     public var maintenanceChanged = false
+    /// `[logs]` tenant or credential keys changed: the shipper takes them in place (it re-reads
+    /// the credential files at every reload anyway, for a rotated password).
+    public var lokiCredentialsChanged = false
     /// Keys whose change needs a restart of aegisd; non-empty means the reload is refused.
     public var needsDaemonRestart: [String] = []
 
@@ -40,8 +43,9 @@ public struct ReloadPlan: Sendable, Equatable {
         // state machines would mix two policies in one restart history.
         if old.supervision != new.supervision { needsDaemonRestart.append("[supervision]") }
         // The shipper's spool, sources and positions are opened once; a restart of aegisd loses
-        // nothing (the spool and positions are on disk).
-        if old.logs != new.logs {
+        // nothing (the spool and positions are on disk). The tenant and credentials are the
+        // exception: only the headers of the next push change.
+        if old.logs.withoutLokiAuth != new.logs.withoutLokiAuth {
             needsDaemonRestart.append("[logs]")
         } else if new.logs.ship, new.logs.lokiURL.isEmpty, old.lokiPushURL != new.lokiPushURL {
             // The shipper's endpoint and TLS settings are fixed at start too; when it pushes to
@@ -49,13 +53,15 @@ public struct ReloadPlan: Sendable, Equatable {
             if old.loki.tls != new.loki.tls { needsDaemonRestart.append("loki.tls") }
             if old.loki.httpPort != new.loki.httpPort { needsDaemonRestart.append("loki.http_port") }
         }
+        lokiCredentialsChanged = old.logs.withoutLokiAuth == new.logs.withoutLokiAuth && old.logs != new.logs
         backupChanged = old.backup != new.backup
         maintenanceChanged = old.maintenance != new.maintenance
     }
 
     /// Nothing to do at all.
     public var isEmpty: Bool {
-        restart.isEmpty && start.isEmpty && stop.isEmpty && !backupChanged && !maintenanceChanged && needsDaemonRestart.isEmpty
+        restart.isEmpty && start.isEmpty && stop.isEmpty && !backupChanged && !maintenanceChanged && !lokiCredentialsChanged
+            && needsDaemonRestart.isEmpty
     }
 
     /// Whether `service` is started with different settings under `new`.
@@ -85,6 +91,7 @@ public struct ReloadPlan: Sendable, Equatable {
         if !stop.isEmpty { parts.append("stopping " + stop.map(\.rawValue).joined(separator: ", ")) }
         if backupChanged { parts.append("new backup settings") }
         if maintenanceChanged { parts.append("new maintenance schedules") }
+        if lokiCredentialsChanged { parts.append("new Loki tenant or credentials") }
         return parts.joined(separator: "; ")
     }
 }

@@ -11,10 +11,22 @@ public struct ConfigEnvironmentCheck: Sendable {
     public var runsAsRoot: Bool
     /// The `PATH` used to find `redis.binary` and `loki.binary` when they are bare names.
     public var searchPath: String
+    /// Resolves a remote Loki's host name for the `IPAddressAllow=` advice (injected in tests);
+    /// nil does not resolve: the daemon's own check at start and reload must not wait for DNS,
+    /// which the unit may block.
+    public var resolve: (@Sendable (String) -> [String])? = HostAddresses.resolve
 
     public init(runsAsRoot: Bool = geteuid() == 0, searchPath: String? = nil) {
         self.runsAsRoot = runsAsRoot
         self.searchPath = searchPath ?? (getenv("PATH").map { String(cString: $0) } ?? "/usr/local/bin:/usr/bin:/bin")
+    }
+
+    /// The check aegisd makes of its own file at start and reload: everything but name
+    /// resolution (`aegisd config check` resolves).
+    public static var daemon: ConfigEnvironmentCheck {
+        var check = ConfigEnvironmentCheck()
+        check.resolve = nil
+        return check
     }
 
     public func run(_ config: AegisConfig) -> ConfigCheckReport {
@@ -41,7 +53,33 @@ public struct ConfigEnvironmentCheck: Sendable {
         addBackupIssues(config, to: &report)
         addOperatorCertificateIssues(config, to: &report)
         addLokiCAFileIssue(config, to: &report)
+        addRemoteLokiIssues(config, to: &report)
         return report
+    }
+
+    /// A remote `loki_url`: its credential files must be there and private (an error: the
+    /// daemon would only spool until they are), credentials should not cross the network in
+    /// clear, and the unit must let the packets out (the shipped one allows only localhost).
+    private func addRemoteLokiIssues(_ config: AegisConfig, to report: inout ConfigCheckReport) {
+        let logs = config.logs
+        guard logs.ship, !logs.lokiURL.isEmpty, let endpoint = try? LokiEndpoint(url: logs.lokiURL) else { return }
+        let credentials: LokiCredentials
+        do {
+            credentials = try LokiCredentialFiles.load(logs)
+        } catch {
+            report.errors.append(ConfigIssue(path: "logs.\(error.key)", reason: error.reason))
+            credentials = .none
+        }
+        let remote = LokiUnitDropIn.isNeeded(host: endpoint.host)
+        if remote, !endpoint.secure, credentials.authorization != nil {
+            report.warnings.append(ConfigIssue(
+                path: "logs.loki_url",
+                reason: "credentials would cross the network in clear over http:// to \(endpoint.host); use https://"))
+        }
+        if remote {
+            report.warnings.append(ConfigIssue(
+                path: "logs.loki_url", reason: LokiUnitDropIn.advice(host: endpoint.host, addresses: resolve?(endpoint.host))))
+        }
     }
 
     /// `[logs] loki_ca_file` should hold CA certificates, or every push fails verification. A
