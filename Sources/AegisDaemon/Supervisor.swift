@@ -19,6 +19,8 @@ public actor Supervisor {
         /// The service's one timer (start timeout, stop rung, restart delay), armed and dropped
         /// as its state machine says.
         var timer: Task<Void, Never>?
+        /// Checks a freshly spawned process every 50 ms until it first answers.
+        var probe: Task<Void, Never>?
     }
 
     private var slots: [ServiceID: Slot] = [:]
@@ -32,6 +34,8 @@ public actor Supervisor {
     private var healthTasks: [Task<Void, Never>] = []
     private var processTasks: [ServiceID: Task<Void, Never>] = [:]
     private var readySent = false
+    /// The tasks this actor started that are still running (`liveTaskCount`).
+    private let tally = TaskTally()
     /// Waits for a condition on the services, woken after each event (`wakeWaiters`). Behind
     /// a lock so that a cancelled wait can let go from its cancellation handler.
     private let waiters = WaiterTable()
@@ -61,6 +65,10 @@ public actor Supervisor {
 
     public var services: [ServiceID] { slots.keys.sorted() }
 
+    /// Tasks started by the supervisor (health loops, timers, process watchers) still running:
+    /// none after `stopAll()` has returned.
+    public var liveTaskCount: Int { tally.count }
+
     // MARK: - Whole-daemon operations
 
     /// Starts every service, wave by wave (PostgreSQL ×3 and Redis together, then Loki), each
@@ -83,13 +91,18 @@ public actor Supervisor {
         }
         for task in processTasks.values { await task.value }
         for slot in slots.values { await slot.cleanup?.value }
-        healthTasks.forEach { $0.cancel() }
+        // Nothing this actor started may outlive it: every loop and timer is cancelled and
+        // waited for (a service that ended `failed` or `unavailable` has no timer left; any other
+        // is dropped all the same).
+        var ending = healthTasks
         healthTasks = []
-        // A service that ended `failed` or `unavailable` has no timer; drop any left all the same.
         for id in slots.keys {
-            slots[id]!.timer?.cancel()
+            ending += [slots[id]!.timer, slots[id]!.probe].compactMap { $0 }
             slots[id]!.timer = nil
+            slots[id]!.probe = nil
         }
+        for task in ending { task.cancel() }
+        for task in ending { await task.value }
     }
 
     public func status() -> StatusReport {
@@ -204,11 +217,14 @@ public actor Supervisor {
         let waiters = self.waiters
         await withTaskCancellationHandler {
             await withCheckedContinuation { continuation in
-                if holds(condition) || Task.isCancelled {
-                    continuation.resume()
-                } else {
-                    waiters.table.withLock { $0[key] = Waiter(condition: condition, continuation: continuation) }
+                // Cancellation is checked under the lock the handler takes, so one of the two
+                // always resumes the continuation.
+                let done = holds(condition) || waiters.table.withLock { table in
+                    if Task.isCancelled { return true }
+                    table[key] = Waiter(condition: condition, continuation: continuation)
+                    return false
                 }
+                if done { continuation.resume() }
             }
         } onCancel: {
             waiters.table.withLock { $0.removeValue(forKey: key) }?.continuation.resume()
@@ -308,7 +324,9 @@ public actor Supervisor {
             ProcessTable.send(signal.rawValue, to: pid, group: toGroup)
         case .scheduleTimer(let delay, let token):
             slots[id]!.timer?.cancel()
+            tally.enter()
             slots[id]!.timer = Task {
+                defer { tally.leave() }
                 guard (try? await Task.sleep(for: delay)) != nil else { return }  // cancelled
                 self.timerFired(id, token: token)
             }
@@ -316,7 +334,10 @@ public actor Supervisor {
             slots[id]!.timer?.cancel()
             slots[id]!.timer = nil
         case .killProcessGroup(let group):
+            let tally = tally
+            tally.enter()
             slots[id]!.cleanup = Task.detached {
+                defer { tally.leave() }
                 _ = await ProcessTable.killGroupAndWait(group, timeout: .seconds(5))
             }
         case .announce(let change):
@@ -331,7 +352,9 @@ public actor Supervisor {
         let onLines = output.handler(for: id) { pidBox.get() }
         let onOutputDropped = output.droppedHandler
         let previous = processTasks[id]
+        tally.enter()
         processTasks[id] = Task {
+            defer { tally.leave() }
             await slot.cleanup?.value
             await previous?.value
             let spec: LaunchSpec
@@ -363,7 +386,9 @@ public actor Supervisor {
     }
 
     private func addHealthLoop(_ id: ServiceID, interval: Duration, timeout: Duration) {
+        tally.enter()
         healthTasks.append(Task {
+            defer { tally.leave() }
             while !Task.isCancelled {
                 let began = ContinuousClock.now
                 // The driver is looked up each time: a reload may have replaced it.
@@ -381,8 +406,11 @@ public actor Supervisor {
     private func probeStartup(_ id: ServiceID, pid: Int32) {
         let driver = slots[id]!.driver
         let timeout = Duration.milliseconds(settings.healthTimeoutMs)
-        Task {
-            while let target = self.healthTarget(id), target.pid == pid, target.starting {
+        slots[id]!.probe?.cancel()
+        tally.enter()
+        slots[id]!.probe = Task {
+            defer { tally.leave() }
+            while !Task.isCancelled, let target = self.healthTarget(id), target.pid == pid, target.starting {
                 let result = await driver.checkHealth(timeout: timeout)
                 self.healthChecked(id, pid: pid, result)
                 if result.passed { return }

@@ -31,6 +31,7 @@ public enum ChildProcess {
         drainAhead: Bool = false,
         onLines: @escaping @Sendable (OutputStreamKind, [String]) -> Void,
         onOutputDropped: @escaping @Sendable (Int) -> Void = { _ in },
+        onOutputEnd: @escaping @Sendable () -> Void = {},
         onSpawn: @Sendable (Int32) async -> Void
     ) async throws(SystemError) -> ExitStatus {
         // Checked here because behind setpriv a missing program would be an exit status (127).
@@ -52,7 +53,7 @@ public enum ChildProcess {
         let input = stdin ?? open("/dev/null", O_RDONLY | O_CLOEXEC)
         PipeLineReader.start(
             (rawStdout == nil ? [(stdoutPipe.read, .stdout)] : []) + [(stderrPipe.read, .stderr)], drainAhead: drainAhead,
-            onLines: onLines, onDropped: onOutputDropped)
+            onLines: onLines, onDropped: onOutputDropped, onFinished: onOutputEnd)
 
         var options = PlatformOptions()
         options.processGroupID = 0
@@ -104,11 +105,14 @@ public enum ChildProcess {
     /// its output lines, stdout and stderr interleaved as they came.
     public static func output(of spec: LaunchSpec) async throws(SystemError) -> (status: ExitStatus, lines: [String]) {
         let lines = Mutex<[String]>([])
-        let status = try await run(spec, onLines: { _, batch in lines.withLock { $0 += batch } }, onSpawn: { _ in })
-        // The reader thread may still be draining the last bytes; the pipes close at exit.
-        for _ in 0..<100 where lines.withLock({ $0.isEmpty }) && status != .exited(0) {
-            try? await Task.sleep(for: .milliseconds(5))
-        }
+        let outputEnd = OutputEnd()
+        let status = try await run(
+            spec, onLines: { _, batch in lines.withLock { $0 += batch } }, onOutputEnd: { outputEnd.signal() },
+            onSpawn: { _ in })
+        // The exit is reported the moment the process is reaped; its last bytes may still be in
+        // the pipes. Wait for their end of file, but not forever: a grandchild it left running
+        // would hold them open.
+        await outputEnd.wait(atMost: .seconds(5))
         return (status, lines.withLock { $0 })
     }
 
@@ -130,5 +134,50 @@ public enum ChildProcess {
     /// /proc/sys/fs/pipe-max-size, and the default size still works.
     public static func growPipe(_ fd: Int32, to size: Int) {
         _ = aegis_set_pipe_size(fd, Int32(size))
+    }
+}
+
+/// The end of a one-shot command's output, signalled from the reader thread.
+private final class OutputEnd: Sendable {
+    private let state = Mutex<(ended: Bool, waiter: CheckedContinuation<Void, Never>?)>((false, nil))
+
+    func signal() {
+        let waiter = state.withLock { state in
+            state.ended = true
+            defer { state.waiter = nil }
+            return state.waiter
+        }
+        waiter?.resume()
+    }
+
+    /// Returns once the output ended, or after `limit`.
+    func wait(atMost limit: Duration) async {
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { try? await Task.sleep(for: limit) }
+            group.addTask { await self.waitForEnd() }
+            await group.next()
+            group.cancelAll()
+        }
+    }
+
+    private func waitForEnd() async {
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                // Cancellation is checked under the lock the handler takes, so one of the two
+                // always resumes the continuation.
+                let done = state.withLock { state in
+                    let done = state.ended || Task.isCancelled
+                    if !done { state.waiter = continuation }
+                    return done
+                }
+                if done { continuation.resume() }
+            }
+        } onCancel: {
+            let waiter = state.withLock { state in
+                defer { state.waiter = nil }
+                return state.waiter
+            }
+            waiter?.resume()
+        }
     }
 }
