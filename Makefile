@@ -120,7 +120,7 @@ install: deps
 	  case $$shell in bash) dir=share/bash-completion/completions; name=aegisctl;; \
 	    zsh) dir=share/zsh/vendor-completions; name=_aegisctl;; fish) dir=share/fish/vendor_completions.d; name=aegisctl.fish;; esac; \
 	  install -d $(DESTDIR)$(PREFIX)/$$dir; \
-	  $$bin/aegisctl --generate-completion-script $$shell > $(DESTDIR)$(PREFIX)/$$dir/$$name; \
+	  $$bin/aegisctl --generate-completion-script $$shell | sed '1{/^#!/d}' > $(DESTDIR)$(PREFIX)/$$dir/$$name; \
 	done; \
 	install -d $(DESTDIR)$(PREFIX)/share/man/man1; \
 	help2man --no-info --name "supervise PostgreSQL x3, Redis and Loki for the Aegis platform" $$bin/aegisd \

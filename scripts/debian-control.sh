@@ -26,7 +26,7 @@ Comment: aegisd supervises PostgreSQL, Redis and Loki; it links libpq, libssl, l
  zlib dynamically from Debian and the Swift runtime statically.
 
 Files: *
-Copyright: the aegisd maintainers
+Copyright: 2026 the aegisd maintainers
 License: proprietary
  All rights reserved by the aegisd maintainers. Redistribution requires their permission.
 COPYRIGHT
@@ -48,23 +48,39 @@ aegisd: hardening-no-fortify-functions [usr/bin/aegisctl]
 aegisd: hardening-no-fortify-functions [usr/bin/aegisd]
 # The Swift runtime is linked statically (no Swift toolchain in Debian's archive to depend on).
 aegisd: embedded-library *
+# The configuration is readable by the aegis group only (aegisd runs as that user).
+aegisd: non-standard-file-perm 0640 != 0644 [etc/aegis/aegisd.toml]
+# After an upgrade aegisd is started again when it ran before, enabled or not; deb-systemd-invoke
+# starts enabled units only, so postinst asks policy-rc.d itself and then calls systemctl.
+aegisd: maintainer-script-calls-systemctl [postinst:*]
+aegisd: command-with-path-in-maintainer-script /usr/sbin/policy-rc.d *
 OVERRIDES
 
 size=$(du -sk --exclude=DEBIAN "$root" | cut -f1)
+# The shared libraries the binaries need, with versions, as dpkg-shlibdeps finds them (libc,
+# libpq, libssl, libsystemd, zlib, libstdc++ for the Swift runtime linked in statically).
+shlibs_dir=$(mktemp -d)
+mkdir -p "$shlibs_dir/debian"
+printf 'Source: aegisd\n\nPackage: aegisd\nArchitecture: any\n' > "$shlibs_dir/debian/control"
+shlibs=$(cd "$shlibs_dir" && dpkg-shlibdeps -O -e"$root/usr/bin/aegisd" -e"$root/usr/bin/aegisctl" 2>/dev/null \
+    | sed -n 's/^shlibs:Depends=//p')
+rm -rf "$shlibs_dir"
+[ -n "$shlibs" ] || { echo "dpkg-shlibdeps found no libraries for $root/usr/bin" >&2; exit 1; }
 cat > "$root/DEBIAN/control" <<CONTROL
 Package: aegisd
 Version: $version
 Architecture: $arch
 Maintainer: aegisd maintainers <maintainers@aegisd.invalid>
 Installed-Size: $size
-Depends: postgresql-15, redis-server (>= 5:7.0), libpq5, libsystemd0, libssl3, zlib1g, util-linux, systemd, procps, init-system-helpers (>= 1.52)
+Depends: $shlibs, postgresql-15, redis-server (>= 5:7.0), systemd, procps, init-system-helpers (>= 1.52)
 Recommends: age, postgresql-client-15, redis-tools
 Section: database
 Priority: optional
 Description: supervisor for the Aegis platform's PostgreSQL x3, Redis and Loki
- aegisd runs three PostgreSQL instances, Redis and (where installed) Grafana Loki as its
- children under systemd, restarts what fails, takes encrypted backups (age format) on a
- schedule with restore drills, and answers aegisctl over a Unix socket.
+ aegisd runs three PostgreSQL instances, Redis and (where installed) Grafana
+ Loki as its children under systemd, restarts what fails, takes encrypted
+ backups (age format) on a schedule with restore drills, and answers aegisctl
+ over a Unix socket.
 CONTROL
 echo "/etc/aegis/aegisd.toml" > "$root/DEBIAN/conffiles"
 
@@ -133,11 +149,11 @@ if [ -d /run/systemd/system ]; then systemctl --system daemon-reload >/dev/null 
 case "$1" in
     remove)
         # As dh_installsystemd does: a removed (not purged) package's unit must not start.
-        if [ -x /usr/bin/deb-systemd-helper ]; then deb-systemd-helper mask aegisd.service >/dev/null || true; fi
+        if command -v deb-systemd-helper >/dev/null; then deb-systemd-helper mask aegisd.service >/dev/null || true; fi
         echo "aegisd removed. Its databases, backups and secrets stay in /var/lib/aegis."
         ;;
     purge)
-        if [ -x /usr/bin/deb-systemd-helper ]; then
+        if command -v deb-systemd-helper >/dev/null; then
             deb-systemd-helper purge aegisd.service >/dev/null || true
             deb-systemd-helper unmask aegisd.service >/dev/null || true
         fi

@@ -62,15 +62,20 @@ public enum Daemon {
         await logs.follow(supervisor)
         logger.notice("aegisd \(AegisVersion.current) starting (pid \(getpid()), state in \(config.daemon.stateDir))")
         notifier.status("starting services")
+        let request = ShutdownRequest()
         let group = ServiceGroup(configuration: .init(
             services: services(
                 logs: logs, server: server, supervisor: supervisor, status: status, certificates: certificates,
-                reloader: reloader, notifier: notifier, logger: logger),
+                reloader: reloader, request: request, notifier: notifier, logger: logger),
             logger: logger))
         do {
             try await group.run()
         } catch {
             logger.error("aegisd stopped after an error: \(error)")
+            return 1
+        }
+        guard request.wasRequested else {
+            logger.error("aegisd stopped: a part of it ended on its own (see the lines above)")
             return 1
         }
         logger.notice("aegisd stopped")
@@ -88,10 +93,12 @@ public enum Daemon {
     /// 6. the control socket: `aegisctl status` answers until then;
     /// 7. the log pipeline: the children's last lines reach journald and the spool.
     ///
-    /// Any member that ends or fails on its own shuts the whole group down the same way.
+    /// Any member that ends or fails on its own shuts the whole group down the same way, and
+    /// aegisd then exits 1.
     static func services(
         logs: LogPipeline, server: ControlServer, supervisor: Supervisor, status: StatusAssembler,
-        certificates: CertificateManager, reloader: Reloader, notifier: SystemdNotifier, logger: Logger
+        certificates: CertificateManager, reloader: Reloader, request: ShutdownRequest, notifier: SystemdNotifier,
+        logger: Logger
     ) -> [ServiceGroupConfiguration.ServiceConfiguration] {
         let members: [(String, any Service)] = [
             ("logs", LogPipelineService(logs: logs)),
@@ -100,7 +107,8 @@ public enum Daemon {
             ("supervisor", SupervisorService(supervisor: supervisor)),
             ("certificates", CertificateRenewalService(certificates: certificates)),
             ("scheduler", SchedulerService(reloader: reloader)),
-            ("signals", SignalService(supervisor: supervisor, reloader: reloader, notifier: notifier, logger: logger)),
+            ("signals", SignalService(
+                requested: request, supervisor: supervisor, reloader: reloader, notifier: notifier, logger: logger)),
         ]
         return members.map { name, service in
             .init(

@@ -1,6 +1,7 @@
 import AegisSystem
 import Logging
 import ServiceLifecycle
+import Synchronization
 import UnixSignals
 
 /// The daemon's signals, through ServiceLifecycle's `UnixSignalsSequence`: SIGHUP reloads the
@@ -8,6 +9,8 @@ import UnixSignals
 /// returns, which shuts the group down gracefully in reverse start order (this service is
 /// configured with `.gracefullyShutdownGroup`).
 struct SignalService: Service {
+    /// Set when SIGTERM or SIGINT asked for the shutdown.
+    let requested: ShutdownRequest
     let supervisor: Supervisor
     let reloader: Reloader
     let notifier: SystemdNotifier
@@ -28,6 +31,7 @@ struct SignalService: Service {
                         continue
                     }
                     logger.notice("received \(signal == .sigint ? "SIGINT" : "SIGTERM"): stopping every service")
+                    requested.markRequested()
                     // Before waiting for a reload in flight: from now on nothing starts, so its
                     // waits for services to settle end at once.
                     await announceStopping()
@@ -45,4 +49,13 @@ struct SignalService: Service {
         notifier.stopping(status: "stopping services")
         await supervisor.beginShutdown()
     }
+}
+
+/// Whether a signal asked for the daemon's shutdown: anything else that ends the service group
+/// (a member failing) is a failure, and aegisd then exits non-zero so that systemd restarts it.
+final class ShutdownRequest: Sendable {
+    private let flag = Atomic<Bool>(false)
+
+    var wasRequested: Bool { flag.load(ordering: .acquiring) }
+    func markRequested() { flag.store(true, ordering: .releasing) }
 }

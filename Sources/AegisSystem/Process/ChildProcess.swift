@@ -21,6 +21,8 @@ public enum ChildProcess {
     ///     for `pg_dump`); closed here once the child has it. nil: stdout comes as lines.
     ///   - drainAhead: cut lines on a thread of their own so that the child is never slowed by
     ///     `onLines` (supervised servers); lines may then still arrive after this returns.
+    ///     Without it (one-shot commands), this returns only after the last line was handed to
+    ///     `onLines`, so an error message a command printed before it exited is never missed.
     ///   - onLines: the lines of one stream, a batch per read (one or many).
     ///   - onOutputDropped: bytes dropped in drain-ahead mode because the line handling fell
     ///     too far behind (the child is never made to wait).
@@ -31,7 +33,6 @@ public enum ChildProcess {
         drainAhead: Bool = false,
         onLines: @escaping @Sendable (OutputStreamKind, [String]) -> Void,
         onOutputDropped: @escaping @Sendable (Int) -> Void = { _ in },
-        onOutputEnd: @escaping @Sendable () -> Void = {},
         onSpawn: @Sendable (Int32) async -> Void
     ) async throws(SystemError) -> ExitStatus {
         // Checked here because behind setpriv a missing program would be an exit status (127).
@@ -51,9 +52,10 @@ public enum ChildProcess {
         // Always a descriptor, /dev/null by default: Subprocess's input is a generic parameter,
         // so one call site needs one input type.
         let input = stdin ?? open("/dev/null", O_RDONLY | O_CLOEXEC)
+        let outputEnd = OutputEnd()
         PipeLineReader.start(
             (rawStdout == nil ? [(stdoutPipe.read, .stdout)] : []) + [(stderrPipe.read, .stderr)], drainAhead: drainAhead,
-            onLines: onLines, onDropped: onOutputDropped, onFinished: onOutputEnd)
+            onLines: onLines, onDropped: onOutputDropped, onFinished: { outputEnd.signal() })
 
         var options = PlatformOptions()
         options.processGroupID = 0
@@ -87,6 +89,12 @@ public enum ChildProcess {
             ) { execution in
                 await onSpawn(execution.processIdentifier.value)
             }
+            if !drainAhead {
+                // The exit is reported the moment the process is reaped; its last bytes may
+                // still be in the pipes. Wait for their end of file, but not forever: a
+                // grandchild it left running would hold them open.
+                await outputEnd.wait(atMost: .seconds(5))
+            }
             switch result.terminationStatus {
             case .exited(let code): return .exited(code)
             case .signaled(let signal): return .signaled(signal)
@@ -105,14 +113,7 @@ public enum ChildProcess {
     /// its output lines, stdout and stderr interleaved as they came.
     public static func output(of spec: LaunchSpec) async throws(SystemError) -> (status: ExitStatus, lines: [String]) {
         let lines = Mutex<[String]>([])
-        let outputEnd = OutputEnd()
-        let status = try await run(
-            spec, onLines: { _, batch in lines.withLock { $0 += batch } }, onOutputEnd: { outputEnd.signal() },
-            onSpawn: { _ in })
-        // The exit is reported the moment the process is reaped; its last bytes may still be in
-        // the pipes. Wait for their end of file, but not forever: a grandchild it left running
-        // would hold them open.
-        await outputEnd.wait(atMost: .seconds(5))
+        let status = try await run(spec, onLines: { _, batch in lines.withLock { $0 += batch } }, onSpawn: { _ in })
         return (status, lines.withLock { $0 })
     }
 
@@ -137,7 +138,7 @@ public enum ChildProcess {
     }
 }
 
-/// The end of a one-shot command's output, signalled from the reader thread.
+/// The end of a command's output, signalled from the reader thread.
 private final class OutputEnd: Sendable {
     private let state = Mutex<(ended: Bool, waiter: CheckedContinuation<Void, Never>?)>((false, nil))
 
