@@ -14,7 +14,10 @@ import Testing
         return try DaemonHarness.run("setpriv --reuid='\(user)' --regid='\(user)' --init-groups -- \(command)")
     }
 
-    @Test func testAKeyOnlyRootCanRead_restoresAndVerifies_throughAegisctl_andIsNeverShown() async throws {
+    /// - Parameter journal: aegisd logs to journald (false: to its stderr, which the harness keeps).
+    @Test(arguments: [false, true])
+    func testAKeyOnlyRootCanRead_restoresAndVerifies_throughAegisctl_andIsNeverShown(journal: Bool) async throws {
+        if journal, try await !Journald.ensureRunning() { return }
         // The operator's key: 0400 root:root in a 0700 directory of root's.
         let keyDirectory = try DaemonHarness.makeTemporaryDirectory(prefix: "aegisd-test-operator")
         defer { try? FileManager.default.removeItem(atPath: keyDirectory) }
@@ -26,7 +29,8 @@ import Testing
             try String(contentsOfFile: key, encoding: .utf8).split(separator: "\n").first { $0.hasPrefix("AGE-SECRET-KEY-1") })
 
         let daemon = try await DaemonHarness { $0.backup.recipients = [recipient] }
-        try daemon.start(asServiceUser: true)
+        try daemon.start(journal: journal, asServiceUser: true)
+        let pid = try #require(daemon.process?.processIdentifier)
         try await daemon.waitUntilAllHealthy()
         #expect(try Self.asServiceUser(daemon, "cat '\(key)'").status != 0, "the daemon's user must not be able to read the key")
 
@@ -59,8 +63,18 @@ import Testing
         #expect(wrong.status == 1, "\(wrong.output)")
         #expect(try await daemon.terminate() == 0)
 
+        // Everything aegisd said, including the restore it logged (so the log is the right one).
+        var output = daemon.log
+        if journal {
+            try await waitUntil("aegisd's last line in the journal") {
+                !((try? Journald.entries(["_PID=\(pid)", "MESSAGE=aegisd stopped"])) ?? []).isEmpty
+            }
+            output = try Journald.entries(["_PID=\(pid)"]).map { $0.values.sorted().joined(separator: " ") }
+                .joined(separator: "\n")
+        }
+        #expect(output.contains("restored from"), "\(output.suffix(2000))")
         for (what, text) in [("restore", restore.output), ("verify", drill.output), ("status", status.output),
-                             ("wrong key", wrong.output), ("daemon log", daemon.log)] {
+                             ("wrong key", wrong.output), ("daemon's output", output)] {
             // In either case: bech32 decoding lowercases, so a leak could show either way.
             let shown = text.lowercased()
             #expect(!shown.contains(secretLine.lowercased()) && !shown.contains(otherLine.lowercased()), "a key appears in the \(what)")
@@ -91,7 +105,7 @@ import Testing
 
         // The key on stdin leaves no way to confirm: restore wants --yes.
         let noConfirmation = try DaemonHarness.run("\(aegisctl) restore redis latest --identity - < '\(unreadable)'")
-        #expect(noConfirmation.status == 2 && noConfirmation.output.contains("--yes"), "\(noConfirmation.output)")
+        #expect(noConfirmation.status == 2 && noConfirmation.output.contains("cannot answer the confirmation; add --yes"), "\(noConfirmation.output)")
 
         // A readable key gets as far as the daemon, which is not there (3).
         let unreachable = try DaemonHarness.run("\(aegisctl) verify redis latest --identity - < '\(unreadable)'")

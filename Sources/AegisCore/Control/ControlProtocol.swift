@@ -43,8 +43,8 @@ public struct ControlRequest: Codable, Sendable, Equatable {
 
     public init(
         command: ControlCommand, service: String? = nil, backup: String? = nil, identity: String? = nil,
-        identityKey: SecretText? = nil, app: String? = nil, showSecrets: Bool? = nil, lines: Int? = nil, after: Int? = nil, job: String? = nil,
-        v: Int = ControlProtocol.version
+        identityKey: SecretText? = nil, app: String? = nil, showSecrets: Bool? = nil, lines: Int? = nil,
+        after: Int? = nil, job: String? = nil, v: Int = ControlProtocol.version
     ) {
         self.job = job
         self.v = v
