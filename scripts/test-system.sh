@@ -470,6 +470,32 @@ else
     fail "aegisd's log threads are not at nice 10 (setpriority refused?): $threads"
 fi
 
+say "runbook (operations.md): backup, drill and restore with the operator's key in /root, which aegisd (User=aegis, ProtectHome=yes) cannot open: aegisctl reads it"
+if out=$(inside aegisctl backup postgres-backend 2>&1); then
+    pass "aegisctl backup postgres-backend: $(echo "$out" | tail -1)"
+else
+    fail "aegisctl backup postgres-backend: $out"
+fi
+for step in "verify postgres-backend latest" "restore postgres-backend latest --yes"; do
+    # $step is several words on purpose.
+    # shellcheck disable=SC2086
+    if out=$(inside aegisctl $step --identity /root/backup.agekey 2>&1); then
+        pass "aegisctl $step --identity /root/backup.agekey: $(echo "$out" | tail -1)"
+    else
+        fail "aegisctl $step --identity /root/backup.agekey: $out"
+        journal_tail
+    fi
+done
+# The secret line goes to grep through a file (-f), never through argv; either case (bech32).
+if ! inside sh -c 'grep "^AGE-SECRET-KEY-1" /root/backup.agekey > /root/backup.agekey.line'; then
+    fail "no AGE-SECRET-KEY-1 line in /root/backup.agekey"
+elif inside sh -c 'journalctl --no-pager -o cat -u aegisd | grep -qiF -f /root/backup.agekey.line'; then
+    fail "the operator's key appears in aegisd's journal"
+else
+    pass "the operator's key appears nowhere in aegisd's journal (journalctl -u aegisd)"
+fi
+inside rm -f /root/backup.agekey.line
+
 say "kill -9 the postgres-backend postmaster and wait for it to come back healthy"
 old_pid=$(svc postgres-backend pid)
 if [[ "$old_pid" =~ ^[0-9]+$ ]]; then

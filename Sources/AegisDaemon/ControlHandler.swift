@@ -151,7 +151,7 @@ struct ControlHandler: Sendable {
         }
     }
 
-    /// `aegisctl restore|verify SERVICE latest|NAME [--identity FILE]`.
+    /// `aegisctl restore|verify SERVICE latest|NAME [--identity FILE|-]`.
     private func restoreOrVerify(_ request: ControlRequest) async -> ControlReply {
         let services: [ServiceID]
         switch await backupTargets(request.service) {
@@ -162,11 +162,13 @@ struct ControlHandler: Sendable {
             return .failure(.badRequest, "\(request.command.rawValue) needs a service")
         }
         let backup = request.backup ?? "latest"
+        // A key sent with the request lives in this value until the operation ends, no longer.
+        let identity = IdentitySource(request)
         do {
             if request.command == .restore {
-                return ControlReply(ok: true, message: try await backups.restore(service, backup: backup, identity: request.identity))
+                return ControlReply(ok: true, message: try await backups.restore(service, backup: backup, identity: identity))
             }
-            let manifest = try await backups.verify(service, backup: backup, identity: request.identity)
+            let manifest = try await backups.verify(service, backup: backup, identity: identity)
             let report = BackupReports.report(manifest, directory: await backups.catalog.directory(of: service))
             if let problem = manifest.verifyError {
                 return ControlReply(

@@ -67,11 +67,22 @@ final class DaemonHarness: @unchecked Sendable {
 
     // MARK: - Running the daemon
 
-    /// - Parameter journal: let aegisd log to journald (when it runs) instead of its stderr.
-    func start(journal: Bool = false, environment extra: [String: String] = [:]) throws {
+    /// - Parameters:
+    ///   - journal: let aegisd log to journald (when it runs) instead of its stderr.
+    ///   - asServiceUser: run aegisd itself as the unprivileged service user, as systemd does
+    ///     (`User=aegis`), instead of as root; the state directory is handed to that user.
+    func start(journal: Bool = false, asServiceUser: Bool = false, environment extra: [String: String] = [:]) throws {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: Self.aegisd)
-        process.arguments = ["--config", configPath] + (journal ? [] : ["--stderr-log"])
+        let arguments = ["--config", configPath] + (journal ? [] : ["--stderr-log"])
+        if asServiceUser {
+            let user = config.daemon.user
+            try Self.shell("chown -R '\(user):\(user)' '\(root)'")
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
+            process.arguments = ["--reuid=\(user)", "--regid=\(user)", "--init-groups", "--", Self.aegisd] + arguments
+        } else {
+            process.executableURL = URL(fileURLWithPath: Self.aegisd)
+            process.arguments = arguments
+        }
         var environment = ProcessInfo.processInfo.environment
         environment["NOTIFY_SOCKET"] = notify.path
         environment.merge(extra) { _, new in new }

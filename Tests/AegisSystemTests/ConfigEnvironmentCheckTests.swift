@@ -126,6 +126,30 @@ import Testing
         #expect(passphrase.warnings.map(\.path) == ["backup.passphrase_file"])
     }
 
+    /// `config check` reads the passphrase file by the rule sealing and restore use: a file they
+    /// would refuse is an error here, naming the file; a usable one is no issue at all.
+    @Test(arguments: [
+        ("a\nb\n", 0o600 as mode_t, "more than one line"),
+        ("\nsecret\n", 0o600, "more than one line"),
+        ("\n", 0o600, "is empty"),
+        ("secret\n", 0o640, "chmod 600"),
+        ("secret\n", 0o604, "chmod 600"),
+    ])
+    func testAPassphraseFileTheBackupsWouldRefuse_isAnError(contents: String, mode: mode_t, says: String) throws {
+        let directory = try ConfigTestDirectory()
+        defer { directory.remove() }
+        var config = try fakeInstallation(in: directory, programs: ["postgres", "initdb", "redis-server", "loki"])
+        config.backup.encryption = "passphrase"
+        config.backup.passphraseFile = try directory.write("backup.passphrase", "secret\r\n", mode: 0o600)
+        #expect(ConfigEnvironmentCheck(runsAsRoot: false).run(config) == ConfigCheckReport())
+        try directory.write("backup.passphrase", contents, mode: mode)
+        let report = ConfigEnvironmentCheck(runsAsRoot: false).run(config)
+        #expect(report.errors.map(\.path) == ["backup.passphrase_file"])
+        let reason = try #require(report.errors.first?.reason)
+        #expect(reason.contains(config.backup.passphraseFile) && reason.contains(says), "\(reason)")
+        #expect(!reason.contains("secret"))
+    }
+
     @Test func testAComplete_installation_hasNoIssues() throws {
         let directory = try ConfigTestDirectory()
         defer { directory.remove() }

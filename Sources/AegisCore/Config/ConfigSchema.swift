@@ -79,7 +79,7 @@ enum ConfigSchema {
             .string("time_zone", \.timeZone, "IANA time zone the schedules are read in (e.g. Europe/Berlin), or \"local\" for the host's"),
             .string("encryption", \.encryption, "x25519 (age recipients; the host cannot read its own backups), passphrase (age scrypt) or none"),
             .strings("recipients", \.recipients, "age recipients (age1…) that can decrypt the backups, for encryption = \"x25519\""),
-            .string("passphrase_file", \.passphraseFile, "File holding the passphrase for encryption = \"passphrase\"; empty means <state_dir>/secrets/backup.passphrase"),
+            .string("passphrase_file", \.passphraseFile, "File holding the passphrase for encryption = \"passphrase\": the passphrase alone on one line, mode 0600; empty means <state_dir>/secrets/backup.passphrase"),
             .integer("retention_days", \.retentionDays, "Backups older than this many days are removed"),
             .integer("keep_at_least", \.keepAtLeast, "Never keep fewer than this many successful backups per service, whatever their age"),
             .integer("compression_level", \.compressionLevel, "gzip compression level, 1 (fastest) to 9 (smallest)"),

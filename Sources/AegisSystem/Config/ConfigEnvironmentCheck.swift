@@ -113,7 +113,9 @@ public struct ConfigEnvironmentCheck: Sendable {
     }
 
     /// A time zone that does not exist is an error; a missing key only a warning, because aegisd
-    /// runs fine without backups, and every backup then fails closed saying the same.
+    /// runs fine without backups, and every backup then fails closed saying the same. A
+    /// passphrase file that is there but wrong (several lines, empty, open to others) is an
+    /// error: it is a mistake in the configuration, not a step not yet taken.
     private func addBackupIssues(_ config: AegisConfig, to report: inout ConfigCheckReport) {
         let backup = config.backup
         if backup.timeZone != "local", TimeZone(identifier: backup.timeZone) == nil {
@@ -127,11 +129,14 @@ public struct ConfigEnvironmentCheck: Sendable {
                 path: "backup.recipients",
                 reason: "empty: every backup will fail (no key to encrypt to); add the age1… public key of an identity kept off this host"))
         case .passphrase?:
-            let path = backup.passphraseFile.isEmpty ? "\(config.layout.secretsDir)/backup.passphrase" : backup.passphraseFile
-            if access(path, R_OK) != 0 {
+            // Read by the rule sealing and restore use, so a file they would refuse is refused here.
+            do {
+                _ = try PassphraseFile.read(BackupPassphrase.path(backup, layout: config.layout))
+            } catch where error.isMisconfiguration {
+                report.errors.append(ConfigIssue(path: "backup.passphrase_file", reason: error.description))
+            } catch {
                 report.warnings.append(ConfigIssue(
-                    path: "backup.passphrase_file",
-                    reason: "\(path) is not readable: every backup will fail until it holds the passphrase"))
+                    path: "backup.passphrase_file", reason: "\(error): every backup will fail until it can be read"))
             }
         default:
             break
