@@ -11,7 +11,7 @@
 # binaries, and postinst starts it again only when it was running before.
 set -eu
 version=$1
-root=$2
+root=$(cd "$2" && pwd)
 arch=$(dpkg --print-architecture)
 here=$(cd "$(dirname "$0")" && pwd)
 mkdir -p "$root/DEBIAN"
