@@ -54,7 +54,7 @@ actor CertificateManager {
         }
         try FileSystem.makeDirectory(config.layout.certsDir, mode: 0o755)
         let changes = try store.ensure(
-            services: servers, apps: PostgresInstance.allCases, extraNames: config.tls.extraNames,
+            services: servers, apps: PostgresInstance.allCases, extraNames: config.serverCertificateNames,
             clientCommonNames: clientNames, policy: config.tls.policy, now: .now, serverKeyOwner: account)
         log(changes)
         refreshWarnings()
@@ -115,10 +115,10 @@ actor CertificateManager {
         }
         let changes = force
             ? try store.rotate(
-                services: servers, apps: PostgresInstance.allCases, extraNames: config.tls.extraNames,
+                services: servers, apps: PostgresInstance.allCases, extraNames: config.serverCertificateNames,
                 clientCommonNames: clientNames, policy: config.tls.policy, now: .now, serverKeyOwner: account)
             : try store.ensure(
-                services: servers, apps: PostgresInstance.allCases, extraNames: config.tls.extraNames,
+                services: servers, apps: PostgresInstance.allCases, extraNames: config.serverCertificateNames,
                 clientCommonNames: clientNames, policy: config.tls.policy, now: .now, serverKeyOwner: account)
         log(changes)
         refreshWarnings()

@@ -12,9 +12,14 @@ public struct ConfigEnvironmentCheck: Sendable {
     /// The `PATH` used to find `redis.binary` and `loki.binary` when they are bare names.
     public var searchPath: String
 
-    public init(runsAsRoot: Bool = geteuid() == 0, searchPath: String? = nil) {
+    /// Where systemd finds aegisd's unit file and drop-ins, first to last: the allow list
+    /// they add up to decides which client networks `config check` still asks a drop-in for.
+    public var unitSearchPath: SystemdUnitFiles
+
+    public init(runsAsRoot: Bool = geteuid() == 0, searchPath: String? = nil, unitSearchPath: SystemdUnitFiles = SystemdUnitFiles()) {
         self.runsAsRoot = runsAsRoot
         self.searchPath = searchPath ?? (getenv("PATH").map { String(cString: $0) } ?? "/usr/local/bin:/usr/bin:/bin")
+        self.unitSearchPath = unitSearchPath
     }
 
     public func run(_ config: AegisConfig) -> ConfigCheckReport {
@@ -41,7 +46,20 @@ public struct ConfigEnvironmentCheck: Sendable {
         addBackupIssues(config, to: &report)
         addOperatorCertificateIssues(config, to: &report)
         addLokiCAFileIssue(config, to: &report)
+        addClientAccessIssues(config, to: &report)
         return report
+    }
+
+    /// Clients on other hosts: the warnings of the core, and the drop-in the systemd unit needs
+    /// for the client networks its `IPAddressAllow=` does not let in yet (systemd drops their
+    /// packets silently, so nothing else would say why they cannot connect).
+    private func addClientAccessIssues(_ config: AegisConfig, to report: inout ConfigCheckReport) {
+        report.warnings += config.clientAccessWarnings
+        let needed = config.unitDropIn
+        guard !needed.isEmpty else { return }
+        let missing = needed.uncovered(by: unitSearchPath.ipAddressAllowList())
+        guard !missing.isEmpty else { return }
+        report.warnings.append(ConfigIssue(path: "client_networks", reason: "clients from " + missing.instruction))
     }
 
     /// `[logs] loki_ca_file` should hold CA certificates, or every push fails verification. A
