@@ -63,4 +63,39 @@ import Testing
         #expect(names.contains("IP Address:\(address)"), "\(names)")
         #expect(try await daemon.terminate() == 0)
     }
+
+    /// A reload that opens postgres-backend to the client network restarts only that instance;
+    /// Redis keeps its pid and serves the re-issued certificate (which now names the address)
+    /// without a restart.
+    @Test(.enabled(if: hostAddress != nil, "this machine has no non-loopback IPv4 address to listen on"))
+    func testReload_opensOneInstance_theOthersLoadTheRenamedCertificateWithoutARestart() async throws {
+        let address = try #require(Self.hostAddress)
+        let daemon = try await DaemonHarness()
+        try daemon.start()
+        try await daemon.waitUntilAllHealthy()
+        let ca = "\(daemon.root)/certs/ca/ca.crt"
+        let redisPort = daemon.config.redis.port
+        let redisNames = {
+            try DaemonHarness.shell(
+                "openssl s_client -connect localhost:\(redisPort) -CAfile '\(ca)' -verify_return_error </dev/null 2>/dev/null | openssl x509 -noout -ext subjectAltName")
+        }
+        #expect(!(try redisNames()).contains("IP Address:\(address)"))
+        let redisPid = try daemon.service(.redis).pid
+
+        try daemon.rewriteConfig {
+            $0.postgres.instances[.backend]!.listenAddresses = ["127.0.0.1", address]
+            $0.postgres.instances[.backend]!.clientNetworks = ["\(address)/32"]
+        }
+        let reload = try daemon.aegisctl("reload")
+        #expect(reload.status == 0 && reload.output.contains("restarting postgres-backend"), "\(reload.output)")
+        try await daemon.waitUntilAllHealthy()
+        #expect(try daemon.service(.redis).pid == redisPid)
+        #expect(try redisNames().contains("IP Address:\(address)"))
+        let port = daemon.config.postgres.instances[.backend]!.port
+        let remote = try DaemonHarness.run(
+            "PGCONNECT_TIMEOUT=10 psql -X -A -t 'host=\(address) port=\(port) user=aegis_backend_user dbname=aegis_backend sslmode=verify-full sslrootcert=\(ca)' -c 'SELECT current_user'",
+            environment: ["PGPASSWORD": try daemon.password(.postgresBackend)])
+        #expect(remote.status == 0 && remote.output.contains("aegis_backend_user"), "\(remote.output)")
+        #expect(try await daemon.terminate() == 0)
+    }
 }

@@ -29,7 +29,7 @@ import Testing
     }
 
     private func dropInWarnings(_ config: AegisConfig, _ directory: ConfigTestDirectory) -> [ConfigIssue] {
-        ConfigEnvironmentCheck(runsAsRoot: false, unitSearchPath: units(directory)).run(config).warnings
+        ConfigEnvironmentCheck(runsAsRoot: false, unitFiles: units(directory)).run(config).warnings
             .filter { $0.path == "client_networks" }
     }
 
@@ -40,7 +40,7 @@ import Testing
         let shipped = try String(contentsOfFile: "\(ConfigTestDirectory.packageRoot)/systemd/aegisd.service", encoding: .utf8)
         try directory.write("lib/aegisd.service", shipped)
 
-        let before = ConfigEnvironmentCheck(runsAsRoot: false, unitSearchPath: units(directory)).run(config)
+        let before = ConfigEnvironmentCheck(runsAsRoot: false, unitFiles: units(directory)).run(config)
         #expect(before.isUsable)
         #expect(before.warnings == [ConfigIssue(path: "client_networks", reason: """
             clients from 10.20.0.0/16 will be dropped by the systemd unit's IPAddressAllow=localhost (IPAddressDeny=any) \

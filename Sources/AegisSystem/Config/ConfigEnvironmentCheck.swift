@@ -14,12 +14,12 @@ public struct ConfigEnvironmentCheck: Sendable {
 
     /// Where systemd finds aegisd's unit file and drop-ins, first to last: the allow list
     /// they add up to decides which client networks `config check` still asks a drop-in for.
-    public var unitSearchPath: SystemdUnitFiles
+    public var unitFiles: SystemdUnitFiles
 
-    public init(runsAsRoot: Bool = geteuid() == 0, searchPath: String? = nil, unitSearchPath: SystemdUnitFiles = SystemdUnitFiles()) {
+    public init(runsAsRoot: Bool = geteuid() == 0, searchPath: String? = nil, unitFiles: SystemdUnitFiles = SystemdUnitFiles()) {
         self.runsAsRoot = runsAsRoot
         self.searchPath = searchPath ?? (getenv("PATH").map { String(cString: $0) } ?? "/usr/local/bin:/usr/bin:/bin")
-        self.unitSearchPath = unitSearchPath
+        self.unitFiles = unitFiles
     }
 
     public func run(_ config: AegisConfig) -> ConfigCheckReport {
@@ -57,7 +57,7 @@ public struct ConfigEnvironmentCheck: Sendable {
         report.warnings += config.clientAccessWarnings
         let needed = config.unitDropIn
         guard !needed.isEmpty else { return }
-        let missing = needed.uncovered(by: unitSearchPath.ipAddressAllowList())
+        let missing = needed.uncovered(by: unitFiles.ipAddressAllowList())
         guard !missing.isEmpty else { return }
         report.warnings.append(ConfigIssue(path: "client_networks", reason: "clients from " + missing.instruction))
     }
