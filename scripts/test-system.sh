@@ -301,11 +301,12 @@ fi
 
 # --- 7. boot ---------------------------------------------------------------------------------
 BOOT_LOG=$RUN_DIR/boot.log
-# The container's systemd on the unified cgroup hierarchy (cgroup v2), as on a Debian 12 host,
-# even where this host is hybrid: only there does systemd enforce the unit's IPAddressDeny= and
-# IPAddressAllow= (a BPF program on the unit's cgroup); on cgroup v1 it ignores them silently.
-say "booting the root: SYSTEMD_NSPAWN_UNIFIED_HIERARCHY=1 systemd-nspawn --boot --register=no --keep-unit --private-network -M $MACHINE (console: $BOOT_LOG)"
-SYSTEMD_NSPAWN_UNIFIED_HIERARCHY=1 systemd-nspawn --boot --register=no --keep-unit --private-network --machine="$MACHINE" \
+# The unit's IPAddressDeny=/IPAddressAllow= are a BPF program systemd attaches to the unit's
+# cgroup; without it they are ignored silently, as on a host they are not. So the container's
+# systemd gets what a Debian 12 host's has: the unified cgroup hierarchy (cgroup v2; this host
+# may be hybrid) and the bpf() system call, which nspawn's default seccomp filter refuses.
+say "booting the root: SYSTEMD_NSPAWN_UNIFIED_HIERARCHY=1 systemd-nspawn --boot --register=no --keep-unit --private-network --system-call-filter=bpf -M $MACHINE (console: $BOOT_LOG)"
+SYSTEMD_NSPAWN_UNIFIED_HIERARCHY=1 systemd-nspawn --boot --register=no --keep-unit --private-network --system-call-filter=bpf --machine="$MACHINE" \
     -D "$RUNROOT" --console=pipe </dev/null >"$BOOT_LOG" 2>&1 &
 NSPAWN_PID=$!
 
@@ -577,7 +578,7 @@ remote_clients_check() {
     local cgroupfs
     cgroupfs=$(inside stat -fc %T /sys/fs/cgroup)
     if out=$(remote_psql verify-full); then
-        fail "before the drop-in, the client in $REMOTE_NETNS connected (the container's /sys/fs/cgroup is $cgroupfs; systemd enforces IPAddressDeny= only on cgroup2fs): $out"
+        fail "before the drop-in, the client in $REMOTE_NETNS connected (the container's /sys/fs/cgroup is $cgroupfs; systemd enforces IPAddressDeny= only on cgroup2fs and with bpf()): $out"
     elif grep -q "timeout expired" <<<"$out"; then
         pass "before the drop-in: psql sslmode=verify-full from $client is dropped by the unit's filter ($(tr '\n' ' ' <<<"$out"))"
     else
