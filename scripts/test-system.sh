@@ -525,7 +525,7 @@ fi
 REMOTE_NETNS=""
 remote_clients_check() {
     local server=10.213.77.1 client=10.213.77.2 network=10.213.77.0/30 port=5432
-    local ca=$RUN_DIR/remote-ca.crt passfile=$RUN_DIR/remote.pgpass out dropin
+    local ca=$RUN_DIR/remote-ca.crt passfile=$RUN_DIR/remote.pgpass redis_passfile=$RUN_DIR/remote.redispass out dropin
     REMOTE_NETNS=aegis-client-$RUN_ID
     say "clients on other hosts: a veth pair from the network namespace $REMOTE_NETNS ($client) to the container ($server)"
     ip netns add "$REMOTE_NETNS"
@@ -538,12 +538,14 @@ remote_clients_check() {
     note "client: $(ip -n "$REMOTE_NETNS" -brief addr show aegis-client | tr -s ' ')"
     note "container: $(nsenter -t "$PID1" -n ip -brief addr show aegis-remote | tr -s ' ')"
 
-    say "operator step: [postgres.backend] listen_addresses += $server, client_networks = [\"$network\"]"
+    say "operator step: [postgres.backend] listen_addresses and [redis] bind += $server, client_networks = [\"$network\"]"
     inside sed -i \
         -e "/^\[postgres.backend\]/,/^\[/ s|^listen_addresses = .*|listen_addresses = [\"127.0.0.1\", \"::1\", \"$server\"]|" \
         -e "/^\[postgres.backend\]/,/^\[/ s|^client_networks = .*|client_networks = [\"$network\"]|" \
+        -e "/^\[redis\]/,/^\[/ s|^bind = .*|bind = [\"127.0.0.1\", \"::1\", \"$server\"]|" \
+        -e "/^\[redis\]/,/^\[/ s|^client_networks = .*|client_networks = [\"$network\"]|" \
         /etc/aegis/aegisd.toml
-    note "$(inside sed -n '/^\[postgres.backend\]/,/^\[/ { /^listen_addresses\|^client_networks/p }' /etc/aegis/aegisd.toml | tr '\n' ' ')"
+    note "$(inside sed -n '/^\[postgres.backend\]/,/^\[/ { /^listen_addresses\|^client_networks/p }; /^\[redis\]/,/^\[/ { /^bind\|^client_networks/p }' /etc/aegis/aegisd.toml | tr '\n' ' ')"
     out=$(inside aegisd config check --config /etc/aegis/aegisd.toml 2>&1) || true
     # The drop-in as config check prints it: from [Service] to the end of its warning.
     dropin=$(printf '%s\n' "$out" | sed -n '/^\[Service\]$/,/^$/p' | sed '/^$/d')
@@ -569,6 +571,12 @@ remote_clients_check() {
     # The password through a passfile (0600), never in argv or the environment.
     ( umask 077; printf '%s:%s:aegis_backend:aegis_backend_user:%s\n' "$server" "$port" \
         "$(cat "$RUNROOT/var/lib/aegis/secrets/postgres-backend.password")" > "$passfile" )
+    cp "$RUNROOT/var/lib/aegis/secrets/redis-backend.password" "$redis_passfile" && chmod 0600 "$redis_passfile"
+    remote_redis() { # one write as the backend app user, over TLS, from the client's namespace (password on stdin)
+        ip netns exec "$REMOTE_NETNS" env -i PATH=/usr/bin:/bin timeout 10 \
+            redis-cli -h "$server" -p 6379 --tls --cacert "$ca" --user backend --askpass SET backend:remote-client ok \
+            < "$redis_passfile" 2>&1
+    }
     remote_psql() { # remote_psql SSLMODE: one query from the client's namespace
         ip netns exec "$REMOTE_NETNS" env -i PATH=/usr/bin:/bin PGPASSFILE="$passfile" PGCONNECT_TIMEOUT=5 \
             psql "host=$server port=$port dbname=aegis_backend user=aegis_backend_user sslmode=$1 sslrootcert=$ca" \
@@ -585,6 +593,16 @@ remote_clients_check() {
         fail "before the drop-in: psql from $client failed, but not by a timeout of the unit's filter: $out"
     fi
 
+    local rc
+    out=$(remote_redis) && rc=0 || rc=$?
+    if [ "$out" = OK ]; then
+        fail "before the drop-in, redis-cli from $client reached Redis: $out"
+    elif [ "$rc" = 124 ]; then
+        pass "before the drop-in: redis-cli --tls from $client gets no answer within 10 s (dropped by the unit's filter)"
+    else
+        fail "before the drop-in: redis-cli from $client failed (exit $rc), but not by a timeout: $out"
+    fi
+
     say "operator step: the drop-in config check printed, as /etc/systemd/system/aegisd.service.d/clients.conf; daemon-reload; restart"
     inside mkdir -p /etc/systemd/system/aegisd.service.d
     printf '%s\n' "$dropin" | inside tee /etc/systemd/system/aegisd.service.d/clients.conf >/dev/null
@@ -593,16 +611,21 @@ remote_clients_check() {
     inside timeout 300 systemctl restart aegisd || { fail "systemctl restart aegisd failed"; journal_tail; }
     wait_all_healthy
     out=$(inside aegisd config check --config /etc/aegis/aegisd.toml 2>&1) || true
-    if grep -q "client_networks" <<<"$out"; then
+    if grep -q "warning: client_networks:" <<<"$out"; then
         fail "aegisd config check still asks for a drop-in after clients.conf: $out"
     else
-        pass "aegisd config check after the drop-in: $(tail -1 <<<"$out")"
+        pass "aegisd config check after the drop-in asks for none: $(grep -c warning <<<"$out") other warning(s), $(tail -1 <<<"$out")"
     fi
     if out=$(remote_psql verify-full) && [ "$out" = "aegis_backend_user from $client over TLSv1.3" ]; then
         pass "after the drop-in: psql sslmode=verify-full from $client to $server: $out"
     else
         fail "after the drop-in: psql sslmode=verify-full from $client to $server: $out"
         journal_tail
+    fi
+    if out=$(remote_redis) && [ "$out" = OK ]; then
+        pass "after the drop-in: redis-cli --tls --user backend SET backend:remote-client from $client: $out"
+    else
+        fail "after the drop-in: redis-cli --tls from $client: $out"
     fi
     if out=$(remote_psql disable); then
         fail "a plaintext connection from $client was admitted: $out"
@@ -612,7 +635,7 @@ remote_clients_check() {
         fail "plaintext from $client failed for another reason than pg_hba: $out"
     fi
     ip netns del "$REMOTE_NETNS" && REMOTE_NETNS=""
-    rm -f "$passfile"
+    rm -f "$passfile" "$redis_passfile"
 }
 
 wait_all_healthy() { # after a restart: every service healthy again, for at most 120 s
