@@ -1,35 +1,6 @@
 /// Clients on other hosts: where the servers listen, which networks may connect, and what that
 /// asks of the certificates and of the systemd unit.
 extension AegisConfig {
-    /// One server that can listen beyond loopback: an enabled PostgreSQL instance or Redis.
-    public struct NetworkListener: Sendable, Equatable {
-        public var service: ServiceID
-        /// `postgres.backend` or `redis`: the section of its keys.
-        public var section: String
-        /// `listen_addresses` (PostgreSQL) or `bind` (Redis).
-        public var addressKey: String
-        public var addresses: [String]
-        public var clientNetworks: [String]
-        public var port: Int
-
-        /// Addresses that reach beyond this host's loopback: specific ones and wildcards.
-        public var exposedAddresses: [String] {
-            addresses.filter { !(IPAddress($0)?.isLoopback ?? false) }
-        }
-
-        /// Specific (not wildcard) non-loopback addresses: the names clients will connect to.
-        public var specificExposedAddresses: [String] {
-            exposedAddresses.compactMap { text in
-                guard let address = IPAddress(text), !address.isUnspecified else { return nil }
-                return address.description
-            }
-        }
-
-        public var wildcardAddresses: [String] {
-            addresses.filter { ListenAddress.isWildcard($0) }
-        }
-    }
-
     /// The enabled PostgreSQL instances and Redis, with their listen keys.
     public var networkListeners: [NetworkListener] {
         var listeners: [NetworkListener] = []
@@ -97,20 +68,5 @@ extension AegisConfig {
             }
         }
         return warnings
-    }
-}
-
-/// The shapes a listen address may take in `listen_addresses` and `bind`.
-public enum ListenAddress {
-    /// `*`, `0.0.0.0` or `::`: every interface (of that family).
-    public static func isWildcard(_ text: String) -> Bool {
-        text == "*" || (IPAddress(text)?.isUnspecified ?? false)
-    }
-
-    /// Nil when `text` is an IP literal or `*`, or why it is not.
-    public static func problem(_ text: String) -> String? {
-        if text == "*" || IPAddress(text) != nil { return nil }
-        return "\"\(text)\" is not an IP address (like 127.0.0.1, ::1 or this host's 10.20.0.5) or \"*\" for every interface; "
-            + "host names are not accepted, so what the server binds never depends on name resolution"
     }
 }
