@@ -519,9 +519,10 @@ fi
 # --- clients on other hosts ------------------------------------------------------------------
 # A client in a network namespace of this run's own, joined to the container by a veth pair
 # (10.213.77.0/30: the container's end .1, the client .2; nothing is routed beyond the pair, the
-# host's own network namespace is never touched). postgres-backend listens on .1 for the client
-# network; the unit's IPAddressAllow=localhost must drop the client until the drop-in that
-# `aegisd config check` prints is in place, and `psql sslmode=verify-full` must then connect.
+# host's own network namespace is never touched). postgres-backend and Redis listen on .1 for the
+# client network; the unit's IPAddressAllow=localhost must drop the client until the drop-in that
+# `aegisd config check` prints is in place, and `psql sslmode=verify-full` and `redis-cli --tls`
+# must then connect.
 REMOTE_NETNS=""
 remote_clients_check() {
     local server=10.213.77.1 client=10.213.77.2 network=10.213.77.0/30 port=5432
@@ -560,8 +561,9 @@ remote_clients_check() {
     inside timeout 300 systemctl restart aegisd || { fail "systemctl restart aegisd failed"; journal_tail; }
     wait_all_healthy
     # /proc/net/tcp: local address in little-endian hex, state 0A = LISTEN.
-    local hexaddr
-    hexaddr=$(printf '%02X%02X%02X%02X:%04X' 1 77 213 10 "$port")
+    local hexaddr a b c d
+    IFS=. read -r a b c d <<<"$server"
+    hexaddr=$(printf '%02X%02X%02X%02X:%04X' "$d" "$c" "$b" "$a" "$port")
     if inside grep -q " $hexaddr 00000000:0000 0A " /proc/net/tcp; then
         pass "postgres-backend listens on $server:$port inside the container"
     else
@@ -629,7 +631,7 @@ remote_clients_check() {
     fi
     if out=$(remote_psql disable); then
         fail "a plaintext connection from $client was admitted: $out"
-    elif grep -q 'pg_hba.conf rejects connection for host "10.213.77.2", user "aegis_backend_user", database "aegis_backend", no encryption' <<<"$out"; then
+    elif grep -qF "pg_hba.conf rejects connection for host \"$client\", user \"aegis_backend_user\", database \"aegis_backend\", no encryption" <<<"$out"; then
         pass "plaintext from $client is refused by pg_hba (hostssl only)"
     else
         fail "plaintext from $client failed for another reason than pg_hba: $out"
