@@ -42,7 +42,9 @@ done
 SUDO=""
 [ "$(id -u)" = 0 ] || SUDO=sudo
 missing=""
-for tool in debootstrap:debootstrap systemd-nspawn:systemd-container nsenter:util-linux python3:python3; do
+# ip, psql and redis-cli: the client on another network of the remote-clients check.
+for tool in debootstrap:debootstrap systemd-nspawn:systemd-container nsenter:util-linux python3:python3 \
+    ip:iproute2 psql:postgresql-client redis-cli:redis-tools; do
     command -v "${tool%%:*}" >/dev/null 2>&1 || missing="$missing ${tool#*:}"
 done
 if [ -n "$missing" ]; then
@@ -51,7 +53,7 @@ if [ -n "$missing" ]; then
     # shellcheck disable=SC2086
     $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing
 else
-    say "host tools: debootstrap, systemd-nspawn, nsenter, python3 present"
+    say "host tools: debootstrap, systemd-nspawn, nsenter, python3, ip, psql, redis-cli present"
 fi
 
 # --- 2. the package under test (built as the calling user, so build output stays theirs) ----

@@ -1,5 +1,5 @@
 /// The `redis.conf` aegisd generates: on the `bind` addresses (loopback by default), a Unix
-/// socket for aegisd's own checks, AOF + RDB persistence as the seed asks, limits from the
+/// socket for aegisd's own checks, AOF + RDB persistence, limits from the
 /// configuration.
 public struct RedisConfigRenderer: Sendable {
     public let settings: RedisSettings
