@@ -42,21 +42,30 @@ actor CertificateManager {
         config.postgres.instances.mapValues(\.user)
     }
 
-    /// Before the first start: every certificate the servers and apps need. Throws when they
-    /// cannot be made, since the servers could not start without them.
-    func prepare() throws(SystemError) {
-        guard config.tls.enabled else { return }
+    /// Before the first start (and at a reload): every certificate the servers and apps need.
+    /// Throws when they cannot be made, since the servers could not start without them. Returns
+    /// the services whose server certificate was (re)issued, e.g. because the listen addresses
+    /// in its names changed.
+    @discardableResult
+    func prepare() throws(SystemError) -> [ServiceID] {
+        guard config.tls.enabled else { return [] }
         if let operatorCertificates {
             try check(operatorCertificates)
             refreshWarnings()
-            return
+            return []
         }
         try FileSystem.makeDirectory(config.layout.certsDir, mode: 0o755)
         let changes = try store.ensure(
-            services: servers, apps: PostgresInstance.allCases, extraNames: config.tls.extraNames,
+            services: servers, apps: PostgresInstance.allCases, extraNames: config.serverCertificateNames,
             clientCommonNames: clientNames, policy: config.tls.policy, now: .now, serverKeyOwner: account)
         log(changes)
         refreshWarnings()
+        return Set(changes.compactMap(\.role.service)).sorted()
+    }
+
+    /// Makes these running servers load their certificate files again, without a restart.
+    func reloadCertificates(of services: [ServiceID]) async {
+        for service in services { await reloadCertificate(of: service) }
     }
 
     /// Checks once an hour, renews and reloads what is due, until cancelled (the daemon's
@@ -109,10 +118,10 @@ actor CertificateManager {
         }
         let changes = force
             ? try store.rotate(
-                services: servers, apps: PostgresInstance.allCases, extraNames: config.tls.extraNames,
+                services: servers, apps: PostgresInstance.allCases, extraNames: config.serverCertificateNames,
                 clientCommonNames: clientNames, policy: config.tls.policy, now: .now, serverKeyOwner: account)
             : try store.ensure(
-                services: servers, apps: PostgresInstance.allCases, extraNames: config.tls.extraNames,
+                services: servers, apps: PostgresInstance.allCases, extraNames: config.serverCertificateNames,
                 clientCommonNames: clientNames, policy: config.tls.policy, now: .now, serverKeyOwner: account)
         log(changes)
         refreshWarnings()

@@ -113,8 +113,9 @@ actor Reloader {
         logger.notice("reload: \(plan.summary)")
         // Certificates first: a server restarted for TLS must find its files.
         await certificates.update(config: new)
+        let reissued: [ServiceID]
         do {
-            try await certificates.prepare()
+            reissued = try await certificates.prepare()
         } catch {
             await certificates.update(config: config)
             throw ReloadFailure("the certificates for the new configuration cannot be made: \(error.message)")
@@ -124,6 +125,9 @@ actor Reloader {
         let drivers = Dictionary(
             uniqueKeysWithValues: Daemon.drivers(new, newContext).map { ($0.service, $0) })
         await supervisor.applyReload(plan, drivers: drivers, stopTimeout: .seconds(120))
+        // A certificate re-issued for a server that keeps running (its names follow every
+        // server's listen addresses) is loaded without a restart, as a renewal is.
+        await certificates.reloadCertificates(of: reissued.filter { !plan.restart.contains($0) && !plan.start.contains($0) })
         await backups.update(config: new)
         await maintenance.update(config: new)
         // Every reload, changed keys or not: the files may hold a rotated password or token.

@@ -151,6 +151,13 @@ public struct PostgresInstanceSettings: Sendable, Equatable {
     /// File holding the role's password; generated (0600) when it does not exist (`password_file`).
     /// Empty means `<state_dir>/secrets/<service>.password`.
     public var passwordFile: String = ""
+    /// The addresses PostgreSQL listens on: IP literals, or `*` for every interface
+    /// (`listen_addresses`). Loopback by default; another host's clients need this host's
+    /// address on their network here.
+    public var listenAddresses: [String] = ["127.0.0.1", "::1"]
+    /// Networks (CIDR) whose clients may log in as `user` to `database`, over TLS with SCRAM
+    /// only (`client_networks`). Empty by default: loopback clients only.
+    public var clientNetworks: [String] = []
     // The tuning keys operators of the platform set; PostgreSQL's own units ("512MB").
     public var sharedBuffers: String = "128MB"
     public var effectiveCacheSize: String = "512MB"
@@ -170,6 +177,11 @@ public struct RedisSettings: Sendable, Equatable {
     /// `redis-server`, as a path or a name looked up on PATH (`binary`).
     public var binary: String = "redis-server"
     public var port: Int = 6379
+    /// The addresses Redis listens on: IP literals, or `*` for every interface (`bind`).
+    public var bind: [String] = ["127.0.0.1", "::1"]
+    /// Networks (CIDR) of Redis's clients on other hosts (`client_networks`). Redis has no
+    /// per-network access list: these only say which networks the systemd unit must let in.
+    public var clientNetworks: [String] = []
     /// Empty means `<state_dir>/secrets/redis.password`, generated when missing.
     public var passwordFile: String = ""
     /// Redis's own units ("256mb"); "0" means no limit.

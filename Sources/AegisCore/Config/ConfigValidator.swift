@@ -57,7 +57,43 @@ public enum ConfigValidator {
         issues += maintenanceIssues(config.maintenance)
         issues += tlsIssues(config.tls)
         issues += logsIssues(config.logs)
+        issues += clientAccessIssues(config)
         issues += portClashes(config)
+        return issues
+    }
+
+    /// Listen addresses and client networks: readable, consistent, and never plaintext beyond
+    /// loopback (pg_hba only ever gets `hostssl` lines for the client networks).
+    private static func clientAccessIssues(_ config: AegisConfig) -> [ConfigIssue] {
+        var issues: [ConfigIssue] = []
+        func check(_ path: String, _ problem: String?) {
+            if let problem { issues.append(ConfigIssue(path: path, reason: problem)) }
+        }
+        for listener in config.networkListeners {
+            let addressKey = "\(listener.section).\(listener.addressKey)"
+            if listener.addresses.isEmpty {
+                check(addressKey, "must name at least one address (the default is [\"127.0.0.1\", \"::1\"], loopback only)")
+            }
+            for (index, address) in listener.addresses.enumerated() {
+                check("\(addressKey)[\(index)]", ListenAddress.problem(address))
+            }
+            for (index, network) in listener.clientNetworks.enumerated() {
+                do { _ = try IPNetwork(network) } catch { check("\(listener.section).client_networks[\(index)]", error.description) }
+            }
+            let exposed = !listener.exposedAddresses.isEmpty
+            if !listener.clientNetworks.isEmpty, !exposed {
+                check("\(listener.section).client_networks", "no client on another host can connect while \(addressKey) is loopback only "
+                    + "(\(listener.addresses.joined(separator: ", "))); add this host's address on the clients' network to \(addressKey)")
+            }
+            if exposed, !config.tls.enabled {
+                check(addressKey, "reaches beyond loopback (\(listener.exposedAddresses.joined(separator: ", "))) while [tls] enabled = false: "
+                    + "clients on other hosts are only ever admitted over TLS; turn TLS on or listen on loopback only")
+            }
+            if exposed, listener.service == .redis, config.tls.enabled, config.tls.redisPlaintextPort != 0 {
+                check("tls.redis_plaintext_port", "Redis would speak plaintext on port \(config.tls.redisPlaintextPort) at "
+                    + "\(listener.exposedAddresses.joined(separator: ", ")) (redis.bind); set it to 0 or bind Redis to loopback only")
+            }
+        }
         return issues
     }
 

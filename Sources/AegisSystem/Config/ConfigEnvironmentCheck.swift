@@ -16,9 +16,14 @@ public struct ConfigEnvironmentCheck: Sendable {
     /// which the unit may block.
     public var resolve: (@Sendable (String) -> [String])? = HostAddresses.resolve
 
-    public init(runsAsRoot: Bool = geteuid() == 0, searchPath: String? = nil) {
+    /// Where systemd finds aegisd's unit file and drop-ins, first to last: the allow list
+    /// they add up to decides which client networks `config check` still asks a drop-in for.
+    public var unitFiles: SystemdUnitFiles
+
+    public init(runsAsRoot: Bool = geteuid() == 0, searchPath: String? = nil, unitFiles: SystemdUnitFiles = SystemdUnitFiles()) {
         self.runsAsRoot = runsAsRoot
         self.searchPath = searchPath ?? (getenv("PATH").map { String(cString: $0) } ?? "/usr/local/bin:/usr/bin:/bin")
+        self.unitFiles = unitFiles
     }
 
     /// The check aegisd makes of its own file at start and reload: everything but name
@@ -54,6 +59,7 @@ public struct ConfigEnvironmentCheck: Sendable {
         addOperatorCertificateIssues(config, to: &report)
         addLokiCAFileIssue(config, to: &report)
         addRemoteLokiIssues(config, to: &report)
+        addClientAccessIssues(config, to: &report)
         return report
     }
 
@@ -76,10 +82,33 @@ public struct ConfigEnvironmentCheck: Sendable {
                 path: "logs.loki_url",
                 reason: "credentials would cross the network in clear over http:// to \(endpoint.host); use https://"))
         }
-        if remote {
-            report.warnings.append(ConfigIssue(
-                path: "logs.loki_url", reason: LokiUnitDropIn.advice(host: endpoint.host, addresses: resolve?(endpoint.host))))
+        guard remote else { return }
+        let addresses = IPAddress(endpoint.host) != nil ? [endpoint.host] : resolve?(endpoint.host)
+        // Once the unit's drop-ins let every address of the Loki host out, there is nothing to add.
+        if let addresses, !addresses.isEmpty {
+            var needed = UnitDropIn()
+            for address in addresses {
+                guard let network = try? IPNetwork(address) else { continue }
+                needed.add(network, reason: "logs.loki_url")
+            }
+            if needed.allowances.count == addresses.count, needed.uncovered(by: unitFiles.ipAddressAllowList()).isEmpty {
+                return
+            }
         }
+        report.warnings.append(ConfigIssue(
+            path: "logs.loki_url", reason: LokiUnitDropIn.advice(host: endpoint.host, addresses: addresses)))
+    }
+
+    /// Clients on other hosts: the warnings of the core, and the drop-in the systemd unit needs
+    /// for the client networks its `IPAddressAllow=` does not let in yet (systemd drops their
+    /// packets silently, so nothing else would say why they cannot connect).
+    private func addClientAccessIssues(_ config: AegisConfig, to report: inout ConfigCheckReport) {
+        report.warnings += config.clientAccessWarnings
+        let needed = config.unitDropIn
+        guard !needed.isEmpty else { return }
+        let missing = needed.uncovered(by: unitFiles.ipAddressAllowList())
+        guard !missing.isEmpty else { return }
+        report.warnings.append(ConfigIssue(path: "client_networks", reason: "clients from " + missing.instruction))
     }
 
     /// `[logs] loki_ca_file` should hold CA certificates, or every push fails verification. A
