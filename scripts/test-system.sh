@@ -295,7 +295,8 @@ exec 9>&-
 
 # --- 5b. the package as Debian's own checker sees it -------------------------------------------
 say "lintian $(basename "$DEB"): no errors; each remaining warning fixed or overridden with a reason"
-if lint=$(lintian --fail-on error --no-tag-display-limit "$DEB" 2>&1); then
+# lintian's own notes (root, deprecated options) go to stderr; its findings to stdout.
+if lint=$(lintian --fail-on error --tag-display-limit 0 "$DEB" 2>/dev/null); then
     pass "lintian: no errors${lint:+ (}$(echo "$lint" | paste -sd';' - | head -c 300)${lint:+)}"
 else
     fail "lintian reports errors:"; echo "$lint" | sed 's/^/    | /'
@@ -598,11 +599,13 @@ if remove_out=$(inside dpkg -r aegisd 2>&1); then
     echo "$remove_out" | grep -iv '^(Reading database' | sed 's/^/    | /'
     left=$(inside sh -c 'for p in /proc/[0-9]*; do c=$(cat $p/comm 2>/dev/null) || continue; case $c in postgres|redis-server|aegisd) echo "${p#/proc/}:$c";; esac; done' | tr '\n' ' ')
     active=$(inside systemctl is-active aegisd 2>/dev/null || true)
-    kept=$(inside sh -c 'for d in data/postgres-backend/PG_VERSION data/postgres-ai/PG_VERSION data/postgres-executor/PG_VERSION data/redis secrets/postgres-backend.password certs; do [ -e /var/lib/aegis/$d ] && echo $d; done' | wc -l)
-    if [ -z "$left" ] && [ "$active" != active ] && [ "$kept" = 7 ] && inside test -f /etc/aegis/aegisd.toml; then
-        pass "dpkg -r: aegisd $active, no postgres/redis-server/aegisd left, /var/lib/aegis (3 data directories, redis, secrets, certs) and /etc/aegis/aegisd.toml kept"
+    state="data/postgres-backend/PG_VERSION data/postgres-ai/PG_VERSION data/postgres-executor/PG_VERSION data/redis"
+    state="$state secrets/postgres-backend.password certs/ca/ca.crt backups/postgres-backend"
+    lost=$(inside sh -c "for d in $state; do [ -e /var/lib/aegis/\$d ] || echo \$d; done" | tr '\n' ' ')
+    if [ -z "$left" ] && [ "$active" != active ] && [ -z "$lost" ] && inside test -f /etc/aegis/aegisd.toml; then
+        pass "dpkg -r: aegisd $active, no postgres/redis-server/aegisd left, /var/lib/aegis ($state) and /etc/aegis/aegisd.toml kept"
     else
-        fail "dpkg -r: is-active=$active, processes left: '${left:-none}', $kept of 7 state paths kept"
+        fail "dpkg -r: is-active=$active, processes left: '${left:-none}', missing from /var/lib/aegis: '${lost:-nothing}'"
     fi
 else
     fail "dpkg -r aegisd failed:"; echo "$remove_out" | sed 's/^/    | /'

@@ -50,6 +50,9 @@ public final class PostgresDriver: ServiceDriver {
             account: context.account)
     }
 
+    /// A new connection every time, not one kept open: only a connection being set up goes
+    /// through the postmaster, and a SIGSTOPped postmaster leaves every established backend
+    /// answering `SELECT 1` (Redis, one process, keeps its connection).
     public func checkHealth(timeout: Duration) async -> HealthResult {
         let parameters = [
             "host": renderer.socketDir, "port": String(settings.port), "user": context.account.name,
