@@ -63,6 +63,8 @@ import Testing
         #expect(counts.pushes > 1, "2 KiB batches: 600 lines cannot fit one push")
         #expect(counts.pushes < 601, "lines are batched, not pushed one by one")
         #expect(counts.gzipped == counts.pushes)
+        // The stand-in stores a push before it answers: the shipper counts it once the answer is in.
+        try await waitUntilAsync("the shipped count") { await rig.shipper.status(linesRead: 0).linesShipped == 601 }
         let status = await rig.shipper.status(linesRead: rig.router.linesRead)
         #expect(status.linesRead == 601 && status.linesShipped == 601 && status.linesDropped == 0)
     }
@@ -87,6 +89,7 @@ import Testing
         #expect(rig.loki.lines(matching: ["service": "redis"]) == [(1...2000).map { "a \($0)" }])
         #expect(rig.loki.lines(matching: ["service": "postgres-ai"]) == [(1...2000).map { "b \($0)" }])
         #expect(rig.loki.counts.refused == 0, "no push was out of order")
+        try await waitUntilAsync("the shipped count") { await rig.shipper.status(linesRead: 0).linesShipped == 4000 }
         let status = await rig.shipper.status(linesRead: rig.router.linesRead)
         #expect(status.linesShipped == 4000 && status.linesDropped == 0 && status.spoolBytes == 0)
         await rig.shipper.stop()
@@ -181,6 +184,8 @@ import Testing
         await rig.shipper.updateCredentials(.success(right))
         try await waitUntil("the batch accepted with the new password") { rig.loki.counts.accepted == 20 }
         #expect(rig.loki.lines(matching: ["service": "redis"]) == [(1...20).map { "line \($0)" }])
+        // The stand-in stores a push before it answers: the shipper counts it once the answer is in.
+        try await waitUntilAsync("the shipped count") { await rig.shipper.status(linesRead: 0).linesShipped == 20 }
         status = await rig.shipper.status(linesRead: rig.router.linesRead)
         #expect(status.linesShipped == 20 && status.linesDropped == 0)
         await rig.shipper.stop()

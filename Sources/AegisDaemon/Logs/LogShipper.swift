@@ -132,6 +132,7 @@ public actor LogShipper {
     public func stop() async {
         for task in tasks { task.cancel() }
         ring()
+        recordsQueued()
         for task in tasks { await task.value }
         tasks = []
         collect(nowNs: WallClock.nowNs())
@@ -193,16 +194,40 @@ public actor LogShipper {
     // MARK: - Collecting
 
     private func collectLoop() async {
-        var lastSourcePoll = ContinuousClock.now
+        let sourcePollNs: Int64 = 250_000_000
+        var lastSourcePollNs = WallClock.nowNs()
+        let hasSources = !files.isEmpty || !journals.isEmpty
         while !Task.isCancelled {
             let now = WallClock.nowNs()
-            if ContinuousClock.now - lastSourcePoll >= .milliseconds(250) {
+            if hasSources, now - lastSourcePollNs >= sourcePollNs {
                 pollSources(nowNs: now)
-                lastSourcePoll = .now
+                lastSourcePollNs = now
             }
             collect(nowNs: now)
             if let batch = batcher.due(nowNs: now) { enqueue(batch) }
+            // Asleep until there is something to do: entries from the children, the open
+            // batch's deadline, or the next read of file and journal sources (which have no
+            // wake-up of their own). An idle aegisd does not wake here at all.
+            let wakeNs = [batcher.deadlineNs, hasSources ? lastSourcePollNs + sourcePollNs : nil].compactMap { $0 }.min()
+            await waitForEntries(untilNs: wakeNs)
+            // Then a moment more, so that a burst arrives as one batch rather than a wake-up for
+            // every read of a pipe.
             try? await Task.sleep(for: settings.collectInterval)
+        }
+    }
+
+    /// Returns when the intake holds entries, or at `untilNs` (wall clock), or on cancellation.
+    private func waitForEntries(untilNs: Int64?) async {
+        let intake = intake
+        await withTaskGroup(of: Void.self) { group in
+            if let untilNs {
+                let delay = untilNs - WallClock.nowNs()
+                guard delay > 0 else { return }
+                group.addTask { try? await Task.sleep(for: .nanoseconds(delay)) }
+            }
+            group.addTask { await intake.waitForItems() }
+            await group.next()
+            group.cancelAll()
         }
     }
 
@@ -256,6 +281,7 @@ public actor LogShipper {
     private func enqueue(_ batch: LogBatch) {
         do {
             try queue.enqueue(Self.record(batch))
+            recordsQueued()
         } catch {
             lastError = "cannot spool a batch: \(error.message)"
             logger.error("logs: \(lastError!)")
@@ -269,6 +295,21 @@ public actor LogShipper {
     }
 
     // MARK: - Sending
+
+    /// The send loop waiting for a first batch in an empty queue (`recordsQueued` ends it). Apart
+    /// from `doorbell`, so that new batches never cut a retry's backoff short.
+    private var recordsWaiter: CheckedContinuation<Void, Never>?
+
+    private func recordsQueued() {
+        recordsWaiter?.resume()
+        recordsWaiter = nil
+    }
+
+    /// Returns when a batch is queued or on cancellation (`stop` ends the loop this way).
+    private func waitForRecords() async {
+        guard !Task.isCancelled else { return }
+        await withCheckedContinuation { recordsWaiter = $0 }
+    }
 
     /// Ends the send loop's current `waitForRing`, or the next one if it is not waiting.
     private func ring() {
@@ -320,7 +361,7 @@ public actor LogShipper {
                 continue
             }
             guard let record else {
-                try? await Task.sleep(for: settings.collectInterval)
+                await waitForRecords()
                 continue
             }
             attempt += 1
