@@ -64,12 +64,14 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // What the test targets share (polling for a condition); built for the tests only.
+        .target(name: "AegisTestSupport", path: "Tests/AegisTestSupport"),
         .testTarget(name: "AegisCoreTests", dependencies: ["AegisCore"]),
-        .testTarget(name: "AegisSystemTests", dependencies: ["AegisCore", "AegisSystem"]),
+        .testTarget(name: "AegisSystemTests", dependencies: ["AegisCore", "AegisSystem", "AegisTestSupport"]),
         .testTarget(
             name: "AegisDaemonTests",
             dependencies: [
-                "AegisCore", "AegisSystem", "AegisDaemon",
+                "AegisCore", "AegisSystem", "AegisDaemon", "AegisTestSupport",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
             ]

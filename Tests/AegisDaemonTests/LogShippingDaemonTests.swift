@@ -3,6 +3,7 @@ import AegisSystem
 import Foundation
 import Glibc
 import Testing
+import AegisTestSupport
 
 /// The real aegisd with real PostgreSQL and Redis, shipping their lines to `LokiStandIn`.
 @Suite(.serialized) struct LogShippingDaemonTests {
@@ -14,7 +15,7 @@ import Testing
         }
         try daemon.start()
         try await daemon.waitUntilAllHealthy()
-        try await waitUntil("PostgreSQL's ready line in Loki", timeout: .seconds(20)) {
+        try await Poll.until("PostgreSQL's ready line in Loki", timeout: .seconds(20)) {
             loki.lines(matching: ["job": "aegisd", "service": "postgres-backend", "level": "info"]).joined().contains {
                 $0.contains("database system is ready to accept connections")
             }
@@ -24,7 +25,7 @@ import Testing
         #expect(redis.allSatisfy { $0["host"] != nil && $0["job"] == "aegisd" && $0["level"] != nil })
 
         // The stand-in stores a push before it answers: the shipped count follows a moment later.
-        try await waitUntil("a shipped count in status") { ((try? daemon.status())?.logs?.linesShipped ?? 0) > 0 }
+        try await Poll.until("a shipped count in status") { ((try? daemon.status())?.logs?.linesShipped ?? 0) > 0 }
         let report = try daemon.status()
         let logs = try #require(report.logs)
         #expect(logs.shipping && logs.lokiURL == loki.url)
@@ -117,7 +118,7 @@ import Testing
         chmod(tokenFile, 0o600)
         let reload = try daemon.aegisctl("reload")
         #expect(reload.status == 0, "\(reload.output)")
-        try await waitUntil("Redis's lines in the remote Loki", timeout: .seconds(20)) {
+        try await Poll.until("Redis's lines in the remote Loki", timeout: .seconds(20)) {
             !loki.lines(matching: ["job": "aegisd", "service": "redis"]).joined().isEmpty
         }
         try await daemon.waitFor("the shipped count") { ($0.logs?.linesShipped ?? 0) > 0 && $0.logs?.linesDropped == 0 }

@@ -3,6 +3,7 @@ import AegisSystem
 import Foundation
 import Glibc
 import Testing
+import AegisTestSupport
 
 /// `--identity FILE` is read by aegisctl with the operator's permissions and the key travels
 /// over the control socket: the daemon, running as its own unprivileged user (as under
@@ -66,7 +67,7 @@ import Testing
         // Everything aegisd said, including the restore it logged (so the log is the right one).
         var output = daemon.log
         if journal {
-            try await waitUntil("aegisd's last line in the journal") {
+            try await Poll.until("aegisd's last line in the journal") {
                 !((try? Journald.entries(["_PID=\(pid)", "MESSAGE=aegisd stopped"])) ?? []).isEmpty
             }
             output = try Journald.entries(["_PID=\(pid)"]).map { $0.values.sorted().joined(separator: " ") }
