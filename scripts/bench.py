@@ -156,7 +156,9 @@ def bench_idle(daemon, seconds):
     while time.monotonic() - t0 < seconds:
         peak = max(peak, rss())
         time.sleep(1)
-    return (cpu_seconds(pid) - c0) / (time.monotonic() - t0) * 100, rss(), peak, private_dirty()
+    cpu = (cpu_seconds(pid) - c0) / (time.monotonic() - t0) * 100
+    end = rss()
+    return cpu, end, max(peak, end), private_dirty()
 
 
 def main():
