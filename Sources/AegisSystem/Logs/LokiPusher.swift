@@ -40,43 +40,8 @@ public struct LokiPusher: Sendable {
             + "User-Agent: aegisd/\(AegisVersion.current)\r\nConnection: close\r\n\r\n"
         let connection = try StreamConnector.connect(host: endpoint.host, port: endpoint.port, timeout: timeout, tls: tls)
         try connection.write(Array(head.utf8) + body)
-        return try HTTPResponseHead.read(from: connection)
-    }
-}
-
-/// The status line and body of an HTTP/1.1 response on a `Connection: close` exchange.
-enum HTTPResponseHead {
-    static func read(from connection: any ByteStream) throws(SystemError) -> (status: Int, body: String) {
-        var response: [UInt8] = []
-        while response.count < 64 * 1024 {
-            let bytes = try connection.read()
-            if bytes.isEmpty { break }
-            response += bytes
-            if let status = complete(response) { return status }
-        }
-        guard let answer = parse(response) else { throw SystemError("not an HTTP response") }
-        return answer
-    }
-
-    /// The answer once the head and the whole `Content-Length` body have arrived.
-    private static func complete(_ bytes: [UInt8]) -> (status: Int, body: String)? {
-        let text = String(decoding: bytes, as: UTF8.self)
-        guard let end = text.range(of: "\r\n\r\n") else { return nil }
-        let head = text[..<end.lowerBound].lowercased()
-        guard let line = head.split(separator: "\r\n").first(where: { $0.hasPrefix("content-length:") }),
-              let length = Int(String(line.dropFirst("content-length:".count).filter(\.isNumber)))
-        else {
-            // No length: a 204 has no body; otherwise wait for the close.
-            return head.hasPrefix("http/1.1 204") || head.hasPrefix("http/1.0 204") ? parse(bytes) : nil
-        }
-        return text[end.upperBound...].utf8.count >= length ? parse(bytes) : nil
-    }
-
-    private static func parse(_ bytes: [UInt8]) -> (status: Int, body: String)? {
-        let text = String(decoding: bytes, as: UTF8.self)
-        let parts = text.split(separator: " ", maxSplits: 2)
-        guard parts.count >= 2, parts[0].hasPrefix("HTTP/"), let status = Int(parts[1]) else { return nil }
-        let body = text.range(of: "\r\n\r\n").map { String(text[$0.upperBound...].prefix(512)) } ?? ""
-        return (status, body)
+        // Loki says in the body why it refused a push: the start of it is enough.
+        let response = try HTTPResponseReader.read(from: connection, maxBodyBytes: 512, peer: "\(endpoint.host):\(endpoint.port)")
+        return (response.status, response.bodyText)
     }
 }

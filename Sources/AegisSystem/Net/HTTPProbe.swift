@@ -11,18 +11,7 @@ public enum HTTPProbe {
         let host = tls?.serverName ?? "127.0.0.1"
         let request = "GET \(path) HTTP/1.1\r\nHost: \(host):\(port)\r\nConnection: close\r\nUser-Agent: aegisd\r\n\r\n"
         try connection.write(Array(request.utf8))
-        var response: [UInt8] = []
-        while response.count < 64 * 1024 {
-            let bytes = try connection.read()
-            if bytes.isEmpty { break }
-            response += bytes
-        }
-        let text = String(decoding: response, as: UTF8.self)
-        let parts = text.split(separator: " ", maxSplits: 2)
-        guard parts.count >= 2, parts[0].hasPrefix("HTTP/"), let status = Int(parts[1]) else {
-            throw SystemError("not an HTTP response from 127.0.0.1:\(port)")
-        }
-        let body = text.range(of: "\r\n\r\n").map { String(text[$0.upperBound...]) } ?? ""
-        return (status, body)
+        let response = try HTTPResponseReader.read(from: connection, peer: "127.0.0.1:\(port)")
+        return (response.status, response.bodyText)
     }
 }
