@@ -14,16 +14,15 @@ struct ControlHandler: Sendable {
     /// How long start/restart/stop wait for their outcome before answering anyway.
     let operationTimeout: Duration
 
+    var sources: StatusSources {
+        StatusSources(
+            supervisor: supervisor, backups: backups, certificates: certificates, logs: logs, maintenance: maintenance)
+    }
+
     func answer(_ request: ControlRequest) async -> ControlReply {
         switch request.command {
         case .status:
-            var report = await supervisor.status()
-            report.backups = await backups.statuses()
-            report.activity = await backups.activity()
-            report.certificateWarnings = await certificates.warnings
-            report.logs = await logs.status()
-            report.maintenance = await maintenance.statuses()
-            return ControlReply(ok: true, status: report)
+            return ControlReply(ok: true, status: await sources.report())
         case .version:
             return ControlReply(ok: true, version: VersionInfo(daemon: AegisVersion.current))
         case .start, .stop, .restart:

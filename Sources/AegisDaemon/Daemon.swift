@@ -61,6 +61,7 @@ public enum Daemon {
         })
         let serverTask = Task { try? await server.run() }
         await logs.start()
+        let metrics = await startMetrics(config, sources: handler.sources, logger: logger)
         logger.notice("aegisd \(AegisVersion.current) starting (pid \(getpid()), state in \(config.daemon.stateDir))")
         notifier.status("starting services")
         let startTask = Task { await supervisor.startAll() }
@@ -82,10 +83,26 @@ public enum Daemon {
         // After the children: their last lines are in the spool for the next start.
         await logs.stop()
         monitorTask.cancel()
+        await metrics?.stop()
         server.stop()
         _ = await serverTask.value
         logger.notice("aegisd stopped")
         return 0
+    }
+
+    /// The `/metrics` endpoint. A port that cannot be had is logged and aegisd runs on without
+    /// it: the databases matter more than their metrics, and a scraper reports the target down.
+    static func startMetrics(_ config: AegisConfig, sources: StatusSources, logger: Logger) async -> MetricsExporter? {
+        guard case .success(let endpoint) = MetricsEndpoint.of(config.metrics) else { return nil }
+        let exporter = MetricsExporter(
+            endpoint: endpoint, sources: sources, directories: MetricsExporter.directories(config), logger: logger)
+        do {
+            try await exporter.start()
+            return exporter
+        } catch {
+            logger.error("\(error.message); aegisd runs without its metrics endpoint")
+            return nil
+        }
     }
 
     static func drivers(_ config: AegisConfig, _ context: DriverContext) -> [any ServiceDriver] {

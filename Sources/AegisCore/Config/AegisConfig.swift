@@ -199,9 +199,11 @@ public struct LokiSettings: Sendable, Equatable {
     public init() {}
 }
 
-/// `[metrics]`: the Prometheus endpoint (served by a later issue; the port is reserved now).
+/// `[metrics]`: the Prometheus endpoint (`GET /metrics`), see `MetricsEndpoint`.
 public struct MetricsSettings: Sendable, Equatable {
     public var port: Int = 9464
+    /// `ADDRESS[:PORT]` to listen on; empty means `127.0.0.1:<port>` (`listen`).
+    public var listen: String = ""
 
     public init() {}
 }

@@ -138,7 +138,10 @@ enum ConfigSchema {
     static var logSourceKeyPaths: [String] { logSource.map { "logs.source.\($0.key)" } }
 
     static var metrics: [ConfigField<MetricsSettings>] {
-        [.integer("port", \.port, "Port of the Prometheus metrics endpoint")]
+        [
+            .integer("port", \.port, "Port of the Prometheus metrics endpoint (GET /metrics)"),
+            .string("listen", \.listen, "ADDRESS[:PORT] the metrics endpoint listens on; empty means 127.0.0.1 on port"),
+        ]
     }
 
     /// Every key's dotted path, in file order: what the documentation must describe.

@@ -52,6 +52,7 @@ public enum ConfigValidator {
         }
 
         check("metrics.port", ConfigRules.portProblem(config.metrics.port))
+        if case .failure(let error) = MetricsEndpoint.of(config.metrics) { check("metrics.listen", error.description) }
 
         issues += backupIssues(config.backup)
         issues += maintenanceIssues(config.maintenance)
@@ -217,7 +218,11 @@ public enum ConfigValidator {
             ports.append(("loki.http_port", config.loki.httpPort))
             ports.append(("loki.grpc_port", config.loki.grpcPort))
         }
-        ports.append(("metrics.port", config.metrics.port))
+        if case .success(let endpoint) = MetricsEndpoint.of(config.metrics), endpoint.port != config.metrics.port {
+            ports.append(("metrics.listen", endpoint.port))
+        } else {
+            ports.append(("metrics.port", config.metrics.port))
+        }
         return ports
     }
 

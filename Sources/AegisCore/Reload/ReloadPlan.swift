@@ -39,6 +39,8 @@ public struct ReloadPlan: Sendable, Equatable {
         // The health loops and restart policies are built at start; changing them under running
         // state machines would mix two policies in one restart history.
         if old.supervision != new.supervision { needsDaemonRestart.append("[supervision]") }
+        // The metrics listener is bound once at start.
+        if old.metrics != new.metrics { needsDaemonRestart.append("[metrics]") }
         // The shipper's spool, sources and positions are opened once; a restart of aegisd loses
         // nothing (the spool and positions are on disk).
         if old.logs != new.logs {

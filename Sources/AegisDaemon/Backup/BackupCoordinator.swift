@@ -220,6 +220,19 @@ actor BackupCoordinator {
         }
     }
 
+    /// The periods of the backup and drill schedules, per service, when scheduled backups are on.
+    func schedulePeriods(now: UTCTimestamp = .now) -> (backup: [String: Int64], drill: [String: Int64]) {
+        guard config.backup.enabled else { return ([:], [:]) }
+        let zone = BackupSchedule.zone(config.backup.timeZone)
+        func periods(_ schedule: String) -> [String: Int64] {
+            guard let expression = try? CronExpression(schedule),
+                  let period = BackupFreshness.period(of: expression, after: now, in: zone)
+            else { return [:] }
+            return Dictionary(uniqueKeysWithValues: services.map { ($0.rawValue, period) })
+        }
+        return (periods(config.backup.schedule), periods(config.backup.verifySchedule))
+    }
+
     /// Every backup of `service` (or of all services), oldest first.
     func list(_ service: ServiceID?) -> [BackupCatalog.Item] {
         (service.map { [$0] } ?? services).flatMap { catalog.items(of: $0) }

@@ -1,0 +1,72 @@
+/// Everything one scrape reports, gathered by the daemon: the status report (the same one
+/// `aegisctl status` shows), certificate expiries, filesystem space and aegisd's own process
+/// figures. `MetricsMapping` turns it into metric families without any I/O.
+public struct MetricsInput: Sendable, Equatable {
+    public var status: StatusReport
+    /// The certificates aegisd manages or uses (`aegisctl certs status`); empty without TLS.
+    public var certificates: [CertificateStatus]
+    /// Free and total space of the directories holding data, backups and the log spool.
+    public var filesystems: [FilesystemFigures]
+    /// aegisd's own process; nil where /proc could not be read.
+    public var process: ProcessFigures?
+    /// The period of the backup schedule per service, so that alert rules can judge the age of
+    /// the last backup; absent when scheduled backups are off.
+    public var backupPeriodSeconds: [String: Int64]
+    /// The period of the restore-drill schedule per service, likewise.
+    public var drillPeriodSeconds: [String: Int64]
+    /// When the status was collected (seconds since the epoch).
+    public var collectedAt: Double
+    /// Now, for the age of the collection.
+    public var now: Double
+
+    public init(
+        status: StatusReport, certificates: [CertificateStatus] = [], filesystems: [FilesystemFigures] = [],
+        process: ProcessFigures? = nil, backupPeriodSeconds: [String: Int64] = [:],
+        drillPeriodSeconds: [String: Int64] = [:], collectedAt: Double, now: Double
+    ) {
+        self.status = status
+        self.certificates = certificates
+        self.filesystems = filesystems
+        self.process = process
+        self.backupPeriodSeconds = backupPeriodSeconds
+        self.drillPeriodSeconds = drillPeriodSeconds
+        self.collectedAt = collectedAt
+        self.now = now
+    }
+}
+
+/// Space on the filesystem holding `path` (statvfs: what an unprivileged user may still use).
+public struct FilesystemFigures: Sendable, Equatable {
+    public var path: String
+    public var availableBytes: Double
+    public var sizeBytes: Double
+
+    public init(path: String, availableBytes: Double, sizeBytes: Double) {
+        self.path = path
+        self.availableBytes = availableBytes
+        self.sizeBytes = sizeBytes
+    }
+}
+
+/// aegisd's own process, for the standard `process_*` metrics.
+public struct ProcessFigures: Sendable, Equatable {
+    public var residentMemoryBytes: Double
+    public var virtualMemoryBytes: Double
+    public var cpuSeconds: Double
+    public var openFileDescriptors: Double
+    public var maxFileDescriptors: Double
+    /// Seconds since the epoch.
+    public var startTimeSeconds: Double
+
+    public init(
+        residentMemoryBytes: Double, virtualMemoryBytes: Double, cpuSeconds: Double, openFileDescriptors: Double,
+        maxFileDescriptors: Double, startTimeSeconds: Double
+    ) {
+        self.residentMemoryBytes = residentMemoryBytes
+        self.virtualMemoryBytes = virtualMemoryBytes
+        self.cpuSeconds = cpuSeconds
+        self.openFileDescriptors = openFileDescriptors
+        self.maxFileDescriptors = maxFileDescriptors
+        self.startTimeSeconds = startTimeSeconds
+    }
+}

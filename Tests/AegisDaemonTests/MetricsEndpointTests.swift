@@ -1,0 +1,198 @@
+import AegisCore
+import AegisSystem
+import Foundation
+import Glibc
+import Testing
+
+/// `/metrics` of the real aegisd (real PostgreSQL ×3 and Redis; Loki off, since it cannot run
+/// here), checked by Debian's promtool and scraped by Debian's prometheus.
+@Suite(.serialized) struct MetricsEndpointTests {
+    static func startDaemon() async throws -> DaemonHarness {
+        let daemon = try await DaemonHarness { $0.loki.enabled = false }
+        try daemon.start()
+        try await daemon.waitUntilAllHealthy()
+        return daemon
+    }
+
+    @Test func testScrape_passesPromtoolCheckMetrics_andSpeaksOpenMetricsWhenAsked() async throws {
+        let daemon = try await Self.startDaemon()
+        let port = daemon.config.metrics.port
+        // The first collection may predate the services' health; wait for one that follows it.
+        var scrape = try MetricsHTTP.get(port: port, path: "/metrics")
+        let deadline = ContinuousClock.now + .seconds(10)
+        while !scrape.body.contains("aegis_service_healthy{service=\"redis\"} 1"), ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(100))
+            scrape = try MetricsHTTP.get(port: port, path: "/metrics")
+        }
+        #expect(scrape.status == 200)
+        #expect(scrape.headers["content-type"] == "text/plain; version=0.0.4; charset=utf-8")
+        let check = try MetricsHTTP.run("promtool", ["check", "metrics"], input: scrape.body)
+        #expect(check.status == 0 && check.output.isEmpty, "promtool check metrics said: \(check.output)")
+        // Nothing was ever backed up: the timestamp is absent, never 0.
+        #expect(!scrape.body.contains("aegis_backup_last_success_timestamp_seconds{"))
+        #expect(scrape.body.contains("aegis_build_info{version=\"\(AegisVersion.current)\"} 1"))
+
+        let open = try MetricsHTTP.get(
+            port: port, path: "/metrics", headers: ["Accept": "application/openmetrics-text;version=1.0.0,text/plain;q=0.5"])
+        #expect(open.headers["content-type"] == "application/openmetrics-text; version=1.0.0; charset=utf-8")
+        #expect(open.body.hasSuffix("# EOF\n"))
+        #expect(open.body.contains("# TYPE aegis_service_restarts counter\naegis_service_restarts_total{"))
+
+        #expect(try MetricsHTTP.get(port: port, path: "/").status == 404)
+        #expect(try MetricsHTTP.get(port: port, path: "/metrics", method: "POST").status == 405)
+        #expect(try await daemon.terminate() == 0)
+        #expect(throws: (any Error).self) { try MetricsHTTP.get(port: port, path: "/metrics") }
+    }
+
+    @Test func testRealPrometheus_seesEveryServiceHealthy_andAKill9InTheRestarts() async throws {
+        let daemon = try await Self.startDaemon()
+        let prometheus = try PrometheusServer(scraping: daemon.config.metrics.port, directory: daemon.root)
+        defer { prometheus.stop() }
+        let services = try daemon.status().services.map(\.name)
+        #expect(services.count == 4)
+
+        // Two successful scrapes, then every service healthy as Prometheus stored it.
+        try await prometheus.waitFor("two scrapes of aegisd", query: "sum_over_time(up{job=\"aegisd\"}[1m]) >= 2")
+        let healthy = try prometheus.query("aegis_service_healthy")
+        #expect(Dictionary(uniqueKeysWithValues: healthy.map { ($0.labels["service"] ?? "", $0.value) })
+            == Dictionary(uniqueKeysWithValues: services.map { ($0, "1") }))
+        #expect(try prometheus.query("up{job=\"aegisd\"}").map(\.value) == ["1"])
+        #expect(try prometheus.query("aegis_service_restarts_total{service=\"redis\"}").map(\.value) == ["0"])
+
+        // kill -9 of Redis: aegisd restarts it, and Prometheus sees the restart counted.
+        let pid = try #require(try daemon.service(.redis).pid)
+        kill(pid, SIGKILL)
+        try await daemon.waitFor("redis restarted and healthy") { report in
+            report.services.contains { $0.name == "redis" && $0.restarts == 1 && $0.healthy }
+        }
+        try await prometheus.waitFor(
+            "the restart in aegis_service_restarts_total", query: "aegis_service_restarts_total{service=\"redis\"} == 1")
+        try await prometheus.waitFor(
+            "redis healthy again in Prometheus", query: "aegis_service_healthy{service=\"redis\"} == 1")
+        #expect(try prometheus.query("aegis_service_restarts_total{service=\"postgres-ai\"}").map(\.value) == ["0"])
+        // The certificates of aegisd's own CA are exported with their expiry in the future.
+        #expect(try !prometheus.query("aegis_certificate_expiry_timestamp_seconds{name=\"server:redis\"} > time()").isEmpty)
+        #expect(try await daemon.terminate() == 0)
+    }
+}
+
+/// Debian's prometheus on a free loopback port with its own configuration and data directory,
+/// scraping aegisd every second; stopped (by its pid) at the end of the test.
+final class PrometheusServer: @unchecked Sendable {
+    let port: Int
+    let process: Process
+    let logPath: String
+
+    struct Sample {
+        var labels: [String: String]
+        var value: String
+    }
+
+    init(scraping metricsPort: Int, directory: String) throws {
+        port = try FreePorts.base(count: 1)
+        let config = "\(directory)/prometheus.yml"
+        try """
+            global:
+              scrape_interval: 1s
+              evaluation_interval: 1s
+            scrape_configs:
+              - job_name: aegisd
+                static_configs:
+                  - targets: ['127.0.0.1:\(metricsPort)']
+            """.write(toFile: config, atomically: true, encoding: .utf8)
+        logPath = "\(directory)/prometheus.log"
+        _ = FileManager.default.createFile(atPath: logPath, contents: nil)
+        process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/prometheus")
+        process.arguments = [
+            "--config.file=\(config)", "--storage.tsdb.path=\(directory)/prometheus-data",
+            "--web.listen-address=127.0.0.1:\(port)", "--log.level=warn",
+        ]
+        let log = FileHandle(forWritingAtPath: logPath)!
+        process.standardOutput = log
+        process.standardError = log
+        try process.run()
+    }
+
+    func stop() {
+        guard process.isRunning else { return }
+        kill(process.processIdentifier, SIGTERM)
+        process.waitUntilExit()
+    }
+
+    /// An instant query through the HTTP API.
+    func query(_ promQL: String) throws -> [Sample] {
+        var allowed = CharacterSet.alphanumerics
+        allowed.insert(charactersIn: "-._~")
+        let encoded = promQL.addingPercentEncoding(withAllowedCharacters: allowed)!
+        let response = try MetricsHTTP.get(port: port, path: "/api/v1/query?query=\(encoded)")
+        guard response.status == 200,
+            let json = try JSONSerialization.jsonObject(with: Data(response.body.utf8)) as? [String: Any],
+            let data = json["data"] as? [String: Any], let result = data["result"] as? [[String: Any]]
+        else { throw TestFailure("prometheus answered \(response.status): \(response.body)") }
+        return result.map { item in
+            let value = (item["value"] as? [Any])?.last as? String ?? ""
+            return Sample(labels: item["metric"] as? [String: String] ?? [:], value: value)
+        }
+    }
+
+    /// Polls until `query` returns something (a condition on the stored data holds).
+    func waitFor(_ what: String, query promQL: String, timeout: Duration = .seconds(60)) async throws {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if let found = try? query(promQL), !found.isEmpty { return }
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        let log = (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
+        throw TestFailure("timed out waiting for \(what) (\(promQL)); prometheus log:\n\(log.suffix(2000))")
+    }
+}
+
+/// A plain HTTP/1.1 exchange on loopback, with headers, for the endpoint and Prometheus's API.
+enum MetricsHTTP {
+    struct Response {
+        var status: Int
+        var headers: [String: String]
+        var body: String
+    }
+
+    static func get(port: Int, path: String, method: String = "GET", headers: [String: String] = [:]) throws -> Response {
+        let connection = try StreamConnector.connect(host: "127.0.0.1", port: port, timeout: .seconds(10), tls: nil)
+        let extra = headers.map { "\($0.key): \($0.value)\r\n" }.joined()
+        try connection.write(Array("\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nConnection: close\r\n\(extra)\r\n".utf8))
+        var bytes: [UInt8] = []
+        while true {
+            let chunk = try connection.read()
+            if chunk.isEmpty { break }
+            bytes += chunk
+        }
+        let text = String(decoding: bytes, as: UTF8.self)
+        guard let split = text.range(of: "\r\n\r\n") else { throw TestFailure("no HTTP head in: \(text.prefix(200))") }
+        let lines = text[..<split.lowerBound].components(separatedBy: "\r\n")
+        let status = Int(lines.first?.split(separator: " ").dropFirst().first ?? "") ?? 0
+        var fields: [String: String] = [:]
+        for line in lines.dropFirst() {
+            guard let colon = line.firstIndex(of: ":") else { continue }
+            fields[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+        }
+        return Response(status: status, headers: fields, body: String(text[split.upperBound...]))
+    }
+
+    /// Runs a program with `input` on its standard input; returns its exit status and output.
+    static func run(_ program: String, _ arguments: [String], input: String) throws -> (status: Int32, output: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = [program] + arguments
+        let stdin = Pipe()
+        let stdout = Pipe()
+        process.standardInput = stdin
+        process.standardOutput = stdout
+        process.standardError = stdout
+        try process.run()
+        stdin.fileHandleForWriting.write(Data(input.utf8))
+        try stdin.fileHandleForWriting.close()
+        let output = String(decoding: stdout.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        return (process.terminationStatus, output)
+    }
+}
