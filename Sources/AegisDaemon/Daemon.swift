@@ -61,7 +61,8 @@ public enum Daemon {
         })
         let serverTask = Task { try? await server.run() }
         await logs.start()
-        let metrics = await startMetrics(config, sources: handler.sources, logger: logger)
+        let metrics = await startMetrics(
+            config, sources: handler.sources, account: account, logger: logger, currentConfig: { await reloader.config })
         logger.notice("aegisd \(AegisVersion.current) starting (pid \(getpid()), state in \(config.daemon.stateDir))")
         notifier.status("starting services")
         let startTask = Task { await supervisor.startAll() }
@@ -92,10 +93,14 @@ public enum Daemon {
 
     /// The `/metrics` endpoint. A port that cannot be had is logged and aegisd runs on without
     /// it: the databases matter more than their metrics, and a scraper reports the target down.
-    static func startMetrics(_ config: AegisConfig, sources: StatusSources, logger: Logger) async -> MetricsExporter? {
+    static func startMetrics(
+        _ config: AegisConfig, sources: StatusSources, account: ServiceAccount, logger: Logger,
+        currentConfig: @escaping @Sendable () async -> AegisConfig
+    ) async -> MetricsExporter? {
         guard case .success(let endpoint) = MetricsEndpoint.of(config.metrics) else { return nil }
         let exporter = MetricsExporter(
-            endpoint: endpoint, sources: sources, directories: MetricsExporter.directories(config), logger: logger)
+            endpoint: endpoint, sources: sources, directories: MetricsExporter.directories(config), account: account,
+            logger: logger, currentConfig: currentConfig)
         do {
             try await exporter.start()
             return exporter

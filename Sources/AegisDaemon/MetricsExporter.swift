@@ -17,15 +17,26 @@ final class MetricsExporter: Sendable {
     let server: MetricsServer
     private let sources: StatusSources
     private let directories: [String]
+    private let account: ServiceAccount
+    private let currentConfig: @Sendable () async -> AegisConfig
     private let snapshot = LatestSnapshot()
-    private let task = Mutex<Task<Void, Never>?>(nil)
+    private let databases = LatestFigures()
+    private let tasks = Mutex<[Task<Void, Never>]>([])
 
-    init(endpoint: MetricsEndpoint, sources: StatusSources, directories: [String], logger: Logger) {
+    /// - Parameter currentConfig: the configuration in force (it changes with reloads), for
+    ///   the database readings.
+    init(
+        endpoint: MetricsEndpoint, sources: StatusSources, directories: [String], account: ServiceAccount,
+        logger: Logger, currentConfig: @escaping @Sendable () async -> AegisConfig
+    ) {
         self.sources = sources
         self.directories = directories
+        self.account = account
+        self.currentConfig = currentConfig
         let snapshot = self.snapshot
+        let databases = self.databases
         self.server = MetricsServer(endpoint: endpoint, logger: logger) { format in
-            Self.render(snapshot.value, format: format)
+            Self.render(snapshot.value, databases: databases.value, format: format)
         }
     }
 
@@ -41,7 +52,7 @@ final class MetricsExporter: Sendable {
         snapshot.value = input
         try server.listen()
         server.start()
-        let background = Task { [self] in
+        let status = Task { [self] in
             var lastSlow = ContinuousClock.now
             while !Task.isCancelled {
                 try? await Task.sleep(for: Self.statusInterval)
@@ -51,17 +62,46 @@ final class MetricsExporter: Sendable {
                 snapshot.value = input
             }
         }
-        task.withLock { $0 = background }
+        // Database readings on a task of their own: a slow database delays only its figures.
+        let figures = Task { [self] in await readDatabases() }
+        tasks.withLock { $0 = [status, figures] }
     }
 
     func stop() async {
-        let running = task.withLock { task in
-            defer { task = nil }
-            return task
+        let running = tasks.withLock { tasks in
+            defer { tasks = [] }
+            return tasks
         }
-        running?.cancel()
-        await running?.value
+        for task in running { task.cancel() }
+        for task in running { await task.value }
         server.stop()
+    }
+
+    /// Every `collect_interval_s`: each healthy PostgreSQL instance and Redis in turn, each
+    /// under its deadline. A service that is not running loses its figures; one that is
+    /// running but unhealthy keeps its last reading (with its time) until it is healthy again.
+    private func readDatabases() async {
+        var last: [String: DatabaseFigures] = [:]
+        while !Task.isCancelled {
+            let config = await currentConfig()
+            let interval = config.metrics.collectIntervalS
+            guard interval > 0 else {
+                databases.value = []
+                try? await Task.sleep(for: .seconds(5))
+                continue
+            }
+            let collector = DatabaseFiguresCollector(
+                config: config, account: account, timeout: min(.seconds(5), .seconds(interval)))
+            let services = await sources.supervisor.status().services
+            last = last.filter { name, _ in services.contains { $0.name == name && $0.state == .running } }
+            for service in services where service.healthy {
+                guard let id = ServiceID(rawValue: service.name), id.kind != .loki else { continue }
+                last[service.name] = await collector.collect(id, previous: last[service.name])
+                guard !Task.isCancelled else { return }
+            }
+            databases.value = services.compactMap { last[$0.name] }
+            try? await Task.sleep(for: .seconds(interval))
+        }
     }
 
     /// A new snapshot; certificates and filesystems are carried over unless `slow`.
@@ -80,8 +120,9 @@ final class MetricsExporter: Sendable {
     }
 
     /// One scrape's body: the snapshot's families, aegisd's process figures read now.
-    static func render(_ snapshot: MetricsInput?, format: MetricsFormat) -> String {
+    static func render(_ snapshot: MetricsInput?, databases: [DatabaseFigures], format: MetricsFormat) -> String {
         guard var input = snapshot else { return MetricsExposition.render([], format: format) }
+        input.databases = databases
         input.process = ProcessFiguresReader.read()
         input.now = Date().timeIntervalSince1970
         return MetricsExposition.render(MetricsMapping.families(input), format: format)
@@ -93,6 +134,16 @@ private final class LatestSnapshot: Sendable {
     private let lock = Mutex<MetricsInput?>(nil)
 
     var value: MetricsInput? {
+        get { lock.withLock { $0 } }
+        set { lock.withLock { $0 = newValue } }
+    }
+}
+
+/// The last database readings, likewise.
+private final class LatestFigures: Sendable {
+    private let lock = Mutex<[DatabaseFigures]>([])
+
+    var value: [DatabaseFigures] {
         get { lock.withLock { $0 } }
         set { lock.withLock { $0 = newValue } }
     }

@@ -7,8 +7,11 @@ import Testing
 /// `/metrics` of the real aegisd (real PostgreSQL ×3 and Redis; Loki off, since it cannot run
 /// here), checked by Debian's promtool and scraped by Debian's prometheus.
 @Suite(.serialized) struct MetricsEndpointTests {
-    static func startDaemon() async throws -> DaemonHarness {
-        let daemon = try await DaemonHarness { $0.loki.enabled = false }
+    static func startDaemon(collectIntervalS: Int = 15) async throws -> DaemonHarness {
+        let daemon = try await DaemonHarness {
+            $0.loki.enabled = false
+            $0.metrics.collectIntervalS = collectIntervalS
+        }
         try daemon.start()
         try await daemon.waitUntilAllHealthy()
         return daemon
@@ -72,6 +75,60 @@ import Testing
         #expect(try prometheus.query("aegis_service_restarts_total{service=\"postgres-ai\"}").map(\.value) == ["0"])
         // The certificates of aegisd's own CA are exported with their expiry in the future.
         #expect(try !prometheus.query("aegis_certificate_expiry_timestamp_seconds{name=\"server:redis\"} > time()").isEmpty)
+        #expect(try await daemon.terminate() == 0)
+    }
+}
+
+extension MetricsEndpointTests {
+    /// PostgreSQL and Redis figures, read by aegisd on its own schedule, as Prometheus stored
+    /// them, against what psql and redis-cli say.
+    @Test func testDatabaseFigures_inPrometheus_matchPsqlAndRedisCli() async throws {
+        let daemon = try await Self.startDaemon(collectIntervalS: 1)
+        let prometheus = try PrometheusServer(scraping: daemon.config.metrics.port, directory: daemon.root)
+        defer { prometheus.stop() }
+        for index in 1...7 { try daemon.redis("SET metrics:key:\(index) \(index)") }
+        try daemon.redis("-n 2 SET metrics:other 1")
+        let keys = try daemon.redis("DBSIZE")
+        let maxmemory = try daemon.redis("CONFIG GET maxmemory").split(separator: "\n").last.map(String.init) ?? ""
+        let maxConnections = try daemon.psql(.ai, "SHOW max_connections")
+
+        try await prometheus.waitFor(
+            "Redis's keys", query: "aegis_redis_keys{service=\"redis\",db=\"0\"} == \(keys)")
+        try await prometheus.waitFor("Redis's db 2", query: "aegis_redis_keys{service=\"redis\",db=\"2\"} == 1")
+        #expect(try prometheus.query("aegis_redis_memory_max_bytes{service=\"redis\"}").map(\.value) == [maxmemory])
+        #expect(try !prometheus.query("aegis_redis_rdb_last_bgsave_success{service=\"redis\"} == 1").isEmpty)
+        #expect(try !prometheus.query("aegis_redis_commands_processed_total{service=\"redis\"} > 0").isEmpty)
+        for instance in PostgresInstance.allCases {
+            let service = instance.serviceID.rawValue
+            try await prometheus.waitFor(
+                "\(service)'s max_connections", query: "aegis_postgres_max_connections{service=\"\(service)\"} == \(maxConnections)")
+            #expect(try !prometheus.query(
+                "aegis_postgres_database_size_bytes{service=\"\(service)\",database=\"\(instance.defaultDatabase)\"} > 0").isEmpty)
+            #expect(try !prometheus.query("aegis_postgres_xact_commits_total{service=\"\(service)\"} > 0").isEmpty)
+            #expect(try !prometheus.query("aegis_postgres_connections{service=\"\(service)\",state=\"active\"} >= 1").isEmpty)
+            #expect(try prometheus.query("aegis_database_collection_success{service=\"\(service)\"}").map(\.value) == ["1"])
+        }
+        // An open transaction in another session shows as the longest transaction.
+        // psql reads its commands from a pipe we hold open; closing it ends the session.
+        let holder = Process()
+        holder.executableURL = URL(fileURLWithPath: "/usr/bin/psql")
+        holder.arguments = ["-X", "-q", daemon.superuserURL(.backend, database: "aegis_backend")]
+        let commands = Pipe()
+        holder.standardInput = commands
+        holder.standardOutput = FileHandle.nullDevice
+        try holder.run()
+        defer {
+            if holder.isRunning {
+                try? commands.fileHandleForWriting.close()
+                holder.waitUntilExit()
+            }
+        }
+        commands.fileHandleForWriting.write(Data("BEGIN; SELECT txid_current();\n".utf8))
+        try await prometheus.waitFor(
+            "an open transaction", query: "aegis_postgres_longest_transaction_seconds{service=\"postgres-backend\"} > 1")
+        #expect(try prometheus.query("aegis_postgres_longest_transaction_seconds{service=\"postgres-ai\"} > 1").isEmpty)
+        try commands.fileHandleForWriting.close()
+        holder.waitUntilExit()
         #expect(try await daemon.terminate() == 0)
     }
 }

@@ -204,6 +204,9 @@ public struct MetricsSettings: Sendable, Equatable {
     public var port: Int = 9464
     /// `ADDRESS[:PORT]` to listen on; empty means `127.0.0.1:<port>` (`listen`).
     public var listen: String = ""
+    /// Seconds between readings of PostgreSQL and Redis figures; 0 turns them off
+    /// (`collect_interval_s`).
+    public var collectIntervalS: Int = 15
 
     public init() {}
 }

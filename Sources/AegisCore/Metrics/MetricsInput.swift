@@ -7,6 +7,8 @@ public struct MetricsInput: Sendable, Equatable {
     public var certificates: [CertificateStatus]
     /// Free and total space of the directories holding data, backups and the log spool.
     public var filesystems: [FilesystemFigures]
+    /// The last collection of each PostgreSQL instance's and Redis's figures.
+    public var databases: [DatabaseFigures]
     /// aegisd's own process; nil where /proc could not be read.
     public var process: ProcessFigures?
     /// The period of the backup schedule per service, so that alert rules can judge the age of
@@ -21,12 +23,13 @@ public struct MetricsInput: Sendable, Equatable {
 
     public init(
         status: StatusReport, certificates: [CertificateStatus] = [], filesystems: [FilesystemFigures] = [],
-        process: ProcessFigures? = nil, backupPeriodSeconds: [String: Int64] = [:],
+        databases: [DatabaseFigures] = [], process: ProcessFigures? = nil, backupPeriodSeconds: [String: Int64] = [:],
         drillPeriodSeconds: [String: Int64] = [:], collectedAt: Double, now: Double
     ) {
         self.status = status
         self.certificates = certificates
         self.filesystems = filesystems
+        self.databases = databases
         self.process = process
         self.backupPeriodSeconds = backupPeriodSeconds
         self.drillPeriodSeconds = drillPeriodSeconds

@@ -16,6 +16,8 @@ public struct ReloadPlan: Sendable, Equatable {
     public var backupChanged = false
     /// `[maintenance]` changed: the maintenance schedules are replaced.
     public var maintenanceChanged = false
+    /// `metrics.collect_interval_s` changed: read at the next round, nothing restarts.
+    public var metricsIntervalChanged = false
     /// Keys whose change needs a restart of aegisd; non-empty means the reload is refused.
     public var needsDaemonRestart: [String] = []
 
@@ -39,8 +41,9 @@ public struct ReloadPlan: Sendable, Equatable {
         // The health loops and restart policies are built at start; changing them under running
         // state machines would mix two policies in one restart history.
         if old.supervision != new.supervision { needsDaemonRestart.append("[supervision]") }
-        // The metrics listener is bound once at start.
-        if old.metrics != new.metrics { needsDaemonRestart.append("[metrics]") }
+        // The metrics listener is bound once at start (collect_interval_s is read every round).
+        if old.metrics.port != new.metrics.port { needsDaemonRestart.append("metrics.port") }
+        if old.metrics.listen != new.metrics.listen { needsDaemonRestart.append("metrics.listen") }
         // The shipper's spool, sources and positions are opened once; a restart of aegisd loses
         // nothing (the spool and positions are on disk).
         if old.logs != new.logs {
@@ -53,11 +56,13 @@ public struct ReloadPlan: Sendable, Equatable {
         }
         backupChanged = old.backup != new.backup
         maintenanceChanged = old.maintenance != new.maintenance
+        metricsIntervalChanged = old.metrics.collectIntervalS != new.metrics.collectIntervalS
     }
 
     /// Nothing to do at all.
     public var isEmpty: Bool {
-        restart.isEmpty && start.isEmpty && stop.isEmpty && !backupChanged && !maintenanceChanged && needsDaemonRestart.isEmpty
+        restart.isEmpty && start.isEmpty && stop.isEmpty && !backupChanged && !maintenanceChanged && !metricsIntervalChanged
+            && needsDaemonRestart.isEmpty
     }
 
     /// Whether `service` is started with different settings under `new`.
@@ -87,6 +92,7 @@ public struct ReloadPlan: Sendable, Equatable {
         if !stop.isEmpty { parts.append("stopping " + stop.map(\.rawValue).joined(separator: ", ")) }
         if backupChanged { parts.append("new backup settings") }
         if maintenanceChanged { parts.append("new maintenance schedules") }
+        if metricsIntervalChanged { parts.append("new metrics.collect_interval_s") }
         return parts.joined(separator: "; ")
     }
 }
