@@ -112,6 +112,14 @@ final class MetricsExporter: Sendable {
         var input = MetricsInput(
             status: status, certificates: previous?.certificates ?? [], filesystems: previous?.filesystems ?? [],
             backupPeriodSeconds: periods.backup, drillPeriodSeconds: periods.drill, collectedAt: now, now: now)
+        input.healthCheckDurations = await sources.supervisor.healthCheckDurations()
+        // A process's start time never changes: read /proc only for a pid not seen before.
+        for service in status.services {
+            guard let pid = service.pid else { continue }
+            let known = previous?.status.services.first { $0.name == service.name }?.pid == pid
+            input.serviceStartTimes[service.name] = known
+                ? previous?.serviceStartTimes[service.name] : ProcessFiguresReader.startTime(of: pid)
+        }
         if slow || previous == nil {
             input.certificates = await sources.certificates.statusIfEnabled()
             input.filesystems = FilesystemSpace.figures(of: directories)

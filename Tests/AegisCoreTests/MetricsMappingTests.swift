@@ -133,3 +133,38 @@ import Testing
         }
     }
 }
+
+@Suite struct MetricsServiceProcessTests {
+    @Test func testHistogram_isCumulative_withInfSumAndCount() {
+        var histogram = DurationHistogram(bounds: [0.01, 0.1, 1])
+        for seconds in [0.005, 0.05, 0.05, 2] { histogram.observe(seconds) }
+        #expect(histogram.cumulativeCounts == [1, 3, 3])
+        #expect(histogram.count == 4 && histogram.sum == 2.105)
+        var input = MetricsInput(status: MetricsMappingTests.report, collectedAt: 0, now: 0)
+        input.healthCheckDurations = ["redis": histogram]
+        input.serviceStartTimes = ["postgres-ai": 1_700_000_123]
+        let text = MetricsExposition.render(MetricsMapping.families(input), format: .prometheusText)
+        #expect(text.contains("""
+            # TYPE aegis_health_check_duration_seconds histogram
+            aegis_health_check_duration_seconds_bucket{service="redis",le="0.01"} 1
+            aegis_health_check_duration_seconds_bucket{service="redis",le="0.1"} 3
+            aegis_health_check_duration_seconds_bucket{service="redis",le="1"} 3
+            aegis_health_check_duration_seconds_bucket{service="redis",le="+Inf"} 4
+            aegis_health_check_duration_seconds_sum{service="redis"} 2.105
+            aegis_health_check_duration_seconds_count{service="redis"} 4
+
+            """))
+        #expect(text.contains("aegis_service_start_time_seconds{service=\"postgres-ai\"} 1700000123\n"))
+        #expect(!text.contains("aegis_service_start_time_seconds{service=\"redis\"}"))
+    }
+
+    @Test func testBackupDurationAndSize_onlyForASuccess() {
+        var report = MetricsMappingTests.report
+        report.backups![0].lastDurationSeconds = 12
+        report.backups![0].lastSizeBytes = 4096
+        let families = MetricsMappingTests.families(MetricsInput(status: report, collectedAt: 0, now: 0))
+        #expect(MetricsMappingTests.value(families, "aegis_backup_last_duration_seconds", ["service": "postgres-ai"]) == 12)
+        #expect(MetricsMappingTests.value(families, "aegis_backup_last_size_bytes", ["service": "postgres-ai"]) == 4096)
+        #expect(families["aegis_backup_last_size_bytes"]!.samples.count == 1)
+    }
+}

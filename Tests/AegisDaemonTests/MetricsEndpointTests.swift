@@ -62,6 +62,13 @@ import Testing
         #expect(try prometheus.query("up{job=\"aegisd\"}").map(\.value) == ["1"])
         #expect(try prometheus.query("aegis_service_restarts_total{service=\"redis\"}").map(\.value) == ["0"])
 
+        // Liveness checks are timed; the start time of Redis's process is known.
+        try await prometheus.waitFor(
+            "timed health checks", query: "aegis_health_check_duration_seconds_count{service=\"redis\"} > 0")
+        #expect(try !prometheus.query(
+            "histogram_quantile(0.5, rate(aegis_health_check_duration_seconds_bucket{service=\"redis\"}[1m])) < 5").isEmpty)
+        let started = try #require(try prometheus.query("aegis_service_start_time_seconds{service=\"redis\"}").first?.value)
+
         // kill -9 of Redis: aegisd restarts it, and Prometheus sees the restart counted.
         let pid = try #require(try daemon.service(.redis).pid)
         kill(pid, SIGKILL)
@@ -72,6 +79,8 @@ import Testing
             "the restart in aegis_service_restarts_total", query: "aegis_service_restarts_total{service=\"redis\"} == 1")
         try await prometheus.waitFor(
             "redis healthy again in Prometheus", query: "aegis_service_healthy{service=\"redis\"} == 1")
+        try await prometheus.waitFor(
+            "the new process's start time", query: "aegis_service_start_time_seconds{service=\"redis\"} > \(started)")
         #expect(try prometheus.query("aegis_service_restarts_total{service=\"postgres-ai\"}").map(\.value) == ["0"])
         // The certificates of aegisd's own CA are exported with their expiry in the future.
         #expect(try !prometheus.query("aegis_certificate_expiry_timestamp_seconds{name=\"server:redis\"} > time()").isEmpty)

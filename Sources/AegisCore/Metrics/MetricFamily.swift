@@ -4,7 +4,7 @@ public struct MetricFamily: Sendable, Equatable {
     /// The metric type. `info` (a `_info` family whose value is always 1) is a gauge in the
     /// Prometheus text format, which has no info type, and `info` in OpenMetrics.
     public enum Kind: String, Sendable, Equatable {
-        case gauge, counter, info
+        case gauge, counter, info, histogram
     }
 
     /// The sample name; a counter's ends in `_total` and an info's in `_info`, suffixes that
@@ -22,12 +22,15 @@ public struct MetricFamily: Sendable, Equatable {
     }
 }
 
-/// One sample of a family: its labels in order and its value.
+/// One sample of a family: its labels in order and its value. `suffix` follows the family's
+/// name for a histogram's `_bucket`, `_sum` and `_count` samples.
 public struct MetricSample: Sendable, Equatable {
+    public var suffix: String
     public var labels: [MetricLabel]
     public var value: Double
 
-    public init(_ labels: [MetricLabel] = [], _ value: Double) {
+    public init(_ labels: [MetricLabel] = [], _ value: Double, suffix: String = "") {
+        self.suffix = suffix
         self.labels = labels
         self.value = value
     }

@@ -15,7 +15,7 @@ public enum MetricsExposition {
             out += "# HELP \(familyName) \(escapeHelp(family.help))\n"
             out += "# TYPE \(familyName) \(type)\n"
             for sample in family.samples {
-                out += family.name
+                out += family.name + sample.suffix
                 if !sample.labels.isEmpty {
                     out += "{" + sample.labels.map { "\($0.name)=\"\(escapeLabel($0.value))\"" }.joined(separator: ",") + "}"
                 }

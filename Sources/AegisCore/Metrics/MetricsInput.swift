@@ -7,6 +7,10 @@ public struct MetricsInput: Sendable, Equatable {
     public var certificates: [CertificateStatus]
     /// Free and total space of the directories holding data, backups and the log spool.
     public var filesystems: [FilesystemFigures]
+    /// When each running service's current process started (seconds since the epoch).
+    public var serviceStartTimes: [String: Double] = [:]
+    /// The durations of each service's liveness checks.
+    public var healthCheckDurations: [String: DurationHistogram] = [:]
     /// The last collection of each PostgreSQL instance's and Redis's figures.
     public var databases: [DatabaseFigures]
     /// aegisd's own process; nil where /proc could not be read.

@@ -7,7 +7,7 @@
 /// would read as 1970 or as a real zero.
 public enum MetricsMapping {
     public static func families(_ input: MetricsInput) -> [MetricFamily] {
-        services(input.status) + backups(input) + certificates(input.certificates) + logs(input.status.logs)
+        services(input.status) + serviceProcesses(input) + backups(input) + certificates(input.certificates) + logs(input.status.logs)
             + filesystems(input.filesystems) + databases(input.databases) + process(input.process) + daemon(input)
     }
 
@@ -36,6 +36,36 @@ public enum MetricsMapping {
         ]
     }
 
+    static func serviceProcesses(_ input: MetricsInput) -> [MetricFamily] {
+        let names = input.status.services.map(\.name)
+        return [
+            MetricFamily(
+                name: "aegis_service_start_time_seconds",
+                help: "When the service's current process started; absent while it has none.", kind: .gauge,
+                samples: names.compactMap { name in
+                    input.serviceStartTimes[name].map { MetricSample([MetricLabel("service", name)], $0) }
+                }),
+            MetricFamily(
+                name: "aegis_health_check_duration_seconds", help: "How long the service's liveness checks took.",
+                kind: .histogram,
+                samples: names.flatMap { name in
+                    input.healthCheckDurations[name].map { histogram($0, [MetricLabel("service", name)]) } ?? []
+                }),
+        ]
+    }
+
+    /// A histogram's `_bucket` samples (cumulative, ending with `+Inf`), `_sum` and `_count`.
+    static func histogram(_ histogram: DurationHistogram, _ labels: [MetricLabel]) -> [MetricSample] {
+        let buckets = zip(histogram.bounds, histogram.cumulativeCounts).map { bound, count in
+            MetricSample(labels + [MetricLabel("le", MetricsExposition.number(bound))], Double(count), suffix: "_bucket")
+        }
+        return buckets + [
+            MetricSample(labels + [MetricLabel("le", "+Inf")], Double(histogram.count), suffix: "_bucket"),
+            MetricSample(labels, histogram.sum, suffix: "_sum"),
+            MetricSample(labels, Double(histogram.count), suffix: "_count"),
+        ]
+    }
+
     static func backups(_ input: MetricsInput) -> [MetricFamily] {
         let backups = input.status.backups ?? []
         func family(_ name: String, _ help: String, _ value: (BackupStatus) -> Double?) -> MetricFamily {
@@ -54,6 +84,12 @@ public enum MetricsMapping {
                 "aegis_backup_drill_last_success_timestamp_seconds",
                 "When a restore drill of the service's backups last passed.",
                 { $0.lastVerifiedAt.map { Double($0.secondsSinceEpoch) } }),
+            family(
+                "aegis_backup_last_duration_seconds", "How long the service's last successful backup took.",
+                { $0.lastDurationSeconds.map(Double.init) }),
+            family(
+                "aegis_backup_last_size_bytes", "Size of the service's last successful backup as stored.",
+                { $0.lastSizeBytes.map(Double.init) }),
             family(
                 "aegis_backup_stale",
                 "1 when the newest backup is older than twice the schedule's period (or missing after the first scheduled run).",

@@ -212,11 +212,14 @@ actor BackupCoordinator {
             let stale = config.backup.enabled && expression.map {
                 BackupFreshness.isStale(newest: created, since: startedAt, expression: $0, in: zone, now: now)
             } ?? false
-            return BackupStatus(
+            var status = BackupStatus(
                 service: service.rawValue, lastSuccessAt: success?.finishedAt, lastSuccessFile: success?.file,
                 lastFailureAt: failure?.finishedAt, lastFailureReason: failure?.error,
                 newestAgeSeconds: created.map { now.secondsSinceEpoch - $0.secondsSinceEpoch }, stale: stale,
                 lastVerifiedAt: verified)
+            status.lastDurationSeconds = success.map { $0.finishedAt.secondsSinceEpoch - $0.startedAt.secondsSinceEpoch }
+            status.lastSizeBytes = success?.size
+            return status
         }
     }
 

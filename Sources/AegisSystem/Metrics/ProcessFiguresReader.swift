@@ -14,6 +14,12 @@ public enum ProcessFiguresReader {
                      pageSize: Double(sysconf(Int32(_SC_PAGESIZE))), openFDs: openFileDescriptors(), maxFDs: maxFileDescriptors())
     }
 
+    /// When process `pid` started (seconds since the epoch), from its stat start ticks.
+    public static func startTime(of pid: Int32) -> Double? {
+        guard let entry = ProcessTable.entry(pid), let boot = bootTime() else { return nil }
+        return boot + Double(entry.startTime) / Double(sysconf(Int32(_SC_CLK_TCK)))
+    }
+
     /// Fields after the command name (which may hold spaces and parentheses): field N is
     /// `fields[N - 3]`; utime 14, stime 15, starttime 22, vsize 23, rss 24 (pages).
     static func parse(
