@@ -13,10 +13,14 @@ struct ControlHandler: Sendable {
     let maintenance: MaintenanceCoordinator
     /// How long start/restart/stop wait for their outcome before answering anyway.
     let operationTimeout: Duration
+    /// The metrics endpoint's URL while it serves.
+    let metricsURL = Shared<String?>(nil)
 
     var sources: StatusSources {
-        StatusSources(
-            supervisor: supervisor, backups: backups, certificates: certificates, logs: logs, maintenance: maintenance)
+        let (url, reloader) = (metricsURL, reloader)
+        return StatusSources(
+            supervisor: supervisor, backups: backups, certificates: certificates, logs: logs, maintenance: maintenance,
+            filesystemPaths: { StatusSources.filesystemPaths(await reloader.config) }, metricsURL: { url.value })
     }
 
     func answer(_ request: ControlRequest) async -> ControlReply {

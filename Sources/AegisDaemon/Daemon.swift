@@ -63,6 +63,7 @@ public enum Daemon {
         await logs.start()
         let metrics = await startMetrics(
             config, sources: handler.sources, account: account, logger: logger, currentConfig: { await reloader.config })
+        handler.metricsURL.value = metrics?.server.endpoint.url
         logger.notice("aegisd \(AegisVersion.current) starting (pid \(getpid()), state in \(config.daemon.stateDir))")
         notifier.status("starting services")
         let startTask = Task { await supervisor.startAll() }
@@ -99,7 +100,7 @@ public enum Daemon {
     ) async -> MetricsExporter? {
         guard case .success(let endpoint) = MetricsEndpoint.of(config.metrics) else { return nil }
         let exporter = MetricsExporter(
-            endpoint: endpoint, sources: sources, directories: MetricsExporter.directories(config), account: account,
+            endpoint: endpoint, sources: sources, account: account,
             logger: logger, currentConfig: currentConfig)
         do {
             try await exporter.start()

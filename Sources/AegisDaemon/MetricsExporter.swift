@@ -9,28 +9,26 @@ import Synchronization
 /// aegisd's own /proc figures) and never waits for an actor, a file or a database, so a burst
 /// of scrapes cannot delay supervision and a busy supervisor cannot stall a scrape.
 final class MetricsExporter: Sendable {
-    /// How often the status (services, backups, logs) is collected.
+    /// How often the status (services, backups, logs, free space) is collected.
     static let statusInterval: Duration = .seconds(1)
-    /// How often certificates (files) and filesystem space (statvfs) are read.
+    /// How often certificates (files) are read.
     static let slowInterval: Duration = .seconds(15)
 
     let server: MetricsServer
     private let sources: StatusSources
-    private let directories: [String]
     private let account: ServiceAccount
     private let currentConfig: @Sendable () async -> AegisConfig
-    private let snapshot = LatestSnapshot()
-    private let databases = LatestFigures()
+    private let snapshot = Shared<MetricsInput?>(nil)
+    private let databases = Shared<[DatabaseFigures]>([])
     private let tasks = Mutex<[Task<Void, Never>]>([])
 
     /// - Parameter currentConfig: the configuration in force (it changes with reloads), for
     ///   the database readings.
     init(
-        endpoint: MetricsEndpoint, sources: StatusSources, directories: [String], account: ServiceAccount,
+        endpoint: MetricsEndpoint, sources: StatusSources, account: ServiceAccount,
         logger: Logger, currentConfig: @escaping @Sendable () async -> AegisConfig
     ) {
         self.sources = sources
-        self.directories = directories
         self.account = account
         self.currentConfig = currentConfig
         let snapshot = self.snapshot
@@ -38,12 +36,6 @@ final class MetricsExporter: Sendable {
         self.server = MetricsServer(endpoint: endpoint, logger: logger) { format in
             Self.render(snapshot.value, databases: databases.value, format: format)
         }
-    }
-
-    /// The directories whose filesystems are reported: data, backups, the log spool.
-    static func directories(_ config: AegisConfig) -> [String] {
-        [config.layout.dataDir, config.backup.directory.isEmpty ? config.layout.backupsDir : config.backup.directory,
-         config.layout.spoolDir]
     }
 
     /// Collects once, binds the port (throws when it cannot), then serves and keeps collecting.
@@ -104,13 +96,13 @@ final class MetricsExporter: Sendable {
         }
     }
 
-    /// A new snapshot; certificates and filesystems are carried over unless `slow`.
+    /// A new snapshot; certificates are carried over unless `slow`.
     private func collect(previous: MetricsInput?, slow: Bool) async -> MetricsInput {
         let status = await sources.report()
         let now = Date().timeIntervalSince1970
         let periods = await sources.backups.schedulePeriods()
         var input = MetricsInput(
-            status: status, certificates: previous?.certificates ?? [], filesystems: previous?.filesystems ?? [],
+            status: status, certificates: previous?.certificates ?? [],
             backupPeriodSeconds: periods.backup, drillPeriodSeconds: periods.drill, collectedAt: now, now: now)
         input.healthCheckDurations = await sources.supervisor.healthCheckDurations()
         // A process's start time never changes: read /proc only for a pid not seen before.
@@ -122,7 +114,6 @@ final class MetricsExporter: Sendable {
         }
         if slow || previous == nil {
             input.certificates = await sources.certificates.statusIfEnabled()
-            input.filesystems = FilesystemSpace.figures(of: directories)
         }
         return input
     }
@@ -134,25 +125,5 @@ final class MetricsExporter: Sendable {
         input.process = ProcessFiguresReader.read()
         input.now = Date().timeIntervalSince1970
         return MetricsExposition.render(MetricsMapping.families(input), format: format)
-    }
-}
-
-/// The last collection, shared between the collecting task and the scrape threads.
-private final class LatestSnapshot: Sendable {
-    private let lock = Mutex<MetricsInput?>(nil)
-
-    var value: MetricsInput? {
-        get { lock.withLock { $0 } }
-        set { lock.withLock { $0 = newValue } }
-    }
-}
-
-/// The last database readings, likewise.
-private final class LatestFigures: Sendable {
-    private let lock = Mutex<[DatabaseFigures]>([])
-
-    var value: [DatabaseFigures] {
-        get { lock.withLock { $0 } }
-        set { lock.withLock { $0 = newValue } }
     }
 }

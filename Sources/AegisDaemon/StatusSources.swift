@@ -1,4 +1,5 @@
 import AegisCore
+import AegisSystem
 
 /// The components whose state makes up `aegisctl status`: one place assembles the report, so
 /// that the control socket and `/metrics` tell the same story.
@@ -8,6 +9,17 @@ struct StatusSources: Sendable {
     let certificates: CertificateManager
     let logs: LogPipeline
     let maintenance: MaintenanceCoordinator
+    /// The directories whose filesystems are reported: data, backups, the log spool (they
+    /// follow reloads of `backup.directory`).
+    let filesystemPaths: @Sendable () async -> [String]
+    /// The metrics endpoint's URL while it serves.
+    let metricsURL: @Sendable () -> String?
+
+    /// The directories whose filesystems `report()` shows.
+    static func filesystemPaths(_ config: AegisConfig) -> [String] {
+        [config.layout.dataDir, config.backup.directory.isEmpty ? config.layout.backupsDir : config.backup.directory,
+         config.layout.spoolDir]
+    }
 
     func report() async -> StatusReport {
         var report = await supervisor.status()
@@ -16,6 +28,8 @@ struct StatusSources: Sendable {
         report.certificateWarnings = await certificates.warnings
         report.logs = await logs.status()
         report.maintenance = await maintenance.statuses()
+        report.filesystems = FilesystemSpace.figures(of: await filesystemPaths())
+        report.daemon.metricsURL = metricsURL()
         return report
     }
 }

@@ -63,9 +63,10 @@ import Testing
         ("process_open_fds", [:], 12),
     ] as [(String, [String: String], Double)])
     func testSample(name: String, labels: [String: String], expected: Double) {
+        var report = Self.report
+        report.filesystems = [FilesystemFigures(path: "/var/lib/aegisd/data", availableBytes: 1000, sizeBytes: 4000)]
         let input = MetricsInput(
-            status: Self.report, certificates: [Self.certificate],
-            filesystems: [FilesystemFigures(path: "/var/lib/aegisd/data", availableBytes: 1000, sizeBytes: 4000)],
+            status: report, certificates: [Self.certificate],
             process: ProcessFigures(
                 residentMemoryBytes: 1, virtualMemoryBytes: 2, cpuSeconds: 1.25, openFileDescriptors: 12,
                 maxFileDescriptors: 1024, startTimeSeconds: 1_700_000_000),

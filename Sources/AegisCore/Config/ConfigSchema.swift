@@ -85,6 +85,7 @@ enum ConfigSchema {
             .integer("compression_level", \.compressionLevel, "gzip compression level, 1 (fastest) to 9 (smallest)"),
             .string("directory", \.directory, "Where backups are written; empty means <state_dir>/backups"),
             .integer("lock_wait_timeout_s", \.lockWaitTimeoutS, "How long a backup waits for a table lock held by another session before it fails, in seconds"),
+            .integer("min_free_percent", \.minFreePercent, "A backup that would leave less than this percentage of its filesystem free is refused (estimated from the last backup); 0 turns the check off"),
         ]
     }
 

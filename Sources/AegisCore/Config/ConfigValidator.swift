@@ -177,6 +177,8 @@ public enum ConfigValidator {
         check("retention_days", backup.retentionDays >= 1 ? nil : "must be at least 1 day (found \(backup.retentionDays))")
         check("keep_at_least", backup.keepAtLeast >= 1 ? nil : "must be at least 1 (found \(backup.keepAtLeast)): the newest backup is never removed")
         check("lock_wait_timeout_s", backup.lockWaitTimeoutS >= 1 ? nil : "must be at least 1 second (found \(backup.lockWaitTimeoutS))")
+        check("min_free_percent", (0...99).contains(backup.minFreePercent)
+            ? nil : "\(backup.minFreePercent) is not in 0–99 (percent of the filesystem; 0 turns the check off)")
         check("compression_level", (1...9).contains(backup.compressionLevel)
             ? nil : "\(backup.compressionLevel) is out of range (1–9)")
         return issues

@@ -5,8 +5,6 @@ public struct MetricsInput: Sendable, Equatable {
     public var status: StatusReport
     /// The certificates aegisd manages or uses (`aegisctl certs status`); empty without TLS.
     public var certificates: [CertificateStatus]
-    /// Free and total space of the directories holding data, backups and the log spool.
-    public var filesystems: [FilesystemFigures]
     /// When each running service's current process started (seconds since the epoch).
     public var serviceStartTimes: [String: Double] = [:]
     /// The durations of each service's liveness checks.
@@ -26,32 +24,18 @@ public struct MetricsInput: Sendable, Equatable {
     public var now: Double
 
     public init(
-        status: StatusReport, certificates: [CertificateStatus] = [], filesystems: [FilesystemFigures] = [],
+        status: StatusReport, certificates: [CertificateStatus] = [],
         databases: [DatabaseFigures] = [], process: ProcessFigures? = nil, backupPeriodSeconds: [String: Int64] = [:],
         drillPeriodSeconds: [String: Int64] = [:], collectedAt: Double, now: Double
     ) {
         self.status = status
         self.certificates = certificates
-        self.filesystems = filesystems
         self.databases = databases
         self.process = process
         self.backupPeriodSeconds = backupPeriodSeconds
         self.drillPeriodSeconds = drillPeriodSeconds
         self.collectedAt = collectedAt
         self.now = now
-    }
-}
-
-/// Space on the filesystem holding `path` (statvfs: what an unprivileged user may still use).
-public struct FilesystemFigures: Sendable, Equatable {
-    public var path: String
-    public var availableBytes: Double
-    public var sizeBytes: Double
-
-    public init(path: String, availableBytes: Double, sizeBytes: Double) {
-        self.path = path
-        self.availableBytes = availableBytes
-        self.sizeBytes = sizeBytes
     }
 }
 

@@ -8,7 +8,7 @@
 public enum MetricsMapping {
     public static func families(_ input: MetricsInput) -> [MetricFamily] {
         services(input.status) + serviceProcesses(input) + backups(input) + certificates(input.certificates) + logs(input.status.logs)
-            + filesystems(input.filesystems) + databases(input.databases) + process(input.process) + daemon(input)
+            + filesystems(input.status.filesystems ?? []) + databases(input.databases) + process(input.process) + daemon(input)
     }
 
     static func services(_ status: StatusReport) -> [MetricFamily] {

@@ -74,6 +74,16 @@ actor BackupCoordinator {
         try await requireHealthy(service)
         let reporter = try claim(service, for: "backup")
         defer { release(service) }
+        if let refusal = spaceRefusal(service) {
+            // Recorded as the service's last failure, so that status, /metrics and the alerts
+            // show it; nothing is written.
+            logger.error("\(refusal)", metadata: ["service": "\(service.rawValue)"])
+            let now = UTCTimestamp.now
+            lastFailure[service] = BackupManifest(
+                service: service, file: "", database: nil, status: .failed, error: refusal, startedAt: now, finishedAt: now,
+                encryption: config.backup.encryption)
+            throw BackupFailure(refusal)
+        }
         let manifest = await runner.run(source, reporter: reporter)
         switch manifest.status {
         case .complete:
@@ -83,6 +93,14 @@ actor BackupCoordinator {
             lastFailure[service] = manifest
         }
         return manifest
+    }
+
+    /// Why a backup of `service` would leave too little free space, if it would (`DiskSpaceGuard`).
+    private func spaceRefusal(_ service: ServiceID) -> String? {
+        guard let filesystem = FilesystemSpace.figures(of: [catalog.directory]).first else { return nil }
+        return DiskSpaceGuard.refusal(
+            service: service.rawValue, filesystem: filesystem, estimateBytes: lastSuccess[service]?.size ?? 0,
+            minFreePercent: config.backup.minFreePercent)
     }
 
     /// Replaces the service's data with a backup; returns what to tell the operator. The file
