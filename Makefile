@@ -140,6 +140,7 @@ install: deps
 	help2man --no-info --name "control aegisd over its Unix socket" $$bin/aegisctl \
 	  | gzip -9n > $(DESTDIR)$(PREFIX)/share/man/man1/aegisctl.1.gz; \
 	install -D -m 0644 config/prometheus/aegisd-alerts.yml $(DESTDIR)$(PREFIX)/share/aegisd/prometheus/aegisd-alerts.yml; \
+	install -D -m 0644 systemd/aegisd.catalog $(DESTDIR)$(PREFIX)/lib/systemd/catalog/aegisd.catalog; \
 	install -D -m 0644 README.md $(DESTDIR)$(PREFIX)/share/doc/aegisd/README.md; \
 	for doc in docs/*.md; do install -D -m 0644 $$doc $(DESTDIR)$(PREFIX)/share/doc/aegisd/$$doc; done
 

@@ -32,6 +32,8 @@ if [ "$1" = configure ]; then
     systemd-sysusers aegisd.conf
     systemd-tmpfiles --create aegisd.conf || true
     chgrp aegis /etc/aegis/aegisd.toml 2>/dev/null || true
+    # Index aegisd's alert catalog so that journalctl -x explains its alerts.
+    journalctl --update-catalog 2>/dev/null || true
     if [ -d /run/systemd/system ]; then systemctl daemon-reload || true; fi
     echo "aegisd installed. Review /etc/aegis/aegisd.toml (set backup.recipients), then:"
     echo "  systemctl enable --now aegisd"
@@ -42,6 +44,7 @@ cat > "$root/DEBIAN/postrm" <<'POSTRM'
 #!/bin/sh
 set -e
 if [ -d /run/systemd/system ]; then systemctl daemon-reload || true; fi
+journalctl --update-catalog 2>/dev/null || true
 exit 0
 POSTRM
 chmod 0755 "$root/DEBIAN/postinst" "$root/DEBIAN/postrm"

@@ -63,7 +63,7 @@ public enum Daemon {
         await logs.start()
         let metrics = await startMetrics(
             config, sources: handler.sources, account: account, logger: logger, currentConfig: { await reloader.config })
-        handler.metricsURL.value = metrics?.server.endpoint.url
+        if let metrics, metrics.serving { handler.metricsURL.value = metrics.exporter.server.endpoint.url }
         logger.notice("aegisd \(AegisVersion.current) starting (pid \(getpid()), state in \(config.daemon.stateDir))")
         notifier.status("starting services")
         let startTask = Task { await supervisor.startAll() }
@@ -85,30 +85,23 @@ public enum Daemon {
         // After the children: their last lines are in the spool for the next start.
         await logs.stop()
         monitorTask.cancel()
-        await metrics?.stop()
+        await metrics?.exporter.stop()
         server.stop()
         _ = await serverTask.value
         logger.notice("aegisd stopped")
         return 0
     }
 
-    /// The `/metrics` endpoint. A port that cannot be had is logged and aegisd runs on without
-    /// it: the databases matter more than their metrics, and a scraper reports the target down.
+    /// The `/metrics` endpoint and aegisd's own alerts (journald). Nil only when `[metrics]
+    /// listen` is unusable (`config check` refuses that before a start).
     static func startMetrics(
         _ config: AegisConfig, sources: StatusSources, account: ServiceAccount, logger: Logger,
         currentConfig: @escaping @Sendable () async -> AegisConfig
-    ) async -> MetricsExporter? {
+    ) async -> (exporter: MetricsExporter, serving: Bool)? {
         guard case .success(let endpoint) = MetricsEndpoint.of(config.metrics) else { return nil }
         let exporter = MetricsExporter(
-            endpoint: endpoint, sources: sources, account: account,
-            logger: logger, currentConfig: currentConfig)
-        do {
-            try await exporter.start()
-            return exporter
-        } catch {
-            logger.error("\(error.message); aegisd runs without its metrics endpoint")
-            return nil
-        }
+            endpoint: endpoint, sources: sources, account: account, logger: logger, currentConfig: currentConfig)
+        return (exporter, await exporter.start())
     }
 
     static func drivers(_ config: AegisConfig, _ context: DriverContext) -> [any ServiceDriver] {

@@ -7,7 +7,8 @@ import Synchronization
 /// `/metrics` as one self-contained component (`start()` / `stop()`): it collects the status on
 /// aegisd's own schedule and keeps the last collection; a scrape maps that snapshot (plus
 /// aegisd's own /proc figures) and never waits for an actor, a file or a database, so a burst
-/// of scrapes cannot delay supervision and a busy supervisor cannot stall a scrape.
+/// of scrapes cannot delay supervision and a busy supervisor cannot stall a scrape. Each
+/// collection is also handed to `AlertJournal`, which raises aegisd's own alerts in journald.
 final class MetricsExporter: Sendable {
     /// How often the status (services, backups, logs, free space) is collected.
     static let statusInterval: Duration = .seconds(1)
@@ -18,6 +19,8 @@ final class MetricsExporter: Sendable {
     private let sources: StatusSources
     private let account: ServiceAccount
     private let currentConfig: @Sendable () async -> AegisConfig
+    private let alerts: AlertJournal
+    private let logger: Logger
     private let snapshot = Shared<MetricsInput?>(nil)
     private let databases = Shared<[DatabaseFigures]>([])
     private let tasks = Mutex<[Task<Void, Never>]>([])
@@ -28,6 +31,8 @@ final class MetricsExporter: Sendable {
         endpoint: MetricsEndpoint, sources: StatusSources, account: ServiceAccount,
         logger: Logger, currentConfig: @escaping @Sendable () async -> AegisConfig
     ) {
+        self.alerts = AlertJournal(logger: logger)
+        self.logger = logger
         self.sources = sources
         self.account = account
         self.currentConfig = currentConfig
@@ -38,12 +43,20 @@ final class MetricsExporter: Sendable {
         }
     }
 
-    /// Collects once, binds the port (throws when it cannot), then serves and keeps collecting.
-    func start() async throws(SystemError) {
+    /// Collects once, binds the port and serves, and keeps collecting. Returns false when the
+    /// port cannot be had (logged): the collections and aegisd's own alerts go on without it,
+    /// since the databases matter more than their metrics and a scraper reports the target down.
+    func start() async -> Bool {
         var input = await collect(previous: nil, slow: true)
         snapshot.value = input
-        try server.listen()
-        server.start()
+        var serving = true
+        do {
+            try server.listen()
+            server.start()
+        } catch {
+            logger.error("\(error.message); aegisd runs without its metrics endpoint")
+            serving = false
+        }
         let status = Task { [self] in
             var lastSlow = ContinuousClock.now
             while !Task.isCancelled {
@@ -52,11 +65,15 @@ final class MetricsExporter: Sendable {
                 if slow { lastSlow = .now }
                 input = await collect(previous: input, slow: slow)
                 snapshot.value = input
+                var evaluated = input
+                evaluated.databases = databases.value
+                await alerts.observe(evaluated)
             }
         }
         // Database readings on a task of their own: a slow database delays only its figures.
         let figures = Task { [self] in await readDatabases() }
         tasks.withLock { $0 = [status, figures] }
+        return serving
     }
 
     func stop() async {
