@@ -99,9 +99,20 @@ public enum Daemon {
         currentConfig: @escaping @Sendable () async -> AegisConfig
     ) async -> (exporter: MetricsExporter, serving: Bool)? {
         guard case .success(let endpoint) = MetricsEndpoint.of(config.metrics) else { return nil }
+        // A configured token that cannot be read closes the endpoint: never serve without it.
+        var token: BearerToken?
+        var serve = true
+        if !config.metrics.bearerTokenFile.isEmpty {
+            let file = config.metrics.bearerTokenFile
+            token = (try? FileSystem.read(file)).flatMap { $0 }.flatMap(BearerToken.init(fileContent:))
+            if token == nil {
+                logger.error("metrics endpoint: [metrics] bearer_token_file \(file) is missing, unreadable or empty; /metrics is not served until it holds a token and aegisd restarts")
+                serve = false
+            }
+        }
         let exporter = MetricsExporter(
-            endpoint: endpoint, sources: sources, account: account, logger: logger, currentConfig: currentConfig)
-        return (exporter, await exporter.start())
+            endpoint: endpoint, token: token, sources: sources, account: account, logger: logger, currentConfig: currentConfig)
+        return (exporter, await exporter.start(serve: serve))
     }
 
     static func drivers(_ config: AegisConfig, _ context: DriverContext) -> [any ServiceDriver] {

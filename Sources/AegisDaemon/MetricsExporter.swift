@@ -28,7 +28,7 @@ final class MetricsExporter: Sendable {
     /// - Parameter currentConfig: the configuration in force (it changes with reloads), for
     ///   the database readings.
     init(
-        endpoint: MetricsEndpoint, sources: StatusSources, account: ServiceAccount,
+        endpoint: MetricsEndpoint, token: BearerToken?, sources: StatusSources, account: ServiceAccount,
         logger: Logger, currentConfig: @escaping @Sendable () async -> AegisConfig
     ) {
         self.alerts = AlertJournal(logger: logger)
@@ -38,7 +38,7 @@ final class MetricsExporter: Sendable {
         self.currentConfig = currentConfig
         let snapshot = self.snapshot
         let databases = self.databases
-        self.server = MetricsServer(endpoint: endpoint, logger: logger) { format in
+        self.server = MetricsServer(endpoint: endpoint, token: token, logger: logger) { format in
             Self.render(snapshot.value, databases: databases.value, format: format)
         }
     }
@@ -46,13 +46,16 @@ final class MetricsExporter: Sendable {
     /// Collects once, binds the port and serves, and keeps collecting. Returns false when the
     /// port cannot be had (logged): the collections and aegisd's own alerts go on without it,
     /// since the databases matter more than their metrics and a scraper reports the target down.
-    func start() async -> Bool {
+    /// - Parameter serve: false to collect (for the alerts) without serving.
+    func start(serve: Bool = true) async -> Bool {
         var input = await collect(previous: nil, slow: true)
         snapshot.value = input
-        var serving = true
+        var serving = serve
         do {
-            try server.listen()
-            server.start()
+            if serve {
+                try server.listen()
+                server.start()
+            }
         } catch {
             logger.error("\(error.message); aegisd runs without its metrics endpoint")
             serving = false

@@ -89,6 +89,34 @@ import Testing
 }
 
 extension MetricsEndpointTests {
+    /// With `[metrics] bearer_token_file`, a scrape without the token is refused; Prometheus
+    /// with `authorization: credentials_file` scrapes it.
+    @Test func testBearerToken_isRequired_andPrometheusScrapesWithIt() async throws {
+        var tokenFile = ""
+        let daemon = try await DaemonHarness { config in
+            config.loki.enabled = false
+            tokenFile = "\(config.daemon.stateDir)/metrics.token"
+            config.metrics.bearerTokenFile = tokenFile
+        }
+        try "c2VjcmV0LXRva2Vu-1\n".write(toFile: tokenFile, atomically: true, encoding: .utf8)
+        chmod(tokenFile, 0o600)
+        try daemon.start()
+        try await daemon.waitUntilAllHealthy()
+        let port = daemon.config.metrics.port
+        let without = try MetricsHTTP.get(port: port, path: "/metrics")
+        #expect(without.status == 401)
+        #expect(without.headers["www-authenticate"] == "Bearer realm=\"aegisd\"")
+        #expect(!without.body.contains("aegis_"))
+        #expect(try MetricsHTTP.get(port: port, path: "/metrics", headers: ["Authorization": "Bearer wrong"]).status == 401)
+        let with = try MetricsHTTP.get(port: port, path: "/metrics", headers: ["Authorization": "Bearer c2VjcmV0LXRva2Vu-1"])
+        #expect(with.status == 200 && with.body.contains("aegis_service_healthy"))
+
+        let prometheus = try PrometheusServer(scraping: port, directory: daemon.root, tokenFile: tokenFile)
+        defer { prometheus.stop() }
+        try await prometheus.waitFor("a scrape with the token", query: "up{job=\"aegisd\"} == 1")
+        #expect(try await daemon.terminate() == 0)
+    }
+
     /// PostgreSQL and Redis figures, read by aegisd on its own schedule, as Prometheus stored
     /// them, against what psql and redis-cli say.
     @Test func testDatabaseFigures_inPrometheus_matchPsqlAndRedisCli() async throws {
@@ -154,7 +182,8 @@ final class PrometheusServer: @unchecked Sendable {
         var value: String
     }
 
-    init(scraping metricsPort: Int, directory: String) throws {
+    /// - Parameter tokenFile: sent as the bearer token (`authorization: credentials_file`).
+    init(scraping metricsPort: Int, directory: String, tokenFile: String? = nil) throws {
         port = try FreePorts.base(count: 1)
         let config = "\(directory)/prometheus.yml"
         try """
@@ -163,7 +192,7 @@ final class PrometheusServer: @unchecked Sendable {
               evaluation_interval: 1s
             scrape_configs:
               - job_name: aegisd
-                static_configs:
+            \(tokenFile.map { "    authorization:\n      credentials_file: \($0)\n" } ?? "")    static_configs:
                   - targets: ['127.0.0.1:\(metricsPort)']
             """.write(toFile: config, atomically: true, encoding: .utf8)
         logPath = "\(directory)/prometheus.log"

@@ -17,4 +17,10 @@ import Testing
     func testParse(head: String, expected: MetricsRequest) {
         #expect(MetricsRequest.parse(head) == expected)
     }
+
+    @Test func testHeader_isFoundCaseInsensitively() {
+        let head = "GET /metrics HTTP/1.1\r\nHost: x\r\nAUTHORIZATION: Bearer abc\r\n\r\n"
+        #expect(MetricsRequest.header("authorization", in: head) == " Bearer abc")
+        #expect(MetricsRequest.header("accept", in: head) == nil)
+    }
 }

@@ -207,6 +207,9 @@ public struct MetricsSettings: Sendable, Equatable {
     /// Seconds between readings of PostgreSQL and Redis figures; 0 turns them off
     /// (`collect_interval_s`).
     public var collectIntervalS: Int = 15
+    /// A file holding the token scrapers must send as `Authorization: Bearer TOKEN`; empty
+    /// means no authentication (`bearer_token_file`).
+    public var bearerTokenFile: String = ""
 
     public init() {}
 }

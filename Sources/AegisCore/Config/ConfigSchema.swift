@@ -143,6 +143,7 @@ enum ConfigSchema {
             .integer("port", \.port, "Port of the Prometheus metrics endpoint (GET /metrics)"),
             .string("listen", \.listen, "ADDRESS[:PORT] the metrics endpoint listens on; empty means 127.0.0.1 on port"),
             .integer("collect_interval_s", \.collectIntervalS, "Seconds between readings of PostgreSQL and Redis figures for /metrics; 0 turns them off"),
+            .string("bearer_token_file", \.bearerTokenFile, "File holding the token scrapers must send as Authorization: Bearer TOKEN; empty means no authentication"),
         ]
     }
 

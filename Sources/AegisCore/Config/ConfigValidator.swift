@@ -53,6 +53,7 @@ public enum ConfigValidator {
 
         check("metrics.port", ConfigRules.portProblem(config.metrics.port))
         if case .failure(let error) = MetricsEndpoint.of(config.metrics) { check("metrics.listen", error.description) }
+        check("metrics.bearer_token_file", ConfigRules.absolutePathProblem(config.metrics.bearerTokenFile, allowEmpty: true))
         check("metrics.collect_interval_s", (0...3600).contains(config.metrics.collectIntervalS)
             ? nil : "\(config.metrics.collectIntervalS) is not in 0–3600 (seconds; 0 turns the readings off)")
 

@@ -17,21 +17,12 @@ public enum MetricsFormat: Sendable, Equatable {
     public static func negotiate(accept: String?) -> MetricsFormat {
         guard let accept else { return .prometheusText }
         for range in accept.split(separator: ",") {
-            let parts = range.split(separator: ";").map { $0.trimmingCharacters(in: " \t") }
+            let parts = range.split(separator: ";").map { $0.trimmingWhitespace() }
             guard parts.first?.lowercased() == "application/openmetrics-text" else { continue }
             let quality = parts.dropFirst().first { $0.lowercased().hasPrefix("q=") }
                 .flatMap { Double($0.dropFirst(2)) } ?? 1
             if quality > 0 { return .openMetrics }
         }
         return .prometheusText
-    }
-}
-
-extension StringProtocol {
-    fileprivate func trimmingCharacters(in set: String) -> String {
-        var text = Substring(self)
-        while let first = text.first, set.contains(first) { text.removeFirst() }
-        while let last = text.last, set.contains(last) { text.removeLast() }
-        return String(text)
     }
 }

@@ -44,6 +44,7 @@ public struct ReloadPlan: Sendable, Equatable {
         // The metrics listener is bound once at start (collect_interval_s is read every round).
         if old.metrics.port != new.metrics.port { needsDaemonRestart.append("metrics.port") }
         if old.metrics.listen != new.metrics.listen { needsDaemonRestart.append("metrics.listen") }
+        if old.metrics.bearerTokenFile != new.metrics.bearerTokenFile { needsDaemonRestart.append("metrics.bearer_token_file") }
         // The shipper's spool, sources and positions are opened once; a restart of aegisd loses
         // nothing (the spool and positions are on disk).
         if old.logs != new.logs {

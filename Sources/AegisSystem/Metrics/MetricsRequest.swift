@@ -16,8 +16,13 @@ enum MetricsRequest: Equatable {
         guard parts[0] == "GET" || parts[0] == "HEAD" else { return .methodNotAllowed }
         let path = parts[1].split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
         guard path == "/metrics" else { return .notFound }
-        let accept = lines.dropFirst().first { $0.lowercased().hasPrefix("accept:") }
-            .map { String($0.dropFirst("accept:".count)) }
-        return .metrics(MetricsFormat.negotiate(accept: accept), headOnly: parts[0] == "HEAD")
+        return .metrics(MetricsFormat.negotiate(accept: header("accept", in: head)), headOnly: parts[0] == "HEAD")
+    }
+
+    /// The value of the first header field called `name` (case-insensitive) in a request head.
+    static func header(_ name: String, in head: String) -> String? {
+        let prefix = name.lowercased() + ":"
+        return head.split(whereSeparator: \.isNewline).dropFirst().first { $0.lowercased().hasPrefix(prefix) }
+            .map { String($0.dropFirst(prefix.count)) }
     }
 }

@@ -20,6 +20,8 @@ public final class MetricsServer: Sendable {
     public static let ioTimeout: Duration = .seconds(5)
 
     public let endpoint: MetricsEndpoint
+    /// When set, a scrape must send `Authorization: Bearer <token>`.
+    let token: BearerToken?
     let render: Render
     let logger: Logger
     let listener = Mutex<Int32?>(nil)
@@ -27,8 +29,9 @@ public final class MetricsServer: Sendable {
     let stopping = Atomic<Bool>(false)
     let finished = Mutex<Bool>(false)
 
-    public init(endpoint: MetricsEndpoint, logger: Logger, render: @escaping Render) {
+    public init(endpoint: MetricsEndpoint, token: BearerToken? = nil, logger: Logger, render: @escaping Render) {
         self.endpoint = endpoint
+        self.token = token
         self.render = render
         self.logger = logger
     }
@@ -155,8 +158,11 @@ public final class MetricsServer: Sendable {
             }
             head += buffer[0..<count]
         }
-        let request = MetricsRequest.parse(String(decoding: head, as: UTF8.self))
-        switch request {
+        let text = String(decoding: head, as: UTF8.self)
+        switch MetricsRequest.parse(text) {
+        case .metrics where token.map({ !$0.admits(MetricsRequest.header("authorization", in: text)) }) ?? false:
+            respond(fd, status: "401 Unauthorized", body: "a bearer token is required ([metrics] bearer_token_file)\n",
+                    extra: "WWW-Authenticate: Bearer realm=\"aegisd\"\r\n", head: false, deadline: deadline)
         case .metrics(let format, let headOnly):
             let body = render(format)
             respond(fd, status: "200 OK", body: body, contentType: format.contentType, head: headOnly, deadline: deadline)
