@@ -97,7 +97,16 @@ run: build user
 # Benchmarks measure the binary as it is shipped: release, Swift runtime linked statically.
 BENCH_BUILD := $(SWIFT) build -c release --static-swift-stdlib --scratch-path .build-static
 
+# The exporters the metrics benchmark compares /metrics with.
+BENCH_PACKAGES := prometheus-postgres-exporter prometheus-redis-exporter
+
 bench: deps user
+	@missing=""; for p in $(BENCH_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "==> installing Debian packages for the benchmarks:$$missing"; \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; fi
 	@echo "==> building the release binaries (static Swift runtime)"
 	$(BENCH_BUILD)
 	@echo "==> running benchmarks (about 3 minutes; prints a markdown table)"
@@ -106,6 +115,8 @@ bench: deps user
 	./scripts/bench_backup.py $$($(BENCH_BUILD) --show-bin-path)
 	@echo "==> running the log pipeline benchmark (a child's 1M lines to journald and a Loki stand-in, 9 runs of two configurations, about 7 minutes; prints a markdown table)"
 	./scripts/bench_logs.py $$($(BENCH_BUILD) --show-bin-path)
+	@echo "==> running the metrics benchmark (1000 scrapes of /metrics, postgres_exporter and redis_exporter; about 1 minute; prints a markdown table)"
+	./scripts/bench_metrics.py $$($(BENCH_BUILD) --show-bin-path)
 
 # Installation: the release build with the Swift runtime linked statically, so nothing under
 # the toolchain is needed at run time (libpq, libsystemd, libssl and zlib come from Debian).
