@@ -5,17 +5,35 @@ import Logging
 /// Raises aegisd's own alerts: each metrics collection is evaluated (`AlertEvaluator`), and
 /// every alert that fires or resolves becomes one journald entry with the kind's stable
 /// `MESSAGE_ID` (explained by `aegisd.catalog` under `journalctl -x`), or a log line where
-/// there is no journald.
+/// there is no journald. The same events (and reminders of alerts still firing) go to the
+/// `[[alerts.notify]]` targets.
 actor AlertJournal {
     private var evaluator = AlertEvaluator()
+    private var schedule: NotificationSchedule
+    private let notifier: AlertNotifier
     private let logger: Logger
 
-    init(logger: Logger) {
+    init(settings: AlertsSettings, logger: Logger) {
         self.logger = logger
+        schedule = NotificationSchedule(repeatSeconds: Double(settings.repeatIntervalS))
+        notifier = AlertNotifier(targets: settings.notify, logger: logger)
     }
 
+    /// Kills the notification commands still running.
+    nonisolated func stop() { notifier.stop() }
+
+    /// The alerts firing now.
+    var active: [AlertCondition] { evaluator.active }
+
+    /// Notifications sent so far, per target and outcome.
+    nonisolated var deliveries: [NotificationCount] { notifier.deliveries }
+
     func observe(_ input: MetricsInput) {
-        for event in evaluator.evaluate(input) { record(event) }
+        let events = evaluator.evaluate(input)
+        for event in events { record(event) }
+        for (event, isRepeat) in schedule.due(events, active: evaluator.active, now: input.now) {
+            notifier.send(event, repeat: isRepeat)
+        }
     }
 
     private func record(_ event: AlertEvent) {

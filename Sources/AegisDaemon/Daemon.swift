@@ -111,7 +111,8 @@ public enum Daemon {
             }
         }
         let exporter = MetricsExporter(
-            endpoint: endpoint, token: token, sources: sources, account: account, logger: logger, currentConfig: currentConfig)
+            endpoint: endpoint, token: token, sources: sources, account: account, alerts: config.alerts, logger: logger,
+            currentConfig: currentConfig)
         return (exporter, await exporter.start(serve: serve))
     }
 

@@ -29,9 +29,9 @@ final class MetricsExporter: Sendable {
     ///   the database readings.
     init(
         endpoint: MetricsEndpoint, token: BearerToken?, sources: StatusSources, account: ServiceAccount,
-        logger: Logger, currentConfig: @escaping @Sendable () async -> AegisConfig
+        alerts settings: AlertsSettings, logger: Logger, currentConfig: @escaping @Sendable () async -> AegisConfig
     ) {
-        self.alerts = AlertJournal(logger: logger)
+        self.alerts = AlertJournal(settings: settings, logger: logger)
         self.logger = logger
         self.sources = sources
         self.account = account
@@ -67,10 +67,13 @@ final class MetricsExporter: Sendable {
                 let slow = ContinuousClock.now - lastSlow >= Self.slowInterval
                 if slow { lastSlow = .now }
                 input = await collect(previous: input, slow: slow)
-                snapshot.value = input
+                // The alerts see the database figures too; the snapshot carries their outcome.
                 var evaluated = input
                 evaluated.databases = databases.value
                 await alerts.observe(evaluated)
+                input.firingAlerts = await alerts.active
+                input.notifications = alerts.deliveries
+                snapshot.value = input
             }
         }
         // Database readings on a task of their own: a slow database delays only its figures.
@@ -86,6 +89,7 @@ final class MetricsExporter: Sendable {
         }
         for task in running { task.cancel() }
         for task in running { await task.value }
+        alerts.stop()
         server.stop()
     }
 

@@ -3,7 +3,7 @@
 /// Computed (not stored) because key paths are not `Sendable`; the lists are tiny.
 enum ConfigSchema {
     /// Top-level sections, in file order.
-    static let sectionNames = ["aegisd", "supervision", "postgres", "redis", "loki", "metrics", "backup", "maintenance", "tls", "logs"]
+    static let sectionNames = ["aegisd", "supervision", "postgres", "redis", "loki", "metrics", "backup", "maintenance", "tls", "logs", "alerts"]
 
     static var daemon: [ConfigField<DaemonSettings>] {
         [
@@ -147,6 +147,22 @@ enum ConfigSchema {
         ]
     }
 
+    static var alerts: [ConfigField<AlertsSettings>] {
+        [.integer("repeat_interval_s", \.repeatIntervalS, "While an alert stays firing, notify it again after this many seconds; 0 never")]
+    }
+
+    static var alertNotify: [ConfigField<AlertNotifySettings>] {
+        [
+            .strings("command", \.command, "Program and arguments (no shell) that get the alert as JSON on standard input"),
+            .string("url", \.url, "http:// or https:// URL the alert JSON is POSTed to"),
+            .string("ca_file", \.caFile, "PEM bundle verifying an https url; empty means the system's CA store"),
+            .integer("timeout_s", \.timeoutS, "A delivery not finished within this many seconds is stopped and counted as failed"),
+        ]
+    }
+
+    /// The keys of an `[[alerts.notify]]` table (none is rendered by default).
+    static var alertNotifyKeyPaths: [String] { alertNotify.map { "alerts.notify.\($0.key)" } }
+
     /// Every key's dotted path, in file order: what the documentation must describe.
     static var allKeyPaths: [String] {
         func paths<S>(_ section: String, _ fields: [ConfigField<S>]) -> [String] {
@@ -155,6 +171,6 @@ enum ConfigSchema {
         return paths("aegisd", daemon) + paths("supervision", supervision) + paths("postgres", postgres)
             + PostgresInstance.allCases.flatMap { paths("postgres.\($0.rawValue)", postgresInstance) }
             + paths("redis", redis) + paths("loki", loki) + paths("metrics", metrics) + paths("backup", backup)
-            + paths("maintenance", maintenance) + paths("tls", tls) + paths("logs", logs)
+            + paths("maintenance", maintenance) + paths("tls", tls) + paths("logs", logs) + paths("alerts", alerts)
     }
 }

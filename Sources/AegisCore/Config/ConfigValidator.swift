@@ -61,7 +61,31 @@ public enum ConfigValidator {
         issues += maintenanceIssues(config.maintenance)
         issues += tlsIssues(config.tls)
         issues += logsIssues(config.logs)
+        issues += alertsIssues(config.alerts)
         issues += portClashes(config)
+        return issues
+    }
+
+    private static func alertsIssues(_ alerts: AlertsSettings) -> [ConfigIssue] {
+        var issues: [ConfigIssue] = []
+        func check(_ key: String, _ problem: String?) {
+            if let problem { issues.append(ConfigIssue(path: "alerts.\(key)", reason: problem)) }
+        }
+        check("repeat_interval_s", alerts.repeatIntervalS >= 0 ? nil : "must be 0 (never) or a number of seconds")
+        for (index, target) in alerts.notify.enumerated() {
+            let path = "notify[\(index)]"
+            if target.command.isEmpty, target.url.isEmpty {
+                check(path, "needs a command, a url, or both")
+            }
+            if let program = target.command.first, !program.hasPrefix("/") {
+                check("\(path).command", "\"\(program)\" is not an absolute path (the command runs without a shell or PATH)")
+            }
+            if !target.url.isEmpty {
+                do { _ = try WebhookEndpoint(url: target.url) } catch { check("\(path).url", error.description) }
+            }
+            check("\(path).ca_file", ConfigRules.absolutePathProblem(target.caFile, allowEmpty: true))
+            check("\(path).timeout_s", (1...300).contains(target.timeoutS) ? nil : "\(target.timeoutS) is not in 1–300 seconds")
+        }
         return issues
     }
 

@@ -9,6 +9,10 @@ public struct MetricsInput: Sendable, Equatable {
     public var serviceStartTimes: [String: Double] = [:]
     /// The durations of each service's liveness checks.
     public var healthCheckDurations: [String: DurationHistogram] = [:]
+    /// aegisd's own alerts firing now.
+    public var firingAlerts: [AlertCondition] = []
+    /// Alert notifications sent so far, per target and outcome.
+    public var notifications: [NotificationCount] = []
     /// The last collection of each PostgreSQL instance's and Redis's figures.
     public var databases: [DatabaseFigures]
     /// aegisd's own process; nil where /proc could not be read.

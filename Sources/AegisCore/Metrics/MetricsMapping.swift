@@ -8,7 +8,8 @@
 public enum MetricsMapping {
     public static func families(_ input: MetricsInput) -> [MetricFamily] {
         services(input.status) + serviceProcesses(input) + backups(input) + certificates(input.certificates) + logs(input.status.logs)
-            + filesystems(input.status.filesystems ?? []) + databases(input.databases) + process(input.process) + daemon(input)
+            + filesystems(input.status.filesystems ?? []) + databases(input.databases) + alerts(input) + process(input.process)
+            + daemon(input)
     }
 
     static func services(_ status: StatusReport) -> [MetricFamily] {
@@ -154,6 +155,22 @@ public enum MetricsMapping {
             MetricFamily(
                 name: "aegis_filesystem_size_bytes", help: "Total bytes of the filesystem holding path.", kind: .gauge,
                 samples: filesystems.map { MetricSample([MetricLabel("path", $0.path)], $0.sizeBytes) }),
+        ]
+    }
+
+    static func alerts(_ input: MetricsInput) -> [MetricFamily] {
+        [
+            MetricFamily(
+                name: "aegis_alert_firing", help: "1 for each of aegisd's own alerts firing now (as in journald).", kind: .gauge,
+                samples: input.firingAlerts.map {
+                    MetricSample([MetricLabel("alert", $0.kind.rawValue), MetricLabel("subject", $0.subject)], 1)
+                }),
+            MetricFamily(
+                name: "aegis_alert_notifications_total", help: "Alert notifications per [[alerts.notify]] target and outcome.",
+                kind: .counter,
+                samples: input.notifications.map {
+                    MetricSample([MetricLabel("target", $0.target), MetricLabel("outcome", $0.outcome)], Double($0.count))
+                }),
         ]
     }
 

@@ -45,6 +45,8 @@ public struct ReloadPlan: Sendable, Equatable {
         if old.metrics.port != new.metrics.port { needsDaemonRestart.append("metrics.port") }
         if old.metrics.listen != new.metrics.listen { needsDaemonRestart.append("metrics.listen") }
         if old.metrics.bearerTokenFile != new.metrics.bearerTokenFile { needsDaemonRestart.append("metrics.bearer_token_file") }
+        // The notifier is built at start with its targets.
+        if old.alerts != new.alerts { needsDaemonRestart.append("[alerts]") }
         // The shipper's spool, sources and positions are opened once; a restart of aegisd loses
         // nothing (the spool and positions are on disk).
         if old.logs != new.logs {
