@@ -37,7 +37,7 @@ deps:
 	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
 	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
 	else echo "==> Debian packages: all present"; fi
-	@# The Debian package starts a stock cluster and redis on the seed's ports; aegisd runs its own.
+	@# The Debian package starts a stock cluster and redis on 5432 and 6379; aegisd runs its own.
 	@if command -v pg_lsclusters >/dev/null && pg_lsclusters -h 2>/dev/null | grep -q online; then \
 	  echo "==> stopping the stock PostgreSQL cluster started by the Debian package"; \
 	  $(SUDO) pg_ctlcluster --force 15 main stop 2>/dev/null || true; fi
@@ -131,8 +131,8 @@ install: deps
 	$(RELEASE_BUILD) --product aegisctl
 	@bin=$$($(RELEASE_BUILD) --show-bin-path); set -e; \
 	echo "==> installing into $(DESTDIR)$(PREFIX)"; \
-	install -D -m 0755 $$bin/aegisd $(DESTDIR)$(PREFIX)/bin/aegisd; \
-	install -D -m 0755 $$bin/aegisctl $(DESTDIR)$(PREFIX)/bin/aegisctl; \
+	install -D -s -m 0755 $$bin/aegisd $(DESTDIR)$(PREFIX)/bin/aegisd; \
+	install -D -s -m 0755 $$bin/aegisctl $(DESTDIR)$(PREFIX)/bin/aegisctl; \
 	install -d $(DESTDIR)$(PREFIX)/lib/systemd/system; \
 	sed 's|/usr/bin/|$(PREFIX)/bin/|g' systemd/aegisd.service > $(DESTDIR)$(PREFIX)/lib/systemd/system/aegisd.service; \
 	install -D -m 0644 systemd/aegisd.sysusers.conf $(DESTDIR)$(PREFIX)/lib/sysusers.d/aegisd.conf; \
@@ -143,7 +143,7 @@ install: deps
 	  case $$shell in bash) dir=share/bash-completion/completions; name=aegisctl;; \
 	    zsh) dir=share/zsh/vendor-completions; name=_aegisctl;; fish) dir=share/fish/vendor_completions.d; name=aegisctl.fish;; esac; \
 	  install -d $(DESTDIR)$(PREFIX)/$$dir; \
-	  $$bin/aegisctl --generate-completion-script $$shell > $(DESTDIR)$(PREFIX)/$$dir/$$name; \
+	  $$bin/aegisctl --generate-completion-script $$shell | sed '1{/^#!/d}' > $(DESTDIR)$(PREFIX)/$$dir/$$name; \
 	done; \
 	install -d $(DESTDIR)$(PREFIX)/share/man/man1; \
 	help2man --no-info --name "supervise PostgreSQL x3, Redis and Loki for the Aegis platform" $$bin/aegisd \

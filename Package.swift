@@ -3,7 +3,7 @@ import PackageDescription
 
 /// aegisd: one daemon that supervises the Aegis platform's PostgreSQL ×3, Redis and Loki.
 ///
-/// The cut follows DESIGN.md: a pure core that decides (`AegisCore`), one module that touches
+/// The cut (docs/architecture.md): a pure core that decides (`AegisCore`), one module that touches
 /// the operating system (`AegisSystem`, with its C shims beside it), the actors that connect the
 /// two (`AegisDaemon`), and two thin executables.
 let package = Package(
@@ -19,6 +19,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
@@ -44,6 +45,8 @@ let package = Package(
             dependencies: [
                 "AegisCore", "AegisSystem",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ]
         ),
         .executableTarget(
@@ -61,9 +64,18 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // What the test targets share (polling for a condition); built for the tests only.
+        .target(name: "AegisTestSupport", path: "Tests/AegisTestSupport"),
         .testTarget(name: "AegisCoreTests", dependencies: ["AegisCore"]),
-        .testTarget(name: "AegisSystemTests", dependencies: ["AegisCore", "AegisSystem"]),
-        .testTarget(name: "AegisDaemonTests", dependencies: ["AegisCore", "AegisSystem", "AegisDaemon"]),
+        .testTarget(name: "AegisSystemTests", dependencies: ["AegisCore", "AegisSystem", "AegisTestSupport"]),
+        .testTarget(
+            name: "AegisDaemonTests",
+            dependencies: [
+                "AegisCore", "AegisSystem", "AegisDaemon", "AegisTestSupport",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
+            ]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

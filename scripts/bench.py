@@ -10,80 +10,11 @@
 Usage: scripts/bench.py BIN_DIR [--runs N] [--idle SECONDS]
 Prints a markdown report. Needs root (children run as the `aegis` user) and a built aegisd.
 """
-import argparse, json, os, shutil, signal, socket, statistics, subprocess, sys, tempfile, threading, time
+import argparse, json, os, shutil, signal, statistics, subprocess, tempfile, time
 
-PG_BIN = "/usr/lib/postgresql/15/bin"
+from benchlib import PG_BIN, Notify, cpu_seconds, free_base, proc_status, sh  # scripts/ is on sys.path
 
-
-def sh(cmd, **kw):
-    return subprocess.run(cmd, shell=True, check=True, capture_output=True, text=True, **kw).stdout
-
-
-class Notify:
-    """systemd's end of sd_notify: records (time, message)."""
-
-    def __init__(self, path):
-        self.path = path
-        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-        self.sock.bind(path)
-        self.events = []
-        threading.Thread(target=self._run, daemon=True).start()
-
-    def _run(self):
-        while True:
-            data = self.sock.recv(4096).decode()
-            self.events.append((time.monotonic(), data))
-
-    def when(self, text, timeout=120):
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            for t, data in self.events:
-                if text in data.split("\n"):
-                    return t
-            time.sleep(0.002)
-        raise SystemExit(f"timed out waiting for {text}")
-
-
-def busy_cpu():
-    """CPU seconds the whole machine has spent busy (every core; idle and iowait excluded)."""
-    with open("/proc/stat") as f:
-        fields = [int(x) for x in f.readline().split()[1:]]
-    # user nice system idle iowait irq softirq steal (guest time is already in user)
-    return (sum(fields[:8]) - fields[3] - fields[4]) / os.sysconf("SC_CLK_TCK")
-
-
-def wait_for_idle(limit=600):
-    """Others may share the machine: waits (`limit` seconds at most) for 2 s in which it is
-    nearly idle. Returns False, with a warning, when it never was."""
-    deadline = time.monotonic() + limit
-    while True:
-        before = busy_cpu()
-        time.sleep(2)
-        cores = (busy_cpu() - before) / 2
-        if cores < 0.15:
-            return True
-        if time.monotonic() > deadline:
-            print(f"# warning: the machine is busy ({cores:.2f} cores) without this benchmark; "
-                  "the numbers below are distorted", file=sys.stderr, flush=True)
-            return False
-
-
-def free_base(count=7):
-    import random
-    for _ in range(200):
-        base = random.randint(20000, 55000)
-        ok = True
-        for p in range(base, base + count):
-            s = socket.socket()
-            try:
-                s.bind(("127.0.0.1", p))
-            except OSError:
-                ok = False
-            finally:
-                s.close()
-        if ok:
-            return base
-    raise SystemExit("no free ports")
+MIB = 1 << 20
 
 
 class Daemon:
@@ -204,24 +135,30 @@ def bench_pg_ctl_recovery(root, runs):
 
 
 def bench_idle(daemon, seconds):
+    """aegisd's own CPU (% of a core), RSS and private dirty memory (MiB) while its four children
+    are healthy and nothing happens. Private dirty is what aegisd alone costs the machine: RSS
+    also counts the pages of the executable and libraries it shares with the page cache."""
     pid = daemon.proc.pid
-    ticks = os.sysconf("SC_CLK_TCK")
-
-    def cpu():
-        fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / ticks  # utime + stime
 
     def rss():
-        for line in open(f"/proc/{pid}/status"):
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
+        return proc_status(pid, "VmRSS") / MIB
+
+    def private_dirty():
+        with open(f"/proc/{pid}/smaps_rollup") as f:
+            for line in f:
+                if line.startswith("Private_Dirty:"):
+                    return int(line.split()[1]) * 1024 / MIB
+        return float("nan")
+
     time.sleep(2)
-    c0, t0 = cpu(), time.monotonic()
+    c0, t0 = cpu_seconds(pid), time.monotonic()
     peak = 0
     while time.monotonic() - t0 < seconds:
         peak = max(peak, rss())
         time.sleep(1)
-    return (cpu() - c0) / (time.monotonic() - t0) * 100, rss(), peak
+    cpu = (cpu_seconds(pid) - c0) / (time.monotonic() - t0) * 100
+    end = rss()
+    return cpu, end, max(peak, end), private_dirty()
 
 
 def main():
@@ -235,13 +172,13 @@ def main():
     root, daemon, ready_ours, ready_theirs = bench_ready(args.bin_dir, args.ready_runs)
     pg_ctl = bench_pg_ctl_recovery(root, args.runs)
     notify, recovery = bench_recovery(root, daemon, args.runs)
-    cpu, rss, peak = bench_idle(daemon, args.idle)
+    cpu, rss, peak, dirty = bench_idle(daemon, args.idle)
     daemon.stop()
     shutil.rmtree(root, ignore_errors=True)
 
     med = statistics.median
-    print(f"| measure | aegisd | usual alternative | ratio (aegisd / alternative) |")
-    print(f"|---|---|---|---|")
+    print("| measure | aegisd | usual alternative | ratio (aegisd / alternative) |")
+    print("|---|---|---|---|")
     print(f"| start to READY=1, initialized, median of {args.ready_runs} | {med(ready_ours) * 1000:.0f} ms "
           f"| {med(ready_theirs) * 1000:.0f} ms (pg_ctl start -w x3 + redis-server, one after another) "
           f"| {med(ready_ours) / med(ready_theirs):.2f} |")
@@ -251,6 +188,7 @@ def main():
           f"| {max(pg_ctl) * 1000:.0f} ms | {max(recovery) / max(pg_ctl):.2f} |")
     print(f"| aegisd idle CPU over {args.idle} s (4 children, health every 1 s) | {cpu:.2f} % of a core | | |")
     print(f"| aegisd idle RSS (end / peak) | {rss:.1f} / {peak:.1f} MiB | | |")
+    print(f"| aegisd idle private dirty memory | {dirty:.1f} MiB | | |")
 
 
 if __name__ == "__main__":

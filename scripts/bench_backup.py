@@ -20,70 +20,18 @@ BIN_DIR holds the static release aegisd and aegisctl (default .build-static/rele
 Prints a markdown report. Needs root (children run as the `aegis` user), pgbench, pg_dump,
 psql, gzip and age.
 """
-import argparse, json, os, re, resource, shlex, shutil, statistics, subprocess, sys, tempfile, threading, time
+import argparse, json, os, re, resource, shlex, shutil, statistics, subprocess, sys, tempfile, time
 from collections import Counter
 
-from bench import busy_cpu, free_base, wait_for_idle  # scripts/ is on sys.path: this script is run from there
+from benchlib import PG_BIN, RssSampler, busy_cpu, free_base, proc_cpu, proc_status, run, wait_for_idle  # scripts/ is on sys.path
 
-PG_BIN = "/usr/lib/postgresql/15/bin"
 GIB = 1 << 30
 MIB = 1 << 20
-
-
-def run(cmd, **kw):
-    """Runs an argument list (or a shell string when shell=True); returns stdout; fails loudly."""
-    result = subprocess.run(cmd, capture_output=True, text=True, **kw)
-    if result.returncode != 0:
-        shown = cmd if isinstance(cmd, str) else shlex.join(cmd)
-        raise SystemExit(f"failed ({result.returncode}): {shown}\n{result.stdout}{result.stderr}")
-    return result.stdout
-
-
-def proc_status(pid, key):
-    """A `kB` field of /proc/PID/status, in bytes."""
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith(key + ":"):
-                return int(line.split()[1]) * 1024
-    raise SystemExit(f"no {key} in /proc/{pid}/status")
-
-
-def proc_cpu(pid):
-    """(own CPU s, CPU s of reaped children) of a process, from /proc/PID/stat."""
-    ticks = os.sysconf("SC_CLK_TCK")
-    with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / ticks, (int(fields[13]) + int(fields[14])) / ticks
 
 
 def children_cpu():
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     return usage.ru_utime + usage.ru_stime
-
-
-class RssSampler:
-    """Samples VmRSS of a process every `interval` seconds while in a `with` block."""
-
-    def __init__(self, pid, interval=0.05):
-        self.pid, self.interval = pid, interval
-        self.peak = 0
-        self._stop = threading.Event()
-
-    def _run(self):
-        while not self._stop.is_set():
-            self.peak = max(self.peak, proc_status(self.pid, "VmRSS"))
-            self._stop.wait(self.interval)
-
-    def __enter__(self):
-        self.peak = proc_status(self.pid, "VmRSS")
-        self._thread = threading.Thread(target=self._run, daemon=True)
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self._stop.set()
-        self._thread.join()
-        self.peak = max(self.peak, proc_status(self.pid, "VmRSS"))
 
 
 class Bench:

@@ -30,11 +30,9 @@ BIN_DIR holds the release aegisd and aegisctl (default .build-static/release). N
 child runs as the `aegis` user) and a running journald (started here when none is).
 Prints a markdown report.
 """
-import argparse, fcntl, gzip, re, http.server, json, os, shutil, socket, statistics, subprocess, sys, tempfile, threading, time
+import argparse, fcntl, gzip, re, http.server, json, os, shutil, socket, statistics, subprocess, tempfile, threading, time
 
-from bench import wait_for_idle  # scripts/ is on sys.path: this script is run from there
-
-CLK_TCK = os.sysconf("SC_CLK_TCK")
+from benchlib import cpu_seconds, free_port, journald_running, set_key, wait_for_idle  # scripts/ is on sys.path
 
 
 class LokiStandIn(http.server.ThreadingHTTPServer):
@@ -73,40 +71,6 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.server.entries += count
         self.send_response(204)
         self.end_headers()
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def journald_running():
-    with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as s:
-        try:
-            s.connect("/run/systemd/journal/socket")
-            return True
-        except OSError:
-            return False
-
-
-def cpu_seconds(pid):
-    with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / CLK_TCK
-
-
-def set_key(text, section, key, value):
-    """Sets `key = value` inside `[section]` of a config init file."""
-    lines = text.split("\n")
-    current = None
-    for i, line in enumerate(lines):
-        if line.startswith("["):
-            current = line.strip("[] ")
-        elif current == section and line.split("=")[0].strip() == key:
-            lines[i] = f"{key} = {value}"
-            return "\n".join(lines)
-    raise SystemExit(f"no {section}.{key} in the generated config")
 
 
 def generator(path, lines, result, go):

@@ -17,7 +17,8 @@ prometheus-postgres-exporter and prometheus-redis-exporter (make bench installs 
 import argparse, http.client, os, signal, statistics, subprocess, sys, tempfile, time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from bench import Daemon, Notify, free_base, sh, wait_for_idle  # noqa: E402
+from bench import Daemon  # noqa: E402
+from benchlib import Notify, free_base, sh, wait_for_idle  # noqa: E402
 
 
 def cpu_seconds(pids):

@@ -42,7 +42,10 @@ done
 SUDO=""
 [ "$(id -u)" = 0 ] || SUDO=sudo
 missing=""
-for tool in debootstrap:debootstrap systemd-nspawn:systemd-container nsenter:util-linux python3:python3; do
+# lintian: the package check; ip, psql and redis-cli: the client on another network of the
+# remote-clients check.
+for tool in debootstrap:debootstrap systemd-nspawn:systemd-container nsenter:util-linux python3:python3 \
+    lintian:lintian ip:iproute2 psql:postgresql-client redis-cli:redis-tools; do
     command -v "${tool%%:*}" >/dev/null 2>&1 || missing="$missing ${tool#*:}"
 done
 if [ -n "$missing" ]; then
@@ -51,7 +54,7 @@ if [ -n "$missing" ]; then
     # shellcheck disable=SC2086
     $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing
 else
-    say "host tools: debootstrap, systemd-nspawn, nsenter, python3 present"
+    say "host tools: debootstrap, systemd-nspawn, nsenter, python3, lintian, ip, psql, redis-cli present"
 fi
 
 # --- 2. the package under test (built as the calling user, so build output stays theirs) ----
@@ -237,6 +240,8 @@ cleanup() {
         fi
         wait "$NSPAWN_PID" 2>/dev/null
     fi
+    # The client namespace of the remote-clients check (its veth goes with it).
+    [ -n "${REMOTE_NETNS:-}" ] && ip netns del "$REMOTE_NETNS" 2>/dev/null
     [ -n "$CGROUP" ] && remove_run_cgroups
     if [ -n "$RUN_DIR" ] && [ -d "$RUN_DIR" ]; then
         # nspawn mounts inside its own mount namespace; anything that still shows on the host
@@ -288,6 +293,15 @@ say "copying the cached root to the throwaway root $RUNROOT"
 cp -a --reflink=auto "$CACHED_ROOT" "$RUNROOT"
 exec 9>&-
 
+# --- 5b. the package as Debian's own checker sees it -------------------------------------------
+say "lintian $(basename "$DEB"): no errors; each remaining warning fixed or overridden with a reason"
+# lintian's own notes (root, deprecated options) go to stderr; its findings to stdout.
+if lint=$(lintian --fail-on error --tag-display-limit 0 "$DEB" 2>/dev/null); then
+    pass "lintian: no errors${lint:+ (}$(echo "$lint" | paste -sd';' - | head -c 300)${lint:+)}"
+else
+    fail "lintian reports errors:"; echo "$lint" | sed 's/^/    | /'
+fi
+
 # --- 6. the per-run root -------------------------------------------------------------------
 say "installing $(basename "$DEB") into the throwaway root (apt-get install ./aegisd.deb, inside nspawn without --boot)"
 cp "$DEB" "$RUNROOT/root/aegisd.deb"
@@ -299,8 +313,12 @@ fi
 
 # --- 7. boot ---------------------------------------------------------------------------------
 BOOT_LOG=$RUN_DIR/boot.log
-say "booting the root: systemd-nspawn --boot --register=no --keep-unit --private-network -M $MACHINE (console: $BOOT_LOG)"
-systemd-nspawn --boot --register=no --keep-unit --private-network --machine="$MACHINE" \
+# The unit's IPAddressDeny=/IPAddressAllow= are a BPF program systemd attaches to the unit's
+# cgroup; without it they are ignored silently, as on a host they are not. So the container's
+# systemd gets what a Debian 12 host's has: the unified cgroup hierarchy (cgroup v2; this host
+# may be hybrid) and the bpf() system call, which nspawn's default seccomp filter refuses.
+say "booting the root: SYSTEMD_NSPAWN_UNIFIED_HIERARCHY=1 systemd-nspawn --boot --register=no --keep-unit --private-network --system-call-filter=bpf -M $MACHINE (console: $BOOT_LOG)"
+SYSTEMD_NSPAWN_UNIFIED_HIERARCHY=1 systemd-nspawn --boot --register=no --keep-unit --private-network --system-call-filter=bpf --machine="$MACHINE" \
     -D "$RUNROOT" --console=pipe </dev/null >"$BOOT_LOG" 2>&1 &
 NSPAWN_PID=$!
 
@@ -462,6 +480,32 @@ else
     fail "aegisd's log threads are not at nice 10 (setpriority refused?): $threads"
 fi
 
+say "runbook (operations.md): backup, drill and restore with the operator's key in /root, which aegisd (User=aegis, ProtectHome=yes) cannot open: aegisctl reads it"
+if out=$(inside aegisctl backup postgres-backend 2>&1); then
+    pass "aegisctl backup postgres-backend: $(echo "$out" | tail -1)"
+else
+    fail "aegisctl backup postgres-backend: $out"
+fi
+for step in "verify postgres-backend latest" "restore postgres-backend latest --yes"; do
+    # $step is several words on purpose.
+    # shellcheck disable=SC2086
+    if out=$(inside aegisctl $step --identity /root/backup.agekey 2>&1); then
+        pass "aegisctl $step --identity /root/backup.agekey: $(echo "$out" | tail -1)"
+    else
+        fail "aegisctl $step --identity /root/backup.agekey: $out"
+        journal_tail
+    fi
+done
+# The secret line goes to grep through a file (-f), never through argv; either case (bech32).
+if ! inside sh -c 'grep "^AGE-SECRET-KEY-1" /root/backup.agekey > /root/backup.agekey.line'; then
+    fail "no AGE-SECRET-KEY-1 line in /root/backup.agekey"
+elif inside sh -c 'journalctl --no-pager -o cat -u aegisd | grep -qiF -f /root/backup.agekey.line'; then
+    fail "the operator's key appears in aegisd's journal"
+else
+    pass "the operator's key appears nowhere in aegisd's journal (journalctl -u aegisd)"
+fi
+inside rm -f /root/backup.agekey.line
+
 say "kill -9 the postgres-backend postmaster and wait for it to come back healthy"
 old_pid=$(svc postgres-backend pid)
 if [[ "$old_pid" =~ ^[0-9]+$ ]]; then
@@ -510,6 +554,211 @@ else
     journal_tail
 fi
 
+# --- packaging: an upgrade keeps the service and the rows, a removal keeps the data ----------
+# The app's own role over TLS, as a client would connect (connect-info says how).
+connect_info=$(inside aegisctl connect-info postgres-backend --json 2>&1 || true)
+PG_CONNINFO=$(python3 -c 'import json, sys
+d = json.loads(sys.argv[1])
+print("host=%s port=%s dbname=%s user=%s sslmode=%s sslrootcert=%s" % (
+    d["host"], d["port"], d["database"], d["user"], d["sslmode"], d["sslrootcert"]))' "$connect_info" 2>/dev/null || true)
+PG_PASSFILE=$(python3 -c 'import json, sys; print(json.loads(sys.argv[1])["password_file"])' "$connect_info" 2>/dev/null || true)
+app_sql() { inside sh -c "PGPASSWORD=\"\$(cat '$PG_PASSFILE')\" psql -XqtA -v ON_ERROR_STOP=1 '$PG_CONNINFO' -c \"$1\""; }
+probe_rows() { app_sql "SELECT count(*) FROM roles WHERE name LIKE 'package-probe-%'" 2>&1; }
+main_pid() { inside systemctl show -p MainPID --value aegisd 2>/dev/null; }
+wait_all_healthy() { # up to 60 s, reading the status JSON each half second
+    local _
+    for _ in $(seq 1 120); do status_json && all_healthy && return 0; sleep 0.5; done
+    return 1
+}
+
+say "package upgrade: rows written, then the same .deb installed again over itself (dpkg -i)"
+if app_sql "INSERT INTO roles (name) SELECT 'package-probe-' || g FROM generate_series(1, 100) g" >/dev/null 2>"$RUN_DIR/psql.err"; then
+    note "wrote 100 rows into aegis_backend.roles as $(echo "$PG_CONNINFO" | sed -n 's/.*user=\([^ ]*\).*/\1/p') over TLS (sslmode=verify-full)"
+else
+    fail "could not write rows through $PG_CONNINFO: $(cat "$RUN_DIR/psql.err")"
+fi
+pid_before=$(main_pid)
+if upgrade_out=$(inside dpkg -i /root/aegisd.deb 2>&1); then
+    echo "$upgrade_out" | grep -iv '^(Reading database' | sed 's/^/    | /'
+    rows=$(probe_rows)
+    pid_after=$(main_pid)
+    active=$(inside systemctl is-active aegisd || true)
+    if grep -q 'Stopping aegisd' <<<"$upgrade_out" && grep -q 'Starting aegisd again' <<<"$upgrade_out" \
+        && [ "$active" = active ] && [ "$pid_after" != "$pid_before" ] && wait_all_healthy && [ "$rows" = 100 ]; then
+        pass "upgrade: prerm stopped aegisd (pid $pid_before), postinst started it again (pid $pid_after), $(summary), rows kept: $rows"
+    else
+        fail "upgrade: is-active=$active, pid $pid_before -> $pid_after, rows '$rows' (expected 100), $(summary)"
+        journal_tail
+    fi
+else
+    fail "dpkg -i /root/aegisd.deb (upgrade over itself) failed:"; echo "$upgrade_out" | sed 's/^/    | /'
+fi
+
+say "package removal (dpkg -r): aegisd stopped first, the databases, backups and secrets kept"
+if remove_out=$(inside dpkg -r aegisd 2>&1); then
+    echo "$remove_out" | grep -iv '^(Reading database' | sed 's/^/    | /'
+    left=$(inside sh -c 'for p in /proc/[0-9]*; do c=$(cat $p/comm 2>/dev/null) || continue; case $c in postgres|redis-server|aegisd) echo "${p#/proc/}:$c";; esac; done' | tr '\n' ' ')
+    active=$(inside systemctl is-active aegisd 2>/dev/null || true)
+    state="data/postgres-backend/PG_VERSION data/postgres-ai/PG_VERSION data/postgres-executor/PG_VERSION data/redis"
+    state="$state secrets/postgres-backend.password certs/ca/ca.crt backups/postgres-backend"
+    lost=$(inside sh -c "for d in $state; do [ -e /var/lib/aegis/\$d ] || echo \$d; done" | tr '\n' ' ')
+    if [ -z "$left" ] && [ "$active" != active ] && [ -z "$lost" ] && inside test -f /etc/aegis/aegisd.toml; then
+        pass "dpkg -r: aegisd $active, no postgres/redis-server/aegisd left, /var/lib/aegis ($state) and /etc/aegis/aegisd.toml kept"
+    else
+        fail "dpkg -r: is-active=$active, processes left: '${left:-none}', missing from /var/lib/aegis: '${lost:-nothing}'"
+    fi
+else
+    fail "dpkg -r aegisd failed:"; echo "$remove_out" | sed 's/^/    | /'
+fi
+
+say "reinstall after the removal and start: the same rows are served again"
+if inside dpkg -i /root/aegisd.deb >/dev/null 2>&1 && inside timeout 300 systemctl start aegisd && wait_all_healthy; then
+    rows=$(probe_rows)
+    if [ "$rows" = 100 ]; then
+        pass "reinstalled and started: $(summary), rows kept across the removal: $rows"
+    else
+        fail "reinstalled and started, but the rows are '$rows' (expected 100)"
+    fi
+else
+    fail "reinstall + systemctl start aegisd after the removal failed: $(summary 2>/dev/null)"
+    journal_tail
+fi
+
+# --- clients on other hosts ------------------------------------------------------------------
+# A client in a network namespace of this run's own, joined to the container by a veth pair
+# (10.213.77.0/30: the container's end .1, the client .2; nothing is routed beyond the pair, the
+# host's own network namespace is never touched). postgres-backend and Redis listen on .1 for the
+# client network; the unit's IPAddressAllow=localhost must drop the client until the drop-in that
+# `aegisd config check` prints is in place, and `psql sslmode=verify-full` and `redis-cli --tls`
+# must then connect.
+REMOTE_NETNS=""
+remote_clients_check() {
+    local server=10.213.77.1 client=10.213.77.2 network=10.213.77.0/30 port=5432
+    local ca=$RUN_DIR/remote-ca.crt passfile=$RUN_DIR/remote.pgpass redis_passfile=$RUN_DIR/remote.redispass out dropin
+    REMOTE_NETNS=aegis-client-$RUN_ID
+    say "clients on other hosts: a veth pair from the network namespace $REMOTE_NETNS ($client) to the container ($server)"
+    ip netns add "$REMOTE_NETNS"
+    ip -n "$REMOTE_NETNS" link add aegis-client type veth peer name aegis-remote netns "$PID1"
+    ip -n "$REMOTE_NETNS" addr add "$client/30" dev aegis-client
+    ip -n "$REMOTE_NETNS" link set aegis-client up
+    ip -n "$REMOTE_NETNS" link set lo up
+    nsenter -t "$PID1" -n ip addr add "$server/30" dev aegis-remote
+    nsenter -t "$PID1" -n ip link set aegis-remote up
+    note "client: $(ip -n "$REMOTE_NETNS" -brief addr show aegis-client | tr -s ' ')"
+    note "container: $(nsenter -t "$PID1" -n ip -brief addr show aegis-remote | tr -s ' ')"
+
+    say "operator step: [postgres.backend] listen_addresses and [redis] bind += $server, client_networks = [\"$network\"]"
+    inside sed -i \
+        -e "/^\[postgres.backend\]/,/^\[/ s|^listen_addresses = .*|listen_addresses = [\"127.0.0.1\", \"::1\", \"$server\"]|" \
+        -e "/^\[postgres.backend\]/,/^\[/ s|^client_networks = .*|client_networks = [\"$network\"]|" \
+        -e "/^\[redis\]/,/^\[/ s|^bind = .*|bind = [\"127.0.0.1\", \"::1\", \"$server\"]|" \
+        -e "/^\[redis\]/,/^\[/ s|^client_networks = .*|client_networks = [\"$network\"]|" \
+        /etc/aegis/aegisd.toml
+    note "$(inside sed -n '/^\[postgres.backend\]/,/^\[/ { /^listen_addresses\|^client_networks/p }; /^\[redis\]/,/^\[/ { /^bind\|^client_networks/p }' /etc/aegis/aegisd.toml | tr '\n' ' ')"
+    out=$(inside aegisd config check --config /etc/aegis/aegisd.toml 2>&1) || true
+    # The drop-in as config check prints it: from [Service] to the end of its warning.
+    dropin=$(printf '%s\n' "$out" | sed -n '/^\[Service\]$/,/^$/p' | sed '/^$/d')
+    if grep -q "clients from $network will be dropped by the systemd unit's IPAddressAllow=localhost" <<<"$out" \
+        && grep -qx "IPAddressAllow=$network" <<<"$dropin"; then
+        pass "aegisd config check names the drop-in for $network: $(tr '\n' ' ' <<<"$dropin")"
+    else
+        fail "aegisd config check does not print the drop-in for $network: $out"
+    fi
+
+    say "systemctl restart aegisd: postgres-backend on $server, its certificate re-issued with that address"
+    inside timeout 300 systemctl restart aegisd || { fail "systemctl restart aegisd failed"; journal_tail; }
+    wait_all_healthy_or_fail
+    # /proc/net/tcp: local address in little-endian hex, state 0A = LISTEN.
+    local hexaddr a b c d
+    IFS=. read -r a b c d <<<"$server"
+    hexaddr=$(printf '%02X%02X%02X%02X:%04X' "$d" "$c" "$b" "$a" "$port")
+    if inside grep -q " $hexaddr 00000000:0000 0A " /proc/net/tcp; then
+        pass "postgres-backend listens on $server:$port inside the container"
+    else
+        fail "nothing listens on $server:$port inside the container: $(inside cat /proc/net/tcp | head -12 | tr '\n' '|')"
+    fi
+    cp "$RUNROOT/var/lib/aegis/certs/ca/ca.crt" "$ca"
+    # The password through a passfile (0600), never in argv or the environment.
+    ( umask 077; printf '%s:%s:aegis_backend:aegis_backend_user:%s\n' "$server" "$port" \
+        "$(cat "$RUNROOT/var/lib/aegis/secrets/postgres-backend.password")" > "$passfile" )
+    cp "$RUNROOT/var/lib/aegis/secrets/redis-backend.password" "$redis_passfile" && chmod 0600 "$redis_passfile"
+    remote_redis() { # one write as the backend app user, over TLS, from the client's namespace (password on stdin)
+        ip netns exec "$REMOTE_NETNS" env -i PATH=/usr/bin:/bin timeout 10 \
+            redis-cli -h "$server" -p 6379 --tls --cacert "$ca" --user backend --askpass SET backend:remote-client ok \
+            < "$redis_passfile" 2>&1
+    }
+    remote_psql() { # remote_psql SSLMODE: one query from the client's namespace
+        ip netns exec "$REMOTE_NETNS" env -i PATH=/usr/bin:/bin PGPASSFILE="$passfile" PGCONNECT_TIMEOUT=5 \
+            psql "host=$server port=$port dbname=aegis_backend user=aegis_backend_user sslmode=$1 sslrootcert=$ca" \
+            -Atc "SELECT current_user || ' from ' || host(inet_client_addr()) || ' over ' || (SELECT version FROM pg_stat_ssl WHERE pid = pg_backend_pid())" 2>&1
+    }
+
+    local cgroupfs
+    cgroupfs=$(inside stat -fc %T /sys/fs/cgroup)
+    if out=$(remote_psql verify-full); then
+        fail "before the drop-in, the client in $REMOTE_NETNS connected (the container's /sys/fs/cgroup is $cgroupfs; systemd enforces IPAddressDeny= only on cgroup2fs and with bpf()): $out"
+    elif grep -q "timeout expired" <<<"$out"; then
+        pass "before the drop-in: psql sslmode=verify-full from $client is dropped by the unit's filter ($(tr '\n' ' ' <<<"$out"))"
+    else
+        fail "before the drop-in: psql from $client failed, but not by a timeout of the unit's filter: $out"
+    fi
+
+    local rc
+    out=$(remote_redis) && rc=0 || rc=$?
+    if [ "$out" = OK ]; then
+        fail "before the drop-in, redis-cli from $client reached Redis: $out"
+    elif [ "$rc" = 124 ]; then
+        pass "before the drop-in: redis-cli --tls from $client gets no answer within 10 s (dropped by the unit's filter)"
+    else
+        fail "before the drop-in: redis-cli from $client failed (exit $rc), but not by a timeout: $out"
+    fi
+
+    say "operator step: the drop-in config check printed, as /etc/systemd/system/aegisd.service.d/clients.conf; daemon-reload; restart"
+    inside mkdir -p /etc/systemd/system/aegisd.service.d
+    printf '%s\n' "$dropin" | inside tee /etc/systemd/system/aegisd.service.d/clients.conf >/dev/null
+    inside systemctl daemon-reload
+    note "IPAddressAllow now: $(inside systemctl show -p IPAddressAllow --value aegisd)"
+    inside timeout 300 systemctl restart aegisd || { fail "systemctl restart aegisd failed"; journal_tail; }
+    wait_all_healthy_or_fail
+    out=$(inside aegisd config check --config /etc/aegis/aegisd.toml 2>&1) || true
+    if grep -q "warning: client_networks:" <<<"$out"; then
+        fail "aegisd config check still asks for a drop-in after clients.conf: $out"
+    else
+        pass "aegisd config check after the drop-in asks for none: $(grep -c warning <<<"$out") other warning(s), $(tail -1 <<<"$out")"
+    fi
+    if out=$(remote_psql verify-full) && [ "$out" = "aegis_backend_user from $client over TLSv1.3" ]; then
+        pass "after the drop-in: psql sslmode=verify-full from $client to $server: $out"
+    else
+        fail "after the drop-in: psql sslmode=verify-full from $client to $server: $out"
+        journal_tail
+    fi
+    if out=$(remote_redis) && [ "$out" = OK ]; then
+        pass "after the drop-in: redis-cli --tls --user backend SET backend:remote-client from $client: $out"
+    else
+        fail "after the drop-in: redis-cli --tls from $client: $out"
+    fi
+    if out=$(remote_psql disable); then
+        fail "a plaintext connection from $client was admitted: $out"
+    elif grep -qF "pg_hba.conf rejects connection for host \"$client\", user \"aegis_backend_user\", database \"aegis_backend\", no encryption" <<<"$out"; then
+        pass "plaintext from $client is refused by pg_hba (hostssl only)"
+    else
+        fail "plaintext from $client failed for another reason than pg_hba: $out"
+    fi
+    ip netns del "$REMOTE_NETNS" && REMOTE_NETNS=""
+    rm -f "$passfile" "$redis_passfile"
+}
+
+wait_all_healthy_or_fail() { # after a restart: every service healthy again, for at most 120 s
+    for _ in $(seq 1 240); do
+        status_json && all_healthy && return 0
+        sleep 0.5
+    done
+    fail "services not healthy 120 s after the restart: $(summary)"
+    journal_tail
+}
+
+remote_clients_check
+
 say "systemctl stop aegisd: no postgres or redis-server may be left in the container"
 if inside timeout 120 systemctl stop aegisd; then
     # procps is not in the root: read /proc inside the container's PID namespace.
@@ -525,6 +774,19 @@ if inside timeout 120 systemctl stop aegisd; then
 else
     fail "systemctl stop aegisd failed"
     journal_tail
+fi
+
+say "package purge (dpkg -P): /etc/aegis removed, /var/lib/aegis kept, and the message says so"
+if purge_out=$(inside dpkg -P aegisd 2>&1); then
+    echo "$purge_out" | grep -iv '^(Reading database' | sed 's/^/    | /'
+    if ! inside test -e /etc/aegis && inside test -f /var/lib/aegis/data/postgres-backend/PG_VERSION \
+        && grep -q '/var/lib/aegis are kept' <<<"$purge_out"; then
+        pass "dpkg -P: /etc/aegis gone, the databases in /var/lib/aegis kept, and purge said so"
+    else
+        fail "dpkg -P: /etc/aegis $(inside test -e /etc/aegis && echo present || echo gone), /var/lib/aegis/data/postgres-backend $(inside test -e /var/lib/aegis/data/postgres-backend/PG_VERSION && echo kept || echo gone)"
+    fi
+else
+    fail "dpkg -P aegisd failed:"; echo "$purge_out" | sed 's/^/    | /'
 fi
 
 say "shutting the container down (SIGRTMIN+4 to its PID 1: poweroff)"

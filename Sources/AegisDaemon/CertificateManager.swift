@@ -17,7 +17,6 @@ actor CertificateManager {
     let account: ServiceAccount
     let supervisor: Supervisor
     let logger: Logger
-    private var renewalTask: Task<Void, Never>?
     /// Certificates close to expiry, refreshed at every check: status asks twice a second and
     /// must not parse PEM files each time.
     private(set) var warnings: [String] = []
@@ -38,45 +37,49 @@ actor CertificateManager {
     /// Loki with `[loki] tls`.
     var servers: [ServiceID] { config.serverCertificateServices }
 
-    /// The seed's roles as the client certificates' common names (what `verify-full` checks).
+    /// The apps' login roles as the client certificates' common names (what `verify-full` checks).
     var clientNames: [PostgresInstance: String] {
         config.postgres.instances.mapValues(\.user)
     }
 
-    /// Before the first start: every certificate the servers and apps need. Throws when they
-    /// cannot be made, since the servers could not start without them.
-    func prepare() throws(SystemError) {
-        guard config.tls.enabled else { return }
+    /// Before the first start (and at a reload): every certificate the servers and apps need.
+    /// Throws when they cannot be made, since the servers could not start without them. Returns
+    /// the services whose server certificate was (re)issued, e.g. because the listen addresses
+    /// in its names changed.
+    @discardableResult
+    func prepare() throws(SystemError) -> [ServiceID] {
+        guard config.tls.enabled else { return [] }
         if let operatorCertificates {
             try check(operatorCertificates)
             refreshWarnings()
-            return
+            return []
         }
         try FileSystem.makeDirectory(config.layout.certsDir, mode: 0o755)
         let changes = try store.ensure(
-            services: servers, apps: PostgresInstance.allCases, extraNames: config.tls.extraNames,
+            services: servers, apps: PostgresInstance.allCases, extraNames: config.serverCertificateNames,
             clientCommonNames: clientNames, policy: config.tls.policy, now: .now, serverKeyOwner: account)
         log(changes)
         refreshWarnings()
+        return Set(changes.compactMap(\.role.service)).sorted()
     }
 
-    /// Checks once an hour; renews and reloads what is due.
-    func startRenewals() {
-        renewalTask?.cancel()
-        renewalTask = Task {
-            while !Task.isCancelled {
-                try? await Task.sleep(for: .seconds(3600))
-                guard !Task.isCancelled else { return }
-                do {
-                    try await renew(force: false)
-                } catch {
-                    logger.error("certificate renewal failed: \(error)")
-                }
+    /// Makes these running servers load their certificate files again, without a restart.
+    func reloadCertificates(of services: [ServiceID]) async {
+        for service in services { await reloadCertificate(of: service) }
+    }
+
+    /// Checks once an hour, renews and reloads what is due, until cancelled (the daemon's
+    /// `CertificateRenewalService` runs it).
+    func runRenewals() async {
+        while !Task.isCancelled {
+            guard (try? await Task.sleep(for: .seconds(3600))) != nil else { return }
+            do {
+                try await renew(force: false)
+            } catch {
+                logger.error("certificate renewal failed: \(error)")
             }
         }
     }
-
-    func stop() { renewalTask?.cancel() }
 
     /// `aegisctl certs rotate`: re-issues every leaf, or, with the operator's certificates,
     /// checks the files they put in place and reloads every server. Returns what was done.
@@ -115,10 +118,10 @@ actor CertificateManager {
         }
         let changes = force
             ? try store.rotate(
-                services: servers, apps: PostgresInstance.allCases, extraNames: config.tls.extraNames,
+                services: servers, apps: PostgresInstance.allCases, extraNames: config.serverCertificateNames,
                 clientCommonNames: clientNames, policy: config.tls.policy, now: .now, serverKeyOwner: account)
             : try store.ensure(
-                services: servers, apps: PostgresInstance.allCases, extraNames: config.tls.extraNames,
+                services: servers, apps: PostgresInstance.allCases, extraNames: config.serverCertificateNames,
                 clientCommonNames: clientNames, policy: config.tls.policy, now: .now, serverKeyOwner: account)
         log(changes)
         refreshWarnings()

@@ -11,22 +11,13 @@ struct ControlHandler: Sendable {
     let certificates: CertificateManager
     let logs: LogPipeline
     let maintenance: MaintenanceCoordinator
+    let status: StatusAssembler
     /// How long start/restart/stop wait for their outcome before answering anyway.
     let operationTimeout: Duration
-    /// The metrics endpoint's URL while it serves.
-    let metricsURL = Shared<String?>(nil)
-
-    var sources: StatusSources {
-        let (url, reloader) = (metricsURL, reloader)
-        return StatusSources(
-            supervisor: supervisor, backups: backups, certificates: certificates, logs: logs, maintenance: maintenance,
-            filesystemPaths: { StatusSources.filesystemPaths(await reloader.config) }, metricsURL: { url.value })
-    }
-
     func answer(_ request: ControlRequest) async -> ControlReply {
         switch request.command {
         case .status:
-            return ControlReply(ok: true, status: await sources.report())
+            return ControlReply(ok: true, status: await status.report())
         case .version:
             return ControlReply(ok: true, version: VersionInfo(daemon: AegisVersion.current))
         case .start, .stop, .restart:
@@ -159,7 +150,7 @@ struct ControlHandler: Sendable {
         }
     }
 
-    /// `aegisctl restore|verify SERVICE latest|NAME [--identity FILE]`.
+    /// `aegisctl restore|verify SERVICE latest|NAME [--identity FILE|-]`.
     private func restoreOrVerify(_ request: ControlRequest) async -> ControlReply {
         let services: [ServiceID]
         switch await backupTargets(request.service) {
@@ -170,11 +161,13 @@ struct ControlHandler: Sendable {
             return .failure(.badRequest, "\(request.command.rawValue) needs a service")
         }
         let backup = request.backup ?? "latest"
+        // A key sent with the request lives in this value until the operation ends, no longer.
+        let identity = IdentitySource(request)
         do {
             if request.command == .restore {
-                return ControlReply(ok: true, message: try await backups.restore(service, backup: backup, identity: request.identity))
+                return ControlReply(ok: true, message: try await backups.restore(service, backup: backup, identity: identity))
             }
-            let manifest = try await backups.verify(service, backup: backup, identity: request.identity)
+            let manifest = try await backups.verify(service, backup: backup, identity: identity)
             let report = BackupReports.report(manifest, directory: await backups.catalog.directory(of: service))
             if let problem = manifest.verifyError {
                 return ControlReply(

@@ -3,6 +3,7 @@ import AegisSystem
 import Dispatch
 import Glibc
 import Logging
+import ServiceLifecycle
 
 /// aegisd from start to exit: prepare the state tree, open the control socket, start every
 /// service, keep systemd informed, and on SIGTERM/SIGINT stop everything in order and exit 0.
@@ -34,16 +35,18 @@ public enum Daemon {
             logger.critical("TLS certificates: \(error.message)")
             return 1
         }
-        await certificates.startRenewals()
         let backups = BackupCoordinator(config: config, account: account, supervisor: supervisor, logger: logger)
         await backups.recover()
         let maintenance = MaintenanceCoordinator(config: config, account: account, logger: logger)
+        let status = StatusAssembler(
+            supervisor: supervisor, backups: backups, certificates: certificates, logs: logs, maintenance: maintenance,
+            filesystemPaths: StatusAssembler.filesystemPaths(config))
         let reloader = Reloader(
             configPath: configPath, config: config, context: context, supervisor: supervisor, backups: backups,
-            certificates: certificates, maintenance: maintenance)
+            certificates: certificates, maintenance: maintenance, logs: logs, status: status)
         let handler = ControlHandler(
             supervisor: supervisor, backups: backups, reloader: reloader, certificates: certificates, logs: logs,
-            maintenance: maintenance, operationTimeout: .seconds(config.supervision.startTimeoutS))
+            maintenance: maintenance, status: status, operationTimeout: .seconds(config.supervision.startTimeoutS))
         let server = ControlServer(
             path: config.daemon.socket, socketGroup: ServiceAccount.groupID(named: config.daemon.socketGroup),
             handler: { await handler.answer($0) }, logger: logger)
@@ -53,51 +56,76 @@ public enum Daemon {
             logger.critical("control socket: \(error)")
             return 1
         }
-        let signals = TerminationSignals(onHangup: {
-            Task {
-                logger.notice("SIGHUP received: reloading the configuration")
-                _ = try? await reloader.reload()
-            }
-        })
-        let serverTask = Task { try? await server.run() }
-        await logs.start()
-        let metrics = await startMetrics(
-            config, sources: handler.sources, account: account, logger: logger, currentConfig: { await reloader.config })
-        if let metrics, metrics.serving { handler.metricsURL.value = metrics.exporter.server.endpoint.url }
+        // The signals are taken from their default actions before anything starts (a client
+        // that hangs up is no reason to die); `SignalService` listens for them.
+        for number in [SIGPIPE, SIGTERM, SIGINT, SIGHUP] { signal(number, SIG_IGN) }
+        // The shipper learns the supervised Loki's state from its first change on.
+        await logs.follow(supervisor)
         logger.notice("aegisd \(AegisVersion.current) starting (pid \(getpid()), state in \(config.daemon.stateDir))")
         notifier.status("starting services")
-        let startTask = Task { await supervisor.startAll() }
-        let monitorTask = Task {
-            await monitor(
-                supervisor, backups: backups, certificates: certificates, maintenance: maintenance, notifier: notifier,
-                logger: logger)
+        let request = ShutdownRequest()
+        let group = ServiceGroup(configuration: .init(
+            services: services(
+                logs: logs, server: server, supervisor: supervisor, status: status, certificates: certificates,
+                reloader: reloader, request: request, notifier: notifier, logger: logger,
+                metrics: metricsService(config, status: status, account: account, reloader: reloader, logger: logger)),
+            logger: logger))
+        do {
+            try await group.run()
+        } catch {
+            logger.error("aegisd stopped after an error: \(error)")
+            return 1
         }
-        await reloader.startSchedules()
-
-        let signal = await signals.next()
-        logger.notice("received \(signal == SIGINT ? "SIGINT" : "SIGTERM"): stopping every service")
-        notifier.stopping(status: "stopping services")
-        await reloader.stopSchedules()
-        await certificates.stop()
-        await supervisor.beginShutdown()
-        await startTask.value
-        await supervisor.stopAll()
-        // After the children: their last lines are in the spool for the next start.
-        await logs.stop()
-        monitorTask.cancel()
-        await metrics?.exporter.stop()
-        server.stop()
-        _ = await serverTask.value
+        guard request.wasRequested else {
+            logger.error("aegisd stopped: a part of it ended on its own (see the lines above)")
+            return 1
+        }
         logger.notice("aegisd stopped")
         return 0
     }
 
-    /// The `/metrics` endpoint and aegisd's own alerts (journald). Nil only when `[metrics]
-    /// listen` is unusable (`config check` refuses that before a start).
-    static func startMetrics(
-        _ config: AegisConfig, sources: StatusSources, account: ServiceAccount, logger: Logger,
-        currentConfig: @escaping @Sendable () async -> AegisConfig
-    ) async -> (exporter: MetricsExporter, serving: Bool)? {
+    /// The members of the daemon's service group, in start order; a graceful shutdown stops
+    /// them in the reverse order, each after the one behind it has returned:
+    ///
+    /// 1. signals: SIGTERM/SIGINT end its loop, which begins the shutdown (SIGHUP reloads);
+    /// 2. the scheduler: no new backup or maintenance job, a running one is cancelled;
+    /// 3. certificate renewals;
+    /// 4. the supervisor: every service down its stop ladder, in reverse start order;
+    /// 5. the status monitor: STATUS= follows the services until they are all down;
+    /// 6. the control socket: `aegisctl status` answers until then;
+    /// 7. the log pipeline: the children's last lines reach journald and the spool.
+    ///
+    /// Any member that ends or fails on its own shuts the whole group down the same way, and
+    /// aegisd then exits 1.
+    static func services(
+        logs: LogPipeline, server: ControlServer, supervisor: Supervisor, status: StatusAssembler,
+        certificates: CertificateManager, reloader: Reloader, request: ShutdownRequest, notifier: SystemdNotifier,
+        logger: Logger, metrics: MetricsService? = nil
+    ) -> [ServiceGroupConfiguration.ServiceConfiguration] {
+        var members: [(String, any Service)] = [
+            ("logs", LogPipelineService(logs: logs)),
+            ("control", ControlServerService(server: server)),
+            ("monitor", StatusMonitorService(supervisor: supervisor, status: status, notifier: notifier, logger: logger)),
+            ("supervisor", SupervisorService(supervisor: supervisor)),
+            ("certificates", CertificateRenewalService(certificates: certificates)),
+            ("scheduler", SchedulerService(reloader: reloader)),
+            ("signals", SignalService(
+                requested: request, supervisor: supervisor, reloader: reloader, notifier: notifier, logger: logger)),
+        ]
+        // Right after the monitor: /metrics and the alerts follow the services while they stop.
+        if let metrics { members.insert(("metrics", metrics), at: 3) }
+        return members.map { name, service in
+            .init(
+                service: service, successTerminationBehavior: .gracefullyShutdownGroup,
+                failureTerminationBehavior: .gracefullyShutdownGroup, serviceName: name)
+        }
+    }
+
+    /// `/metrics` and aegisd's own alerts. Nil only when `[metrics] listen` is unusable
+    /// (`config check` refuses that before a start).
+    static func metricsService(
+        _ config: AegisConfig, status: StatusAssembler, account: ServiceAccount, reloader: Reloader, logger: Logger
+    ) -> MetricsService? {
         guard case .success(let endpoint) = MetricsEndpoint.of(config.metrics) else { return nil }
         // A configured token that cannot be read closes the endpoint: never serve without it.
         var token: BearerToken?
@@ -111,9 +139,9 @@ public enum Daemon {
             }
         }
         let exporter = MetricsExporter(
-            endpoint: endpoint, token: token, sources: sources, account: account, alerts: config.alerts, logger: logger,
-            currentConfig: currentConfig)
-        return (exporter, await exporter.start(serve: serve))
+            endpoint: endpoint, token: token, sources: status, account: account, alerts: config.alerts, logger: logger,
+            currentConfig: { await reloader.config })
+        return MetricsService(exporter: exporter, serve: serve, url: status.metricsURL)
     }
 
     static func drivers(_ config: AegisConfig, _ context: DriverContext) -> [any ServiceDriver] {
@@ -133,75 +161,5 @@ public enum Daemon {
             try FileSystem.makeDirectory(directory, mode: 0o755)
         }
         try FileSystem.makeDirectory(layout.secretsDir, mode: 0o700)
-    }
-
-    /// Keeps systemd's STATUS= current, sends READY=1 once everything is healthy, and pings the
-    /// watchdog from the supervisor's own executor, so a wedged supervisor stops the pings.
-    static func monitor(
-        _ supervisor: Supervisor, backups: BackupCoordinator, certificates: CertificateManager,
-        maintenance: MaintenanceCoordinator, notifier: SystemdNotifier, logger: Logger
-    ) async {
-        var lastSummary = ""
-        var ready = false
-        let watchdog = notifier.watchdogInterval.map { $0 / 2 }
-        var lastPing = ContinuousClock.now
-        func summary() async -> String {
-            var report = await supervisor.status()
-            report.backups = await backups.statuses()
-            report.certificateWarnings = await certificates.warnings
-            report.maintenance = await maintenance.statuses()
-            return report.summary
-        }
-        while !Task.isCancelled {
-            // Readiness first, then the summary: READY=1 must carry the status it announces.
-            let becameReady = !ready ? await supervisor.allHealthy() : false
-            let summary = await summary()
-            if becameReady {
-                ready = true
-                await supervisor.markReady()
-                notifier.ready(status: summary)
-                logger.notice("ready: \(summary)")
-            } else if summary != lastSummary {
-                notifier.status(summary)
-            }
-            lastSummary = summary
-            if let watchdog, ContinuousClock.now - lastPing >= watchdog {
-                notifier.watchdog()
-                lastPing = .now
-            }
-            try? await Task.sleep(for: ready ? .milliseconds(500) : .milliseconds(20))
-        }
-    }
-}
-
-/// SIGTERM and SIGINT as an async value; the default actions are disabled so that aegisd can
-/// stop its children first. SIGHUP calls `onHangup`. SIGPIPE is ignored (a client that hangs up
-/// is not fatal).
-final class TerminationSignals {
-    private let stream: AsyncStream<Int32>
-    private let sources: [any DispatchSourceSignal]
-
-    init(onHangup: @escaping @Sendable () -> Void) {
-        signal(SIGPIPE, SIG_IGN)
-        let (stream, continuation) = AsyncStream<Int32>.makeStream()
-        self.stream = stream
-        self.sources = [SIGTERM, SIGINT, SIGHUP].map { (number: Int32) -> any DispatchSourceSignal in
-            Glibc.signal(number, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-            source.setEventHandler {
-                if number == SIGHUP {
-                    onHangup()
-                } else {
-                    continuation.yield(number)
-                }
-            }
-            source.resume()
-            return source
-        }
-    }
-
-    func next() async -> Int32 {
-        for await signal in stream { return signal }
-        return SIGTERM
     }
 }

@@ -45,8 +45,18 @@ actor JobScheduler {
         }
         guard !jobs.isEmpty else { return }
         table = CronTable(jobs)
+        var previous = now
         while !Task.isCancelled {
             let now = UTCTimestamp.now
+            // The wall clock went back (an NTP step, a restored VM snapshot): every next due
+            // time was computed on the old clock and would now lie too far ahead, so compute
+            // them again from the new time. A forward jump needs nothing: the overdue jobs are
+            // simply due.
+            if now.secondsSinceEpoch < previous.secondsSinceEpoch {
+                logger.warning("schedule: the wall clock went back \(previous.secondsSinceEpoch - now.secondsSinceEpoch) s; next run times computed again from \(now)")
+                table.reschedule(at: now)
+            }
+            previous = now
             for name in table.takeDue(at: now) where !Task.isCancelled {
                 await actions[name]?()
             }

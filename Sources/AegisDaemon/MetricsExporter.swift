@@ -16,7 +16,7 @@ final class MetricsExporter: Sendable {
     static let slowInterval: Duration = .seconds(15)
 
     let server: MetricsServer
-    private let sources: StatusSources
+    private let sources: StatusAssembler
     private let account: ServiceAccount
     private let currentConfig: @Sendable () async -> AegisConfig
     private let alerts: AlertJournal
@@ -28,7 +28,7 @@ final class MetricsExporter: Sendable {
     /// - Parameter currentConfig: the configuration in force (it changes with reloads), for
     ///   the database readings.
     init(
-        endpoint: MetricsEndpoint, token: BearerToken?, sources: StatusSources, account: ServiceAccount,
+        endpoint: MetricsEndpoint, token: BearerToken?, sources: StatusAssembler, account: ServiceAccount,
         alerts settings: AlertsSettings, logger: Logger, currentConfig: @escaping @Sendable () async -> AegisConfig
     ) {
         self.alerts = AlertJournal(settings: settings, logger: logger)

@@ -15,12 +15,16 @@ actor Reloader {
     let backups: BackupCoordinator
     let certificates: CertificateManager
     let maintenance: MaintenanceCoordinator
-    private var schedulerTask: Task<Void, Never>?
+    /// Takes the Loki tenant and credentials at each reload.
+    let logs: LogPipeline?
+    let status: StatusAssembler
 
     init(
         configPath: String, config: AegisConfig, context: DriverContext, supervisor: Supervisor, backups: BackupCoordinator,
-        certificates: CertificateManager, maintenance: MaintenanceCoordinator
+        certificates: CertificateManager, maintenance: MaintenanceCoordinator, logs: LogPipeline?, status: StatusAssembler
     ) {
+        self.logs = logs
+        self.status = status
         self.maintenance = maintenance
         self.configPath = configPath
         self.config = config
@@ -32,29 +36,29 @@ actor Reloader {
 
     var logger: Logger { context.logger }
 
-    /// Starts the one scheduler with the backup, drill and maintenance jobs once the services
-    /// have settled; a reload that changes their settings replaces it.
-    func startSchedules() {
-        schedulerTask?.cancel()
-        let supervisor = supervisor
-        let timeout = Duration.seconds(config.supervision.startTimeoutS)
-        let backups = backups
-        let maintenance = maintenance
-        let backupSettings = config.backup
-        let maintenanceSettings = config.maintenance
-        let logger = logger
-        schedulerTask = Task {
-            // Scheduled work waits until the services are up; an operator's backup need not.
-            await supervisor.waitUntil(await supervisor.services, timeout: timeout) { $0.isSettledAfterStart }
-            let entries = await BackupSchedule.entries(coordinator: backups, settings: backupSettings, logger: logger)
-                + (await MaintenanceSchedule.entries(maintenance, settings: maintenanceSettings))
-            await JobScheduler(entries: entries, logger: logger).run()
+    /// Runs the one scheduler with the backup, drill and maintenance jobs, once the services
+    /// have settled, until cancelled (the daemon's `SchedulerService` runs this). A reload that
+    /// changes the jobs' settings ends the running scheduler and starts one with the new jobs.
+    func runSchedules() async {
+        // Scheduled work waits until the services are up; an operator's backup need not.
+        await supervisor.waitUntil(await supervisor.services, timeout: .seconds(config.supervision.startTimeoutS)) {
+            $0.isSettledAfterStart
+        }
+        while !Task.isCancelled {
+            let generation = schedules.generation
+            let entries = await BackupSchedule.entries(coordinator: backups, settings: config.backup, logger: logger)
+                + (await MaintenanceSchedule.entries(maintenance, settings: config.maintenance))
+            let logger = logger
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask { await JobScheduler(entries: entries, logger: logger).run() }
+                await schedules.wait(after: generation)
+                group.cancelAll()
+            }
         }
     }
 
-    func stopSchedules() {
-        schedulerTask?.cancel()
-    }
+    /// Bumped by a reload that changes the jobs; `runSchedules` waits on it.
+    private let schedules = ChangeSignal()
 
     /// Re-reads the file and applies it. Returns what was done, or throws why nothing was.
     ///
@@ -68,9 +72,7 @@ actor Reloader {
         context.notifier.reloading(status: "reloading \(configPath)")
         let result: Result<String, ReloadFailure>
         do { result = .success(try await apply()) } catch { result = .failure(error) }
-        var status = await supervisor.status()
-        status.backups = await backups.statuses()
-        context.notifier.ready(status: status.summary)
+        context.notifier.ready(status: await status.report().summary)
         return try result.get()
     }
 
@@ -91,7 +93,7 @@ actor Reloader {
     }
 
     private func apply() async throws(ReloadFailure) -> String {
-        let report = ConfigCheckReport.check(path: configPath)
+        let report = ConfigCheckReport.check(path: configPath, environment: .daemon)
         guard report.isUsable else {
             let problem = ConfigError(file: configPath, issues: report.errors).description
             logger.error("reload refused, the running configuration stays in force: \(problem)")
@@ -111,8 +113,9 @@ actor Reloader {
         logger.notice("reload: \(plan.summary)")
         // Certificates first: a server restarted for TLS must find its files.
         await certificates.update(config: new)
+        let reissued: [ServiceID]
         do {
-            try await certificates.prepare()
+            reissued = try await certificates.prepare()
         } catch {
             await certificates.update(config: config)
             throw ReloadFailure("the certificates for the new configuration cannot be made: \(error.message)")
@@ -122,10 +125,15 @@ actor Reloader {
         let drivers = Dictionary(
             uniqueKeysWithValues: Daemon.drivers(new, newContext).map { ($0.service, $0) })
         await supervisor.applyReload(plan, drivers: drivers, stopTimeout: .seconds(120))
+        // A certificate re-issued for a server that keeps running (its names follow every
+        // server's listen addresses) is loaded without a restart, as a renewal is.
+        await certificates.reloadCertificates(of: reissued.filter { !plan.restart.contains($0) && !plan.start.contains($0) })
         await backups.update(config: new)
         await maintenance.update(config: new)
+        // Every reload, changed keys or not: the files may hold a rotated password or token.
+        await logs?.reloadCredentials(new)
         config = new
-        if plan.backupChanged || plan.maintenanceChanged { startSchedules() }
+        if plan.backupChanged || plan.maintenanceChanged { schedules.bump() }
         let changed = plan.restart + plan.start
         await supervisor.waitUntil(changed, timeout: .seconds(new.supervision.startTimeoutS)) { $0.isSettledAfterStart }
         return "reloaded \(configPath): \(plan.summary)"

@@ -16,6 +16,11 @@ public actor Supervisor {
         /// The SIGKILL sweep of the previous child's process group; the next launch waits for it
         /// so that no old backend holds PostgreSQL's shared memory when the new postmaster starts.
         var cleanup: Task<Void, Never>?
+        /// The service's one timer (start timeout, stop rung, restart delay), armed and dropped
+        /// as its state machine says.
+        var timer: Task<Void, Never>?
+        /// Checks a freshly spawned process every 50 ms until it first answers.
+        var probe: Task<Void, Never>?
     }
 
     private var slots: [ServiceID: Slot] = [:]
@@ -31,8 +36,18 @@ public actor Supervisor {
     private var healthDurations: [ServiceID: DurationHistogram] = [:]
     private var processTasks: [ServiceID: Task<Void, Never>] = [:]
     private var readySent = false
+    /// The tasks this actor started that are still running (`liveTaskCount`).
+    private let tally = TaskTally()
+    /// Waits for a condition on the services, woken after each event (`wakeWaiters`). Behind
+    /// a lock so that a cancelled wait can let go from its cancellation handler.
+    private let waiters = WaiterTable()
+    private var nextWaiterKey = 0
+    /// Announced changes so far.
+    private var changes = 0
     /// Set on SIGTERM: no service is started any more, whatever is in flight.
     private var shuttingDown = false
+    /// Told every change the state machines announce (`observe`).
+    private var observers: [ServiceID: [@Sendable (ServiceStatus) -> Void]] = [:]
 
     public init(drivers: [any ServiceDriver], settings: SupervisionSettings, layout: StateLayout,
                 ports: [ServiceID: Int] = [:], logger: Logger, output: ChildOutput = ChildOutput()) {
@@ -51,6 +66,10 @@ public actor Supervisor {
     }
 
     public var services: [ServiceID] { slots.keys.sorted() }
+
+    /// Tasks started by the supervisor (health loops, timers, process watchers) still running:
+    /// none after `stopAll()` has returned.
+    public var liveTaskCount: Int { tally.count }
 
     // MARK: - Whole-daemon operations
 
@@ -74,8 +93,18 @@ public actor Supervisor {
         }
         for task in processTasks.values { await task.value }
         for slot in slots.values { await slot.cleanup?.value }
-        healthTasks.forEach { $0.cancel() }
+        // Nothing this actor started may outlive it: every loop and timer is cancelled and
+        // waited for (a service that ended `failed` or `unavailable` has no timer left; any other
+        // is dropped all the same).
+        var ending = healthTasks
         healthTasks = []
+        for id in slots.keys {
+            ending += [slots[id]!.timer, slots[id]!.probe].compactMap { $0 }
+            slots[id]!.timer = nil
+            slots[id]!.probe = nil
+        }
+        for task in ending { task.cancel() }
+        for task in ending { await task.value }
     }
 
     public func status() -> StatusReport {
@@ -144,19 +173,87 @@ public actor Supervisor {
             }
             start(id)
         }
+        wakeWaiters()
+    }
+
+    /// Calls `observer` with the service's status now and after every change its state machine
+    /// announces (state, health, a failure), from the supervisor's executor: it must return at
+    /// once.
+    public func observe(_ id: ServiceID, _ observer: @escaping @Sendable (ServiceStatus) -> Void) {
+        observers[id, default: []].append(observer)
+        if let status = serviceStatus(id) { observer(status) }
     }
 
     public func serviceStatus(_ id: ServiceID) -> ServiceStatus? {
         slots[id].map { $0.machine.status(at: .now) }
     }
 
-    /// Waits until `predicate` holds for every service in `ids`, or `timeout` passes.
-    public func waitUntil(_ ids: [ServiceID], timeout: Duration, _ predicate: (ServiceStatus) -> Bool) async {
-        let deadline = ContinuousClock.now + timeout
-        while ContinuousClock.now < deadline {
-            if ids.allSatisfy({ serviceStatus($0).map(predicate) ?? true }) { return }
-            try? await Task.sleep(for: .milliseconds(10))
+    /// Waits until `predicate` holds for every service in `ids` (a service that is not there
+    /// counts as holding), or `timeout` passes. Woken by the state changes themselves.
+    public func waitUntil(
+        _ ids: [ServiceID], timeout: Duration, _ predicate: @escaping @Sendable (ServiceStatus) -> Bool
+    ) async {
+        await wait(for: .statuses(ids, predicate), timeout: timeout)
+    }
+
+    /// The number of changes announced so far (transitions, health, failures).
+    public var changeCount: Int { changes }
+
+    /// Waits until a change is announced after the `since`-th one, or `timeout` passes; returns
+    /// the count then. For whoever mirrors the status somewhere (systemd's STATUS=).
+    public func waitForChange(since: Int, timeout: Duration) async -> Int {
+        await wait(for: .changeAfter(since), timeout: timeout)
+        return changes
+    }
+
+    private func wait(for condition: Waiter.Condition, timeout: Duration) async {
+        guard !holds(condition) else { return }
+        // The condition's own wait races a sleep; whichever ends first cancels the other.
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { try? await Task.sleep(for: timeout) }
+            group.addTask { await self.waitWithoutDeadline(for: condition) }
+            await group.next()
+            group.cancelAll()
         }
+    }
+
+    /// Suspends until `wakeWaiters` finds `condition` holds, or the task is cancelled.
+    private func waitWithoutDeadline(for condition: Waiter.Condition) async {
+        let key = nextWaiterKey
+        nextWaiterKey += 1
+        let waiters = self.waiters
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                // Cancellation is checked under the lock the handler takes, so one of the two
+                // always resumes the continuation.
+                let done = holds(condition) || waiters.table.withLock { table in
+                    if Task.isCancelled { return true }
+                    table[key] = Waiter(condition: condition, continuation: continuation)
+                    return false
+                }
+                if done { continuation.resume() }
+            }
+        } onCancel: {
+            waiters.table.withLock { $0.removeValue(forKey: key) }?.continuation.resume()
+        }
+    }
+
+    private func holds(_ condition: Waiter.Condition) -> Bool {
+        switch condition {
+        case .statuses(let ids, let predicate):
+            ids.allSatisfy { serviceStatus($0).map(predicate) ?? true }
+        case .changeAfter(let since):
+            changes > since
+        }
+    }
+
+    /// After every event: resume the waits whose condition now holds.
+    private func wakeWaiters() {
+        let pending = waiters.table.withLock { $0 }
+        let ready = pending.filter { holds($0.value.condition) }.map(\.key)
+        guard !ready.isEmpty else { return }
+        let released = waiters.table.withLock { all in ready.compactMap { all.removeValue(forKey: $0) } }
+        for waiter in released { waiter.continuation.resume() }
     }
 
     // MARK: - Events
@@ -205,22 +302,25 @@ public actor Supervisor {
     // MARK: - Carrying out actions
 
     private func apply(_ id: ServiceID, _ event: (inout ServiceStateMachine, ContinuousClock.Instant) -> [ServiceAction]) {
-        let now = ContinuousClock.now
-        let before = slots[id]!.machine.status(at: now)
-        let failuresBefore = slots[id]!.machine.failures
-        let actions = event(&slots[id]!.machine, now)
-        let after = slots[id]!.machine.status(at: now)
-        if slots[id]!.machine.failures != failuresBefore, let reason = slots[id]!.machine.lastFailure {
-            logger.warning("\(id.rawValue) failed: \(reason)", metadata: ["service": "\(id.rawValue)"])
-        }
-        if before.state != after.state || before.healthy != after.healthy {
-            var line = "\(id.rawValue): \(before.state.rawValue) → \(after.state.rawValue)"
-            if after.healthy { line += " (healthy)" }
-            if let message = after.message { line += ": \(message)" }
-            let level: Logger.Level = after.state == .failed ? .error : (after.state == .backoff ? .warning : .info)
-            logger.log(level: level, "\(line)", metadata: ["service": "\(id.rawValue)"])
-        }
+        let actions = event(&slots[id]!.machine, ContinuousClock.now)
         for action in actions { run(action, for: id) }
+        wakeWaiters()
+    }
+
+    /// The machine's own account of what an event changed: one warning per failure, one line
+    /// per transition or change of health.
+    private func announce(_ change: ServiceChange) {
+        let metadata: Logger.Metadata = ["service": "\(change.service.rawValue)"]
+        changes += 1
+        if let status = serviceStatus(change.service) {
+            for observer in observers[change.service] ?? [] { observer(status) }
+        }
+        if let failure = change.failure {
+            logger.warning("\(change.service.rawValue) failed: \(failure)", metadata: metadata)
+        }
+        guard change.from != change.to || change.failure == nil else { return }
+        let level: Logger.Level = change.to == .failed ? .error : (change.to == .backoff ? .warning : .info)
+        logger.log(level: level, "\(change)", metadata: metadata)
     }
 
     private func run(_ action: ServiceAction, for id: ServiceID) {
@@ -230,14 +330,25 @@ public actor Supervisor {
         case .signal(let signal, let pid, let toGroup):
             ProcessTable.send(signal.rawValue, to: pid, group: toGroup)
         case .scheduleTimer(let delay, let token):
-            Task {
-                try? await Task.sleep(for: delay)
+            slots[id]!.timer?.cancel()
+            tally.enter()
+            slots[id]!.timer = Task {
+                defer { tally.leave() }
+                guard (try? await Task.sleep(for: delay)) != nil else { return }  // cancelled
                 self.timerFired(id, token: token)
             }
+        case .cancelTimer:
+            slots[id]!.timer?.cancel()
+            slots[id]!.timer = nil
         case .killProcessGroup(let group):
+            let tally = tally
+            tally.enter()
             slots[id]!.cleanup = Task.detached {
+                defer { tally.leave() }
                 _ = await ProcessTable.killGroupAndWait(group, timeout: .seconds(5))
             }
+        case .announce(let change):
+            announce(change)
         }
     }
 
@@ -248,7 +359,9 @@ public actor Supervisor {
         let onLines = output.handler(for: id) { pidBox.get() }
         let onOutputDropped = output.droppedHandler
         let previous = processTasks[id]
+        tally.enter()
         processTasks[id] = Task {
+            defer { tally.leave() }
             await slot.cleanup?.value
             await previous?.value
             let spec: LaunchSpec
@@ -280,7 +393,9 @@ public actor Supervisor {
     }
 
     private func addHealthLoop(_ id: ServiceID, interval: Duration, timeout: Duration) {
+        tally.enter()
         healthTasks.append(Task {
+            defer { tally.leave() }
             while !Task.isCancelled {
                 let began = ContinuousClock.now
                 // The driver is looked up each time: a reload may have replaced it.
@@ -299,8 +414,11 @@ public actor Supervisor {
     private func probeStartup(_ id: ServiceID, pid: Int32) {
         let driver = slots[id]!.driver
         let timeout = Duration.milliseconds(settings.healthTimeoutMs)
-        Task {
-            while let target = self.healthTarget(id), target.pid == pid, target.starting {
+        slots[id]!.probe?.cancel()
+        tally.enter()
+        slots[id]!.probe = Task {
+            defer { tally.leave() }
+            while !Task.isCancelled, let target = self.healthTarget(id), target.pid == pid, target.starting {
                 let result = await driver.checkHealth(timeout: timeout)
                 self.healthChecked(id, pid: pid, result)
                 if result.passed { return }
@@ -325,3 +443,21 @@ extension ServiceStatus {
 }
 
 private func getCurrentPid() -> Int32 { ProcessTable.currentPid }
+
+/// The supervisor's pending waits, behind a lock of their own.
+private final class WaiterTable: Sendable {
+    let table = Mutex<[Int: Waiter]>([:])
+}
+
+/// A wait of `Supervisor.waitUntil` or `waitForChange`.
+private struct Waiter: Sendable {
+    enum Condition: Sendable {
+        /// Every listed service's status satisfies the predicate.
+        case statuses([ServiceID], @Sendable (ServiceStatus) -> Bool)
+        /// More changes than this were announced.
+        case changeAfter(Int)
+    }
+
+    let condition: Condition
+    let continuation: CheckedContinuation<Void, Never>
+}

@@ -14,4 +14,9 @@ public struct SystemError: Error, Sendable, Equatable, CustomStringConvertible {
     }
 
     public var description: String { message }
+
+    /// A peer said nothing before the deadline: hung, stopped or overloaded.
+    public static let deadline = SystemError("no answer within the deadline")
+
+    public var isDeadline: Bool { message.hasPrefix(Self.deadline.message) }
 }

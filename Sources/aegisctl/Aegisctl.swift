@@ -4,7 +4,7 @@ import Foundation
 
 /// `aegisctl`: the command-line client of aegisd's control socket.
 ///
-/// Exit codes (DESIGN.md): 0 success; 1 the daemon replied with an error (or the exchange
+/// Exit codes (a contract scripts rely on): 0 success; 1 the daemon replied with an error (or the exchange
 /// failed); 2 usage or configuration error; 3 the daemon is not reachable.
 @main
 struct Aegisctl: ParsableCommand {
@@ -44,7 +44,7 @@ struct Aegisctl: ParsableCommand {
     }
 }
 
-/// The exit codes of the DESIGN.md contract, named.
+/// The exit codes scripts rely on, named.
 enum ExitStatus {
     static let daemonError: Int32 = 1
     static let usage: Int32 = 2

@@ -12,7 +12,9 @@ struct BackupTarget: ParsableArguments {
     var backup: String = "latest"
 
     @Option(help: ArgumentHelp(
-        "File holding the age identity (AGE-SECRET-KEY-…) that decrypts the backup; default <state_dir>/secrets/backup.agekey.",
+        "File holding the age identity (AGE-SECRET-KEY-…) that decrypts the backup, read by aegisctl with your "
+            + "permissions and sent to the daemon for this one operation; `-` reads it from standard input. "
+            + "Without it the daemon looks for <state_dir>/secrets/backup.agekey.",
         valueName: "file"))
     var identity: String?
 
@@ -25,11 +27,21 @@ struct BackupTarget: ParsableArguments {
         }
     }
 
-    /// The daemon runs elsewhere: a relative path means the caller's working directory.
-    var identityPath: String? { identity.map { ConfigInitializer.absolutePath($0) } }
+    /// The identity's text, read here with the caller's own permissions: the daemon runs as
+    /// another user, in a sandbox of its own, and could not open the operator's file itself. A
+    /// file that cannot be read or is not an identity is a usage error (2) before anything is sent.
+    func identityKey() throws -> SecretText? {
+        guard let identity else { return nil }
+        do {
+            return SecretText(try AgeIdentityFile.read(identity))
+        } catch {
+            printError("error: \(error.message)")
+            throw ExitCode(ExitStatus.usage)
+        }
+    }
 
-    func send(_ command: ControlCommand, global: GlobalOptions) throws {
-        let request = ControlRequest(command: command, service: service, backup: backup, identity: identityPath)
+    func send(_ command: ControlCommand, identityKey: SecretText?, global: GlobalOptions) throws {
+        let request = ControlRequest(command: command, service: service, backup: backup, identityKey: identityKey)
         let exchange: @Sendable () throws -> ControlReply = {
             try DaemonExchange.reach(request, options: global, timeout: .seconds(86_400))
         }
@@ -47,7 +59,7 @@ struct BackupTarget: ParsableArguments {
 }
 
 extension Aegisctl {
-    /// `aegisctl restore SERVICE latest|NAME [--yes] [--identity FILE]`.
+    /// `aegisctl restore SERVICE latest|NAME [--yes] [--identity FILE|-]`.
     struct Restore: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Replace a service's data with a backup; the previous data is kept aside.",
@@ -62,7 +74,16 @@ extension Aegisctl {
         @OptionGroup var target: BackupTarget
         @Flag(name: .long, help: "Do not ask for confirmation.") var yes = false
 
+        func validate() throws {
+            if target.identity == "-" && !yes {
+                throw ValidationError(
+                    "--identity - reads the key from standard input, which then cannot answer the confirmation; add --yes")
+            }
+        }
+
         func run() throws {
+            // Read before asking: a key that cannot be read should not cost a confirmation.
+            let key = try target.identityKey()
             if !yes {
                 guard isatty(STDIN_FILENO) == 1 else {
                     printError("error: refusing to restore \(target.service) without --yes (standard input is not a terminal)")
@@ -75,11 +96,11 @@ extension Aegisctl {
                     throw ExitCode(ExitStatus.daemonError)
                 }
             }
-            try target.send(.restore, global: global)
+            try target.send(.restore, identityKey: key, global: global)
         }
     }
 
-    /// `aegisctl verify SERVICE latest|NAME [--identity FILE]`.
+    /// `aegisctl verify SERVICE latest|NAME [--identity FILE|-]`.
     struct Verify: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Restore drill: restore a backup into a scratch copy and compare it with its manifest.",
@@ -93,7 +114,7 @@ extension Aegisctl {
         @OptionGroup var target: BackupTarget
 
         func run() throws {
-            try target.send(.verify, global: global)
+            try target.send(.verify, identityKey: try target.identityKey(), global: global)
         }
     }
 }

@@ -3,7 +3,7 @@ import ArgumentParser
 import Foundation
 
 extension Aegisctl {
-    /// `aegisctl stats [SERVICE] [--json]`: the seed's "Database Statistics", asked of the daemon.
+    /// `aegisctl stats [SERVICE] [--json]`: the usual database statistics, asked of the daemon.
     struct Stats: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Database sizes, connections and busiest tables; Redis memory, keys and clients; Loki readiness.")

@@ -40,6 +40,7 @@ enum StatusTable {
         if logs.shipping {
             line += ", \(logs.linesShipped) shipped, \(logs.linesDropped) dropped, \(logs.retries) retries, spool \(logs.spoolBytes) B"
             if let url = logs.lokiURL { line += " → \(url)" }
+            if let waiting = logs.waitingFor { line += "\n  waiting for \(waiting); batches are kept meanwhile" }
             if let error = logs.lastError { line += "\n  last error: \(error)" }
         } else {
             line += " (not shipped to Loki: [logs] ship = false)"

@@ -38,7 +38,7 @@ struct RunCommand: AsyncParsableCommand {
     var stderrLog = false
 
     func run() async throws {
-        let report = ConfigCheckReport.check(path: config)
+        let report = ConfigCheckReport.check(path: config, environment: .daemon)
         guard report.isUsable else {
             printToStandardError(ConfigError(file: config, issues: report.errors).description)
             throw ExitCode(2)

@@ -48,6 +48,17 @@ struct ControlCodecTests {
         Case(
             name: "maintenance-run without job", line: #"{"v":1,"command":"maintenance-run"}"#, code: .badRequest,
             mentions: [#""job""#, "maintenance-list"]),
+        Case(
+            name: "identity and identity_key both",
+            line: #"{"v":1,"command":"restore","service":"redis","identity":"/k","identity_key":"AGE-SECRET-KEY-1X"}"#,
+            code: .badRequest, mentions: [#""identity_key""#, #""identity""#, "not both"]),
+        Case(
+            name: "identity_key on another command",
+            line: #"{"v":1,"command":"backup","identity_key":"AGE-SECRET-KEY-1X"}"#, code: .badRequest,
+            mentions: [#""identity_key""#, "restore and verify"]),
+        Case(
+            name: "identity_key wrong type", line: #"{"v":1,"command":"verify","service":"redis","identity_key":7}"#,
+            code: .badRequest, mentions: [#""identity_key""#, "wrong type"]),
     ]
 
     @Test("rejects", arguments: rejections)
@@ -81,6 +92,15 @@ struct ControlCodecTests {
         (#"{"v":1,"command":"restart","service":"postgres-ai"}"#, ControlRequest(command: .restart, service: "postgres-ai")),
         // Unknown fields are ignored so that newer clients can add optional ones.
         (#"{"v":1,"command":"status","verbose":true}"#, ControlRequest(command: .status)),
+        // Clients that send a path, as aegisctl did before it sent the key itself.
+        (
+            #"{"v":1,"command":"restore","service":"redis","backup":"latest","identity":"/root/backup.agekey"}"#,
+            ControlRequest(command: .restore, service: "redis", backup: "latest", identity: "/root/backup.agekey")
+        ),
+        (
+            #"{"v":1,"command":"verify","service":"redis","identity_key":"AGE-SECRET-KEY-1X\n"}"#,
+            ControlRequest(command: .verify, service: "redis", identityKey: SecretText("AGE-SECRET-KEY-1X\n"))
+        ),
     ]
 
     @Test("accepts", arguments: acceptances)
@@ -117,6 +137,20 @@ struct ControlCodecTests {
     @Test func maintenanceRunRequestKeepsItsJob() {
         let request = ControlRequest(command: .maintenanceRun, job: "vacuum-postgres-ai")
         #expect(ControlCodec.decodeRequest(ControlCodec.encode(request)) == .request(request))
+    }
+
+    /// The key travels as a plain JSON string, and nothing that describes a request shows it.
+    @Test func identityKeyRoundTrips_butIsNeverShownInADescription() {
+        let key = "# public key: age1xyz\nAGE-SECRET-KEY-1QQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQ\n"
+        let request = ControlRequest(command: .restore, service: "postgres-ai", backup: "latest", identityKey: SecretText(key))
+        let line = ControlCodec.encode(request)
+        #expect(String(decoding: line, as: UTF8.self).contains(##""identity_key":"# public key: age1xyz\nAGE-SECRET-KEY-1QQ"##))
+        #expect(ControlCodec.decodeRequest(line) == .request(request))
+        var dumped = ""
+        dump(request, to: &dumped)
+        for shown in ["\(request)", String(reflecting: request), dumped, "\(request.identityKey!)"] {
+            #expect(!shown.contains("AGE-SECRET-KEY"), "\(shown)")
+        }
     }
 
     @Test func garbledReplyIsAnError() {

@@ -81,7 +81,7 @@ import AegisCore
             instance: .ai, settings: settings, layout: layout, superuser: "aegis", daemonUser: "root")
         #expect(renderer.postgresqlConf.contains("port = 5433"))
         #expect(renderer.postgresqlConf.contains("shared_buffers = '512MB'"))
-        #expect(renderer.postgresqlConf.contains("listen_addresses = 'localhost'"))
+        #expect(renderer.postgresqlConf.contains("listen_addresses = '127.0.0.1, ::1'"))
         #expect(renderer.postgresqlConf.contains("unix_socket_directories = '/var/lib/aegis/run/postgres-ai'"))
         #expect(renderer.postgresqlConf.contains("ssl = off"))
         #expect(renderer.pgHbaConf.contains("local   all   aegis   peer map=aegisd"))

@@ -10,6 +10,8 @@ import Testing
         (.status(400), .drop),
         (.status(413), .drop),
         (.status(404), .drop),
+        (.status(401), .credentialsRefused(retryAfterNs: 500_000_000)),
+        (.status(403), .credentialsRefused(retryAfterNs: 500_000_000)),
         (.status(429), .retry(afterNs: 500_000_000)),
         (.status(500), .retry(afterNs: 500_000_000)),
         (.status(503), .retry(afterNs: 500_000_000)),

@@ -3,6 +3,7 @@ import AegisSystem
 import Foundation
 import Glibc
 import Testing
+import AegisTestSupport
 
 /// `[[alerts.notify]]` with the real aegisd: a command hook, a webhook receiver over https
 /// verified against aegisd's CA (Python's http.server with Redis's certificate), one over https
@@ -63,13 +64,13 @@ import Testing
             kill(hook.processIdentifier, SIGKILL)
             hook.waitUntilExit()
         }
-        try await waitUntil("the webhook receiver", timeout: .seconds(20)) {
+        try await Poll.until("the webhook receiver", timeout: .seconds(20)) {
             (try? StreamConnector.connect(host: "127.0.0.1", port: hookPort, timeout: .seconds(1), tls: nil)) != nil
         }
 
         // The alert fires: a backup refused for lack of space.
         #expect(try daemon.aegisctl("backup redis").status == 1)
-        try await waitUntil("the firing alert at the command and the webhook", timeout: .seconds(30)) {
+        try await Poll.until("the firing alert at the command and the webhook", timeout: .seconds(30)) {
             Self.lines("\(root)/command.out").count == 1 && Self.lines("\(root)/webhook.out").count == 1
         }
         for file in ["command.out", "webhook.out"] {
@@ -82,7 +83,7 @@ import Testing
             #expect((alert["summary"] as? String)?.contains("refused to protect free space") == true)
         }
         // The hanging hook was killed after its timeout; aegisd answered all along.
-        try await waitUntil("the hanging hook's failure in aegisd's log", timeout: .seconds(20)) {
+        try await Poll.until("the hanging hook's failure in aegisd's log", timeout: .seconds(20)) {
             daemon.log.contains("alert notification to /bin/sleep failed")
         }
         #expect(daemon.log.contains("did not finish within 1 s and was killed"))
@@ -92,7 +93,7 @@ import Testing
         try daemon.rewriteConfig { $0.backup.minFreePercent = 0 }
         #expect(try daemon.aegisctl("reload").status == 0)
         #expect(try daemon.aegisctl("backup redis").status == 0)
-        try await waitUntil("the resolved alert at the command and the webhook", timeout: .seconds(30)) {
+        try await Poll.until("the resolved alert at the command and the webhook", timeout: .seconds(30)) {
             Self.lines("\(root)/command.out").count == 2 && Self.lines("\(root)/webhook.out").count == 2
         }
         #expect(Self.lines("\(root)/webhook.out").last?["state"] as? String == "resolved")

@@ -3,6 +3,7 @@ import AegisSystem
 import Foundation
 import Glibc
 import Testing
+import AegisTestSupport
 
 /// Backups against real PostgreSQL and Redis, read back with standard tools only (`gunzip`,
 /// `psql`, `redis-server`), so a backup is proven restorable without aegisd.
@@ -133,7 +134,7 @@ import Testing
         scratchServer.standardOutput = FileHandle.nullDevice
         try scratchServer.run()
         defer { scratchServer.terminate() }
-        try await waitUntil("the scratch redis") {
+        try await Poll.until("the scratch redis") {
             (try? DaemonHarness.shell("redis-cli -s '\(scratch)/r.sock' PING")) == "PONG"
         }
         #expect(try DaemonHarness.shell("redis-cli -s '\(scratch)/r.sock' GET backend:session:1") == "alice")
@@ -154,7 +155,11 @@ import Testing
         holder.arguments = ["-c", "exec psql -X '\(daemon.superuserURL(.ai, database: "aegis_ai"))' -c 'BEGIN; LOCK TABLE predictions IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(4)' >/dev/null 2>&1"]
         try holder.run()
         defer { holder.terminate() }
-        try await Task.sleep(for: .milliseconds(700))
+        try await Poll.until("the exclusive lock on predictions held") {
+            (try? daemon.superuserSQL(.ai, "SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation "
+                + "WHERE c.relname = 'predictions' AND l.mode = 'AccessExclusiveLock' AND l.granted", database: "aegis_ai"))?
+                .trimmingCharacters(in: .whitespacesAndNewlines) == "1"
+        }
 
         let result = try daemon.aegisctl("backup postgres-ai")
         #expect(result.status == 1)
@@ -182,7 +187,7 @@ import Testing
         backup.standardError = FileHandle.nullDevice
         try backup.run()
         let folder = "\(daemon.root)/backups/postgres-executor"
-        try await waitUntil("a temporary backup file", timeout: .seconds(30)) {
+        try await Poll.until("a temporary backup file", timeout: .seconds(30)) {
             ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).contains { $0.hasSuffix(".partial") }
         }
         try await daemon.killDaemon()

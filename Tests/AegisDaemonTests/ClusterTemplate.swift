@@ -13,7 +13,7 @@ actor ClusterTemplate {
         let root = try DaemonHarness.makeTemporaryDirectory(prefix: "aegisd-template")
         let account = try ServiceAccount.forChildren(configuredUser: "aegis")
         let renderer = PostgresConfigRenderer(
-            instance: .backend, settings: PostgresSettings.seedInstances[.backend]!, layout: StateLayout(root: root),
+            instance: .backend, settings: PostgresSettings.standardInstances[.backend]!, layout: StateLayout(root: root),
             superuser: account.name, daemonUser: "root")
         try FileSystem.makeDirectory("\(root)/data", mode: 0o755)
         try FileSystem.makeDirectory(renderer.dataDir, mode: 0o700, owner: account)

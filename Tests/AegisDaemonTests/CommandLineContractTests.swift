@@ -3,7 +3,7 @@ import AegisSystem
 import Foundation
 import Testing
 
-/// The outside contracts of DESIGN.md, through the real binaries: `config init`, `config check`
+/// The outside contracts (what scripts and the unit rely on), through the real binaries: `config init`, `config check`
 /// and their exit codes (0 ok, 2 usage or configuration error), and aegisctl's 3 when the daemon
 /// is not reachable.
 @Suite struct CommandLineContractTests {
@@ -11,15 +11,15 @@ import Testing
         try DaemonHarness.run(command)
     }
 
-    @Test func testConfigInit_seedPortsOrPortBase_thenCheckPasses_andNoSilentOverwrite() throws {
+    @Test func testConfigInit_standardPortsOrPortBase_thenCheckPasses_andNoSilentOverwrite() throws {
         let root = try DaemonHarness.makeTemporaryDirectory(prefix: "aegisd-cli")
         defer { try? FileManager.default.removeItem(atPath: root) }
         let aegisd = DaemonHarness.aegisd
-        #expect(try run("\(aegisd) config init --root \(root)/seed").status == 0)
-        let seed = try ConfigLoader.load(path: "\(root)/seed/aegisd.toml")
-        #expect(ServiceID.allCases.map(seed.port(of:)) == [5432, 5433, 5434, 6379, 3100])
-        #expect(seed.daemon.stateDir == "\(root)/seed")
-        #expect(seed.daemon.user == "aegis")
+        #expect(try run("\(aegisd) config init --root \(root)/standard").status == 0)
+        let standard = try ConfigLoader.load(path: "\(root)/standard/aegisd.toml")
+        #expect(ServiceID.allCases.map(standard.port(of:)) == [5432, 5433, 5434, 6379, 3100])
+        #expect(standard.daemon.stateDir == "\(root)/standard")
+        #expect(standard.daemon.user == "aegis")
 
         #expect(try run("\(aegisd) config init --root \(root)/based --port-base 30000 --user aegis").status == 0)
         let based = try ConfigLoader.load(path: "\(root)/based/aegisd.toml")

@@ -2,6 +2,7 @@ import AegisCore
 import AegisSystem
 import Foundation
 import Glibc
+import AegisTestSupport
 
 /// Runs the real `aegisd` binary against a fresh state directory on free loopback ports, with
 /// real PostgreSQL and Redis, and a test NOTIFY_SOCKET. The PostgreSQL clusters are copied from
@@ -67,11 +68,22 @@ final class DaemonHarness: @unchecked Sendable {
 
     // MARK: - Running the daemon
 
-    /// - Parameter journal: let aegisd log to journald (when it runs) instead of its stderr.
-    func start(journal: Bool = false, environment extra: [String: String] = [:]) throws {
+    /// - Parameters:
+    ///   - journal: let aegisd log to journald (when it runs) instead of its stderr.
+    ///   - asServiceUser: run aegisd itself as the unprivileged service user, as systemd does
+    ///     (`User=aegis`), instead of as root; the state directory is handed to that user.
+    func start(journal: Bool = false, asServiceUser: Bool = false, environment extra: [String: String] = [:]) throws {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: Self.aegisd)
-        process.arguments = ["--config", configPath] + (journal ? [] : ["--stderr-log"])
+        let arguments = ["--config", configPath] + (journal ? [] : ["--stderr-log"])
+        if asServiceUser {
+            let user = config.daemon.user
+            try Self.shell("chown -R '\(user):\(user)' '\(root)'")
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
+            process.arguments = ["--reuid=\(user)", "--regid=\(user)", "--init-groups", "--", Self.aegisd] + arguments
+        } else {
+            process.executableURL = URL(fileURLWithPath: Self.aegisd)
+            process.arguments = arguments
+        }
         var environment = ProcessInfo.processInfo.environment
         environment["NOTIFY_SOCKET"] = notify.path
         environment.merge(extra) { _, new in new }
@@ -104,11 +116,7 @@ final class DaemonHarness: @unchecked Sendable {
 
     func waitForExit(timeout: Duration) async throws -> Int32 {
         guard let process else { throw TestFailure("not started") }
-        let deadline = ContinuousClock.now + timeout
-        while process.isRunning {
-            guard ContinuousClock.now < deadline else { throw TestFailure("aegisd did not exit within \(timeout)") }
-            try await Task.sleep(for: .milliseconds(20))
-        }
+        try await Poll.until("aegisd to exit", timeout: timeout) { !process.isRunning }
         return process.terminationStatus
     }
 
@@ -139,16 +147,16 @@ final class DaemonHarness: @unchecked Sendable {
     func waitFor(
         _ what: String, timeout: Duration = .seconds(60), _ predicate: (StatusReport) -> Bool
     ) async throws -> StatusReport {
-        let deadline = ContinuousClock.now + timeout
         var last: StatusReport?
-        while ContinuousClock.now < deadline {
-            if let report = try? status() {
-                last = report
-                if predicate(report) { return report }
+        do {
+            try await Poll.until(what, timeout: timeout) {
+                last = try? status()
+                return last.map(predicate) ?? false
             }
-            try await Task.sleep(for: .milliseconds(20))
+        } catch let timeout as PollTimeout {
+            throw TestFailure("\(timeout); last status: \(String(describing: last?.services))\nlog:\n\(log.suffix(3000))")
         }
-        throw TestFailure("timed out waiting for \(what); last status: \(String(describing: last?.services))\nlog:\n\(log.suffix(3000))")
+        return last!
     }
 
     @discardableResult

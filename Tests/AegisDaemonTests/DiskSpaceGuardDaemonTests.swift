@@ -2,6 +2,7 @@ import AegisCore
 import AegisSystem
 import Foundation
 import Testing
+import AegisTestSupport
 
 /// The disk-space guard with the real aegisd, Redis and this machine's real filesystem: the
 /// threshold is set above the free space there is, so a backup must be refused; aegisd's own
@@ -50,7 +51,7 @@ import Testing
         // aegisd's own alert in journald, with the kind's MESSAGE_ID.
         let alert = ["_PID=\(pid)", "MESSAGE_ID=\(AlertKind.backupFailed.messageID)", "AEGIS_ALERT_SUBJECT=redis"]
         if journal {
-            try await waitUntil("the firing alert in journald") {
+            try await Poll.until("the firing alert in journald") {
                 !((try? Journald.entries(alert + ["AEGIS_ALERT_STATE=firing"])) ?? []).isEmpty
             }
             let entry = try #require(try Journald.entries(alert + ["AEGIS_ALERT_STATE=firing"]).first)
@@ -68,7 +69,7 @@ import Testing
         #expect(works.status == 0, "\(works.output)")
         try await Self.waitForScrape(daemon, containing: "aegis_backup_last_size_bytes{service=\"redis\"}")
         if journal {
-            try await waitUntil("the resolved alert in journald") {
+            try await Poll.until("the resolved alert in journald") {
                 !((try? Journald.entries(alert + ["AEGIS_ALERT_STATE=resolved"])) ?? []).isEmpty
             }
         }

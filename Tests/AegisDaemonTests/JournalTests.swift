@@ -2,6 +2,7 @@ import AegisCore
 import AegisSystem
 import Foundation
 import Testing
+import AegisTestSupport
 
 /// aegisd's own lines and its children's lines in a real journald, with the fields an operator
 /// filters on (`journalctl AEGIS_SERVICE=postgres-backend -p err`).
@@ -21,12 +22,12 @@ import Testing
             environment: ["PGPASSWORD": "wrong"])
         // A statement error: PostgreSQL writes ERROR and STATEMENT lines, which are one entry.
         _ = try? daemon.psql(.backend, "SELEC 1")
-        try await waitUntil("the statement error in aegisctl logs") {
+        try await Poll.until("the statement error in aegisctl logs") {
             (try? daemon.aegisctl("logs postgres-backend -n 50").output.contains("STATEMENT:  SELEC 1")) == true
         }
         #expect(try await daemon.terminate() == 0)
 
-        try await waitUntil("aegisd's lines in the journal") {
+        try await Poll.until("aegisd's lines in the journal") {
             !((try? Journald.entries(["_PID=\(pid)", "SYSLOG_IDENTIFIER=aegisd", "MESSAGE=aegisd stopped"])) ?? []).isEmpty
         }
         let own = try Journald.entries(["_PID=\(pid)", "SYSLOG_IDENTIFIER=aegisd", "AEGIS_SERVICE=postgres-ai"])
@@ -62,11 +63,11 @@ import Testing
         try daemon.start(journal: true)
         try await daemon.waitUntilAllHealthy()
         let pid = try #require(daemon.process?.processIdentifier)
-        try await waitUntil("PostgreSQL's start in aegisctl logs") {
+        try await Poll.until("PostgreSQL's start in aegisctl logs") {
             (try? daemon.aegisctl("logs postgres-backend -n 100").output.contains("ready to accept connections")) == true
         }
         #expect(try await daemon.terminate() == 0)
-        try await waitUntil("aegisd's own lines in the journal") {
+        try await Poll.until("aegisd's own lines in the journal") {
             !((try? Journald.entries(["_PID=\(pid)", "SYSLOG_IDENTIFIER=aegisd", "MESSAGE=aegisd stopped"])) ?? []).isEmpty
         }
         #expect(try Journald.entries(["_PID=\(pid)", "SYSLOG_IDENTIFIER=aegis-postgres-backend"]).isEmpty)
@@ -90,7 +91,7 @@ import Testing
         #expect(fields.send(message: large, priority: 4, scratch: &scratch))
 
         var got: [[String: String]] = []
-        try await waitUntil("three entries in the journal") {
+        try await Poll.until("three entries in the journal") {
             got = (try? Journald.entries(["SYSLOG_IDENTIFIER=\(identifier)"])) ?? []
             return got.count >= 3
         }
@@ -115,7 +116,7 @@ import Testing
             JournalWriter.send([("MESSAGE", "entry \(n)"), ("PRIORITY", String(priority)), ("SYSLOG_IDENTIFIER", identifier)])
         }
         var got: [JournalTailer.Entry] = []
-        try await waitUntil("three entries through sd-journal") {
+        try await Poll.until("three entries through sd-journal") {
             got += tailer.poll()
             return got.count >= 3
         }
@@ -125,7 +126,7 @@ import Testing
         JournalWriter.send([("MESSAGE", "entry 4"), ("SYSLOG_IDENTIFIER", identifier)])
         let resumed = try JournalTailer(matches: match, after: cursor)
         var after: [String] = []
-        try await waitUntil("the entry after the cursor") {
+        try await Poll.until("the entry after the cursor") {
             after += resumed.poll().map(\.message)
             return !after.isEmpty
         }

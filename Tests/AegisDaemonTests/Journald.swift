@@ -1,6 +1,7 @@
 import AegisSystem
 import Foundation
 import Glibc
+import AegisTestSupport
 
 /// A real systemd-journald for the tests. Without systemd as PID 1 it still runs, listens on
 /// /run/systemd/journal/socket and answers `journalctl`. Started once when none is running
@@ -18,7 +19,7 @@ enum Journald {
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
-        try await waitUntil("journald's socket", timeout: .seconds(10)) { JournalWriter.isAvailable }
+        try await Poll.until("journald's socket", timeout: .seconds(10)) { JournalWriter.isAvailable }
         return true
     }
 

@@ -7,6 +7,7 @@ import Synchronization
 import Testing
 
 @testable import AegisDaemon
+import AegisTestSupport
 
 /// A child that writes fast is never slowed by Loki: its pipe is drained by the reader thread
 /// whatever the shipper is waiting for. No wall-clock threshold: the test asserts that the
@@ -36,7 +37,7 @@ import Testing
         let throughAegis = ContinuousClock.now - started
         #expect(status == .exited(0), "the child ran to its end")
 
-        try await waitUntil("every line read", timeout: .seconds(60)) { router.linesRead == Self.lines }
+        try await Poll.until("every line read", timeout: .seconds(60)) { router.linesRead == Self.lines }
         #expect(router.ring(.redis, last: 1, after: nil).map(\.entry.line) == [String(Self.lines)])
         #expect(loki.counts.pushes >= 1, "Loki was asked, and hung")
         #expect(loki.counts.accepted == 0)

@@ -13,6 +13,10 @@ import Synchronization
 ///   Loki does.
 /// - `GET /ready`: 200 `ready`.
 ///
+/// - With `credentials` set, a push must carry them, as a multi-tenant Loki behind an auth proxy
+///   (Promtail's setup) checks: 401 `no org id` without the tenant's `X-Scope-OrgID`, 401 for a
+///   missing or wrong `Authorization`.
+///
 /// It can be told to answer every push with a status (429, 500, …), to hang (read the push,
 /// never answer), to store a push and lose the answer, or to be absent (nobody listens on the port). `streams` returns what arrived.
 final class LokiStandIn: Sendable {
@@ -25,6 +29,13 @@ final class LokiStandIn: Sendable {
         case storeWithoutAnswer
     }
 
+    /// What a push must carry; nil members are not checked.
+    struct Credentials: Sendable, Equatable {
+        var tenant: String?
+        /// The whole `Authorization` value, e.g. `Basic c2hpcHBlcjpwdw==` or `Bearer tok`.
+        var authorization: String?
+    }
+
     struct Stored: Sendable, Equatable {
         var timestampNs: Int64
         var line: String
@@ -32,6 +43,11 @@ final class LokiStandIn: Sendable {
 
     private struct State {
         var mode: Mode = .accept
+        var credentials: Credentials?
+        /// Pushes refused with 401, and the tenant and authorization headers of the last push.
+        var unauthorized = 0
+        var lastTenant: String?
+        var lastAuthorization: String?
         var streams: [[String: String]: [Stored]] = [:]
         /// Per stream, the entries held, for Loki's duplicate check.
         var held: [[String: String]: Set<String>] = [:]
@@ -74,6 +90,18 @@ final class LokiStandIn: Sendable {
             }
         }
     }
+
+    /// The credentials every push must carry from now on; nil accepts any push.
+    var credentials: Credentials? {
+        get { state.withLock { $0.credentials } }
+        set { state.withLock { $0.credentials = newValue } }
+    }
+
+    /// Pushes refused for missing or wrong credentials.
+    var unauthorized: Int { state.withLock { $0.unauthorized } }
+
+    /// The `X-Scope-OrgID` and `Authorization` headers of the last push.
+    var lastHeaders: (tenant: String?, authorization: String?) { state.withLock { ($0.lastTenant, $0.lastAuthorization) } }
 
     /// Loki down: nobody listens, connections are refused.
     func goAway() {
@@ -145,8 +173,24 @@ final class LokiStandIn: Sendable {
             respond(fd, 404, "404 page not found")
             return
         }
-        let mode = state.withLock { state -> Mode in
+        let tenant = request.headers["x-scope-orgid"]
+        let authorization = request.headers["authorization"]
+        let refusal = state.withLock { state -> String? in
             state.pushes += 1
+            state.lastTenant = tenant
+            state.lastAuthorization = authorization
+            guard let required = state.credentials else { return nil }
+            var refusal: String?
+            if let expected = required.tenant, tenant != expected { refusal = "no org id" }
+            if let expected = required.authorization, authorization != expected { refusal = "unauthorized" }
+            if refusal != nil { state.unauthorized += 1 }
+            return refusal
+        }
+        if let refusal {
+            respond(fd, 401, refusal)
+            return
+        }
+        let mode = state.withLock { state -> Mode in
             if state.mode == .hang { state.hung.append(fd) }
             return state.mode
         }
@@ -228,7 +272,7 @@ final class LokiStandIn: Sendable {
     }
 
     private func respond(_ fd: Int32, _ status: Int, _ body: String) {
-        let reason = [200: "OK", 204: "No Content", 400: "Bad Request", 404: "Not Found", 429: "Too Many Requests"][status] ?? "Error"
+        let reason = [200: "OK", 204: "No Content", 400: "Bad Request", 401: "Unauthorized", 404: "Not Found", 429: "Too Many Requests"][status] ?? "Error"
         var text = "HTTP/1.1 \(status) \(reason)\r\nConnection: close\r\n"
         text += status == 204 ? "\r\n" : "Content-Type: text/plain\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)"
         let bytes = Array(text.utf8)

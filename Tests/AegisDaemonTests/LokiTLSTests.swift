@@ -3,6 +3,7 @@ import AegisSystem
 import Foundation
 import Glibc
 import Testing
+import AegisTestSupport
 
 /// `[loki] tls = true` with the real aegisd. Grafana Loki cannot be installed here, so the
 /// `loki` binary aegisd supervises is a stand-in script: it answers `-version` like Loki 3 and
@@ -51,7 +52,7 @@ import Testing
         #expect(yaml.contains("http_tls_config:\n    cert_file: \(daemon.root)/certs/loki/server.crt\n    key_file: \(daemon.root)/certs/loki/server.key"))
 
         // The shipper pushes over https to the supervised Loki, verified against aegisd's CA.
-        try await waitUntilAsync("PostgreSQL's ready line in Loki over https", timeout: .seconds(30)) {
+        try await Poll.until("PostgreSQL's ready line in Loki over https", timeout: .seconds(30)) {
             loki.lines(matching: ["job": "aegisd", "service": "postgres-backend"]).joined().contains {
                 $0.contains("database system is ready to accept connections")
             }

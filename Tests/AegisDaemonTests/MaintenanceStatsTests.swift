@@ -2,6 +2,7 @@ import AegisCore
 import AegisSystem
 import Foundation
 import Testing
+import AegisTestSupport
 
 /// `aegisctl maintenance` and `aegisctl stats` against the real servers (issue #4).
 @Suite(.serialized) struct MaintenanceStatsTests {
@@ -39,7 +40,7 @@ import Testing
         let lastSaves = try #require(try saves())
         let bgsave = try daemon.aegisctl("maintenance run redis-bgsave")
         #expect(bgsave.status == 0, "\(bgsave.output)")
-        try await waitUntil("Redis saved") {
+        try await Poll.until("Redis saved", timeout: .seconds(30)) {
             try saves() != lastSaves
         }
 
@@ -63,7 +64,7 @@ import Testing
         }
         try daemon.start()
         try await daemon.waitUntilAllHealthy()
-        try await waitUntil("the schedule in the log") { daemon.log.contains("schedule: maintenance:archive-postgres-ai") }
+        try await Poll.until("the schedule in the log", timeout: .seconds(30)) { daemon.log.contains("schedule: maintenance:archive-postgres-ai") }
         let log = daemon.log
         #expect(log.contains("schedule: backup: 0 2 * * *"))
         #expect(log.contains("schedule: maintenance:vacuum-postgres-backend: 0 3 * * 0"))
@@ -110,12 +111,4 @@ import Testing
         #expect(try await daemon.terminate() == 0)
     }
 
-    private func waitUntil(_ what: String, timeout: Duration = .seconds(30), _ predicate: () throws -> Bool) async throws {
-        let deadline = ContinuousClock.now + timeout
-        while ContinuousClock.now < deadline {
-            if try predicate() { return }
-            try await Task.sleep(for: .milliseconds(50))
-        }
-        throw TestFailure("timed out waiting for \(what)")
-    }
 }

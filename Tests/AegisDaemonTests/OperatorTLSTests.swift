@@ -86,7 +86,7 @@ import Testing
         let daemon = try await DaemonHarness { $0.tls.operatorDir = tree }
         try daemon.start()
         let status = try await daemon.waitForExit(timeout: .seconds(30))
-        #expect(status == 2, "exit status \(status)")  // a configuration error (DESIGN.md)
+        #expect(status == 2, "exit status \(status)")  // a configuration error
         #expect(daemon.log.contains("tls.operator_dir"), "\(daemon.log)")
         #expect(daemon.log.contains("the key \(layout.server(.postgresAI).key) does not match the certificate"), "\(daemon.log)")
     }

@@ -3,6 +3,7 @@ import AegisSystem
 import Foundation
 import Glibc
 import Testing
+import AegisTestSupport
 
 /// Reloads against the real daemon: only changed services restart, a bad file changes nothing.
 @Suite(.serialized) struct ReloadTests {
@@ -93,12 +94,12 @@ import Testing
         let redisBefore = try daemon.service(.redis).pid
         try daemon.rewriteConfig { $0.redis.maxmemory = "128mb" }
         kill(try #require(daemon.process?.processIdentifier), SIGHUP)
-        try await waitUntil("RELOADING=1", timeout: .seconds(30)) { daemon.notify.assignments.contains("RELOADING=1") }
+        try await Poll.until("RELOADING=1", timeout: .seconds(30)) { daemon.notify.assignments.contains("RELOADING=1") }
         try await daemon.waitFor("redis restarted") { report in
             report.services.contains { $0.name == "redis" && $0.healthy && $0.pid != redisBefore }
         }
         #expect(try daemon.redis("CONFIG GET maxmemory").hasSuffix("134217728"))
-        try await waitUntil("READY=1 after the reload", timeout: .seconds(30)) {
+        try await Poll.until("READY=1 after the reload", timeout: .seconds(30)) {
             let lines = daemon.notify.assignments
             guard let reloading = lines.lastIndex(of: "RELOADING=1") else { return false }
             return lines[reloading...].contains("READY=1")

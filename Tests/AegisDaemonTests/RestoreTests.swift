@@ -67,7 +67,7 @@ import Testing
         let (daemon, key) = try await Self.daemonWithKey()
         try daemon.ownerSQL(.executor, "CREATE TABLE actions (id int, verb text); INSERT INTO actions VALUES (1, 'scale'), (2, 'drain')", granting: ["actions"])
         let recipient = try DaemonHarness.shell("age-keygen -y '\(key)'")
-        // Made by hand, the way the seed's shell scripts did: pg_dump | gzip | age -r.
+        // Made by hand, the way the docker-compose deployment's shell scripts did: pg_dump | gzip | age -r.
         let folder = "\(daemon.root)/backups/postgres-executor"
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         let name = "executor_20260101_000000.sql.gz.age"

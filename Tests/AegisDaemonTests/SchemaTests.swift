@@ -7,7 +7,7 @@ import Testing
 /// The three schemas (issue #4) against real PostgreSQL: migrations, least privilege, the
 /// append-only audit logs and archiving.
 @Suite(.serialized) struct SchemaTests {
-    static let seedTables: [PostgresInstance: [String]] = [
+    static let platformTables: [PostgresInstance: [String]] = [
         .backend: ["policies", "policy_audit_logs", "roles", "session_cache", "user_roles", "users"],
         .ai: ["anomaly_detections", "failure_predictions", "feature_store", "model_metrics", "model_registry",
               "prediction_history", "training_data"],
@@ -51,7 +51,7 @@ import Testing
                 instance,
                 "SELECT string_agg(tablename, ',' ORDER BY tablename) FROM pg_tables WHERE schemaname = 'public' AND tablename NOT LIKE '%_archive' AND tablename <> 'aegis_schema_migrations'",
                 database: db)
-            #expect(tables == Self.seedTables[instance]!.joined(separator: ","), "\(instance)")
+            #expect(tables == Self.platformTables[instance]!.joined(separator: ","), "\(instance)")
             let owners = try daemon.superuserSQL(
                 instance, "SELECT string_agg(DISTINCT tableowner, ',') FROM pg_tables WHERE schemaname = 'public'", database: db)
             #expect(owners == "aegis_owner")
@@ -126,7 +126,7 @@ import Testing
             #expect(try appFails(daemon, instance, "SET ROLE aegis_archiver").contains("permission denied"))
             #expect(try appFails(daemon, instance, "CREATE TABLE mine (x int)").contains("permission denied"))
         }
-        // The CHECKs of the seed hold.
+        // The tables' CHECK constraints hold.
         #expect(try appFails(daemon, .backend, "INSERT INTO policy_audit_logs (action, resource, result) VALUES ('a', 'r', 'maybe')")
             .contains("check constraint"))
         #expect(try await daemon.terminate() == 0)

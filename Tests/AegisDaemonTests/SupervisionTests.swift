@@ -3,6 +3,7 @@ import AegisSystem
 import Foundation
 import Glibc
 import Testing
+import AegisTestSupport
 
 /// The real aegisd with real PostgreSQL ×3 and Redis. Serialized: each test runs five servers,
 /// and the machine has two cores.
@@ -25,14 +26,19 @@ import Testing
             #expect(loki.message?.contains("install") == true)
         }
         // READY=1 once everything is healthy, and a STATUS= line.
-        try await waitUntil("READY=1") { daemon.notify.assignments.contains("READY=1") }
+        try await Poll.until("READY=1") { daemon.notify.assignments.contains("READY=1") }
         #expect(daemon.notify.assignments.contains { $0.hasPrefix("STATUS=4/4 services healthy") })
-        try await waitUntil("WATCHDOG=1") { daemon.notify.assignments.contains("WATCHDOG=1") }
+        try await Poll.until("WATCHDOG=1") { daemon.notify.assignments.contains("WATCHDOG=1") }
         // SIGHUP reloads (here: nothing changed) and does not kill it.
+        let before = daemon.notify.assignments.count
         kill(try #require(daemon.process?.processIdentifier), SIGHUP)
-        try await Task.sleep(for: .milliseconds(200))
+        try await Poll.until("the reload's RELOADING=1, then READY=1") {
+            let after = daemon.notify.assignments.dropFirst(before)
+            guard let reloading = after.firstIndex(of: "RELOADING=1") else { return false }
+            return after[reloading...].contains("READY=1")
+        }
         #expect(try daemon.service(.redis).healthy)
-        // The seed's roles and databases exist and take the password from the secret file.
+        // The apps' roles and databases exist and take the password from the secret file.
         for instance in PostgresInstance.allCases {
             #expect(try daemon.psql(instance, "SELECT current_user || '@' || current_database()")
                 == "\(instance.defaultRole)@\(instance.defaultDatabase)")
@@ -104,6 +110,8 @@ import Testing
         let redis = report.services.first { $0.name == "redis" }!
         #expect(redis.restarts == 3, "4 failures: the first start and 3 restarts, then no more")
         #expect(redis.message?.contains("aegisctl restart redis") == true)
+        // An absence is observed over a while: a restart would come within its backoff, well
+        // under a second at these settings.
         try await Task.sleep(for: .seconds(1))
         #expect(try daemon.service(.redis).restarts == 3, "no restart after the breaker opened")
         #expect(try daemon.service(.postgresBackend).healthy, "the others are not affected")
@@ -184,11 +192,3 @@ import Testing
     }
 }
 
-/// Polls `condition` for up to 10 s.
-func waitUntil(_ what: String, timeout: Duration = .seconds(10), _ condition: () -> Bool) async throws {
-    let deadline = ContinuousClock.now + timeout
-    while !condition() {
-        guard ContinuousClock.now < deadline else { throw TestFailure("timed out waiting for \(what)") }
-        try await Task.sleep(for: .milliseconds(20))
-    }
-}

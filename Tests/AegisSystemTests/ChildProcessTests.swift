@@ -33,7 +33,7 @@ import Testing
         _ = try await ChildProcess.run(spec, onLines: { _, batch in lines.withLock { $0 += batch } }) { @Sendable p in
             pid.withLock { $0 = p }
         }
-        try await Task.sleep(for: .milliseconds(50))
+        // run returns after the child's last line was handed over (no wait needed here).
         let fields = lines.withLock { $0 }.first?.split(separator: " ").map(String.init) ?? []
         #expect(fields.count == 2)
         #expect(fields.first == String(me.uid))

@@ -2,6 +2,7 @@ import Glibc
 import Synchronization
 import Testing
 @testable import AegisSystem
+import AegisTestSupport
 
 /// Drain-ahead mode: the writer is never made to wait for the line consumer; what does not fit
 /// ahead of it is dropped and reported, and everything else arrives in order.
@@ -35,10 +36,10 @@ import Testing
         close(fds[1])
         released.withLock { $0 = true }
 
-        let finished = ContinuousClock.now + .seconds(30)
-        while ContinuousClock.now < finished,
-              received.withLock({ $0.filter { !$0.hasPrefix("aegisd:") }.count * 64 }) + dropped.load(ordering: .relaxed) < bytes.count {
-            usleep(10_000)
+        // Every byte is accounted for, received or counted as dropped (the checks below say
+        // which is short if not).
+        try? Poll.untilBlocking("every byte received or counted as dropped", timeout: .seconds(30), every: .milliseconds(10)) {
+            received.withLock({ $0.filter { !$0.hasPrefix("aegisd:") }.count * 64 }) + dropped.load(ordering: .relaxed) >= bytes.count
         }
         let lines = received.withLock { $0 }
         let data = lines.filter { !$0.hasPrefix("aegisd:") }

@@ -3,6 +3,7 @@ import AegisSystem
 import Foundation
 import Glibc
 import Testing
+import AegisTestSupport
 
 /// Helpers for the TLS tests: temporary state directories, the real `openssl` CLI, and a
 /// clock. Certificates that `openssl verify` must accept are issued at the real time, since
@@ -116,9 +117,9 @@ enum TLSTestSupport {
         return UInt16(bigEndian: address.sin_port)
     }
 
-    /// True once something accepts TCP connections on 127.0.0.1:`port` (polling up to ~10 s).
-    static func waitForListener(port: UInt16) -> Bool {
-        for _ in 0..<200 {
+    /// Returns once something accepts TCP connections on 127.0.0.1:`port`, within 10 s.
+    static func waitForListener(port: UInt16) throws {
+        try Poll.untilBlocking("a listener on 127.0.0.1:\(port)", timeout: .seconds(10), every: .milliseconds(50)) {
             let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
             var address = sockaddr_in()
             address.sin_family = sa_family_t(AF_INET)
@@ -128,10 +129,8 @@ enum TLSTestSupport {
                 $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
             }
             close(fd)
-            if connected == 0 { return true }
-            usleep(50_000)
+            return connected == 0
         }
-        return false
     }
 
     /// Runs `openssl s_server -www` (answers any GET with 200 and a status page) on a free
@@ -151,7 +150,7 @@ enum TLSTestSupport {
             kill(server.processIdentifier, SIGKILL)
             server.waitUntilExit()
         }
-        try #require(waitForListener(port: port), "s_server did not start listening")
+        try waitForListener(port: port)
         try body(port)
     }
 }

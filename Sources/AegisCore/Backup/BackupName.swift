@@ -1,4 +1,4 @@
-/// A backup file's name, in the seed's layout with the format in the name:
+/// A backup file's name, one directory per service with the format in the name:
 /// `backups/postgres-backend/backend_20261128_020000.sql.gz.age`,
 /// `backups/redis/redis_20261128_020000.rdb.gz.age` (`.gz` alone when encryption is `none`).
 /// The time is UTC, so names sort by time.
@@ -13,7 +13,7 @@ public struct BackupName: Sendable, Hashable, Comparable, CustomStringConvertibl
         self.encrypted = encrypted
     }
 
-    /// The part before the time stamp: the instance name for PostgreSQL, as in the seed.
+    /// The part before the time stamp: the instance name for PostgreSQL (`backend`), as the original docker-compose deployment's scripts named them.
     public static func prefix(of service: ServiceID) -> String {
         service.postgresInstance?.rawValue ?? service.rawValue
     }

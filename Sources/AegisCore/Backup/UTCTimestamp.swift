@@ -24,7 +24,7 @@ public struct UTCTimestamp: Sendable, Hashable, Comparable, Codable, CustomStrin
         return (year, month, day, secondOfDay / 3600, secondOfDay / 60 % 60, secondOfDay % 60)
     }
 
-    /// `YYYYmmdd_HHMMSS`, the seed's file-name stamp.
+    /// `YYYYmmdd_HHMMSS`, the file-name stamp of every backup.
     public var fileStamp: String {
         let c = components
         return pad(c.year, 4) + pad(c.month, 2) + pad(c.day, 2) + "_" + pad(c.hour, 2) + pad(c.minute, 2) + pad(c.second, 2)

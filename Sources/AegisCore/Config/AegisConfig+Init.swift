@@ -1,10 +1,10 @@
 extension AegisConfig {
-    /// The seed's ports, in `--port-base` order: backend, ai, executor, redis, loki http,
+    /// The standard ports of the Aegis platform, in `--port-base` order: backend, ai, executor, redis, loki http,
     /// loki grpc, metrics.
-    public static let seedPorts = [5432, 5433, 5434, 6379, 3100, 9095, 9464]
+    public static let standardPorts = [5432, 5433, 5434, 6379, 3100, 9095, 9464]
 
-    /// The configuration `aegisd config init` writes (DESIGN.md, "Contracts"): all state under
-    /// `root`, the control socket in `root/run`, and either the seed's ports or seven consecutive
+    /// The configuration `aegisd config init` writes: all state under
+    /// `root`, the control socket in `root/run`, and either the standard ports or seven consecutive
     /// ports from `portBase` (N backend, N+1 ai, N+2 executor, N+3 redis, N+4 loki http,
     /// N+5 loki grpc, N+6 metrics). `user` is both the service account and the socket group.
     ///
@@ -25,7 +25,7 @@ extension AegisConfig {
             }
             ports = (0..<7).map { base + $0 }
         } else {
-            ports = seedPorts
+            ports = standardPorts
         }
         guard issues.isEmpty else { throw ConfigError(file: file, issues: issues) }
 

@@ -29,7 +29,7 @@ public struct AegisConfig: Sendable, Equatable {
         self.backup = backup
     }
 
-    /// The seed's ports and sane defaults, with all state under `stateDir`.
+    /// The standard ports (5432–5434, 6379, 3100) and sane defaults, with all state under `stateDir`.
     public static func defaults(stateDir: String = "/var/lib/aegis") -> AegisConfig {
         AegisConfig(
             daemon: DaemonSettings(stateDir: stateDir),
@@ -127,14 +127,14 @@ public struct PostgresSettings: Sendable, Equatable {
 
     public init(
         binDir: String = "/usr/lib/postgresql/15/bin",
-        instances: [PostgresInstance: PostgresInstanceSettings] = PostgresSettings.seedInstances
+        instances: [PostgresInstance: PostgresInstanceSettings] = PostgresSettings.standardInstances
     ) {
         self.binDir = binDir
         self.instances = instances
     }
 
-    /// The seed's three instances on 5432, 5433, 5434.
-    public static let seedInstances: [PostgresInstance: PostgresInstanceSettings] = [
+    /// The three instances on their standard ports 5432, 5433, 5434.
+    public static let standardInstances: [PostgresInstance: PostgresInstanceSettings] = [
         .backend: PostgresInstanceSettings(instance: .backend, port: 5432),
         .ai: PostgresInstanceSettings(instance: .ai, port: 5433),
         .executor: PostgresInstanceSettings(instance: .executor, port: 5434),
@@ -152,7 +152,14 @@ public struct PostgresInstanceSettings: Sendable, Equatable {
     /// File holding the role's password; generated (0600) when it does not exist (`password_file`).
     /// Empty means `<state_dir>/secrets/<service>.password`.
     public var passwordFile: String = ""
-    // Tuning keys from the seed's "Performance Tuning"; PostgreSQL's own units ("512MB").
+    /// The addresses PostgreSQL listens on: IP literals, or `*` for every interface
+    /// (`listen_addresses`). Loopback by default; another host's clients need this host's
+    /// address on their network here.
+    public var listenAddresses: [String] = ["127.0.0.1", "::1"]
+    /// Networks (CIDR) whose clients may log in as `user` to `database`, over TLS with SCRAM
+    /// only (`client_networks`). Empty by default: loopback clients only.
+    public var clientNetworks: [String] = []
+    // The tuning keys operators of the platform set; PostgreSQL's own units ("512MB").
     public var sharedBuffers: String = "128MB"
     public var effectiveCacheSize: String = "512MB"
     public var maxConnections: Int = 100
@@ -171,12 +178,17 @@ public struct RedisSettings: Sendable, Equatable {
     /// `redis-server`, as a path or a name looked up on PATH (`binary`).
     public var binary: String = "redis-server"
     public var port: Int = 6379
+    /// The addresses Redis listens on: IP literals, or `*` for every interface (`bind`).
+    public var bind: [String] = ["127.0.0.1", "::1"]
+    /// Networks (CIDR) of Redis's clients on other hosts (`client_networks`). Redis has no
+    /// per-network access list: these only say which networks the systemd unit must let in.
+    public var clientNetworks: [String] = []
     /// Empty means `<state_dir>/secrets/redis.password`, generated when missing.
     public var passwordFile: String = ""
     /// Redis's own units ("256mb"); "0" means no limit.
     public var maxmemory: String = "256mb"
     public var maxmemoryPolicy: String = "allkeys-lru"
-    /// RDB snapshot rules, Redis's `save` syntax: the seed's "900 1 300 10".
+    /// RDB snapshot rules, Redis's `save` syntax: "900 1 300 10" by default.
     public var save: String = "900 1 300 10"
     public var appendonly: Bool = true
 
@@ -194,7 +206,7 @@ public struct LokiSettings: Sendable, Equatable {
     public var retentionDays: Int = 90
     /// HTTPS on the HTTP port with a server certificate from aegisd's CA (or `[tls]
     /// operator_dir`); aegisd's probe, shipper and `stats` then verify it (`tls`). Off by
-    /// default: Loki listens on loopback only, and the seed made HTTPS optional.
+    /// default: Loki listens on loopback only, and HTTPS is an option.
     public var tls: Bool = false
 
     public init() {}

@@ -5,14 +5,14 @@ public struct BackupSettings: Sendable, Equatable {
     public enum Encryption: String, Sendable, Equatable, CaseIterable {
         /// age X25519 recipients: the host holds only public keys and cannot read its backups.
         case x25519
-        /// age scrypt with the passphrase in `passphrase_file` (the seed's BACKUP_ENCRYPTION_KEY).
+        /// age scrypt with the passphrase in `passphrase_file` (what the docker-compose deployment called BACKUP_ENCRYPTION_KEY).
         case passphrase
         /// Plain gzip. Only when the operator writes it.
         case none
     }
 
     public var enabled: Bool = true
-    /// Standard 5-field cron expression (`schedule`); the seed's daily 2 AM.
+    /// Standard 5-field cron expression (`schedule`); daily at 02:00 UTC by default.
     public var schedule: String = "0 2 * * *"
     /// Restore drills: restore the newest backup into a scratch database and compare row counts.
     public var verifySchedule: String = "30 4 * * 0"
@@ -23,7 +23,7 @@ public struct BackupSettings: Sendable, Equatable {
     public var recipients: [String] = []
     /// File holding the passphrase for `passphrase`; empty means `<state_dir>/secrets/backup.passphrase`.
     public var passphraseFile: String = ""
-    /// Backups older than this many days are removed (`retention_days`), the seed's 30.
+    /// Backups older than this many days are removed (`retention_days`), 30 by default.
     public var retentionDays: Int = 30
     /// …but never fewer than this many successful backups per service are kept.
     public var keepAtLeast: Int = 3

@@ -24,7 +24,7 @@ public enum ConfigDecoder {
             for instance in PostgresInstance.allCases {
                 guard let instanceTable = reader.section(instance.rawValue, in: table, at: "postgres") else { continue }
                 var settings = config.postgres.instances[instance]
-                    ?? PostgresSettings.seedInstances[instance]!
+                    ?? PostgresSettings.standardInstances[instance]!
                 reader.read(
                     ConfigSchema.postgresInstance, from: instanceTable, at: "postgres.\(instance.rawValue)",
                     into: &settings)

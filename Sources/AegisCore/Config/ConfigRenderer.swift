@@ -15,7 +15,7 @@ public enum ConfigRenderer {
         section(&out, "postgres", "PostgreSQL 15: three instances, one data directory each",
                 ConfigSchema.postgres, config.postgres)
         for instance in PostgresInstance.allCases {
-            let settings = config.postgres.instances[instance] ?? PostgresSettings.seedInstances[instance]!
+            let settings = config.postgres.instances[instance] ?? PostgresSettings.standardInstances[instance]!
             section(&out, "postgres.\(instance.rawValue)", "The \(instance.serviceID.rawValue) service",
                     ConfigSchema.postgresInstance, settings)
         }

@@ -61,6 +61,7 @@ public enum ConfigValidator {
         issues += maintenanceIssues(config.maintenance)
         issues += tlsIssues(config.tls)
         issues += logsIssues(config.logs)
+        issues += clientAccessIssues(config)
         issues += alertsIssues(config.alerts)
         issues += portClashes(config)
         return issues
@@ -89,6 +90,41 @@ public enum ConfigValidator {
         return issues
     }
 
+    /// Listen addresses and client networks: readable, consistent, and never plaintext beyond
+    /// loopback (pg_hba only ever gets `hostssl` lines for the client networks).
+    private static func clientAccessIssues(_ config: AegisConfig) -> [ConfigIssue] {
+        var issues: [ConfigIssue] = []
+        func check(_ path: String, _ problem: String?) {
+            if let problem { issues.append(ConfigIssue(path: path, reason: problem)) }
+        }
+        for listener in config.networkListeners {
+            let addressKey = "\(listener.section).\(listener.addressKey)"
+            if listener.addresses.isEmpty {
+                check(addressKey, "must name at least one address (the default is [\"127.0.0.1\", \"::1\"], loopback only)")
+            }
+            for (index, address) in listener.addresses.enumerated() {
+                check("\(addressKey)[\(index)]", ListenAddress.problem(address))
+            }
+            for (index, network) in listener.clientNetworks.enumerated() {
+                do { _ = try IPNetwork(network) } catch { check("\(listener.section).client_networks[\(index)]", error.description) }
+            }
+            let exposed = !listener.exposedAddresses.isEmpty
+            if !listener.clientNetworks.isEmpty, !exposed {
+                check("\(listener.section).client_networks", "no client on another host can connect while \(addressKey) is loopback only "
+                    + "(\(listener.addresses.joined(separator: ", "))); add this host's address on the clients' network to \(addressKey)")
+            }
+            if exposed, !config.tls.enabled {
+                check(addressKey, "reaches beyond loopback (\(listener.exposedAddresses.joined(separator: ", "))) while [tls] enabled = false: "
+                    + "clients on other hosts are only ever admitted over TLS; turn TLS on or listen on loopback only")
+            }
+            if exposed, listener.service == .redis, config.tls.enabled, config.tls.redisPlaintextPort != 0 {
+                check("tls.redis_plaintext_port", "Redis would speak plaintext on port \(config.tls.redisPlaintextPort) at "
+                    + "\(listener.exposedAddresses.joined(separator: ", ")) (redis.bind); set it to 0 or bind Redis to loopback only")
+            }
+        }
+        return issues
+    }
+
     private static func logsIssues(_ logs: LogsSettings) -> [ConfigIssue] {
         var issues: [ConfigIssue] = []
         func check(_ key: String, _ problem: String?) {
@@ -102,6 +138,7 @@ public enum ConfigValidator {
             check("loki_ca_file", "is only used for an https:// loki_url (the supervised Loki is verified against aegisd's CA); "
                 + (logs.lokiURL.isEmpty ? "loki_url is empty" : "loki_url is \"\(logs.lokiURL)\""))
         }
+        issues += lokiAuthIssues(logs)
         check("spool_max_mb", logs.spoolMaxMb >= 1 ? nil : "must be at least 1 MiB (found \(logs.spoolMaxMb))")
         check("batch_max_bytes", (1024...(64 << 20)).contains(logs.batchMaxBytes)
             ? nil : "\(logs.batchMaxBytes) is out of range (1024–67108864)")
@@ -128,6 +165,43 @@ public enum ConfigValidator {
             if !source.unit.isEmpty, source.unit.contains(where: { $0.isWhitespace || $0 == "/" }) {
                 check("\(path).unit", "\"\(source.unit)\" is not a systemd unit name")
             }
+        }
+        return issues
+    }
+
+    /// The tenant and credentials of a remote Loki: only with a remote `loki_url` (the
+    /// supervised Loki runs without authentication), basic auth or a bearer token but not both,
+    /// values that fit in an HTTP header. Whether the files exist and are private is the
+    /// environment check's job.
+    private static func lokiAuthIssues(_ logs: LogsSettings) -> [ConfigIssue] {
+        var issues: [ConfigIssue] = []
+        func check(_ key: String, _ problem: String?) {
+            if let problem { issues.append(ConfigIssue(path: "logs.\(key)", reason: problem)) }
+        }
+        let keys = [
+            ("loki_tenant", logs.lokiTenant), ("loki_username", logs.lokiUsername),
+            ("loki_password_file", logs.lokiPasswordFile), ("loki_bearer_token_file", logs.lokiBearerTokenFile),
+        ]
+        if logs.lokiURL.isEmpty {
+            for (key, value) in keys where !value.isEmpty {
+                check(key, "is only used with a remote loki_url (the supervised Loki runs without authentication); "
+                    + "set loki_url to the remote Loki's push URL or remove \(key)")
+            }
+            return issues
+        }
+        if !logs.lokiTenant.isEmpty { check("loki_tenant", LokiCredentials.tenantProblem(logs.lokiTenant)) }
+        if !logs.lokiUsername.isEmpty { check("loki_username", LokiCredentials.usernameProblem(logs.lokiUsername)) }
+        check("loki_password_file", ConfigRules.absolutePathProblem(logs.lokiPasswordFile, allowEmpty: true))
+        check("loki_bearer_token_file", ConfigRules.absolutePathProblem(logs.lokiBearerTokenFile, allowEmpty: true))
+        if !logs.lokiUsername.isEmpty, logs.lokiPasswordFile.isEmpty {
+            check("loki_password_file", "must be set with loki_username (the file holding the basic-auth password)")
+        }
+        if logs.lokiUsername.isEmpty, !logs.lokiPasswordFile.isEmpty {
+            check("loki_username", "must be set with loki_password_file (the basic-auth user)")
+        }
+        if !logs.lokiBearerTokenFile.isEmpty, !(logs.lokiUsername.isEmpty && logs.lokiPasswordFile.isEmpty) {
+            check("loki_bearer_token_file", "basic auth (loki_username, loki_password_file) and a bearer token "
+                + "are mutually exclusive: keep the one your Loki or its proxy expects")
         }
         return issues
     }

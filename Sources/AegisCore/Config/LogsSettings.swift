@@ -11,6 +11,17 @@ public struct LogsSettings: Sendable, Equatable {
     /// PEM CA bundle that verifies an https `loki_url`; empty means the system's CA store
     /// (`loki_ca_file`). The supervised Loki is always verified against aegisd's CA.
     public var lokiCAFile: String = ""
+    /// The tenant sent as `X-Scope-OrgID` to a remote multi-tenant Loki; empty sends none
+    /// (`loki_tenant`).
+    public var lokiTenant: String = ""
+    /// The user for HTTP basic auth to a remote Loki (behind an auth proxy); empty means no basic
+    /// auth (`loki_username`).
+    public var lokiUsername: String = ""
+    /// The file holding the basic-auth password for `loki_username` (`loki_password_file`).
+    public var lokiPasswordFile: String = ""
+    /// The file holding a bearer token for a remote Loki, the alternative to basic auth
+    /// (`loki_bearer_token_file`).
+    public var lokiBearerTokenFile: String = ""
     /// Bound of the on-disk spool of batches Loki has not taken yet, in MiB (`spool_max_mb`).
     public var spoolMaxMb: Int = 256
     /// A batch is pushed when its lines reach this many bytes (`batch_max_bytes`).
@@ -25,6 +36,17 @@ public struct LogsSettings: Sendable, Equatable {
     public var sources: [LogSourceSettings] = []
 
     public init() {}
+
+    /// These settings with the tenant and credential keys emptied: what a reload may not change
+    /// while aegisd runs (the credentials are re-read in place).
+    public var withoutLokiAuth: LogsSettings {
+        var copy = self
+        copy.lokiTenant = ""
+        copy.lokiUsername = ""
+        copy.lokiPasswordFile = ""
+        copy.lokiBearerTokenFile = ""
+        return copy
+    }
 
     /// The push URL in effect: `loki_url`, or the supervised Loki's: over https to `localhost`
     /// (the name its certificate carries) when `lokiTLS`, else over http to 127.0.0.1.

@@ -1,7 +1,7 @@
 /// `[tls]`: the built-in certificate authority and how each server uses it.
 public struct TLSSettings: Sendable, Equatable {
     /// TLS for PostgreSQL and Redis over TCP, and the certificates Loki uses with `[loki] tls`.
-    /// Off only for debugging: the seed promises "all connections encrypted".
+    /// Off only for debugging: every connection of the platform is encrypted.
     public var enabled: Bool = true
     /// Validity of the server and client certificates, in days (`leaf_validity_days`).
     public var leafValidityDays: Int = 90

@@ -59,11 +59,15 @@ public enum ControlCodec {
             return .reject(.failure(
                 .badRequest, "command \"\(name)\" needs field \"service\" (one of: \(serviceList))"))
         }
+        if let problem = identityProblem(raw, command: command) {
+            return .reject(.failure(.badRequest, problem))
+        }
         if command == .maintenanceRun, raw.job == nil {
             return .reject(.failure(.badRequest, "command \"\(name)\" needs field \"job\" (see maintenance-list)"))
         }
         return .request(ControlRequest(
-            command: command, service: raw.service, backup: raw.backup, identity: raw.identity, app: raw.app,
+            command: command, service: raw.service, backup: raw.backup, identity: raw.identity,
+            identityKey: raw.identity_key, app: raw.app,
             showSecrets: raw.show_secrets, lines: raw.lines, after: raw.after, job: raw.job, v: version))
     }
 
@@ -100,6 +104,20 @@ public enum ControlCodec {
 
     // MARK: - Private
 
+    /// An identity (a path or the key itself) belongs to restore and verify only, and one way
+    /// of giving it is enough. The messages name fields, never what they hold.
+    private static func identityProblem(_ raw: RawRequest, command: ControlCommand) -> String? {
+        guard raw.identity != nil || raw.identity_key != nil else { return nil }
+        guard command == .restore || command == .verify else {
+            let field = raw.identity_key != nil ? "identity_key" : "identity"
+            return "field \"\(field)\" is only for restore and verify, not \"\(command.rawValue)\""
+        }
+        if raw.identity != nil && raw.identity_key != nil {
+            return "send either \"identity_key\" (the identity itself) or \"identity\" (a file the daemon opens), not both"
+        }
+        return nil
+    }
+
     /// Every field optional so that a missing one is reported by name rather than as a
     /// generic decoding failure.
     private struct RawRequest: Decodable {
@@ -108,6 +126,8 @@ public enum ControlCodec {
         var service: String?
         var backup: String?
         var identity: String?
+        // swiftlint:disable:next identifier_name
+        var identity_key: SecretText?
         var app: String?
         // swiftlint:disable:next identifier_name
         var show_secrets: Bool?

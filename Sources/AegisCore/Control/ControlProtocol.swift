@@ -15,9 +15,15 @@ public struct ControlRequest: Codable, Sendable, Equatable {
     public var service: String?
     /// For restore and verify: `latest` or a backup's file name.
     public var backup: String?
-    /// For restore and verify: a file on the daemon's host holding the age identity that opens
-    /// the backup (a path, never the key itself). Default: `<state_dir>/secrets/backup.agekey`.
+    /// For restore and verify: a file that the daemon opens itself, with its own permissions,
+    /// holding the age identity that opens the backup. Kept for clients that send a path;
+    /// `aegisctl` sends `identityKey` instead. Without either the daemon uses
+    /// `<state_dir>/secrets/backup.agekey`.
     public var identity: String?
+    /// For restore and verify: the text of an age identity file, read by the client with the
+    /// caller's own permissions. The daemon holds it in memory for that one operation only and
+    /// never logs, echoes or stores it.
+    public var identityKey: SecretText?
     /// For connect-info: the app whose Redis user to describe (`backend`, `ai`, `executor`).
     public var app: String?
     /// For connect-info: include the password itself rather than its file.
@@ -32,12 +38,13 @@ public struct ControlRequest: Codable, Sendable, Equatable {
     enum CodingKeys: String, CodingKey {
         case v, command, service, backup, identity, app, lines, after, job
         case showSecrets = "show_secrets"
+        case identityKey = "identity_key"
     }
 
     public init(
         command: ControlCommand, service: String? = nil, backup: String? = nil, identity: String? = nil,
-        app: String? = nil, showSecrets: Bool? = nil, lines: Int? = nil, after: Int? = nil, job: String? = nil,
-        v: Int = ControlProtocol.version
+        identityKey: SecretText? = nil, app: String? = nil, showSecrets: Bool? = nil, lines: Int? = nil,
+        after: Int? = nil, job: String? = nil, v: Int = ControlProtocol.version
     ) {
         self.job = job
         self.v = v
@@ -45,6 +52,7 @@ public struct ControlRequest: Codable, Sendable, Equatable {
         self.service = service
         self.backup = backup
         self.identity = identity
+        self.identityKey = identityKey
         self.app = app
         self.showSecrets = showSecrets
         self.lines = lines
@@ -52,7 +60,7 @@ public struct ControlRequest: Codable, Sendable, Equatable {
     }
 }
 
-/// The commands of the control protocol. Later issues add cases (backup, certs, logs, …).
+/// The commands of the control protocol, one per `aegisctl` action.
 public enum ControlCommand: String, Codable, Sendable, CaseIterable {
     case status
     case start

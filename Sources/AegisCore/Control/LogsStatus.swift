@@ -24,18 +24,23 @@ public struct LogsStatus: Codable, Sendable, Equatable {
     public var lokiURL: String?
     /// The last push failure; kept after later successes, so that a dropped batch stays visible.
     public var lastError: String?
+    /// What the shipper waits for instead of pushing, e.g. `loki (unavailable: …)` while the
+    /// supervised Loki is not running; nil while it pushes. Not an error: nothing is lost
+    /// (batches wait in the spool) and nothing is retried.
+    public var waitingFor: String?
 
     enum CodingKeys: String, CodingKey {
         case linesRead = "lines_read", linesShipped = "lines_shipped", linesDropped = "lines_dropped"
         case retries, shipping
         case journalDropped = "journal_dropped", journalSent = "journal_sent", outputDroppedBytes = "output_dropped_bytes"
-        case spoolBytes = "spool_bytes", lokiURL = "loki_url", lastError = "last_error"
+        case spoolBytes = "spool_bytes", lokiURL = "loki_url", lastError = "last_error", waitingFor = "waiting_for"
     }
 
     public init(
         linesRead: Int = 0, linesShipped: Int = 0, linesDropped: Int = 0, retries: Int = 0, spoolBytes: Int = 0,
-        shipping: Bool = false, lokiURL: String? = nil, lastError: String? = nil
+        shipping: Bool = false, lokiURL: String? = nil, lastError: String? = nil, waitingFor: String? = nil
     ) {
+        self.waitingFor = waitingFor
         self.linesRead = linesRead
         self.linesShipped = linesShipped
         self.linesDropped = linesDropped

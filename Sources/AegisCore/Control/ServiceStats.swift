@@ -1,4 +1,4 @@
-/// `aegisctl stats`: what the seed's "Database Statistics" section gets by hand, per service.
+/// `aegisctl stats`: sizes, connections, busiest tables and memory, per service, without psql.
 /// Only the part of its kind is present (`postgres`, `redis` or `loki`); `error` says why a
 /// service could not be asked.
 public struct ServiceStats: Codable, Sendable, Equatable {

@@ -1,4 +1,4 @@
-/// `aegisctl status --json`: the contract of DESIGN.md (a `services` array whose elements have
+/// `aegisctl status --json`: a contract scripts rely on (a `services` array whose elements have
 /// at least `name`, `state`, `healthy`, `pid`, `restarts`). Extend freely, never rename.
 public struct StatusReport: Codable, Sendable, Equatable {
     public var daemon: DaemonStatus

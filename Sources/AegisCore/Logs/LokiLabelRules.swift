@@ -1,7 +1,7 @@
 import Foundation
 
 /// Loki's labels for an entry: `job`, `service`, `host`, `level`, plus the values of configured
-/// keys found in a JSON line (the seed's `status` and `level`), the way Promtail's `json` and
+/// keys found in a JSON line (by default `status` and `level`), the way Promtail's `json` and
 /// `labels` stages did.
 ///
 /// Label names follow Prometheus's rule `[a-zA-Z_][a-zA-Z0-9_]*` (other characters become `_`,

@@ -1,4 +1,4 @@
-/// One maintenance job of the seed's "Maintenance" section, derived from the configuration:
+/// One routine maintenance job (VACUUM ANALYZE, archiving, BGSAVE), derived from the configuration:
 /// what it does, to which service, and when. Pure; the daemon carries out `work`.
 public struct MaintenanceJob: Sendable, Equatable {
     public enum Work: Sendable, Equatable {

@@ -16,6 +16,9 @@ public struct ReloadPlan: Sendable, Equatable {
     public var backupChanged = false
     /// `[maintenance]` changed: the maintenance schedules are replaced.
     public var maintenanceChanged = false
+    /// `[logs]` tenant or credential keys changed: the shipper takes them in place (it re-reads
+    /// the credential files at every reload anyway, for a rotated password).
+    public var lokiCredentialsChanged = false
     /// `metrics.collect_interval_s` changed: read at the next round, nothing restarts.
     public var metricsIntervalChanged = false
     /// Keys whose change needs a restart of aegisd; non-empty means the reload is refused.
@@ -48,8 +51,9 @@ public struct ReloadPlan: Sendable, Equatable {
         // The notifier is built at start with its targets.
         if old.alerts != new.alerts { needsDaemonRestart.append("[alerts]") }
         // The shipper's spool, sources and positions are opened once; a restart of aegisd loses
-        // nothing (the spool and positions are on disk).
-        if old.logs != new.logs {
+        // nothing (the spool and positions are on disk). The tenant and credentials are the
+        // exception: only the headers of the next push change.
+        if old.logs.withoutLokiAuth != new.logs.withoutLokiAuth {
             needsDaemonRestart.append("[logs]")
         } else if new.logs.ship, new.logs.lokiURL.isEmpty, old.lokiPushURL != new.lokiPushURL {
             // The shipper's endpoint and TLS settings are fixed at start too; when it pushes to
@@ -57,6 +61,7 @@ public struct ReloadPlan: Sendable, Equatable {
             if old.loki.tls != new.loki.tls { needsDaemonRestart.append("loki.tls") }
             if old.loki.httpPort != new.loki.httpPort { needsDaemonRestart.append("loki.http_port") }
         }
+        lokiCredentialsChanged = old.logs.withoutLokiAuth == new.logs.withoutLokiAuth && old.logs != new.logs
         backupChanged = old.backup != new.backup
         maintenanceChanged = old.maintenance != new.maintenance
         metricsIntervalChanged = old.metrics.collectIntervalS != new.metrics.collectIntervalS
@@ -64,7 +69,8 @@ public struct ReloadPlan: Sendable, Equatable {
 
     /// Nothing to do at all.
     public var isEmpty: Bool {
-        restart.isEmpty && start.isEmpty && stop.isEmpty && !backupChanged && !maintenanceChanged && !metricsIntervalChanged
+        restart.isEmpty && start.isEmpty && stop.isEmpty && !backupChanged && !maintenanceChanged && !lokiCredentialsChanged
+            && !metricsIntervalChanged
             && needsDaemonRestart.isEmpty
     }
 
@@ -95,6 +101,7 @@ public struct ReloadPlan: Sendable, Equatable {
         if !stop.isEmpty { parts.append("stopping " + stop.map(\.rawValue).joined(separator: ", ")) }
         if backupChanged { parts.append("new backup settings") }
         if maintenanceChanged { parts.append("new maintenance schedules") }
+        if lokiCredentialsChanged { parts.append("new Loki tenant or credentials") }
         if metricsIntervalChanged { parts.append("new metrics.collect_interval_s") }
         return parts.joined(separator: "; ")
     }

@@ -47,7 +47,7 @@ public enum ServiceKind: String, Sendable, Hashable, Codable {
     case loki
 }
 
-/// The three PostgreSQL instances of the seed, each with its own data directory and port.
+/// The platform's three PostgreSQL instances, each with its own data directory and port.
 public enum PostgresInstance: String, CaseIterable, Sendable, Hashable, Codable {
     case backend
     case ai
@@ -61,8 +61,8 @@ public enum PostgresInstance: String, CaseIterable, Sendable, Hashable, Codable 
         }
     }
 
-    /// The seed's database of this instance (`aegis_backend`, …).
+    /// The database the platform's apps expect in this instance (`aegis_backend`, …).
     public var defaultDatabase: String { "aegis_\(rawValue)" }
-    /// The seed's application role of this instance (`aegis_backend_user`, …).
+    /// The application role the platform's apps log in as (`aegis_backend_user`, …).
     public var defaultRole: String { "aegis_\(rawValue)_user" }
 }

@@ -49,9 +49,15 @@ public struct ServiceStateMachine: Sendable {
 
     private var tracker: RestartTracker
     private var runStartedAt: Instant?
+    /// The token of the service's one timer (s6 keeps one deadline per service too); a timer
+    /// that fires with an older token is void.
     private var timerToken = 0
+    /// Whether a timer with the current token is pending, so that voiding it is announced.
+    private var timerArmed = false
     /// A stop that arrived while launching; carried out as soon as the pid is known.
     private var stopWhenLaunched = false
+    /// The failure of the event being handled, announced with its change.
+    private var pendingFailure: String?
 
     public init(service: ServiceID, policy: ServicePolicy, now: Instant) {
         self.service = service
@@ -62,10 +68,83 @@ public struct ServiceStateMachine: Sendable {
 
     public var restarts: Int { max(0, launches - 1) }
 
-    // MARK: - Operator and daemon requests
+    // MARK: - Inputs
+    //
+    // Each input returns the actions to carry out, in order, the first of them an `.announce`
+    // when the input changed the state or health or was a failure. Every input is accepted in
+    // every state: one that arrives late (an exit after a stop finished, a stale timer, a
+    // health check about an older process) is an explicit "nothing to do", never a crash.
 
     /// Start the service (first start, `aegisctl start`), closing the restart breaker.
     public mutating func startRequested(at now: Instant) -> [ServiceAction] {
+        let before = snapshot(at: now)
+        let actions = handleStartRequested(at: now)
+        return announcement(since: before, at: now) + actions
+    }
+
+    /// Stop the service and keep it stopped (`aegisctl stop`, daemon shutdown).
+    public mutating func stopRequested(at now: Instant) -> [ServiceAction] {
+        let before = snapshot(at: now)
+        let actions = handleStopRequested(at: now)
+        return announcement(since: before, at: now) + actions
+    }
+
+    /// Stop gracefully, then start again (`aegisctl restart`). Not counted as a failure.
+    public mutating func restartRequested(at now: Instant) -> [ServiceAction] {
+        let before = snapshot(at: now)
+        let actions = handleRestartRequested(at: now)
+        return announcement(since: before, at: now) + actions
+    }
+
+    /// The process was spawned with this pid.
+    public mutating func launched(pid: Int32, at now: Instant) -> [ServiceAction] {
+        let before = snapshot(at: now)
+        let actions = handleLaunched(pid: pid, at: now)
+        return announcement(since: before, at: now) + actions
+    }
+
+    /// Preparing or spawning failed. `permanent` failures (the program is not installed) make the
+    /// service `unavailable` instead of being retried.
+    public mutating func launchFailed(reason: String, permanent: Bool, at now: Instant, jitter: Double) -> [ServiceAction] {
+        let before = snapshot(at: now)
+        let actions = handleLaunchFailed(reason: reason, permanent: permanent, at: now, jitter: jitter)
+        return announcement(since: before, at: now) + actions
+    }
+
+    /// The main process exited (it has been reaped).
+    public mutating func exited(_ status: ExitStatus, at now: Instant, jitter: Double) -> [ServiceAction] {
+        let before = snapshot(at: now)
+        let actions = handleExited(status, at: now, jitter: jitter)
+        return announcement(since: before, at: now) + actions
+    }
+
+    /// The result of one health check (PQping + SELECT 1, PING, GET /ready).
+    public mutating func healthChecked(passed: Bool, detail: String, at now: Instant) -> [ServiceAction] {
+        let before = snapshot(at: now)
+        let actions = handleHealthChecked(passed: passed, detail: detail, at: now)
+        return announcement(since: before, at: now) + actions
+    }
+
+    /// A health check found that the service must not run as it is (its schema migration was
+    /// refused or failed): restarting would only repeat that, so it is stopped and `failed` with
+    /// the reason, until an operator restarts it.
+    public mutating func startRefused(reason: String, at now: Instant) -> [ServiceAction] {
+        let before = snapshot(at: now)
+        let actions = handleStartRefused(reason: reason, at: now)
+        return announcement(since: before, at: now) + actions
+    }
+
+    /// A timer armed by `.scheduleTimer` ran out; tokens of timers since re-armed or voided do
+    /// nothing.
+    public mutating func timerFired(token: Int, at now: Instant, jitter: Double) -> [ServiceAction] {
+        let before = snapshot(at: now)
+        let actions = handleTimerFired(token: token, at: now, jitter: jitter)
+        return announcement(since: before, at: now) + actions
+    }
+
+    // MARK: - Handlers
+
+    private mutating func handleStartRequested(at now: Instant) -> [ServiceAction] {
         switch state {
         case .stopped, .failed, .unavailable, .backoff:
             tracker.reset()
@@ -82,15 +161,13 @@ public struct ServiceStateMachine: Sendable {
         }
     }
 
-    /// Stop the service and keep it stopped (`aegisctl stop`, daemon shutdown).
-    public mutating func stopRequested(at now: Instant) -> [ServiceAction] {
+    private mutating func handleStopRequested(at now: Instant) -> [ServiceAction] {
         switch state {
         case .stopped, .unavailable:
             return []
         case .failed, .backoff:
-            timerToken += 1
             transition(to: .stopped, at: now)
-            return []
+            return voidTimer()
         case .launching:
             stopWhenLaunched = true
             return []
@@ -102,22 +179,21 @@ public struct ServiceStateMachine: Sendable {
         }
     }
 
-    /// Stop gracefully, then start again (`aegisctl restart`). Not counted as a failure.
-    public mutating func restartRequested(at now: Instant) -> [ServiceAction] {
+    private mutating func handleRestartRequested(at now: Instant) -> [ServiceAction] {
         switch state {
         case .starting(let pid), .running(let pid, _):
             tracker.reset()
             return beginStop(pid: pid, plan: policy.stopPlan, then: .restart, at: now)
         default:
-            return startRequested(at: now)
+            return handleStartRequested(at: now)
         }
     }
 
-    // MARK: - Events from the process
-
-    public mutating func launched(pid: Int32, at now: Instant) -> [ServiceAction] {
+    private mutating func handleLaunched(pid: Int32, at now: Instant) -> [ServiceAction] {
         guard case .launching = state else {
-            preconditionFailure("\(service): launched while \(state)")
+            // Nobody is waiting for this process (cannot happen with one launch at a time, but
+            // a process must never be left running unsupervised): kill its group.
+            return [.signal(.kill, pid: pid, toGroup: true)]
         }
         runStartedAt = now
         if stopWhenLaunched {
@@ -128,14 +204,10 @@ public struct ServiceStateMachine: Sendable {
         return armTimer(after: policy.startTimeout)
     }
 
-    /// Preparing or spawning failed. `permanent` failures (the program is not installed) make the
-    /// service `unavailable` instead of being retried.
-    public mutating func launchFailed(
+    private mutating func handleLaunchFailed(
         reason: String, permanent: Bool, at now: Instant, jitter: Double
     ) -> [ServiceAction] {
-        guard case .launching = state else {
-            preconditionFailure("\(service): launch failed while \(state)")
-        }
+        guard case .launching = state else { return [] }  // nothing was started: nothing to undo
         runStartedAt = nil
         if stopWhenLaunched {
             stopWhenLaunched = false
@@ -143,16 +215,14 @@ public struct ServiceStateMachine: Sendable {
             return []
         }
         if permanent {
-            lastFailure = reason
-            failures += 1
+            recordFailure(reason)
             transition(to: .unavailable(reason: reason), at: now)
             return []
         }
         return failure(reason: reason, at: now, jitter: jitter)
     }
 
-    /// The main process exited (it has been reaped).
-    public mutating func exited(_ status: ExitStatus, at now: Instant, jitter: Double) -> [ServiceAction] {
+    private mutating func handleExited(_ status: ExitStatus, at now: Instant, jitter: Double) -> [ServiceAction] {
         switch state {
         case .starting(let pid), .running(let pid, _):
             return [.killProcessGroup(pid)]
@@ -162,30 +232,29 @@ public struct ServiceStateMachine: Sendable {
             switch then {
             case .stay:
                 transition(to: .stopped, at: now)
-                return [cleanUp]
+                return [cleanUp] + voidTimer()
             case .restart:
                 return [cleanUp] + launch(at: now)
             case .recover(let reason):
                 return [cleanUp] + failure(reason: reason, at: now, jitter: jitter)
             case .fail(let reason):
-                timerToken += 1
                 transition(
                     to: .failed(reason: "\(reason): not restarting until `aegisctl restart \(service.rawValue)`"), at: now)
-                return [cleanUp]
+                return [cleanUp] + voidTimer()
             }
         case .stopped, .unavailable, .launching, .backoff, .failed:
-            preconditionFailure("\(service): exit reported while \(state)")
+            // No process of ours is running in these states: a late report about one already
+            // accounted for changes nothing.
+            return []
         }
     }
 
-    /// The result of one health check (PQping + SELECT 1, PING, GET /ready).
-    public mutating func healthChecked(passed: Bool, detail: String, at now: Instant) -> [ServiceAction] {
+    private mutating func handleHealthChecked(passed: Bool, detail: String, at now: Instant) -> [ServiceAction] {
         switch state {
         case .starting(let pid):
             guard passed else { return [] }  // still starting: the start timeout decides
-            timerToken += 1  // the start timeout is void
             transition(to: .running(pid: pid, failedChecks: 0), at: now)
-            return []
+            return voidTimer()  // the start timeout
         case .running(let pid, let failedChecks):
             if passed {
                 if failedChecks > 0 { state = .running(pid: pid, failedChecks: 0) }
@@ -203,14 +272,10 @@ public struct ServiceStateMachine: Sendable {
         }
     }
 
-    /// A health check found that the service must not run as it is (its schema migration was
-    /// refused or failed): restarting would only repeat that, so it is stopped and `failed` with
-    /// the reason, until an operator restarts it.
-    public mutating func startRefused(reason: String, at now: Instant) -> [ServiceAction] {
+    private mutating func handleStartRefused(reason: String, at now: Instant) -> [ServiceAction] {
         switch state {
         case .starting(let pid), .running(let pid, _):
-            lastFailure = reason
-            failures += 1
+            recordFailure(reason)
             runStartedAt = nil
             return beginStop(pid: pid, plan: policy.stopPlan, then: .fail(reason: reason), at: now)
         default:
@@ -218,8 +283,9 @@ public struct ServiceStateMachine: Sendable {
         }
     }
 
-    public mutating func timerFired(token: Int, at now: Instant, jitter: Double) -> [ServiceAction] {
+    private mutating func handleTimerFired(token: Int, at now: Instant, jitter: Double) -> [ServiceAction] {
         guard token == timerToken else { return [] }
+        timerArmed = false
         switch state {
         case .backoff:
             return launch(at: now)
@@ -279,17 +345,43 @@ public struct ServiceStateMachine: Sendable {
 
     // MARK: - Private
 
+    private struct Snapshot {
+        let state: ServiceStateName
+        let healthy: Bool
+    }
+
+    private func snapshot(at now: Instant) -> Snapshot {
+        let status = status(at: now)
+        return Snapshot(state: status.state, healthy: status.healthy)
+    }
+
+    /// The `.announce` of what the event changed since `before`, if anything.
+    private mutating func announcement(since before: Snapshot, at now: Instant) -> [ServiceAction] {
+        let after = status(at: now)
+        let failure = pendingFailure
+        pendingFailure = nil
+        guard failure != nil || after.state != before.state || after.healthy != before.healthy else { return [] }
+        return [.announce(ServiceChange(
+            service: service, from: before.state, to: after.state, healthy: after.healthy, message: after.message,
+            failure: failure))]
+    }
+
+    private mutating func recordFailure(_ reason: String) {
+        lastFailure = reason
+        failures += 1
+        pendingFailure = reason
+    }
+
     private mutating func transition(to newState: State, at now: Instant) {
         state = newState
         stateSince = now
     }
 
     private mutating func launch(at now: Instant) -> [ServiceAction] {
-        timerToken += 1
         launches += 1
         stopWhenLaunched = false
         transition(to: .launching, at: now)
-        return [.launch]
+        return voidTimer() + [.launch]
     }
 
     private mutating func beginStop(pid: Int32, plan: StopPlan, then: AfterStop, at now: Instant) -> [ServiceAction] {
@@ -301,14 +393,23 @@ public struct ServiceStateMachine: Sendable {
         [.signal(step.signal, pid: pid, toGroup: step.toGroup)] + armTimer(after: step.wait)
     }
 
+    /// The service's one timer, (re)armed: an earlier one still pending is replaced.
     private mutating func armTimer(after delay: Duration) -> [ServiceAction] {
         timerToken += 1
+        timerArmed = true
         return [.scheduleTimer(after: delay, token: timerToken)]
     }
 
+    /// The pending timer no longer means anything: its token is void, and the owner may drop it.
+    private mutating func voidTimer() -> [ServiceAction] {
+        timerToken += 1
+        guard timerArmed else { return [] }
+        timerArmed = false
+        return [.cancelTimer]
+    }
+
     private mutating func failure(reason: String, at now: Instant, jitter: Double) -> [ServiceAction] {
-        lastFailure = reason
-        failures += 1
+        recordFailure(reason)
         let decision = tracker.recordFailure(at: now, runStartedAt: runStartedAt, jitter: jitter)
         runStartedAt = nil
         switch decision {
@@ -318,11 +419,10 @@ public struct ServiceStateMachine: Sendable {
             transition(to: .backoff(until: now + delay, reason: reason), at: now)
             return armTimer(after: delay)
         case .giveUp(let why):
-            timerToken += 1
             transition(
                 to: .failed(reason: "\(reason); \(why): not restarting until `aegisctl restart \(service.rawValue)`"),
                 at: now)
-            return []
+            return voidTimer()
         }
     }
 }

@@ -1,4 +1,4 @@
-/// Where the built-in certificate authority keeps its files, like the seed's `ssl/` tree:
+/// Where the built-in certificate authority keeps its files, one directory per service:
 /// `certs/ca/`, `certs/postgres/<instance>/`, `certs/redis/`, `certs/loki/`,
 /// `certs/clients/<app>/`. Keys are `*.key` (0600, owned by whoever reads them), certificates
 /// `*.crt` (PEM).

@@ -1,6 +1,5 @@
 import AegisCore
 import AegisSystem
-import Foundation
 
 /// Turns `[backup]` into the encryption of the next backup, failing closed: a missing or bad
 /// key stops the backup with a reason that says what to configure, and never falls back to
@@ -26,21 +25,12 @@ enum BackupKeys {
                 throw BackupFailure("backup.recipients: \(error)")
             }
         case .passphrase?:
-            let path = settings.passphraseFile.isEmpty ? "\(layout.secretsDir)/backup.passphrase" : settings.passphraseFile
             let passphrase: String
             do {
-                guard let text = try FileSystem.read(path) else {
-                    throw BackupFailure(
-                        "no backup key: the passphrase file \(path) does not exist; write the passphrase into it "
-                            + "(mode 0600) or set backup.passphrase_file")
-                }
-                passphrase = text.trimmingCharacters(in: .newlines)
-            } catch let failure as BackupFailure {
-                throw failure
+                passphrase = try PassphraseFile.read(BackupPassphrase.path(settings, layout: layout))
             } catch {
-                throw BackupFailure("cannot read the backup passphrase: \(error)")
+                throw BackupFailure("no backup key: \(error)")
             }
-            guard !passphrase.isEmpty else { throw BackupFailure("the backup passphrase file \(path) is empty") }
             recipients = [.passphrase(passphrase)]
         }
         return .encrypted { sink in try AgeEncryptor(recipients: recipients, sink: sink) }

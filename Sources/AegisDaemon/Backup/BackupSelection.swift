@@ -3,8 +3,8 @@ import AegisSystem
 import Glibc
 
 /// Finds the backup a restore or drill means (`latest` or a file name) and the keys that open
-/// it. The identity comes from a file on this host that the operator names; by design aegisd
-/// does not keep one (config init tells the operator to move it away).
+/// it. The identity normally comes with the request, read by aegisctl from the operator's own
+/// file; by design aegisd does not keep one (config init tells the operator to move it away).
 struct BackupSelection: Sendable {
     let item: BackupCatalog.Item
     let manifest: BackupManifest
@@ -13,7 +13,7 @@ struct BackupSelection: Sendable {
     var reporter: ProgressReporter?
 
     init(
-        service: ServiceID, backup: String, identityPath: String?, catalog: BackupCatalog, settings: BackupSettings,
+        service: ServiceID, backup: String, identity: IdentitySource, catalog: BackupCatalog, settings: BackupSettings,
         layout: StateLayout
     ) throws(BackupFailure) {
         let complete = catalog.items(of: service).filter { $0.fileExists && $0.manifest?.status == .complete }
@@ -41,27 +41,53 @@ struct BackupSelection: Sendable {
         self.item = item
         self.manifest = manifest
         identities = item.name.encrypted
-            ? try Self.identities(for: manifest, path: identityPath, settings: settings, layout: layout) : []
+            ? try Self.identities(for: manifest, source: identity, settings: settings, layout: layout) : []
     }
 
     private static func identities(
-        for manifest: BackupManifest, path: String?, settings: BackupSettings, layout: StateLayout
+        for manifest: BackupManifest, source: IdentitySource, settings: BackupSettings, layout: StateLayout
     ) throws(BackupFailure) -> [AgeIdentity] {
         if manifest.encryption == BackupSettings.Encryption.passphrase.rawValue {
-            let file = settings.passphraseFile.isEmpty ? "\(layout.secretsDir)/backup.passphrase" : settings.passphraseFile
-            guard let text = try? FileSystem.read(file) else {
-                throw BackupFailure("this backup is passphrase-encrypted and \(file) cannot be read")
+            // The same file and the same rule as sealing (`BackupKeys`), so what sealed it opens it.
+            do {
+                return [.passphrase(try PassphraseFile.read(BackupPassphrase.path(settings, layout: layout)))]
+            } catch {
+                throw BackupFailure("this backup is passphrase-encrypted: \(error)")
             }
-            return [.passphrase(String(text.split(separator: "\n", omittingEmptySubsequences: false).first ?? ""))]
         }
-        let file = path ?? "\(layout.secretsDir)/backup.agekey"
-        let text: String?
-        do { text = try FileSystem.read(file) } catch { throw BackupFailure("cannot read the identity \(file): \(error)") }
-        guard let text else {
+        switch source {
+        case .sent(let key):
+            do {
+                return try AgeX25519Identity.parseIdentityFile(key.revealed).map { .x25519($0) }
+            } catch {
+                // Not even the parser's detail: it may quote a character of the key.
+                throw BackupFailure(
+                    "the identity sent with the request is not an age identity file (AGE-SECRET-KEY-1… lines)")
+            }
+        case .daemonFile(let path):
+            return try identities(inDaemonFile: path, isDefault: false)
+        case .stateDirectory:
+            return try identities(inDaemonFile: "\(layout.secretsDir)/backup.agekey", isDefault: true)
+        }
+    }
+
+    /// The identities in a file the daemon opens itself, as its own user.
+    private static func identities(inDaemonFile file: String, isDefault: Bool) throws(BackupFailure) -> [AgeIdentity] {
+        let fd = open(file, O_RDONLY | O_CLOEXEC | O_NOCTTY)
+        guard fd >= 0 else {
+            let code = errno
+            let reason = String(cString: strerror(code))
             throw BackupFailure(
-                "no identity to decrypt with: \(file) does not exist. Copy the backup key (AGE-SECRET-KEY-…) to this "
-                    + "host temporarily and pass it with --identity FILE")
+                isDefault && code == ENOENT
+                    ? "no identity to decrypt with: \(file) does not exist (this host does not keep the backup key). "
+                        + "Give the key with `aegisctl restore|verify … --identity FILE`: aegisctl reads FILE with your "
+                        + "permissions and sends the key to the daemon for this one operation"
+                    : "the daemon cannot read the identity file \(file) as its own user: \(reason); use "
+                        + "`aegisctl … --identity FILE`, which reads the file with your permissions")
         }
+        defer { close(fd) }
+        let text: String
+        do { text = try AgeIdentityFile.read(fd, name: file) } catch { throw BackupFailure(error.message) }
         do {
             return try AgeX25519Identity.parseIdentityFile(text).map { .x25519($0) }
         } catch {

@@ -4,7 +4,7 @@ import Synchronization
 
 /// One PostgreSQL 15 instance: initdb on first start, generated config, the postmaster as a
 /// direct child (no pg_ctl in between, so its exit is ours to see at once), health by a real
-/// connection and `SELECT 1` under a deadline (PQping explains a refusal), and the seed's role and database.
+/// connection and `SELECT 1` under a deadline (PQping explains a refusal), and the app's role and database.
 public final class PostgresDriver: ServiceDriver {
     public let service: ServiceID
     public let stopPlan = StopPlan.postgres
@@ -50,6 +50,9 @@ public final class PostgresDriver: ServiceDriver {
             account: context.account)
     }
 
+    /// A new connection every time, not one kept open: only a connection being set up goes
+    /// through the postmaster, and a SIGSTOPped postmaster leaves every established backend
+    /// answering `SELECT 1` (Redis, one process, keeps its connection).
     public func checkHealth(timeout: Duration) async -> HealthResult {
         let parameters = [
             "host": renderer.socketDir, "port": String(settings.port), "user": context.account.name,
@@ -93,7 +96,7 @@ public final class PostgresDriver: ServiceDriver {
         return .healthy
     }
 
-    /// The seed's role and database, and the schema roles (docs/schema.md): the database is
+    /// The app's login role and database, and the schema roles (docs/schema.md): the database is
     /// owned by `aegis_owner`, the login role is a member of `aegis_app` and owns nothing. The
     /// password is sent as a SCRAM verifier computed by libpq, so the clear text is never on the
     /// wire nor in a server log. Idempotent: the password is re-synchronized with its secret file

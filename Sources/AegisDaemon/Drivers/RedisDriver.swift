@@ -2,12 +2,15 @@ import AegisCore
 import AegisSystem
 
 /// Redis as a child: generated redis.conf (ACL users with hashed passwords, nothing secret in
-/// argv), health by AUTH as aegisd's admin user and PING over its Unix socket.
+/// argv), health by PING over its Unix socket on a connection authenticated (AUTH as aegisd's
+/// admin user) once per launch.
 public final class RedisDriver: ServiceDriver {
     public let service = ServiceID.redis
     public let stopPlan = StopPlan.redis
     let context: DriverContext
     let renderer: RedisConfigRenderer
+    /// The health checks' connection, kept from one check to the next.
+    private let session = HealthSession<RedisClient>()
 
     public init(context: DriverContext) {
         self.context = context
@@ -22,6 +25,7 @@ public final class RedisDriver: ServiceDriver {
                     + "`apt-get install redis-server` or set redis.binary",
                 permanent: true)
         }
+        session.reset()
         try context.makeServiceDirectories(service)
         try await LeftoverProcess.stopRecordedChild(context: context, service: service, plan: stopPlan)
         try await stopLeftoverFromPidFile()
@@ -42,18 +46,25 @@ public final class RedisDriver: ServiceDriver {
 
     public func checkHealth(timeout: Duration) async -> HealthResult {
         let socket = renderer.socketPath
-        let password: String
-        do {
-            password = try context.password(file: context.config.redis.passwordFile, service: service)
-        } catch {
-            return .unhealthy(error.reason)
-        }
+        let context = context
+        let service = service
+        let session = session
         do {
             return try await runBlocking {
-                let client = try RedisClient(unixPath: socket, timeout: timeout)
-                try client.authenticate(user: RedisACL.adminUser, password: password)
-                let pong = try client.command(["PING"])
-                return pong == .simple("PONG") ? .healthy : .unhealthy("PING: \(pong)")
+                try session.check(
+                    connect: {
+                        // The password is read when a connection is made, not at every check.
+                        let password = try context.password(file: context.config.redis.passwordFile, service: service)
+                        let client = try RedisClient(unixPath: socket, timeout: timeout)
+                        try client.authenticate(user: RedisACL.adminUser, password: password)
+                        return client
+                    },
+                    isDeadline: { ($0 as? SystemError)?.isDeadline == true }
+                ) { client in
+                    client.resetDeadline(after: timeout)
+                    let pong = try client.command(["PING"])
+                    return pong == .simple("PONG") ? HealthResult.healthy : .unhealthy("PING: \(pong)")
+                }
             }
         } catch {
             return .unhealthy("\(error)")

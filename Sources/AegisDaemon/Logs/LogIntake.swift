@@ -3,8 +3,8 @@ import Synchronization
 
 /// The hand-off from reader threads to the shipper: a bounded in-memory queue that never makes
 /// a writer wait. When the shipper falls behind by more than `maxBytes` (it normally drains it
-/// every 50 ms, long before, and spills to the on-disk spool itself), new entries are refused
-/// and counted instead.
+/// 50 ms after the first entry arrives, long before, and spills to the on-disk spool itself),
+/// new entries are refused and counted instead.
 public final class LogIntake: Sendable {
     public struct Item: Sendable {
         /// Loki's `job` label.
@@ -25,6 +25,8 @@ public final class LogIntake: Sendable {
         var bytes = 0
         var accepted = 0
         var refused = 0
+        /// The shipper waiting for the first entry (`waitForItems`).
+        var waiter: CheckedContinuation<Void, Never>?
     }
 
     public let maxBytes: Int
@@ -36,7 +38,7 @@ public final class LogIntake: Sendable {
 
     /// Queues `items` in order, as many as fit; never waits.
     public func push(_ items: [Item]) {
-        state.withLock { state in
+        let waiter: CheckedContinuation<Void, Never>? = state.withLock { state in
             for item in items {
                 let size = item.entry.line.utf8.count
                 if state.bytes + size > maxBytes {
@@ -47,6 +49,33 @@ public final class LogIntake: Sendable {
                 state.bytes += size
                 state.accepted += 1
             }
+            guard !state.items.isEmpty else { return nil }
+            defer { state.waiter = nil }
+            return state.waiter
+        }
+        waiter?.resume()
+    }
+
+    /// Returns once something is queued (at once if it is), or the task is cancelled: the
+    /// shipper sleeps here while no child writes anything.
+    public func waitForItems() async {
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                let ready = state.withLock { state in
+                    guard state.items.isEmpty, !Task.isCancelled else { return true }
+                    state.waiter = continuation
+                    return false
+                }
+                if ready { continuation.resume() }
+            }
+        } onCancel: {
+            // The task's cancelled flag is set before this runs and read under the same lock
+            // above, so a waiter is either resumed here or never stored.
+            let waiter = state.withLock { state in
+                defer { state.waiter = nil }
+                return state.waiter
+            }
+            waiter?.resume()
         }
     }
 

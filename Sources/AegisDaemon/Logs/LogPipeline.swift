@@ -38,6 +38,13 @@ public struct LogPipeline: Sendable {
             settings.tls = config.lokiPushTLS(endpoint)
             settings.fileSources = logs.sources.filter { !$0.paths.isEmpty }.map { ($0.job, $0.paths) }
             settings.unitSources = logs.sources.filter { !$0.unit.isEmpty }.map { ($0.job, $0.unit) }
+            settings.supervisedLoki = logs.lokiURL.isEmpty
+            switch Self.credentials(logs) {
+            case .success(let credentials): settings.credentials = credentials
+            case .failure(let error):
+                settings.credentialsError = error
+                logger.error("logs: \(LogShipper.problem(error))")
+            }
             return LogPipeline(router: router, shipper: try LogShipper(settings: settings, intake: intake, logger: logger))
         } catch let error as LokiEndpointError {
             logger.error("logs: not shipping to Loki: \(error.description)")
@@ -48,6 +55,24 @@ public struct LogPipeline: Sendable {
     }
 
     public func start() async { await shipper?.start() }
+
+    /// Lets the shipper follow the supervised Loki's state: it pushes only while Loki runs.
+    public func follow(_ supervisor: Supervisor) async {
+        guard let shipper, shipper.settings.supervisedLoki else { return }
+        await supervisor.observe(.loki) { shipper.lokiStatusChanged($0) }
+    }
+
+    /// At a reload: the tenant and credentials of `config` (their files read again, so a
+    /// rotated password or token is taken without a restart).
+    public func reloadCredentials(_ config: AegisConfig) async {
+        guard let shipper, !config.logs.lokiURL.isEmpty else { return }
+        await shipper.updateCredentials(Self.credentials(config.logs))
+    }
+
+    /// The tenant and credentials `[logs]` names, read from their files.
+    static func credentials(_ logs: LogsSettings) -> Result<LokiCredentials, LokiCredentialError> {
+        Result { () throws(LokiCredentialError) in try LokiCredentialFiles.load(logs) }
+    }
 
     /// Flushes pending multi-line entries, then stops the shipper (which spools what it holds).
     public func stop() async {

@@ -25,14 +25,15 @@ public final class LogRouter: Sendable {
     private let sources = Mutex<[ServiceID: LogSource]>([:])
     private let ringLines: Int
     private let flusher = Mutex<Task<Void, Never>?>(nil)
+    /// The earliest deadline of a pending multi-line entry, which the flusher sleeps towards.
+    private let alarm = DeadlineAlarm()
     private let journal: JournalForwarder?
     private let entriesRead = Atomic<Int>(0)
     private let droppedOutputBytes = Atomic<Int>(0)
 
     /// - Parameters:
     ///   - intake: the shipper's queue; nil when nothing is shipped.
-    ///   - flushInterval: how often pending multi-line entries are checked against their deadline.
-    public init(echo: Echo, ringLines: Int, intake: LogIntake?, flushInterval: Duration = .milliseconds(50)) {
+    public init(echo: Echo, ringLines: Int, intake: LogIntake?) {
         self.echo = echo
         self.intake = intake
         self.ringLines = ringLines
@@ -43,9 +44,17 @@ public final class LogRouter: Sendable {
         } else {
             journal = nil
         }
+        // The flusher sleeps until the earliest pending entry's deadline, and without one (no
+        // output since the last flush) until a line arrives: an idle aegisd does not wake for it.
+        let alarm = alarm
         let task = Task.detached { [weak self] in
             while !Task.isCancelled {
-                try? await Task.sleep(for: flushInterval)
+                guard let deadline = alarm.take() else {
+                    await alarm.waitForNote()
+                    continue
+                }
+                let wait = deadline - WallClock.nowNs()
+                if wait > 0 { try? await Task.sleep(for: .nanoseconds(wait)) }
                 guard let self else { return }
                 self.flushDue()
             }
@@ -77,9 +86,11 @@ public final class LogRouter: Sendable {
 
     /// Lines a child printed on one stream, as one read brought them (called on its pipe thread).
     public func lines(_ lines: [String], service: ServiceID, stream: OutputStreamKind, pid: Int32?) {
-        source(service).lines(lines, stream: stream, pid: pid, nowNs: WallClock.nowNs()) { entries, stream, fields in
+        let source = source(service)
+        let pending = source.lines(lines, stream: stream, pid: pid, nowNs: WallClock.nowNs()) { entries, stream, fields in
             deliver(entries, service: service, stream: stream, journalFields: fields)
         }
+        if let pending { alarm.note(pending) }
     }
 
     /// One line a child printed.
@@ -91,9 +102,10 @@ public final class LogRouter: Sendable {
     public func flushDue(all: Bool = false) {
         let now = WallClock.nowNs()
         for source in sources.withLock({ Array($0.values) }) {
-            source.flush(all: all, nowNs: now) { entries, stream, fields in
+            let pending = source.flush(all: all, nowNs: now) { entries, stream, fields in
                 deliver(entries, service: source.service, stream: stream, journalFields: fields)
             }
+            if let pending { alarm.note(pending) }
         }
     }
 

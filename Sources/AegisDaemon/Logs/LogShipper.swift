@@ -2,11 +2,17 @@ import AegisCore
 import AegisSystem
 import Foundation
 import Logging
+import Synchronization
 
 /// Ships entries to Loki the way Promtail did: takes them from the intake (children) and from
 /// the configured sources (files, journald units), batches them (`LogBatcher`), queues the
 /// batches in memory or in the on-disk spool (`ShipQueue`), and pushes them one at a time,
 /// retrying as `ShipRetryPolicy` decides.
+///
+/// To the supervised Loki it pushes only while that service runs (`SupervisedLokiGate`):
+/// otherwise it keeps the batches and waits, without retries or errors, for the supervisor to
+/// report the next change of Loki's state. A remote `loki_url` is always pushed to, with the
+/// tenant and credentials of `[logs]`; when it cannot be reached, that is an error.
 ///
 /// Delivery is at-least-once from the moment a batch is queued: a batch leaves the queue only
 /// when Loki answered 2xx (or refused it for good), so a lost answer or a crash sends it again;
@@ -32,6 +38,13 @@ public actor LogShipper {
         public var unitSources: [(job: String, unit: String)] = []
         /// How often the intake and the sources are read.
         public var collectInterval: Duration = .milliseconds(50)
+        /// Whether the endpoint is the supervised Loki (empty `loki_url`): pushes wait for it to
+        /// run (`lokiStatusChanged`).
+        public var supervisedLoki = false
+        /// The tenant and credentials sent to a remote Loki.
+        public var credentials: LokiCredentials = .none
+        /// Why the credentials could not be read; nothing is pushed until a reload brings them.
+        public var credentialsError: LokiCredentialError?
 
         public init(endpoint: LokiEndpoint, batch: LogBatcher.Policy, labels: LokiLabelRules, spoolDirectory: String, spoolMaxBytes: Int) {
             self.endpoint = endpoint
@@ -54,7 +67,16 @@ public actor LogShipper {
     private let executor = ThreadExecutor(name: "aegis-shipper", priority: .background)
     public nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
     private let intake: LogIntake
-    private let pusher: LokiPusher
+    private var pusher: LokiPusher
+    /// Why pushing is held back by a configuration problem (unreadable credentials); an error.
+    private var credentialsProblem: String?
+    /// The supervised Loki's latest status, written by the supervisor from its own executor
+    /// (`lokiStatusChanged`); nil until the first report, or for a remote Loki.
+    private let lokiStatus = Mutex<ServiceStatus?>(nil)
+    /// The send loop's wait for a change (Loki's state, new credentials, stop); `ring` ends it.
+    private var doorbell: CheckedContinuation<Void, Never>?
+    private var rang = false
+    private var waitToken = 0
     private let queue: ShipQueue
     private let logger: Logger
     private var batcher: LogBatcher
@@ -74,7 +96,10 @@ public actor LogShipper {
         self.settings = settings
         self.intake = intake
         self.logger = logger
-        pusher = LokiPusher(endpoint: settings.endpoint, tls: settings.tls, timeout: settings.pushTimeout)
+        pusher = LokiPusher(
+            endpoint: settings.endpoint, tls: settings.tls, timeout: settings.pushTimeout, credentials: settings.credentials)
+        credentialsProblem = settings.credentialsError.map(Self.problem)
+        lastError = credentialsProblem
         let spool = try LogSpool(directory: "\(settings.spoolDirectory)/loki", maxBytes: settings.spoolMaxBytes)
         queue = ShipQueue(spool: spool, memoryMaxBytes: settings.memoryMaxBytes)
         batcher = LogBatcher(policy: settings.batch)
@@ -106,6 +131,8 @@ public actor LogShipper {
     /// Stops both loops; what is batched or queued in memory goes to the spool, for the next start.
     public func stop() async {
         for task in tasks { task.cancel() }
+        ring()
+        recordsQueued()
         for task in tasks { await task.value }
         tasks = []
         collect(nowNs: WallClock.nowNs())
@@ -123,22 +150,84 @@ public actor LogShipper {
             linesRead: linesRead + sourceLines, linesShipped: shipped,
             linesDropped: refusedByLoki + spool.droppedEntries + intake.counts.refused,
             retries: retries, spoolBytes: spool.pendingBytes, shipping: true, lokiURL: settings.endpoint.url,
-            lastError: lastError)
+            lastError: lastError, waitingFor: lokiWaitReason)
+    }
+
+    /// The supervisor reports the supervised Loki's status on every change of its state or
+    /// health. Callable from any thread; the latest status wins whatever order the hops run in.
+    public nonisolated func lokiStatusChanged(_ status: ServiceStatus) {
+        lokiStatus.withLock { $0 = status }
+        Task { await self.ring() }
+    }
+
+    /// New tenant and credentials after a reload (the files are read again each time), or why
+    /// they cannot be read. Takes effect with the next push, which is not held back by the
+    /// retry delay of a refused one.
+    public func updateCredentials(_ result: Result<LokiCredentials, LokiCredentialError>) {
+        switch result {
+        case .success(let credentials):
+            pusher = LokiPusher(endpoint: settings.endpoint, tls: settings.tls, timeout: settings.pushTimeout, credentials: credentials)
+            if credentialsProblem != nil { lastError = nil }
+            credentialsProblem = nil
+        case .failure(let error):
+            credentialsProblem = Self.problem(error)
+            lastError = credentialsProblem
+            logger.error("logs: \(credentialsProblem!)")
+        }
+        ring()
+    }
+
+    /// `last_error` while the credentials cannot be read.
+    static func problem(_ error: LokiCredentialError) -> String {
+        "cannot read the Loki credentials: \(error.description); nothing is pushed until it is fixed and aegisd reloaded"
+    }
+
+    /// What the supervised Loki's state makes the shipper wait for, or nil when it may push (or
+    /// the endpoint is remote).
+    private var lokiWaitReason: String? {
+        guard settings.supervisedLoki else { return nil }
+        guard let status = lokiStatus.withLock({ $0 }) else { return "loki (not started yet)" }
+        if case .wait(let reason) = SupervisedLokiGate.verdict(status) { return reason }
+        return nil
     }
 
     // MARK: - Collecting
 
     private func collectLoop() async {
-        var lastSourcePoll = ContinuousClock.now
+        let sourcePollNs: Int64 = 250_000_000
+        var lastSourcePollNs = WallClock.nowNs()
+        let hasSources = !files.isEmpty || !journals.isEmpty
         while !Task.isCancelled {
             let now = WallClock.nowNs()
-            if ContinuousClock.now - lastSourcePoll >= .milliseconds(250) {
+            if hasSources, now - lastSourcePollNs >= sourcePollNs {
                 pollSources(nowNs: now)
-                lastSourcePoll = .now
+                lastSourcePollNs = now
             }
             collect(nowNs: now)
             if let batch = batcher.due(nowNs: now) { enqueue(batch) }
+            // Asleep until there is something to do: entries from the children, the open
+            // batch's deadline, or the next read of file and journal sources (which have no
+            // wake-up of their own). An idle aegisd does not wake here at all.
+            let wakeNs = [batcher.deadlineNs, hasSources ? lastSourcePollNs + sourcePollNs : nil].compactMap { $0 }.min()
+            await waitForEntries(untilNs: wakeNs)
+            // Then a moment more, so that a burst arrives as one batch rather than a wake-up for
+            // every read of a pipe.
             try? await Task.sleep(for: settings.collectInterval)
+        }
+    }
+
+    /// Returns when the intake holds entries, or at `untilNs` (wall clock), or on cancellation.
+    private func waitForEntries(untilNs: Int64?) async {
+        let intake = intake
+        await withTaskGroup(of: Void.self) { group in
+            if let untilNs {
+                let delay = untilNs - WallClock.nowNs()
+                guard delay > 0 else { return }
+                group.addTask { try? await Task.sleep(for: .nanoseconds(delay)) }
+            }
+            group.addTask { await intake.waitForItems() }
+            await group.next()
+            group.cancelAll()
         }
     }
 
@@ -192,6 +281,7 @@ public actor LogShipper {
     private func enqueue(_ batch: LogBatch) {
         do {
             try queue.enqueue(Self.record(batch))
+            recordsQueued()
         } catch {
             lastError = "cannot spool a batch: \(error.message)"
             logger.error("logs: \(lastError!)")
@@ -206,9 +296,62 @@ public actor LogShipper {
 
     // MARK: - Sending
 
+    /// The send loop waiting for a first batch in an empty queue (`recordsQueued` ends it). Apart
+    /// from `doorbell`, so that new batches never cut a retry's backoff short.
+    private var recordsWaiter: CheckedContinuation<Void, Never>?
+
+    private func recordsQueued() {
+        recordsWaiter?.resume()
+        recordsWaiter = nil
+    }
+
+    /// Returns when a batch is queued or on cancellation (`stop` ends the loop this way).
+    private func waitForRecords() async {
+        guard !Task.isCancelled else { return }
+        await withCheckedContinuation { recordsWaiter = $0 }
+    }
+
+    /// Ends the send loop's current `waitForRing`, or the next one if it is not waiting.
+    private func ring() {
+        if let doorbell {
+            self.doorbell = nil
+            doorbell.resume()
+        } else {
+            rang = true
+        }
+    }
+
+    /// Waits until `ring` (Loki's state changed, new credentials, stop) or `timeoutNs` passed.
+    private func waitForRing(timeoutNs: Int64?) async {
+        if rang || Task.isCancelled {
+            rang = false
+            return
+        }
+        waitToken += 1
+        let token = waitToken
+        let timer = timeoutNs.map { delay in
+            Task {
+                try? await Task.sleep(for: .nanoseconds(delay))
+                self.ringIfWaiting(token)
+            }
+        }
+        await withCheckedContinuation { doorbell = $0 }
+        timer?.cancel()
+    }
+
+    private func ringIfWaiting(_ token: Int) {
+        if token == waitToken, doorbell != nil { ring() }
+    }
+
     private func sendLoop() async {
         var attempt = 0
         while !Task.isCancelled {
+            // Held back: batches keep queueing (memory, then the bounded spool) meanwhile.
+            if lokiWaitReason != nil || credentialsProblem != nil {
+                attempt = 0
+                await waitForRing(timeoutNs: nil)
+                continue
+            }
             let record: LogSpool.Record?
             do {
                 record = try queue.peek()
@@ -218,7 +361,7 @@ public actor LogShipper {
                 continue
             }
             guard let record else {
-                try? await Task.sleep(for: settings.collectInterval)
+                await waitForRecords()
                 continue
             }
             attempt += 1
@@ -245,10 +388,19 @@ public actor LogShipper {
                 logger.warning("logs: \(lastError!)")
                 try? queue.acknowledge()
             case .retry(let afterNs):
+                // The supervised Loki stopped while the push was under way: waiting, not failing.
+                if lokiWaitReason != nil { continue }
                 retries += 1
                 lastError = "push to \(settings.endpoint.url) failed (\(detail)); retry \(attempt) in \(afterNs / 1_000_000) ms"
                 if attempt == 1 || attempt.isMultiple(of: 10) { logger.notice("logs: \(lastError!)") }
-                try? await Task.sleep(for: .nanoseconds(afterNs))
+                await waitForRing(timeoutNs: afterNs)
+            case .credentialsRefused(let afterNs):
+                retries += 1
+                lastError = "Loki refused the credentials: \(detail.trimmingCharacters(in: .whitespacesAndNewlines)) "
+                    + "(sent \(pusher.credentials)); check [logs] loki_tenant, loki_username and loki_password_file "
+                    + "or loki_bearer_token_file, then aegisctl reload; retry \(attempt) in \(afterNs / 1_000_000) ms"
+                if attempt == 1 || attempt.isMultiple(of: 10) { logger.error("logs: \(lastError!)") }
+                await waitForRing(timeoutNs: afterNs)
             }
         }
     }

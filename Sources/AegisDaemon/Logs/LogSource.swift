@@ -29,6 +29,11 @@ final class LogSource: Sendable {
             }
         }
 
+        /// When the earliest pending entry of either stream is due, if one is pending.
+        var pendingDeadlineNs: Int64? {
+            [stdout.deadlineNs, stderr.deadlineNs].compactMap { $0 }.min()
+        }
+
         mutating func flush(_ stream: OutputStreamKind, all: Bool, nowNs: Int64) -> LogEntry? {
             switch stream {
             case .stdout: all ? stdout.flush() : stdout.flushDue(nowNs: nowNs)
@@ -45,11 +50,13 @@ final class LogSource: Sendable {
     }
 
     /// Assembles `lines` of `stream`, read at `nowNs`, into entries and hands each completed one
-    /// to `deliver`, in order, with the fields journald needs for it.
+    /// to `deliver`, in order, with the fields journald needs for it. Returns when the entry it
+    /// now holds back (waiting for continuation lines) is due, if it holds one.
+    @discardableResult
     func lines(
         _ lines: [String], stream: OutputStreamKind, pid: Int32?, nowNs: Int64,
         deliver: ([LogEntry], OutputStreamKind, JournalFields) -> Void
-    ) {
+    ) -> Int64? {
         state.withLock { state in
             if let pid, pid != state.pid {
                 state.pid = pid
@@ -58,11 +65,14 @@ final class LogSource: Sendable {
             state.completed.removeAll(keepingCapacity: true)
             for line in lines { state.assemble(line, stream: stream, nowNs: nowNs) }
             hand(&state, stream: stream, deliver: deliver)
+            return state.pendingDeadlineNs
         }
     }
 
     /// Completes the pending entries whose deadline passed (or all of them) and hands them on.
-    func flush(all: Bool, nowNs: Int64, deliver: ([LogEntry], OutputStreamKind, JournalFields) -> Void) {
+    /// Returns when the entry still held back is due, if one is.
+    @discardableResult
+    func flush(all: Bool, nowNs: Int64, deliver: ([LogEntry], OutputStreamKind, JournalFields) -> Void) -> Int64? {
         state.withLock { state in
             for stream in [OutputStreamKind.stdout, .stderr] {
                 state.completed.removeAll(keepingCapacity: true)
@@ -70,6 +80,7 @@ final class LogSource: Sendable {
                 state.completed.append(entry)
                 hand(&state, stream: stream, deliver: deliver)
             }
+            return state.pendingDeadlineNs
         }
     }
 

@@ -1,7 +1,7 @@
 import AegisCore
 import AegisSystem
 
-/// `aegisctl stats`: the seed's monitoring queries, asked by aegisd itself. A service that
+/// `aegisctl stats`: the usual monitoring queries (sizes, connections, busiest tables), asked by aegisd itself. A service that
 /// cannot be asked gets an `error` instead of numbers; the others are still reported.
 struct StatsCollector: Sendable {
     let config: AegisConfig

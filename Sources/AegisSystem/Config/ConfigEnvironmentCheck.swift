@@ -11,10 +11,27 @@ public struct ConfigEnvironmentCheck: Sendable {
     public var runsAsRoot: Bool
     /// The `PATH` used to find `redis.binary` and `loki.binary` when they are bare names.
     public var searchPath: String
+    /// Resolves a remote Loki's host name for the `IPAddressAllow=` advice (injected in tests);
+    /// nil does not resolve: the daemon's own check at start and reload must not wait for DNS,
+    /// which the unit may block.
+    public var resolve: (@Sendable (String) -> [String])? = HostAddresses.resolve
 
-    public init(runsAsRoot: Bool = geteuid() == 0, searchPath: String? = nil) {
+    /// Where systemd finds aegisd's unit file and drop-ins, first to last: the allow list
+    /// they add up to decides which client networks `config check` still asks a drop-in for.
+    public var unitFiles: SystemdUnitFiles
+
+    public init(runsAsRoot: Bool = geteuid() == 0, searchPath: String? = nil, unitFiles: SystemdUnitFiles = SystemdUnitFiles()) {
         self.runsAsRoot = runsAsRoot
         self.searchPath = searchPath ?? (getenv("PATH").map { String(cString: $0) } ?? "/usr/local/bin:/usr/bin:/bin")
+        self.unitFiles = unitFiles
+    }
+
+    /// The check aegisd makes of its own file at start and reload: everything but name
+    /// resolution (`aegisd config check` resolves).
+    public static var daemon: ConfigEnvironmentCheck {
+        var check = ConfigEnvironmentCheck()
+        check.resolve = nil
+        return check
     }
 
     public func run(_ config: AegisConfig) -> ConfigCheckReport {
@@ -41,7 +58,57 @@ public struct ConfigEnvironmentCheck: Sendable {
         addBackupIssues(config, to: &report)
         addOperatorCertificateIssues(config, to: &report)
         addLokiCAFileIssue(config, to: &report)
+        addRemoteLokiIssues(config, to: &report)
+        addClientAccessIssues(config, to: &report)
         return report
+    }
+
+    /// A remote `loki_url`: its credential files must be there and private (an error: the
+    /// daemon would only spool until they are), credentials should not cross the network in
+    /// clear, and the unit must let the packets out (the shipped one allows only localhost).
+    private func addRemoteLokiIssues(_ config: AegisConfig, to report: inout ConfigCheckReport) {
+        let logs = config.logs
+        guard logs.ship, !logs.lokiURL.isEmpty, let endpoint = try? LokiEndpoint(url: logs.lokiURL) else { return }
+        let credentials: LokiCredentials
+        do {
+            credentials = try LokiCredentialFiles.load(logs)
+        } catch {
+            report.errors.append(ConfigIssue(path: "logs.\(error.key)", reason: error.reason))
+            credentials = .none
+        }
+        let remote = LokiUnitDropIn.isNeeded(host: endpoint.host)
+        if remote, !endpoint.secure, credentials.authorization != nil {
+            report.warnings.append(ConfigIssue(
+                path: "logs.loki_url",
+                reason: "credentials would cross the network in clear over http:// to \(endpoint.host); use https://"))
+        }
+        guard remote else { return }
+        let addresses = IPAddress(endpoint.host) != nil ? [endpoint.host] : resolve?(endpoint.host)
+        // Once the unit's drop-ins let every address of the Loki host out, there is nothing to add.
+        if let addresses, !addresses.isEmpty {
+            var needed = UnitDropIn()
+            for address in addresses {
+                guard let network = try? IPNetwork(address) else { continue }
+                needed.add(network, reason: "logs.loki_url")
+            }
+            if needed.allowances.count == addresses.count, needed.uncovered(by: unitFiles.ipAddressAllowList()).isEmpty {
+                return
+            }
+        }
+        report.warnings.append(ConfigIssue(
+            path: "logs.loki_url", reason: LokiUnitDropIn.advice(host: endpoint.host, addresses: addresses)))
+    }
+
+    /// Clients on other hosts: the warnings of the core, and the drop-in the systemd unit needs
+    /// for the client networks its `IPAddressAllow=` does not let in yet (systemd drops their
+    /// packets silently, so nothing else would say why they cannot connect).
+    private func addClientAccessIssues(_ config: AegisConfig, to report: inout ConfigCheckReport) {
+        report.warnings += config.clientAccessWarnings
+        let needed = config.unitDropIn
+        guard !needed.isEmpty else { return }
+        let missing = needed.uncovered(by: unitFiles.ipAddressAllowList())
+        guard !missing.isEmpty else { return }
+        report.warnings.append(ConfigIssue(path: "client_networks", reason: "clients from " + missing.instruction))
     }
 
     /// `[logs] loki_ca_file` should hold CA certificates, or every push fails verification. A
@@ -75,7 +142,9 @@ public struct ConfigEnvironmentCheck: Sendable {
     }
 
     /// A time zone that does not exist is an error; a missing key only a warning, because aegisd
-    /// runs fine without backups, and every backup then fails closed saying the same.
+    /// runs fine without backups, and every backup then fails closed saying the same. A
+    /// passphrase file that is there but wrong (several lines, empty, open to others) is an
+    /// error: it is a mistake in the configuration, not a step not yet taken.
     private func addBackupIssues(_ config: AegisConfig, to report: inout ConfigCheckReport) {
         let backup = config.backup
         if backup.timeZone != "local", TimeZone(identifier: backup.timeZone) == nil {
@@ -89,11 +158,14 @@ public struct ConfigEnvironmentCheck: Sendable {
                 path: "backup.recipients",
                 reason: "empty: every backup will fail (no key to encrypt to); add the age1… public key of an identity kept off this host"))
         case .passphrase?:
-            let path = backup.passphraseFile.isEmpty ? "\(config.layout.secretsDir)/backup.passphrase" : backup.passphraseFile
-            if access(path, R_OK) != 0 {
+            // Read by the rule sealing and restore use, so a file they would refuse is refused here.
+            do {
+                _ = try PassphraseFile.read(BackupPassphrase.path(backup, layout: config.layout))
+            } catch where error.isMisconfiguration {
+                report.errors.append(ConfigIssue(path: "backup.passphrase_file", reason: error.description))
+            } catch {
                 report.warnings.append(ConfigIssue(
-                    path: "backup.passphrase_file",
-                    reason: "\(path) is not readable: every backup will fail until it holds the passphrase"))
+                    path: "backup.passphrase_file", reason: "\(error): every backup will fail until it can be read"))
             }
         default:
             break

@@ -2,8 +2,8 @@ import AegisCore
 import Foundation
 import Glibc
 
-/// `aegisd config init`: writes a complete configuration for a state root (DESIGN.md,
-/// "Contracts"). It creates the root directory and the file, nothing else: the daemon builds the
+/// `aegisd config init`: writes a complete configuration for a state root. It
+/// creates the root directory and the file, nothing else: the daemon builds the
 /// state tree itself on its first start.
 public enum ConfigInitializer {
     /// The file name `config init` writes inside the root.

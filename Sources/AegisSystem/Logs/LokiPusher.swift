@@ -9,11 +9,16 @@ public struct LokiPusher: Sendable {
     public let tls: TLSClientSettings?
     /// A push that gets no answer within this time counts as a network error and is retried.
     public let timeout: Duration
+    /// The tenant and credentials of a remote Loki, sent as headers with every push.
+    public let credentials: LokiCredentials
 
     /// - Parameter tls: the CA and name to verify an https endpoint against; when nil for an
     ///   https endpoint, the system's CA store and the endpoint's host.
-    public init(endpoint: LokiEndpoint, tls: TLSClientSettings? = nil, timeout: Duration = .seconds(10)) {
+    public init(
+        endpoint: LokiEndpoint, tls: TLSClientSettings? = nil, timeout: Duration = .seconds(10), credentials: LokiCredentials = .none
+    ) {
         self.endpoint = endpoint
+        self.credentials = credentials
         self.tls = endpoint.secure ? (tls ?? TLSClientSettings(caFile: nil, serverName: endpoint.host)) : nil
         self.timeout = timeout
     }
@@ -31,6 +36,7 @@ public struct LokiPusher: Sendable {
         let body = stored.starts(with: [0x1F, 0x8B]) ? stored : try Self.compressedBody(json: stored)
         let head = "POST \(endpoint.path) HTTP/1.1\r\nHost: \(endpoint.host):\(endpoint.port)\r\n"
             + "Content-Type: application/json\r\nContent-Encoding: gzip\r\nContent-Length: \(body.count)\r\n"
+            + credentials.headers.map { "\($0.name): \($0.value)\r\n" }.joined()
             + "User-Agent: aegisd/\(AegisVersion.current)\r\nConnection: close\r\n\r\n"
         let connection = try StreamConnector.connect(host: endpoint.host, port: endpoint.port, timeout: timeout, tls: tls)
         try connection.write(Array(head.utf8) + body)

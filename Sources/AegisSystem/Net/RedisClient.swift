@@ -17,6 +17,11 @@ public final class RedisClient {
         connection = try SocketConnection(unixPath: unixPath, timeout: timeout)
     }
 
+    /// The next calls end `timeout` from now (a client kept between health checks).
+    public func resetDeadline(after timeout: Duration) {
+        connection.resetDeadline(after: timeout)
+    }
+
     /// `AUTH user password`; throws with Redis's own words when refused.
     public func authenticate(user: String, password: String) throws(SystemError) {
         let reply = try command(["AUTH", user, password])

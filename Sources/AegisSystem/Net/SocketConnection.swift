@@ -6,7 +6,9 @@ public final class SocketConnection: ByteStream {
     /// Internal for `TLSConnection`, which runs its handshake and records over this descriptor.
     let fd: Int32
     /// Bounds every wait, including those of a TLS layer on top.
-    let deadline: ContinuousClock.Instant
+    /// Every wait ends by then; `resetDeadline(after:)` gives a connection kept between checks a
+    /// new one for each use.
+    private(set) var deadline: ContinuousClock.Instant
 
     /// Connects to a Unix socket.
     public init(unixPath path: String, timeout: Duration) throws(SystemError) {
@@ -149,11 +151,16 @@ public final class SocketConnection: ByteStream {
         }
     }
 
+    /// The next waits end `timeout` from now.
+    public func resetDeadline(after timeout: Duration) {
+        deadline = ContinuousClock.now + timeout
+    }
+
     /// Waits until the descriptor is ready for `events` or the deadline passes.
     func wait(for events: Int16) throws(SystemError) {
         while true {
             let left = deadline - ContinuousClock.now
-            guard left > .zero else { throw SystemError("no answer within the deadline") }
+            guard left > .zero else { throw SystemError.deadline }
             let (seconds, attos) = left.components
             let millis = Int32(min(Int64(Int32.max), seconds * 1000 + attos / 1_000_000_000_000_000 + 1))
             var pfd = pollfd(fd: fd, events: events, revents: 0)

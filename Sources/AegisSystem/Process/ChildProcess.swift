@@ -21,6 +21,8 @@ public enum ChildProcess {
     ///     for `pg_dump`); closed here once the child has it. nil: stdout comes as lines.
     ///   - drainAhead: cut lines on a thread of their own so that the child is never slowed by
     ///     `onLines` (supervised servers); lines may then still arrive after this returns.
+    ///     Without it (one-shot commands), this returns only after the last line was handed to
+    ///     `onLines`, so an error message a command printed before it exited is never missed.
     ///   - onLines: the lines of one stream, a batch per read (one or many).
     ///   - onOutputDropped: bytes dropped in drain-ahead mode because the line handling fell
     ///     too far behind (the child is never made to wait).
@@ -50,9 +52,10 @@ public enum ChildProcess {
         // Always a descriptor, /dev/null by default: Subprocess's input is a generic parameter,
         // so one call site needs one input type.
         let input = stdin ?? open("/dev/null", O_RDONLY | O_CLOEXEC)
+        let outputEnd = OutputEnd()
         PipeLineReader.start(
             (rawStdout == nil ? [(stdoutPipe.read, .stdout)] : []) + [(stderrPipe.read, .stderr)], drainAhead: drainAhead,
-            onLines: onLines, onDropped: onOutputDropped)
+            onLines: onLines, onDropped: onOutputDropped, onFinished: { outputEnd.signal() })
 
         var options = PlatformOptions()
         options.processGroupID = 0
@@ -86,6 +89,12 @@ public enum ChildProcess {
             ) { execution in
                 await onSpawn(execution.processIdentifier.value)
             }
+            if !drainAhead {
+                // The exit is reported the moment the process is reaped; its last bytes may
+                // still be in the pipes. Wait for their end of file, but not forever: a
+                // grandchild it left running would hold them open.
+                await outputEnd.wait(atMost: .seconds(5))
+            }
             switch result.terminationStatus {
             case .exited(let code): return .exited(code)
             case .signaled(let signal): return .signaled(signal)
@@ -105,10 +114,6 @@ public enum ChildProcess {
     public static func output(of spec: LaunchSpec) async throws(SystemError) -> (status: ExitStatus, lines: [String]) {
         let lines = Mutex<[String]>([])
         let status = try await run(spec, onLines: { _, batch in lines.withLock { $0 += batch } }, onSpawn: { _ in })
-        // The reader thread may still be draining the last bytes; the pipes close at exit.
-        for _ in 0..<100 where lines.withLock({ $0.isEmpty }) && status != .exited(0) {
-            try? await Task.sleep(for: .milliseconds(5))
-        }
         return (status, lines.withLock { $0 })
     }
 
@@ -130,5 +135,50 @@ public enum ChildProcess {
     /// /proc/sys/fs/pipe-max-size, and the default size still works.
     public static func growPipe(_ fd: Int32, to size: Int) {
         _ = aegis_set_pipe_size(fd, Int32(size))
+    }
+}
+
+/// The end of a command's output, signalled from the reader thread.
+private final class OutputEnd: Sendable {
+    private let state = Mutex<(ended: Bool, waiter: CheckedContinuation<Void, Never>?)>((false, nil))
+
+    func signal() {
+        let waiter = state.withLock { state in
+            state.ended = true
+            defer { state.waiter = nil }
+            return state.waiter
+        }
+        waiter?.resume()
+    }
+
+    /// Returns once the output ended, or after `limit`.
+    func wait(atMost limit: Duration) async {
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { try? await Task.sleep(for: limit) }
+            group.addTask { await self.waitForEnd() }
+            await group.next()
+            group.cancelAll()
+        }
+    }
+
+    private func waitForEnd() async {
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                // Cancellation is checked under the lock the handler takes, so one of the two
+                // always resumes the continuation.
+                let done = state.withLock { state in
+                    let done = state.ended || Task.isCancelled
+                    if !done { state.waiter = continuation }
+                    return done
+                }
+                if done { continuation.resume() }
+            }
+        } onCancel: {
+            let waiter = state.withLock { state in
+                defer { state.waiter = nil }
+                return state.waiter
+            }
+            waiter?.resume()
+        }
     }
 }

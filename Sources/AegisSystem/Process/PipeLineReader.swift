@@ -27,11 +27,13 @@ enum PipeLineReader {
     static func start(
         _ streams: [(fd: Int32, kind: OutputStreamKind)], drainAhead: Bool = false, aheadMaxBytes: Int = drainAheadMaxBytes,
         onLines: @escaping @Sendable (OutputStreamKind, [String]) -> Void,
-        onDropped: @escaping @Sendable (Int) -> Void = { _ in }
+        onDropped: @escaping @Sendable (Int) -> Void = { _ in },
+        onFinished: @escaping @Sendable () -> Void = {}
     ) {
         guard drainAhead else {
             DedicatedThread.start("aegis-pipe-read") {
                 drain(fds: streams.map(\.fd), kinds: streams.map(\.kind), onLines: onLines)
+                onFinished()
             }
             return
         }
@@ -50,6 +52,7 @@ enum PipeLineReader {
             for (kind, var splitter) in splitters {
                 if let rest = splitter.finish() { onLines(kind, [rest]) }
             }
+            onFinished()
         }
         DedicatedThread.start("aegis-pipe-read") {
             drain(fds: streams.map(\.fd)) { index, chunk in queue.put(streams[index].kind, chunk) }

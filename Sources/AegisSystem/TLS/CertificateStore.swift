@@ -26,7 +26,7 @@ public struct CertificateStore: Sendable {
     /// - Parameters:
     ///   - services: services that get a server certificate (CN = service name).
     ///   - apps: app services that get a client certificate (CN = `clientCommonNames[app]` or
-    ///     the seed's role, `aegis_<app>_user`).
+    ///     the app's login role, `aegis_<app>_user`).
     ///   - hostNames: names of this host for the server SANs, after localhost, 127.0.0.1, ::1.
     ///   - extraNames: further SANs from the configuration.
     ///   - serverKeyOwner: the account that reads the server keys (the services' user); the

@@ -1,5 +1,5 @@
-/// `aegis_ai`: predictions, model metrics, training data and the model registry (seed "AI
-/// Engine Schema Highlights"). Forward-only: never edit a released migration.
+/// `aegis_ai`: predictions, model metrics, training data and the model registry.
+/// Forward-only: never edit a released migration.
 enum AIMigrations {
     static let all: [Migration] = [
         Migration(version: 1, name: "0001_ai_schema.sql", sql: schema),
@@ -117,7 +117,7 @@ enum AIMigrations {
         \(AppendOnlySQL.archiveTable(of: "anomaly_detections"))
         \(AppendOnlySQL.archiveTable(of: "failure_predictions"))
 
-        -- The seed's archive_old_predictions(days): predictions older than `days` days move into
+        -- archive_old_predictions(days), as the platform's apps call it: predictions older than `days` days move into
         -- the archive, with the anomaly and failure results that reference them (their foreign
         -- keys would refuse the move otherwise), all in this one call's transaction. Returns how
         -- many predictions moved.

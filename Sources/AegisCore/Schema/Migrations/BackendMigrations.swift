@@ -1,5 +1,5 @@
-/// `aegis_backend`: users, RBAC, policies and the policy decision audit log (seed "Backend
-/// Schema Highlights"). Forward-only: never edit a released migration, add the next version.
+/// `aegis_backend`: users, RBAC, policies and the policy decision audit log.
+/// Forward-only: never edit a released migration, add the next version.
 enum BackendMigrations {
     static let all: [Migration] = [
         Migration(version: 1, name: "0001_backend_schema.sql", sql: schema),

@@ -1,5 +1,5 @@
-/// `aegis_executor`: the Kubernetes action audit log and what the executor counts (seed
-/// "Executor Schema Highlights"). Forward-only: never edit a released migration.
+/// `aegis_executor`: the Kubernetes action audit log and what the executor counts.
+/// Forward-only: never edit a released migration.
 enum ExecutorMigrations {
     static let all: [Migration] = [
         Migration(version: 1, name: "0001_executor_schema.sql", sql: schema),
@@ -77,7 +77,7 @@ enum ExecutorMigrations {
 
         \(AppendOnlySQL.archiveTable(of: "action_audit_logs"))
 
-        -- The seed's archive_old_audit_logs(days): moves actions older than `days` days into the
+        -- archive_old_audit_logs(days), as the platform's apps call it: moves actions older than `days` days into the
         -- archive in one statement; returns how many.
         CREATE FUNCTION archive_old_audit_logs(days integer) RETURNS bigint
         LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$

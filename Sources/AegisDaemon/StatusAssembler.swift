@@ -1,19 +1,19 @@
 import AegisCore
 import AegisSystem
 
-/// The components whose state makes up `aegisctl status`: one place assembles the report, so
-/// that the control socket and `/metrics` tell the same story.
-struct StatusSources: Sendable {
+/// The one place a `StatusReport` is put together from the components that own its parts, for
+/// `aegisctl status`, systemd's STATUS= line and the READY=1 after a reload alike, so they never
+/// drift apart.
+struct StatusAssembler: Sendable {
     let supervisor: Supervisor
     let backups: BackupCoordinator
     let certificates: CertificateManager
     let logs: LogPipeline
     let maintenance: MaintenanceCoordinator
-    /// The directories whose filesystems are reported: data, backups, the log spool (they
-    /// follow reloads of `backup.directory`).
-    let filesystemPaths: @Sendable () async -> [String]
-    /// The metrics endpoint's URL while it serves.
-    let metricsURL: @Sendable () -> String?
+    /// The directories whose filesystems are reported: data, backups, the log spool.
+    var filesystemPaths: [String] = []
+    /// The metrics endpoint's URL while it serves (`MetricsService` sets it).
+    let metricsURL = Shared<String?>(nil)
 
     /// The directories whose filesystems `report()` shows.
     static func filesystemPaths(_ config: AegisConfig) -> [String] {
@@ -28,8 +28,8 @@ struct StatusSources: Sendable {
         report.certificateWarnings = await certificates.warnings
         report.logs = await logs.status()
         report.maintenance = await maintenance.statuses()
-        report.filesystems = FilesystemSpace.figures(of: await filesystemPaths())
-        report.daemon.metricsURL = metricsURL()
+        report.filesystems = FilesystemSpace.figures(of: filesystemPaths)
+        report.daemon.metricsURL = metricsURL.value
         return report
     }
 }

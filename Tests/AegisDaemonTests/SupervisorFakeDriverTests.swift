@@ -1,0 +1,91 @@
+import AegisCore
+import AegisSystem
+import Foundation
+import Glibc
+import Logging
+import Synchronization
+import Testing
+@testable import AegisDaemon
+
+/// A driver whose server is `sleep 600` run as ourselves, with health answers the test sets: the
+/// supervisor's whole event flow (spawn, health, exit, restart, the stop ladder, shutdown) with a
+/// real child process and no real server, in well under a second per test.
+struct FakeDriver: ServiceDriver {
+    let service: ServiceID
+    let stopPlan = StopPlan([StopStep(.terminate, wait: .seconds(2))])
+    let healthy: FakeHealth
+
+    func prepare() async throws(LaunchFailure) -> LaunchSpec {
+        LaunchSpec(
+            executable: "/bin/sleep", arguments: ["600"],
+            account: ServiceAccount(name: "test", uid: getuid(), gid: getgid(), switchesUser: false))
+    }
+
+    func checkHealth(timeout: Duration) async -> HealthResult {
+        healthy.value ? .healthy : .unhealthy("the test said so")
+    }
+}
+
+/// The health a `FakeDriver` reports, changed by the test at will.
+final class FakeHealth: Sendable {
+    private let state = Mutex(true)
+    var value: Bool {
+        get { state.withLock { $0 } }
+        set { state.withLock { $0 = newValue } }
+    }
+}
+
+@Suite struct SupervisorFakeDriverTests {
+    func supervisor(_ services: [ServiceID], health: FakeHealth, root: String) -> Supervisor {
+        var settings = SupervisionSettings()
+        settings.healthIntervalMs = 100
+        settings.healthTimeoutMs = 100
+        settings.startTimeoutS = 10
+        return Supervisor(
+            drivers: services.map { FakeDriver(service: $0, healthy: health) }, settings: settings,
+            layout: StateLayout(root: root), logger: Logger(label: "test"),
+            output: ChildOutput(router: LogRouter(echo: .none, ringLines: 10, intake: nil)))
+    }
+
+    @Test func testKill9_restartsAndCounts_thenStopAllLeavesNoProcessAndNoTask() async throws {
+        let root = try DaemonHarness.makeTemporaryDirectory(prefix: "aegis-fake")
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let supervisor = supervisor([.redis, .loki], health: FakeHealth(), root: root)
+        await supervisor.startAll()
+        let started = await supervisor.status().services
+        #expect(started.allSatisfy { $0.healthy && $0.pid != nil }, "\(started)")
+        let first = try #require(started.first { $0.name == "redis" }?.pid)
+
+        kill(first, SIGKILL)
+        await supervisor.waitUntil([.redis], timeout: .seconds(10)) { $0.healthy && $0.pid != first }
+        let redis = try #require(await supervisor.serviceStatus(.redis))
+        #expect(redis.healthy && redis.restarts == 1 && redis.pid != first, "\(redis)")
+
+        let pids = await supervisor.status().services.compactMap(\.pid)
+        await supervisor.stopAll()
+        #expect(await supervisor.status().services.allSatisfy { $0.state == .stopped && $0.pid == nil })
+        #expect(pids.allSatisfy { !ProcessTable.isAlive($0) }, "every child is gone")
+        #expect(await supervisor.liveTaskCount == 0, "no task of the supervisor outlives stopAll")
+    }
+
+    @Test func testHungService_isKilledAndRestarted_thenRecovers() async throws {
+        let root = try DaemonHarness.makeTemporaryDirectory(prefix: "aegis-fake")
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let health = FakeHealth()
+        let supervisor = supervisor([.redis], health: health, root: root)
+        await supervisor.startAll()
+        let first = try #require(await supervisor.serviceStatus(.redis)?.pid)
+        let changesBefore = await supervisor.changeCount
+
+        health.value = false  // as a SIGSTOPped server: alive, never answering
+        await supervisor.waitUntil([.redis], timeout: .seconds(10)) { $0.pid != first }
+        #expect(!ProcessTable.isAlive(first), "the hung process was killed")
+        #expect(await supervisor.changeCount > changesBefore, "each step was announced")
+        health.value = true
+        await supervisor.waitUntil([.redis], timeout: .seconds(10)) { $0.healthy }
+        let redis = try #require(await supervisor.serviceStatus(.redis))
+        #expect(redis.healthy && redis.restarts == 1, "\(redis)")
+        await supervisor.stopAll()
+        #expect(await supervisor.liveTaskCount == 0)
+    }
+}
