@@ -14,7 +14,7 @@ Usage: scripts/bench_metrics.py BIN_DIR [--scrapes N]
 Prints a markdown report. Needs root, a built aegisd, and the Debian packages
 prometheus-postgres-exporter and prometheus-redis-exporter (make bench installs them).
 """
-import argparse, http.client, os, signal, statistics, subprocess, sys, tempfile, time
+import argparse, http.client, os, shutil, signal, statistics, subprocess, sys, tempfile, time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from bench import Daemon  # noqa: E402
@@ -158,6 +158,7 @@ def main():
             exporter.send_signal(signal.SIGTERM)
             exporter.wait(timeout=30)
         daemon.stop()
+        shutil.rmtree(root, ignore_errors=True)
 
 
 if __name__ == "__main__":
