@@ -10,12 +10,13 @@ PORT_BASE ?= 15432
 VAR := $(CURDIR)/var
 SERVICE_USER ?= aegis
 
-# openssl (s_client, s_server) and socat (TLS in front of the Loki stand-in) are for the tests.
+# openssl (s_client, s_server) and socat (TLS in front of the Loki stand-in) are for the tests;
+# prometheus (which ships promtool) checks the /metrics endpoint and the shipped alert rules.
 DEBIAN_PACKAGES := postgresql-15 postgresql-client-15 redis-server redis-tools libpq-dev \
 	libsystemd-dev zlib1g-dev libssl-dev pkg-config age systemd util-linux python3 python3-croniter procps help2man dpkg-dev \
-	openssl socat
+	openssl socat prometheus
 
-.PHONY: all build test test-system run deps user bench clean distclean help install deb check-unit
+.PHONY: all build test test-system run deps user bench clean distclean help install deb check-unit check-alerts
 
 all: build
 
@@ -43,6 +44,11 @@ deps:
 	@if pgrep -x redis-server -u redis >/dev/null 2>&1; then \
 	  echo "==> stopping the stock redis-server started by the Debian package"; \
 	  $(SUDO) pkill -x -u redis redis-server || true; fi
+	@# The prometheus package starts its own server on :9090 where systemd runs; the tests start theirs.
+	@if pgrep -x prometheus -u prometheus >/dev/null 2>&1; then \
+	  echo "==> stopping the stock prometheus started by the Debian package"; \
+	  ($(SUDO) systemctl stop prometheus 2>/dev/null && $(SUDO) systemctl disable prometheus 2>/dev/null) || \
+	  $(SUDO) pkill -x -u prometheus prometheus || true; fi
 
 user:
 	@if ! getent passwd $(SERVICE_USER) >/dev/null; then \
@@ -60,7 +66,13 @@ check-unit:
 	@echo "==> checking the hardening of systemd/aegisd.service (systemd-analyze security, exposure <= 2.0)"
 	@systemd-analyze security --offline=true --threshold=20 systemd/aegisd.service | tail -1
 
-test: deps user check-unit
+# The shipped alert rules: valid, and every rule's firing and quiet cases hold (promtool).
+check-alerts:
+	@echo "==> checking the alert rules (promtool check rules, promtool test rules)"
+	@promtool check rules config/prometheus/aegisd-alerts.yml >/dev/null
+	promtool test rules config/prometheus/aegisd-alerts.test.yml
+
+test: deps user check-unit check-alerts
 	@echo "==> building and running the test suite (swift test); tests start their own servers"
 	$(SWIFT) build --build-tests $(SWIFT_BUILD_FLAGS)
 	@# One test at a time: on 2 cores Swift's cooperative pool has two threads, and CPU-heavy
@@ -85,7 +97,16 @@ run: build user
 # Benchmarks measure the binary as it is shipped: release, Swift runtime linked statically.
 BENCH_BUILD := $(SWIFT) build -c release --static-swift-stdlib --scratch-path .build-static
 
+# The exporters the metrics benchmark compares /metrics with.
+BENCH_PACKAGES := prometheus-postgres-exporter prometheus-redis-exporter
+
 bench: deps user
+	@missing=""; for p in $(BENCH_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "==> installing Debian packages for the benchmarks:$$missing"; \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; fi
 	@echo "==> building the release binaries (static Swift runtime)"
 	$(BENCH_BUILD)
 	@echo "==> running benchmarks (about 3 minutes; prints a markdown table)"
@@ -94,6 +115,8 @@ bench: deps user
 	./scripts/bench_backup.py $$($(BENCH_BUILD) --show-bin-path)
 	@echo "==> running the log pipeline benchmark (a child's 1M lines to journald and a Loki stand-in, 9 runs of two configurations, about 7 minutes; prints a markdown table)"
 	./scripts/bench_logs.py $$($(BENCH_BUILD) --show-bin-path)
+	@echo "==> running the metrics benchmark (1000 scrapes of /metrics, postgres_exporter and redis_exporter; about 1 minute; prints a markdown table)"
+	./scripts/bench_metrics.py $$($(BENCH_BUILD) --show-bin-path)
 
 # Installation: the release build with the Swift runtime linked statically, so nothing under
 # the toolchain is needed at run time (libpq, libsystemd, libssl and zlib come from Debian).
@@ -127,6 +150,8 @@ install: deps
 	  | gzip -9n > $(DESTDIR)$(PREFIX)/share/man/man1/aegisd.1.gz; \
 	help2man --no-info --name "control aegisd over its Unix socket" $$bin/aegisctl \
 	  | gzip -9n > $(DESTDIR)$(PREFIX)/share/man/man1/aegisctl.1.gz; \
+	install -D -m 0644 config/prometheus/aegisd-alerts.yml $(DESTDIR)$(PREFIX)/share/aegisd/prometheus/aegisd-alerts.yml; \
+	install -D -m 0644 systemd/aegisd.catalog $(DESTDIR)$(PREFIX)/lib/systemd/catalog/aegisd.catalog; \
 	install -D -m 0644 README.md $(DESTDIR)$(PREFIX)/share/doc/aegisd/README.md; \
 	for doc in docs/*.md; do install -D -m 0644 $$doc $(DESTDIR)$(PREFIX)/share/doc/aegisd/$$doc; done
 

@@ -113,6 +113,8 @@ case "\$1" in
         systemd-sysusers aegisd.conf
         systemd-tmpfiles --create aegisd.conf || true
         chgrp aegis /etc/aegis/aegisd.toml 2>/dev/null || true
+        # Index aegisd's alert catalog so that journalctl -x explains its alerts.
+        journalctl --update-catalog 2>/dev/null || true
         # Track the unit's enablement state without enabling it (purge needs it), and undo the
         # mask that a removal left.
         deb-systemd-helper unmask aegisd.service >/dev/null || true
@@ -165,6 +167,7 @@ case "$1" in
         echo "/var/lib/aegis are kept; delete that directory yourself if you no longer need them."
         ;;
 esac
+journalctl --update-catalog 2>/dev/null || true
 exit 0
 POSTRM
 chmod 0755 "$root/DEBIAN/prerm" "$root/DEBIAN/postinst" "$root/DEBIAN/postrm"

@@ -135,6 +135,11 @@ actor CertificateManager {
         return store.status(services: servers, now: .now)
     }
 
+    /// The certificates in use, for `/metrics`: none without `[tls] enabled`.
+    func statusIfEnabled() -> [CertificateStatus] {
+        config.tls.enabled ? status() : []
+    }
+
     func update(config: AegisConfig) {
         self.config = config
         refreshWarnings()

@@ -14,7 +14,6 @@ struct ControlHandler: Sendable {
     let status: StatusAssembler
     /// How long start/restart/stop wait for their outcome before answering anyway.
     let operationTimeout: Duration
-
     func answer(_ request: ControlRequest) async -> ControlReply {
         switch request.command {
         case .status:

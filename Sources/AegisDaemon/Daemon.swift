@@ -39,7 +39,8 @@ public enum Daemon {
         await backups.recover()
         let maintenance = MaintenanceCoordinator(config: config, account: account, logger: logger)
         let status = StatusAssembler(
-            supervisor: supervisor, backups: backups, certificates: certificates, logs: logs, maintenance: maintenance)
+            supervisor: supervisor, backups: backups, certificates: certificates, logs: logs, maintenance: maintenance,
+            filesystemPaths: StatusAssembler.filesystemPaths(config))
         let reloader = Reloader(
             configPath: configPath, config: config, context: context, supervisor: supervisor, backups: backups,
             certificates: certificates, maintenance: maintenance, logs: logs, status: status)
@@ -66,7 +67,8 @@ public enum Daemon {
         let group = ServiceGroup(configuration: .init(
             services: services(
                 logs: logs, server: server, supervisor: supervisor, status: status, certificates: certificates,
-                reloader: reloader, request: request, notifier: notifier, logger: logger),
+                reloader: reloader, request: request, notifier: notifier, logger: logger,
+                metrics: metricsService(config, status: status, account: account, reloader: reloader, logger: logger)),
             logger: logger))
         do {
             try await group.run()
@@ -98,9 +100,9 @@ public enum Daemon {
     static func services(
         logs: LogPipeline, server: ControlServer, supervisor: Supervisor, status: StatusAssembler,
         certificates: CertificateManager, reloader: Reloader, request: ShutdownRequest, notifier: SystemdNotifier,
-        logger: Logger
+        logger: Logger, metrics: MetricsService? = nil
     ) -> [ServiceGroupConfiguration.ServiceConfiguration] {
-        let members: [(String, any Service)] = [
+        var members: [(String, any Service)] = [
             ("logs", LogPipelineService(logs: logs)),
             ("control", ControlServerService(server: server)),
             ("monitor", StatusMonitorService(supervisor: supervisor, status: status, notifier: notifier, logger: logger)),
@@ -110,11 +112,36 @@ public enum Daemon {
             ("signals", SignalService(
                 requested: request, supervisor: supervisor, reloader: reloader, notifier: notifier, logger: logger)),
         ]
+        // Right after the monitor: /metrics and the alerts follow the services while they stop.
+        if let metrics { members.insert(("metrics", metrics), at: 3) }
         return members.map { name, service in
             .init(
                 service: service, successTerminationBehavior: .gracefullyShutdownGroup,
                 failureTerminationBehavior: .gracefullyShutdownGroup, serviceName: name)
         }
+    }
+
+    /// `/metrics` and aegisd's own alerts. Nil only when `[metrics] listen` is unusable
+    /// (`config check` refuses that before a start).
+    static func metricsService(
+        _ config: AegisConfig, status: StatusAssembler, account: ServiceAccount, reloader: Reloader, logger: Logger
+    ) -> MetricsService? {
+        guard case .success(let endpoint) = MetricsEndpoint.of(config.metrics) else { return nil }
+        // A configured token that cannot be read closes the endpoint: never serve without it.
+        var token: BearerToken?
+        var serve = true
+        if !config.metrics.bearerTokenFile.isEmpty {
+            let file = config.metrics.bearerTokenFile
+            token = (try? FileSystem.read(file)).flatMap { $0 }.flatMap(BearerToken.init(fileContent:))
+            if token == nil {
+                logger.error("metrics endpoint: [metrics] bearer_token_file \(file) is missing, unreadable or empty; /metrics is not served until it holds a token and aegisd restarts")
+                serve = false
+            }
+        }
+        let exporter = MetricsExporter(
+            endpoint: endpoint, token: token, sources: status, account: account, alerts: config.alerts, logger: logger,
+            currentConfig: { await reloader.config })
+        return MetricsService(exporter: exporter, serve: serve, url: status.metricsURL)
     }
 
     static func drivers(_ config: AegisConfig, _ context: DriverContext) -> [any ServiceDriver] {

@@ -1,4 +1,5 @@
 import AegisCore
+import AegisSystem
 
 /// The one place a `StatusReport` is put together from the components that own its parts, for
 /// `aegisctl status`, systemd's STATUS= line and the READY=1 after a reload alike, so they never
@@ -9,6 +10,16 @@ struct StatusAssembler: Sendable {
     let certificates: CertificateManager
     let logs: LogPipeline
     let maintenance: MaintenanceCoordinator
+    /// The directories whose filesystems are reported: data, backups, the log spool.
+    var filesystemPaths: [String] = []
+    /// The metrics endpoint's URL while it serves (`MetricsService` sets it).
+    let metricsURL = Shared<String?>(nil)
+
+    /// The directories whose filesystems `report()` shows.
+    static func filesystemPaths(_ config: AegisConfig) -> [String] {
+        [config.layout.dataDir, config.backup.directory.isEmpty ? config.layout.backupsDir : config.backup.directory,
+         config.layout.spoolDir]
+    }
 
     func report() async -> StatusReport {
         var report = await supervisor.status()
@@ -17,6 +28,8 @@ struct StatusAssembler: Sendable {
         report.certificateWarnings = await certificates.warnings
         report.logs = await logs.status()
         report.maintenance = await maintenance.statuses()
+        report.filesystems = FilesystemSpace.figures(of: filesystemPaths)
+        report.daemon.metricsURL = metricsURL.value
         return report
     }
 }

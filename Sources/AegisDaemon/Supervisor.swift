@@ -32,6 +32,8 @@ public actor Supervisor {
     let ports: [ServiceID: Int]
     private let startedAt = ContinuousClock.now
     private var healthTasks: [Task<Void, Never>] = []
+    /// How long the liveness checks took, per service, for `/metrics`.
+    private var healthDurations: [ServiceID: DurationHistogram] = [:]
     private var processTasks: [ServiceID: Task<Void, Never>] = [:]
     private var readySent = false
     /// The tasks this actor started that are still running (`liveTaskCount`).
@@ -116,6 +118,11 @@ public actor Supervisor {
                 status.port = ports[id]
                 return status
             })
+    }
+
+    /// The durations of each service's liveness checks so far, by service name.
+    public func healthCheckDurations() -> [String: DurationHistogram] {
+        Dictionary(uniqueKeysWithValues: healthDurations.map { ($0.key.rawValue, $0.value) })
     }
 
     /// Every service that can run is healthy (what READY=1 means).
@@ -394,6 +401,7 @@ public actor Supervisor {
                 // The driver is looked up each time: a reload may have replaced it.
                 if let target = self.healthTarget(id), !target.starting, let driver = self.slots[id]?.driver {
                     let result = await driver.checkHealth(timeout: timeout)
+                    self.healthDurations[id, default: DurationHistogram()].observe((ContinuousClock.now - began).seconds)
                     self.healthChecked(id, pid: target.pid, result)
                 }
                 try? await Task.sleep(until: began + interval, clock: .continuous)

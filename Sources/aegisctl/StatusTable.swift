@@ -20,6 +20,18 @@ enum StatusTable {
         }
         return report.summary + "\n" + table([headers] + rows) + backupTable(report.backups ?? [])
             + (report.logs.map { "\n" + logsLine($0) + "\n" } ?? "")
+            + diskLines(report.filesystems ?? []) + (report.daemon.metricsURL.map { "metrics: \($0)\n" } ?? "")
+    }
+
+    /// `disk: /var/lib/aegisd/data 75.6 GiB free of 252.0 GiB (30%)`, one line per directory.
+    static func diskLines(_ filesystems: [FilesystemFigures]) -> String {
+        filesystems.map { fs in
+            "disk: \(fs.path) \(gibibytes(fs.availableBytes)) free of \(gibibytes(fs.sizeBytes)) (\(Int(fs.freePercent.rounded()))%)\n"
+        }.joined()
+    }
+
+    static func gibibytes(_ bytes: Double) -> String {
+        "\((bytes / 1_073_741_824 * 10).rounded() / 10) GiB"
     }
 
     /// `logs: 1204 read, 1180 shipped, 0 dropped, 3 retries, spool 0 B → http://…` (+ the last error).

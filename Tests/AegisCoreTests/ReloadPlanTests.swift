@@ -24,6 +24,14 @@ import Testing
         #expect(result.summary == "new maintenance schedules")
     }
 
+    @Test func testMetrics_listenerNeedsARestartOfAegisd_collectionIntervalIsApplied() {
+        #expect(plan { $0.metrics.port = 9100 }.needsDaemonRestart == ["metrics.port"])
+        #expect(plan { $0.metrics.listen = "0.0.0.0" }.needsDaemonRestart == ["metrics.listen"])
+        let interval = plan { $0.metrics.collectIntervalS = 60 }
+        #expect(interval.needsDaemonRestart.isEmpty && interval.restart.isEmpty && !interval.isEmpty)
+        #expect(interval.summary == "new metrics.collect_interval_s")
+    }
+
     @Test func testOneInstancesTuning_restartsOnlyThatInstance() {
         let result = plan { $0.postgres.instances[.ai]!.workMem = "64MB" }
         #expect(result.restart == [.postgresAI])

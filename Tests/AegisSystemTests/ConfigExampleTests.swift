@@ -18,7 +18,7 @@ import Testing
 
     @Test func testTheReference_describesEveryKey() throws {
         let docs = try String(contentsOfFile: "\(ConfigTestDirectory.packageRoot)/docs/configuration.md", encoding: .utf8)
-        for path in ConfigSchema.allKeyPaths + ConfigSchema.logSourceKeyPaths {
+        for path in ConfigSchema.allKeyPaths + ConfigSchema.logSourceKeyPaths + ConfigSchema.alertNotifyKeyPaths {
             let section = path.split(separator: ".").dropLast().joined(separator: ".")
             let key = path.split(separator: ".").last!
             #expect(docs.contains("`\(key)`"), "docs/configuration.md does not describe \(path)")

@@ -17,4 +17,15 @@ public enum BackupFreshness {
         let period = following.secondsSinceEpoch - next.secondsSinceEpoch
         return now.secondsSinceEpoch - newest.secondsSinceEpoch > 2 * period
     }
+
+    /// The schedule's period as seen from `instant`: the gap between the next two fire times
+    /// (what `isStale` doubles, and what alert rules compare a backup's age with).
+    public static func period(
+        of expression: CronExpression, after instant: UTCTimestamp, in zone: some TimeZoneRules
+    ) -> Int64? {
+        guard let next = expression.nextFire(after: instant, in: zone),
+              let following = expression.nextFire(after: next, in: zone)
+        else { return nil }
+        return following.secondsSinceEpoch - next.secondsSinceEpoch
+    }
 }

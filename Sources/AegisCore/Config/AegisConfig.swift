@@ -14,6 +14,7 @@ public struct AegisConfig: Sendable, Equatable {
     public var tls: TLSSettings = TLSSettings()
     public var logs: LogsSettings = LogsSettings()
     public var maintenance: MaintenanceSettings = MaintenanceSettings()
+    public var alerts: AlertsSettings = AlertsSettings()
 
     public init(
         daemon: DaemonSettings, supervision: SupervisionSettings, postgres: PostgresSettings,
@@ -211,9 +212,17 @@ public struct LokiSettings: Sendable, Equatable {
     public init() {}
 }
 
-/// `[metrics]`: the Prometheus endpoint.
+/// `[metrics]`: the Prometheus endpoint (`GET /metrics`), see `MetricsEndpoint`.
 public struct MetricsSettings: Sendable, Equatable {
     public var port: Int = 9464
+    /// `ADDRESS[:PORT]` to listen on; empty means `127.0.0.1:<port>` (`listen`).
+    public var listen: String = ""
+    /// Seconds between readings of PostgreSQL and Redis figures; 0 turns them off
+    /// (`collect_interval_s`).
+    public var collectIntervalS: Int = 15
+    /// A file holding the token scrapers must send as `Authorization: Bearer TOKEN`; empty
+    /// means no authentication (`bearer_token_file`).
+    public var bearerTokenFile: String = ""
 
     public init() {}
 }

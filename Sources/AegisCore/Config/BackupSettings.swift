@@ -34,6 +34,9 @@ public struct BackupSettings: Sendable, Equatable {
     /// How long a backup waits for a table lock held by someone else before it fails, rather
     /// than hanging behind a long migration (`lock_wait_timeout_s`).
     public var lockWaitTimeoutS: Int = 300
+    /// A backup that would leave less than this percentage of its filesystem free is refused
+    /// (estimated from the last backup); 0 turns the check off (`min_free_percent`).
+    public var minFreePercent: Int = 10
 
     public init() {}
 

@@ -53,6 +53,10 @@ public enum ConfigDecoder {
             reader.read(ConfigSchema.logs, from: table, at: "logs", into: &config.logs, subsections: ["source"])
             config.logs.sources = reader.logSources(in: table)
         }
+        if let table = reader.section("alerts", in: root, at: "") {
+            reader.read(ConfigSchema.alerts, from: table, at: "alerts", into: &config.alerts, subsections: ["notify"])
+            config.alerts.notify = reader.tables("notify", in: table, at: "alerts", fields: ConfigSchema.alertNotify, empty: AlertNotifySettings())
+        }
         reader.reportUnknown(in: root, at: "", keys: [], sections: ConfigSchema.sectionNames)
         return (config, reader.issues)
     }
@@ -102,6 +106,29 @@ extension ConfigDecoder {
                 }
             }
             reportUnknown(in: table, at: path, keys: fields.map(\.key), sections: subsections)
+        }
+
+        /// `[[<path>.<key>]]`: an array of tables, each read with `fields` over `empty`.
+        mutating func tables<Item>(
+            _ key: String, in section: [String: ConfigValue], at path: String, fields: [ConfigField<Item>], empty: Item
+        ) -> [Item] {
+            guard let value = section[key] else { return [] }
+            let name = "\(path).\(key)"
+            guard case .array(let items) = value else {
+                issues.append(ConfigIssue(path: name, reason: "expected [[\(name)]] tables, found \(value.kindDescription)"))
+                return []
+            }
+            var result: [Item] = []
+            for (index, item) in items.enumerated() {
+                guard case .table(let table) = item else {
+                    issues.append(ConfigIssue(path: "\(name)[\(index)]", reason: "expected a table, found \(item.kindDescription)"))
+                    continue
+                }
+                var entry = empty
+                read(fields, from: table, at: "\(name)[\(index)]", into: &entry)
+                result.append(entry)
+            }
+            return result
         }
 
         /// `[[logs.source]]`: an array of tables.

@@ -47,6 +47,23 @@ public enum ConfigRenderer {
                 out += "# \(field.comment).\n\(field.key) = \(literal(field.value(in: source)))\n"
             }
         }
+        section(&out, "alerts", "aegisd's own alerts: journald entries always; notifications here", ConfigSchema.alerts, config.alerts)
+        if config.alerts.notify.isEmpty {
+            out += """
+                # Where alerts are sent, firing and resolved, one [[alerts.notify]] table each:
+                # [[alerts.notify]]
+                # command = ["/usr/local/bin/page-oncall"]
+                # [[alerts.notify]]
+                # url = "https://hooks.example.com/aegisd"
+
+                """
+        }
+        for target in config.alerts.notify {
+            out += "\n[[alerts.notify]]\n"
+            for field in ConfigSchema.alertNotify {
+                out += "# \(field.comment).\n\(field.key) = \(literal(field.value(in: target)))\n"
+            }
+        }
         return out
     }
 

@@ -3,7 +3,7 @@
 /// Computed (not stored) because key paths are not `Sendable`; the lists are tiny.
 enum ConfigSchema {
     /// Top-level sections, in file order.
-    static let sectionNames = ["aegisd", "supervision", "postgres", "redis", "loki", "metrics", "backup", "maintenance", "tls", "logs"]
+    static let sectionNames = ["aegisd", "supervision", "postgres", "redis", "loki", "metrics", "backup", "maintenance", "tls", "logs", "alerts"]
 
     static var daemon: [ConfigField<DaemonSettings>] {
         [
@@ -89,6 +89,7 @@ enum ConfigSchema {
             .integer("compression_level", \.compressionLevel, "gzip compression level, 1 (fastest) to 9 (smallest)"),
             .string("directory", \.directory, "Where backups are written; empty means <state_dir>/backups"),
             .integer("lock_wait_timeout_s", \.lockWaitTimeoutS, "How long a backup waits for a table lock held by another session before it fails, in seconds"),
+            .integer("min_free_percent", \.minFreePercent, "A backup that would leave less than this percentage of its filesystem free is refused (estimated from the last backup); 0 turns the check off"),
         ]
     }
 
@@ -146,8 +147,29 @@ enum ConfigSchema {
     static var logSourceKeyPaths: [String] { logSource.map { "logs.source.\($0.key)" } }
 
     static var metrics: [ConfigField<MetricsSettings>] {
-        [.integer("port", \.port, "Port of the Prometheus metrics endpoint")]
+        [
+            .integer("port", \.port, "Port of the Prometheus metrics endpoint (GET /metrics)"),
+            .string("listen", \.listen, "ADDRESS[:PORT] the metrics endpoint listens on; empty means 127.0.0.1 on port"),
+            .integer("collect_interval_s", \.collectIntervalS, "Seconds between readings of PostgreSQL and Redis figures for /metrics; 0 turns them off"),
+            .string("bearer_token_file", \.bearerTokenFile, "File holding the token scrapers must send as Authorization: Bearer TOKEN; empty means no authentication"),
+        ]
     }
+
+    static var alerts: [ConfigField<AlertsSettings>] {
+        [.integer("repeat_interval_s", \.repeatIntervalS, "While an alert stays firing, notify it again after this many seconds; 0 never")]
+    }
+
+    static var alertNotify: [ConfigField<AlertNotifySettings>] {
+        [
+            .strings("command", \.command, "Program and arguments (no shell) that get the alert as JSON on standard input"),
+            .string("url", \.url, "http:// or https:// URL the alert JSON is POSTed to"),
+            .string("ca_file", \.caFile, "PEM bundle verifying an https url; empty means the system's CA store"),
+            .integer("timeout_s", \.timeoutS, "A delivery not finished within this many seconds is stopped and counted as failed"),
+        ]
+    }
+
+    /// The keys of an `[[alerts.notify]]` table (none is rendered by default).
+    static var alertNotifyKeyPaths: [String] { alertNotify.map { "alerts.notify.\($0.key)" } }
 
     /// Every key's dotted path, in file order: what the documentation must describe.
     static var allKeyPaths: [String] {
@@ -157,6 +179,6 @@ enum ConfigSchema {
         return paths("aegisd", daemon) + paths("supervision", supervision) + paths("postgres", postgres)
             + PostgresInstance.allCases.flatMap { paths("postgres.\($0.rawValue)", postgresInstance) }
             + paths("redis", redis) + paths("loki", loki) + paths("metrics", metrics) + paths("backup", backup)
-            + paths("maintenance", maintenance) + paths("tls", tls) + paths("logs", logs)
+            + paths("maintenance", maintenance) + paths("tls", tls) + paths("logs", logs) + paths("alerts", alerts)
     }
 }

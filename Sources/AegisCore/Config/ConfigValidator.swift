@@ -52,13 +52,41 @@ public enum ConfigValidator {
         }
 
         check("metrics.port", ConfigRules.portProblem(config.metrics.port))
+        if case .failure(let error) = MetricsEndpoint.of(config.metrics) { check("metrics.listen", error.description) }
+        check("metrics.bearer_token_file", ConfigRules.absolutePathProblem(config.metrics.bearerTokenFile, allowEmpty: true))
+        check("metrics.collect_interval_s", (0...3600).contains(config.metrics.collectIntervalS)
+            ? nil : "\(config.metrics.collectIntervalS) is not in 0–3600 (seconds; 0 turns the readings off)")
 
         issues += backupIssues(config.backup)
         issues += maintenanceIssues(config.maintenance)
         issues += tlsIssues(config.tls)
         issues += logsIssues(config.logs)
         issues += clientAccessIssues(config)
+        issues += alertsIssues(config.alerts)
         issues += portClashes(config)
+        return issues
+    }
+
+    private static func alertsIssues(_ alerts: AlertsSettings) -> [ConfigIssue] {
+        var issues: [ConfigIssue] = []
+        func check(_ key: String, _ problem: String?) {
+            if let problem { issues.append(ConfigIssue(path: "alerts.\(key)", reason: problem)) }
+        }
+        check("repeat_interval_s", alerts.repeatIntervalS >= 0 ? nil : "must be 0 (never) or a number of seconds")
+        for (index, target) in alerts.notify.enumerated() {
+            let path = "notify[\(index)]"
+            if target.command.isEmpty, target.url.isEmpty {
+                check(path, "needs a command, a url, or both")
+            }
+            if let program = target.command.first, !program.hasPrefix("/") {
+                check("\(path).command", "\"\(program)\" is not an absolute path (the command runs without a shell or PATH)")
+            }
+            if !target.url.isEmpty {
+                do { _ = try WebhookEndpoint(url: target.url) } catch { check("\(path).url", error.description) }
+            }
+            check("\(path).ca_file", ConfigRules.absolutePathProblem(target.caFile, allowEmpty: true))
+            check("\(path).timeout_s", (1...300).contains(target.timeoutS) ? nil : "\(target.timeoutS) is not in 1–300 seconds")
+        }
         return issues
     }
 
@@ -248,6 +276,8 @@ public enum ConfigValidator {
         check("retention_days", backup.retentionDays >= 1 ? nil : "must be at least 1 day (found \(backup.retentionDays))")
         check("keep_at_least", backup.keepAtLeast >= 1 ? nil : "must be at least 1 (found \(backup.keepAtLeast)): the newest backup is never removed")
         check("lock_wait_timeout_s", backup.lockWaitTimeoutS >= 1 ? nil : "must be at least 1 second (found \(backup.lockWaitTimeoutS))")
+        check("min_free_percent", (0...99).contains(backup.minFreePercent)
+            ? nil : "\(backup.minFreePercent) is not in 0–99 (percent of the filesystem; 0 turns the check off)")
         check("compression_level", (1...9).contains(backup.compressionLevel)
             ? nil : "\(backup.compressionLevel) is out of range (1–9)")
         return issues
@@ -291,7 +321,11 @@ public enum ConfigValidator {
             ports.append(("loki.http_port", config.loki.httpPort))
             ports.append(("loki.grpc_port", config.loki.grpcPort))
         }
-        ports.append(("metrics.port", config.metrics.port))
+        if case .success(let endpoint) = MetricsEndpoint.of(config.metrics), endpoint.port != config.metrics.port {
+            ports.append(("metrics.listen", endpoint.port))
+        } else {
+            ports.append(("metrics.port", config.metrics.port))
+        }
         return ports
     }
 

@@ -11,6 +11,10 @@ public struct BackupStatus: Codable, Sendable, Equatable {
     /// Older than twice the schedule's period (or none after the first scheduled run).
     public var stale: Bool
     public var lastVerifiedAt: UTCTimestamp?
+    /// How long the last successful backup took, in seconds.
+    public var lastDurationSeconds: Int64?
+    /// The size of the last successful backup's file, in bytes.
+    public var lastSizeBytes: Int64?
 
     enum CodingKeys: String, CodingKey {
         case service, stale
@@ -20,6 +24,8 @@ public struct BackupStatus: Codable, Sendable, Equatable {
         case lastFailureReason = "last_failure_reason"
         case newestAgeSeconds = "newest_age_s"
         case lastVerifiedAt = "last_verified_at"
+        case lastDurationSeconds = "last_duration_s"
+        case lastSizeBytes = "last_size_bytes"
     }
 
     public init(

@@ -13,9 +13,11 @@ public struct StatusReport: Codable, Sendable, Equatable {
     public var logs: LogsStatus?
     /// Every maintenance job with its last outcome (VACUUM ANALYZE, archiving, BGSAVE).
     public var maintenance: [MaintenanceJobStatus]?
+    /// Free space of the filesystems holding data, backups and the log spool.
+    public var filesystems: [FilesystemFigures]?
 
     enum CodingKeys: String, CodingKey {
-        case daemon, services, backups, activity, logs, maintenance
+        case daemon, services, backups, activity, logs, maintenance, filesystems
         case certificateWarnings = "certificate_warnings"
     }
 
@@ -49,10 +51,13 @@ public struct DaemonStatus: Codable, Sendable, Equatable {
     public var uptimeSeconds: Double
     /// True once every enabled service has been healthy (systemd READY=1 was sent).
     public var ready: Bool
+    /// Where Prometheus scrapes this daemon; absent when the endpoint is not served.
+    public var metricsURL: String?
 
     enum CodingKeys: String, CodingKey {
         case version, pid, ready
         case uptimeSeconds = "uptime_s"
+        case metricsURL = "metrics_url"
     }
 
     public init(version: String, pid: Int32, uptimeSeconds: Double, ready: Bool) {

@@ -19,6 +19,8 @@ public struct ReloadPlan: Sendable, Equatable {
     /// `[logs]` tenant or credential keys changed: the shipper takes them in place (it re-reads
     /// the credential files at every reload anyway, for a rotated password).
     public var lokiCredentialsChanged = false
+    /// `metrics.collect_interval_s` changed: read at the next round, nothing restarts.
+    public var metricsIntervalChanged = false
     /// Keys whose change needs a restart of aegisd; non-empty means the reload is refused.
     public var needsDaemonRestart: [String] = []
 
@@ -42,6 +44,12 @@ public struct ReloadPlan: Sendable, Equatable {
         // The health loops and restart policies are built at start; changing them under running
         // state machines would mix two policies in one restart history.
         if old.supervision != new.supervision { needsDaemonRestart.append("[supervision]") }
+        // The metrics listener is bound once at start (collect_interval_s is read every round).
+        if old.metrics.port != new.metrics.port { needsDaemonRestart.append("metrics.port") }
+        if old.metrics.listen != new.metrics.listen { needsDaemonRestart.append("metrics.listen") }
+        if old.metrics.bearerTokenFile != new.metrics.bearerTokenFile { needsDaemonRestart.append("metrics.bearer_token_file") }
+        // The notifier is built at start with its targets.
+        if old.alerts != new.alerts { needsDaemonRestart.append("[alerts]") }
         // The shipper's spool, sources and positions are opened once; a restart of aegisd loses
         // nothing (the spool and positions are on disk). The tenant and credentials are the
         // exception: only the headers of the next push change.
@@ -56,11 +64,13 @@ public struct ReloadPlan: Sendable, Equatable {
         lokiCredentialsChanged = old.logs.withoutLokiAuth == new.logs.withoutLokiAuth && old.logs != new.logs
         backupChanged = old.backup != new.backup
         maintenanceChanged = old.maintenance != new.maintenance
+        metricsIntervalChanged = old.metrics.collectIntervalS != new.metrics.collectIntervalS
     }
 
     /// Nothing to do at all.
     public var isEmpty: Bool {
         restart.isEmpty && start.isEmpty && stop.isEmpty && !backupChanged && !maintenanceChanged && !lokiCredentialsChanged
+            && !metricsIntervalChanged
             && needsDaemonRestart.isEmpty
     }
 
@@ -92,6 +102,7 @@ public struct ReloadPlan: Sendable, Equatable {
         if backupChanged { parts.append("new backup settings") }
         if maintenanceChanged { parts.append("new maintenance schedules") }
         if lokiCredentialsChanged { parts.append("new Loki tenant or credentials") }
+        if metricsIntervalChanged { parts.append("new metrics.collect_interval_s") }
         return parts.joined(separator: "; ")
     }
 }

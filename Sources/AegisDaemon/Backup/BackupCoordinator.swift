@@ -74,6 +74,16 @@ actor BackupCoordinator {
         try await requireHealthy(service)
         let reporter = try claim(service, for: "backup")
         defer { release(service) }
+        if let refusal = spaceRefusal(service) {
+            // Recorded as the service's last failure, so that status, /metrics and the alerts
+            // show it; nothing is written.
+            logger.error("\(refusal)", metadata: ["service": "\(service.rawValue)"])
+            let now = UTCTimestamp.now
+            lastFailure[service] = BackupManifest(
+                service: service, file: "", database: nil, status: .failed, error: refusal, startedAt: now, finishedAt: now,
+                encryption: config.backup.encryption)
+            throw BackupFailure(refusal)
+        }
         let manifest = await runner.run(source, reporter: reporter)
         switch manifest.status {
         case .complete:
@@ -83,6 +93,14 @@ actor BackupCoordinator {
             lastFailure[service] = manifest
         }
         return manifest
+    }
+
+    /// Why a backup of `service` would leave too little free space, if it would (`DiskSpaceGuard`).
+    private func spaceRefusal(_ service: ServiceID) -> String? {
+        guard let filesystem = FilesystemSpace.figures(of: [catalog.directory]).first else { return nil }
+        return DiskSpaceGuard.refusal(
+            service: service.rawValue, filesystem: filesystem, estimateBytes: lastSuccess[service]?.size ?? 0,
+            minFreePercent: config.backup.minFreePercent)
     }
 
     /// Replaces the service's data with a backup; returns what to tell the operator. The file
@@ -212,12 +230,28 @@ actor BackupCoordinator {
             let stale = config.backup.enabled && expression.map {
                 BackupFreshness.isStale(newest: created, since: startedAt, expression: $0, in: zone, now: now)
             } ?? false
-            return BackupStatus(
+            var status = BackupStatus(
                 service: service.rawValue, lastSuccessAt: success?.finishedAt, lastSuccessFile: success?.file,
                 lastFailureAt: failure?.finishedAt, lastFailureReason: failure?.error,
                 newestAgeSeconds: created.map { now.secondsSinceEpoch - $0.secondsSinceEpoch }, stale: stale,
                 lastVerifiedAt: verified)
+            status.lastDurationSeconds = success.map { $0.finishedAt.secondsSinceEpoch - $0.startedAt.secondsSinceEpoch }
+            status.lastSizeBytes = success?.size
+            return status
         }
+    }
+
+    /// The periods of the backup and drill schedules, per service, when scheduled backups are on.
+    func schedulePeriods(now: UTCTimestamp = .now) -> (backup: [String: Int64], drill: [String: Int64]) {
+        guard config.backup.enabled else { return ([:], [:]) }
+        let zone = BackupSchedule.zone(config.backup.timeZone)
+        func periods(_ schedule: String) -> [String: Int64] {
+            guard let expression = try? CronExpression(schedule),
+                  let period = BackupFreshness.period(of: expression, after: now, in: zone)
+            else { return [:] }
+            return Dictionary(uniqueKeysWithValues: services.map { ($0.rawValue, period) })
+        }
+        return (periods(config.backup.schedule), periods(config.backup.verifySchedule))
     }
 
     /// Every backup of `service` (or of all services), oldest first.

@@ -1,0 +1,143 @@
+/// Evaluates the alert conditions on each metrics snapshot and says which alerts fired or
+/// resolved: the same conditions as the shipped Prometheus rules, for hosts without Prometheus.
+/// Pure: time comes with the snapshot (`MetricsInput.now`).
+///
+/// Rules over a window (restart storm: 15 minutes; dropped log lines: 10 minutes) keep the
+/// counters they saw; a condition with a hold (`AlertKind.holdSeconds`) fires only after it held
+/// that long; an alert resolves as soon as its condition is gone.
+public struct AlertEvaluator: Sendable {
+    private var pendingSince: [String: Double] = [:]
+    private var firing: [String: AlertCondition] = [:]
+    private var restarts: [(at: Double, counts: [String: Int])] = []
+    private var dropped: [(at: Double, total: Int)] = []
+
+    public init() {}
+
+    /// The alerts firing now.
+    public var active: [AlertCondition] { firing.values.sorted { $0.key < $1.key } }
+
+    public mutating func evaluate(_ input: MetricsInput) -> [AlertEvent] {
+        let now = input.now
+        remember(input)
+        let conditions = Self.conditions(input) + windowConditions(input)
+        var events: [AlertEvent] = []
+        var holding = Set<String>()
+        for condition in conditions {
+            holding.insert(condition.key)
+            let since = pendingSince[condition.key] ?? now
+            pendingSince[condition.key] = since
+            if firing[condition.key] == nil, now - since >= condition.kind.holdSeconds {
+                firing[condition.key] = condition
+                events.append(AlertEvent(condition: condition, state: .firing, at: now))
+            }
+        }
+        for key in Array(pendingSince.keys) where !holding.contains(key) { pendingSince[key] = nil }
+        for (key, condition) in firing.sorted(by: { $0.key < $1.key }) where !holding.contains(key) {
+            firing[key] = nil
+            events.append(AlertEvent(condition: condition, state: .resolved, at: now))
+        }
+        return events
+    }
+
+    private mutating func remember(_ input: MetricsInput) {
+        let counts = Dictionary(uniqueKeysWithValues: input.status.services.map { ($0.name, $0.restarts) })
+        restarts.append((input.now, counts))
+        restarts.removeAll { input.now - $0.at > 900 }
+        if let logs = input.status.logs {
+            dropped.append((input.now, logs.linesDropped + (logs.journalDropped ?? 0) + (logs.outputDroppedBytes ?? 0)))
+        }
+        dropped.removeAll { input.now - $0.at > 600 }
+    }
+
+    private func windowConditions(_ input: MetricsInput) -> [AlertCondition] {
+        var conditions: [AlertCondition] = []
+        if let oldest = restarts.first, let newest = restarts.last {
+            for (service, count) in newest.counts.sorted(by: { $0.key < $1.key }) {
+                let increase = count - (oldest.counts[service] ?? 0)
+                if increase > 3 {
+                    conditions.append(AlertCondition(
+                        kind: .restartStorm, subject: service, summary: "\(service) restarted \(increase) times in 15 minutes"))
+                }
+            }
+        }
+        if let oldest = dropped.first, let newest = dropped.last, newest.total > oldest.total {
+            conditions.append(AlertCondition(
+                kind: .logLinesDropped, subject: "logs",
+                summary: "log entries or output are being dropped (\(newest.total - oldest.total) in 10 minutes); see aegisctl status"))
+        }
+        return conditions
+    }
+
+    /// The conditions that hold in one snapshot, without windows or holds.
+    public static func conditions(_ input: MetricsInput) -> [AlertCondition] {
+        var found: [AlertCondition] = []
+        func add(_ kind: AlertKind, _ subject: String, _ summary: String) {
+            found.append(AlertCondition(kind: kind, subject: subject, summary: summary))
+        }
+        let wanted: Set<ServiceStateName> = [.starting, .running, .backoff, .stopping]
+        for service in input.status.services {
+            if service.state == .failed {
+                add(.serviceFailed, service.name, "\(service.name) failed and is no longer restarted: \(service.message ?? "see its log")")
+            } else if !service.healthy, wanted.contains(service.state) {
+                add(.serviceDown, service.name, "\(service.name) is not healthy (\(service.state.rawValue))")
+            }
+        }
+        let now = input.now
+        let uptime = input.status.daemon.uptimeSeconds
+        for backup in input.status.backups ?? [] {
+            let success = backup.lastSuccessAt.map { Double($0.secondsSinceEpoch) }
+            if let failure = backup.lastFailureAt.map({ Double($0.secondsSinceEpoch) }), success.map({ failure > $0 }) ?? true {
+                add(.backupFailed, backup.service, "the last backup of \(backup.service) failed: \(backup.lastFailureReason ?? "unknown reason")")
+            }
+            if let period = input.backupPeriodSeconds[backup.service].map(Double.init) {
+                if let success, now - success > 1.5 * period {
+                    add(.backupMissing, backup.service, "the newest backup of \(backup.service) is older than 1.5 schedule periods")
+                } else if success == nil, uptime > 1.5 * period {
+                    add(.backupMissing, backup.service, "\(backup.service) has no backup after 1.5 schedule periods")
+                }
+            }
+            if let period = input.drillPeriodSeconds[backup.service].map(Double.init) {
+                let drill = backup.lastVerifiedAt.map { Double($0.secondsSinceEpoch) }
+                if drill.map({ now - $0 > 1.5 * period }) ?? (uptime > 1.5 * period) {
+                    add(.backupDrillStale, backup.service, "no restore drill of \(backup.service) passed in 1.5 drill periods")
+                }
+            }
+        }
+        for certificate in input.certificates {
+            guard let info = certificate.info else { continue }
+            let left = Double(info.notAfter.secondsSinceEpoch) - now
+            if left < 14 * 86_400 {
+                add(.certificateExpiring, certificate.role.description,
+                    "certificate \(certificate.role) expires in \(Int(left / 86_400)) days (\(info.notAfter))")
+            }
+        }
+        for filesystem in input.status.filesystems ?? [] where filesystem.sizeBytes > 0 && filesystem.freePercent < 10 {
+            add(.diskSpaceLow, filesystem.path, "under 10% free on the filesystem of \(filesystem.path) (\(Int(filesystem.freePercent))%)")
+        }
+        for figures in input.databases {
+            if figures.error != nil {
+                add(.databaseFiguresFailing, figures.service, "aegisd cannot read the figures of \(figures.service): \(figures.error ?? "")")
+            }
+            if let p = figures.postgres {
+                if p.oldestXidAge > 1_000_000_000 {
+                    add(.postgresXidAgeHigh, figures.service,
+                        "\(figures.service) is half-way to transaction id wraparound (age \(Int(p.oldestXidAge)))")
+                }
+                let sessions = p.connectionsByState.values.reduce(0, +)
+                if p.maxConnections > 0, sessions / p.maxConnections > 0.9 {
+                    add(.postgresConnectionsNearMax, figures.service,
+                        "\(figures.service) uses \(Int(sessions)) of \(Int(p.maxConnections)) connections")
+                }
+            }
+            if let r = figures.redis {
+                if r.maxMemoryBytes > 0, r.usedMemoryBytes / r.maxMemoryBytes > 0.9 {
+                    add(.redisMemoryNearMax, figures.service, "Redis uses over 90% of maxmemory")
+                }
+                if !r.rdbLastSaveSucceeded || (r.aofEnabled && !r.aofLastWriteSucceeded) {
+                    add(.redisPersistenceFailing, figures.service, "Redis cannot save its data (last RDB save or AOF write failed)")
+                }
+            }
+        }
+        return found
+    }
+}

@@ -1,0 +1,122 @@
+import AegisCore
+import AegisSystem
+import Foundation
+import Logging
+import Synchronization
+
+/// Sends alert notifications to the `[[alerts.notify]]` targets. Every delivery runs on its own
+/// task beside aegisd and is bounded by the target's `timeout_s`; a target with
+/// `maxInFlight` deliveries still running has further ones dropped (counted as failed), so a
+/// slow or hanging hook never holds up aegisd or piles up work. Each outcome is logged and
+/// counted per target.
+final class AlertNotifier: Sendable {
+    static let maxInFlight = 4
+
+    private let targets: [AlertNotifySettings]
+    private let host: String
+    private let logger: Logger
+    private let inFlight: Mutex<[Int]>
+    private let counts = Mutex<[NotificationCount]>([])
+    /// Commands running now, killed by `stop()`.
+    private let commands = Mutex<Set<Int32>>([])
+
+    init(targets: [AlertNotifySettings], logger: Logger) {
+        self.targets = targets
+        self.logger = logger
+        inFlight = Mutex(Array(repeating: 0, count: targets.count))
+        var name = [CChar](repeating: 0, count: 256)
+        host = gethostname(&name, name.count) == 0 ? String(cString: name) : "localhost"
+    }
+
+    /// Kills the commands still running (aegisd is stopping; they would outlive it).
+    func stop() {
+        for pid in commands.withLock({ $0 }) { kill(pid, SIGKILL) }
+    }
+
+    /// Deliveries counted so far, per target and outcome.
+    var deliveries: [NotificationCount] { counts.withLock { $0 } }
+
+    func send(_ event: AlertEvent, repeat: Bool) {
+        guard !targets.isEmpty else { return }
+        let notification = AlertNotification(event, host: host, repeat: `repeat`)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        guard let json = try? encoder.encode(notification) else { return }
+        let body = Array(json) + [0x0A]
+        for (index, target) in targets.enumerated() {
+            let admitted = inFlight.withLock { running in
+                guard running[index] < Self.maxInFlight else { return false }
+                running[index] += 1
+                return true
+            }
+            guard admitted else {
+                record(target, notification, .failure(SystemError("\(Self.maxInFlight) deliveries still running; dropped")))
+                continue
+            }
+            Task {
+                let outcome = await Result { () async throws(SystemError) -> Void in
+                    try await self.deliver(body, to: target)
+                }
+                inFlight.withLock { $0[index] -= 1 }
+                record(target, notification, outcome)
+            }
+        }
+    }
+
+    private func deliver(_ body: [UInt8], to target: AlertNotifySettings) async throws(SystemError) {
+        let timeout = Duration.seconds(target.timeoutS)
+        do {
+            try await runBlocking {
+                if !target.command.isEmpty {
+                    try NotificationDelivery.run(target.command, input: body, timeout: timeout) { pid, running in
+                        self.commands.withLock { pids in
+                            if running { pids.insert(pid) } else { pids.remove(pid) }
+                        }
+                    }
+                }
+                if !target.url.isEmpty {
+                    let endpoint: WebhookEndpoint
+                    do { endpoint = try WebhookEndpoint(url: target.url) } catch { throw SystemError("\(error)") }
+                    try NotificationDelivery.post(
+                        body, to: endpoint, caFile: target.caFile.isEmpty ? nil : target.caFile, timeout: timeout)
+                }
+            }
+        } catch let error as SystemError {
+            throw error
+        } catch {
+            throw SystemError("\(error)")
+        }
+    }
+
+    private func record(_ target: AlertNotifySettings, _ notification: AlertNotification, _ outcome: Result<Void, SystemError>) {
+        let what = "\(notification.alert) \(notification.state.rawValue)\(notification.repeat ? " (repeat)" : "") for \(notification.subject)"
+        let delivered: Bool
+        switch outcome {
+        case .success:
+            delivered = true
+            logger.notice("alert notification delivered to \(target.name): \(what)")
+        case .failure(let error):
+            delivered = false
+            logger.warning("alert notification to \(target.name) failed: \(what): \(error.message)")
+        }
+        counts.withLock { counts in
+            let outcomeName = delivered ? "delivered" : "failed"
+            if let index = counts.firstIndex(where: { $0.target == target.name && $0.outcome == outcomeName }) {
+                counts[index].count += 1
+            } else {
+                counts.append(NotificationCount(target: target.name, outcome: outcomeName, count: 1))
+            }
+        }
+    }
+}
+
+extension Result where Failure == SystemError, Success == Void {
+    init(_ body: () async throws(SystemError) -> Void) async {
+        do {
+            try await body()
+            self = .success(())
+        } catch {
+            self = .failure(error)
+        }
+    }
+}

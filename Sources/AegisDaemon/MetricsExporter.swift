@@ -1,0 +1,153 @@
+import AegisCore
+import AegisSystem
+import Foundation
+import Logging
+import Synchronization
+
+/// `/metrics` as one self-contained component (`start()` / `stop()`): it collects the status on
+/// aegisd's own schedule and keeps the last collection; a scrape maps that snapshot (plus
+/// aegisd's own /proc figures) and never waits for an actor, a file or a database, so a burst
+/// of scrapes cannot delay supervision and a busy supervisor cannot stall a scrape. Each
+/// collection is also handed to `AlertJournal`, which raises aegisd's own alerts in journald.
+final class MetricsExporter: Sendable {
+    /// How often the status (services, backups, logs, free space) is collected.
+    static let statusInterval: Duration = .seconds(1)
+    /// How often certificates (files) are read.
+    static let slowInterval: Duration = .seconds(15)
+
+    let server: MetricsServer
+    private let sources: StatusAssembler
+    private let account: ServiceAccount
+    private let currentConfig: @Sendable () async -> AegisConfig
+    private let alerts: AlertJournal
+    private let logger: Logger
+    private let snapshot = Shared<MetricsInput?>(nil)
+    private let databases = Shared<[DatabaseFigures]>([])
+    private let tasks = Mutex<[Task<Void, Never>]>([])
+
+    /// - Parameter currentConfig: the configuration in force (it changes with reloads), for
+    ///   the database readings.
+    init(
+        endpoint: MetricsEndpoint, token: BearerToken?, sources: StatusAssembler, account: ServiceAccount,
+        alerts settings: AlertsSettings, logger: Logger, currentConfig: @escaping @Sendable () async -> AegisConfig
+    ) {
+        self.alerts = AlertJournal(settings: settings, logger: logger)
+        self.logger = logger
+        self.sources = sources
+        self.account = account
+        self.currentConfig = currentConfig
+        let snapshot = self.snapshot
+        let databases = self.databases
+        self.server = MetricsServer(endpoint: endpoint, token: token, logger: logger) { format in
+            Self.render(snapshot.value, databases: databases.value, format: format)
+        }
+    }
+
+    /// Collects once, binds the port and serves, and keeps collecting. Returns false when the
+    /// port cannot be had (logged): the collections and aegisd's own alerts go on without it,
+    /// since the databases matter more than their metrics and a scraper reports the target down.
+    /// - Parameter serve: false to collect (for the alerts) without serving.
+    func start(serve: Bool = true) async -> Bool {
+        var input = await collect(previous: nil, slow: true)
+        snapshot.value = input
+        var serving = serve
+        do {
+            if serve {
+                try server.listen()
+                server.start()
+            }
+        } catch {
+            logger.error("\(error.message); aegisd runs without its metrics endpoint")
+            serving = false
+        }
+        let status = Task { [self] in
+            var lastSlow = ContinuousClock.now
+            while !Task.isCancelled {
+                try? await Task.sleep(for: Self.statusInterval)
+                let slow = ContinuousClock.now - lastSlow >= Self.slowInterval
+                if slow { lastSlow = .now }
+                input = await collect(previous: input, slow: slow)
+                // The alerts see the database figures too; the snapshot carries their outcome.
+                var evaluated = input
+                evaluated.databases = databases.value
+                await alerts.observe(evaluated)
+                input.firingAlerts = await alerts.active
+                input.notifications = alerts.deliveries
+                snapshot.value = input
+            }
+        }
+        // Database readings on a task of their own: a slow database delays only its figures.
+        let figures = Task { [self] in await readDatabases() }
+        tasks.withLock { $0 = [status, figures] }
+        return serving
+    }
+
+    func stop() async {
+        let running = tasks.withLock { tasks in
+            defer { tasks = [] }
+            return tasks
+        }
+        for task in running { task.cancel() }
+        for task in running { await task.value }
+        alerts.stop()
+        server.stop()
+    }
+
+    /// Every `collect_interval_s`: each healthy PostgreSQL instance and Redis in turn, each
+    /// under its deadline. A service that is not running loses its figures; one that is
+    /// running but unhealthy keeps its last reading (with its time) until it is healthy again.
+    private func readDatabases() async {
+        var last: [String: DatabaseFigures] = [:]
+        while !Task.isCancelled {
+            let config = await currentConfig()
+            let interval = config.metrics.collectIntervalS
+            guard interval > 0 else {
+                databases.value = []
+                try? await Task.sleep(for: .seconds(5))
+                continue
+            }
+            let collector = DatabaseFiguresCollector(
+                config: config, account: account, timeout: min(.seconds(5), .seconds(interval)))
+            let services = await sources.supervisor.status().services
+            last = last.filter { name, _ in services.contains { $0.name == name && $0.state == .running } }
+            for service in services where service.healthy {
+                guard let id = ServiceID(rawValue: service.name), id.kind != .loki else { continue }
+                last[service.name] = await collector.collect(id, previous: last[service.name])
+                guard !Task.isCancelled else { return }
+            }
+            databases.value = services.compactMap { last[$0.name] }
+            try? await Task.sleep(for: .seconds(interval))
+        }
+    }
+
+    /// A new snapshot; certificates are carried over unless `slow`.
+    private func collect(previous: MetricsInput?, slow: Bool) async -> MetricsInput {
+        let status = await sources.report()
+        let now = Date().timeIntervalSince1970
+        let periods = await sources.backups.schedulePeriods()
+        var input = MetricsInput(
+            status: status, certificates: previous?.certificates ?? [],
+            backupPeriodSeconds: periods.backup, drillPeriodSeconds: periods.drill, collectedAt: now, now: now)
+        input.healthCheckDurations = await sources.supervisor.healthCheckDurations()
+        // A process's start time never changes: read /proc only for a pid not seen before.
+        for service in status.services {
+            guard let pid = service.pid else { continue }
+            let known = previous?.status.services.first { $0.name == service.name }?.pid == pid
+            input.serviceStartTimes[service.name] = known
+                ? previous?.serviceStartTimes[service.name] : ProcessFiguresReader.startTime(of: pid)
+        }
+        if slow || previous == nil {
+            input.certificates = await sources.certificates.statusIfEnabled()
+        }
+        return input
+    }
+
+    /// One scrape's body: the snapshot's families, aegisd's process figures read now.
+    static func render(_ snapshot: MetricsInput?, databases: [DatabaseFigures], format: MetricsFormat) -> String {
+        guard var input = snapshot else { return MetricsExposition.render([], format: format) }
+        input.databases = databases
+        input.process = ProcessFiguresReader.read()
+        input.now = Date().timeIntervalSince1970
+        return MetricsExposition.render(MetricsMapping.families(input), format: format)
+    }
+}
