@@ -56,7 +56,8 @@ public enum NotificationDelivery {
             + "User-Agent: aegisd/\(AegisVersion.current)\r\nConnection: close\r\n\r\n"
         let connection = try StreamConnector.connect(host: endpoint.host, port: endpoint.port, timeout: timeout, tls: tls)
         try connection.write(Array(head.utf8) + body)
-        let (status, answer) = try HTTPResponseHead.read(from: connection)
+        let response = try HTTPResponseReader.read(from: connection, maxBodyBytes: 512, peer: "\(endpoint.host):\(endpoint.port)")
+        let (status, answer) = (response.status, response.bodyText)
         guard (200..<300).contains(status) else {
             throw SystemError("HTTP \(status)" + (answer.isEmpty ? "" : ": \(answer.prefix(200))"))
         }
