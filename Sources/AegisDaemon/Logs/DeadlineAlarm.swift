@@ -1,57 +1,38 @@
+import AegisSystem
 import Synchronization
 
 /// The earliest of some deadlines (wall-clock nanoseconds), for a task that must act when it
 /// passes and otherwise sleep: `note` is called from any thread with a new deadline and wakes
-/// the waiter only when that deadline is earlier than the one it sleeps towards (or it sleeps
-/// without one), so a busy writer pays a lock and a comparison, not a wake-up, per call.
+/// the waiter only when it had none to sleep towards, so a busy writer pays a lock and a
+/// comparison, not a wake-up, per call.
 final class DeadlineAlarm: Sendable {
-    private struct State {
-        var deadlineNs: Int64?
-        var waiter: CheckedContinuation<Void, Never>?
-    }
-
-    private let state = Mutex(State())
+    private let earliest = Mutex<Int64?>(nil)
+    private let noted = Doorbell()
 
     /// Something is due at `deadlineNs`.
     func note(_ deadlineNs: Int64) {
-        let waiter: CheckedContinuation<Void, Never>? = state.withLock { state in
-            guard state.deadlineNs.map({ deadlineNs < $0 }) ?? true else { return nil }
-            state.deadlineNs = deadlineNs
-            defer { state.waiter = nil }
-            return state.waiter
+        let first: Bool = earliest.withLock { earliest in
+            guard earliest.map({ deadlineNs < $0 }) ?? true else { return false }
+            defer { earliest = deadlineNs }
+            return earliest == nil
         }
-        waiter?.resume()
+        if first { noted.ring() }
     }
 
     /// Takes the earliest noted deadline (nil when none), so that the next `note` of any
-    /// deadline wakes `wait`.
+    /// deadline wakes `waitForNote`.
     func take() -> Int64? {
-        state.withLock { state in
-            defer { state.deadlineNs = nil }
-            return state.deadlineNs
+        earliest.withLock { earliest in
+            defer { earliest = nil }
+            return earliest
         }
     }
 
-    /// Returns at once when a deadline was noted since `take`, else when one is noted, or the
-    /// task is cancelled.
+    /// Returns once a deadline was noted since `take` (at once if one was), or the task is
+    /// cancelled.
     func waitForNote() async {
-        await withTaskCancellationHandler {
-            await withCheckedContinuation { continuation in
-                let ready = state.withLock { state in
-                    guard state.deadlineNs == nil, !Task.isCancelled else { return true }
-                    state.waiter = continuation
-                    return false
-                }
-                if ready { continuation.resume() }
-            }
-        } onCancel: {
-            // The task's cancelled flag is set before this runs and read under the same lock
-            // above, so a waiter is either resumed here or never stored.
-            let waiter = state.withLock { state in
-                defer { state.waiter = nil }
-                return state.waiter
-            }
-            waiter?.resume()
+        while !Task.isCancelled, earliest.withLock({ $0 == nil }) {
+            await noted.wait()
         }
     }
 }

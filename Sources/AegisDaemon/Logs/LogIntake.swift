@@ -1,4 +1,5 @@
 import AegisCore
+import AegisSystem
 import Synchronization
 
 /// The hand-off from reader threads to the shipper: a bounded in-memory queue that never makes
@@ -25,12 +26,12 @@ public final class LogIntake: Sendable {
         var bytes = 0
         var accepted = 0
         var refused = 0
-        /// The shipper waiting for the first entry (`waitForItems`).
-        var waiter: CheckedContinuation<Void, Never>?
     }
 
     public let maxBytes: Int
     private let state = Mutex(State())
+    /// Rung when entries arrive in an empty queue (`waitForItems`).
+    private let arrived = Doorbell()
 
     public init(maxBytes: Int = 64 << 20) {
         self.maxBytes = maxBytes
@@ -38,7 +39,8 @@ public final class LogIntake: Sendable {
 
     /// Queues `items` in order, as many as fit; never waits.
     public func push(_ items: [Item]) {
-        let waiter: CheckedContinuation<Void, Never>? = state.withLock { state in
+        let wasEmpty: Bool = state.withLock { state in
+            let wasEmpty = state.items.isEmpty
             for item in items {
                 let size = item.entry.line.utf8.count
                 if state.bytes + size > maxBytes {
@@ -49,33 +51,17 @@ public final class LogIntake: Sendable {
                 state.bytes += size
                 state.accepted += 1
             }
-            guard !state.items.isEmpty else { return nil }
-            defer { state.waiter = nil }
-            return state.waiter
+            return wasEmpty && !state.items.isEmpty
         }
-        waiter?.resume()
+        // Only the first entry after a drain rings: a busy writer pays no wake-up per push.
+        if wasEmpty { arrived.ring() }
     }
 
     /// Returns once something is queued (at once if it is), or the task is cancelled: the
     /// shipper sleeps here while no child writes anything.
     public func waitForItems() async {
-        await withTaskCancellationHandler {
-            await withCheckedContinuation { continuation in
-                let ready = state.withLock { state in
-                    guard state.items.isEmpty, !Task.isCancelled else { return true }
-                    state.waiter = continuation
-                    return false
-                }
-                if ready { continuation.resume() }
-            }
-        } onCancel: {
-            // The task's cancelled flag is set before this runs and read under the same lock
-            // above, so a waiter is either resumed here or never stored.
-            let waiter = state.withLock { state in
-                defer { state.waiter = nil }
-                return state.waiter
-            }
-            waiter?.resume()
+        while !Task.isCancelled, state.withLock({ $0.items.isEmpty }) {
+            await arrived.wait()
         }
     }
 

@@ -140,45 +140,23 @@ public enum ChildProcess {
 
 /// The end of a command's output, signalled from the reader thread.
 private final class OutputEnd: Sendable {
-    private let state = Mutex<(ended: Bool, waiter: CheckedContinuation<Void, Never>?)>((false, nil))
+    private let ended = Atomic<Bool>(false)
+    private let bell = Doorbell()
 
     func signal() {
-        let waiter = state.withLock { state in
-            state.ended = true
-            defer { state.waiter = nil }
-            return state.waiter
-        }
-        waiter?.resume()
+        ended.store(true, ordering: .releasing)
+        bell.ring()
     }
 
     /// Returns once the output ended, or after `limit`.
     func wait(atMost limit: Duration) async {
         await withTaskGroup(of: Void.self) { group in
             group.addTask { try? await Task.sleep(for: limit) }
-            group.addTask { await self.waitForEnd() }
+            group.addTask {
+                while !Task.isCancelled, !self.ended.load(ordering: .acquiring) { await self.bell.wait() }
+            }
             await group.next()
             group.cancelAll()
-        }
-    }
-
-    private func waitForEnd() async {
-        await withTaskCancellationHandler {
-            await withCheckedContinuation { continuation in
-                // Cancellation is checked under the lock the handler takes, so one of the two
-                // always resumes the continuation.
-                let done = state.withLock { state in
-                    let done = state.ended || Task.isCancelled
-                    if !done { state.waiter = continuation }
-                    return done
-                }
-                if done { continuation.resume() }
-            }
-        } onCancel: {
-            let waiter = state.withLock { state in
-                defer { state.waiter = nil }
-                return state.waiter
-            }
-            waiter?.resume()
         }
     }
 }
