@@ -15,28 +15,27 @@ struct ControlHandler: Sendable {
     /// How long start/restart/stop wait for their outcome before answering anyway.
     let operationTimeout: Duration
     func answer(_ request: ControlRequest) async -> ControlReply {
-        switch request.command {
+        switch request {
         case .status:
             return ControlReply(ok: true, status: await status.report())
         case .version:
             return ControlReply(ok: true, version: VersionInfo(daemon: AegisVersion.current))
-        case .start, .stop, .restart:
+        case .start(let id), .stop(let id), .restart(let id):
             let services = await supervisor.services
-            guard let name = request.service else {
-                return .failure(.badRequest, "\(request.command.rawValue) needs a service: \(Self.list(services))")
-            }
-            guard let id = ServiceID(rawValue: name), services.contains(id) else {
-                return .failure(.unknownService, "no enabled service named '\(name)'; services: \(Self.list(services))")
+            guard services.contains(id) else {
+                return .failure(.unknownService, "no enabled service named '\(id.rawValue)'; services: \(Self.list(services))")
             }
             return await operate(request.command, on: id)
-        case .backup:
-            return await backup(request.service)
-        case .backups:
-            return await listBackups(request.service)
-        case .restore, .verify:
-            return await restoreOrVerify(request)
-        case .connectInfo:
-            return await connectInfo(request)
+        case .backup(let service):
+            return await backup(service)
+        case .backups(let service):
+            return await listBackups(service)
+        case .restore(let target):
+            return await restoreOrVerify(target, restore: true)
+        case .verify(let target):
+            return await restoreOrVerify(target, restore: false)
+        case .connectInfo(let service, let app, let showSecrets):
+            return await connectInfo(service, app: app, showSecrets: showSecrets)
         case .certsStatus:
             return ControlReply(ok: true, certificates: await certificates.status())
         case .certsRotate:
@@ -46,11 +45,8 @@ struct ControlHandler: Sendable {
             } catch {
                 return .failure(.failed, error.message)
             }
-        case .logs:
-            guard let name = request.service, let id = ServiceID(rawValue: name) else {
-                return .failure(.badRequest, "logs needs a service: \(ServiceID.allCases.map(\.rawValue).joined(separator: ", "))")
-            }
-            let items = logs.router.ring(id, last: request.lines, after: request.after)
+        case .logs(let id, let last, let after):
+            let items = logs.router.ring(id, last: last, after: after)
             return ControlReply(ok: true, logs: items.map(LogLineReport.init))
         case .reload:
             do {
@@ -58,16 +54,16 @@ struct ControlHandler: Sendable {
             } catch {
                 return .failure(.failed, error.reason)
             }
-        case .migrateStatus:
-            return await migrateStatus(request.service)
-        case .stats:
-            return await stats(request.service)
+        case .migrateStatus(let service):
+            return await migrateStatus(service)
+        case .stats(let service):
+            return await stats(service)
         case .maintenanceList:
             var reply = ControlReply(ok: true)
             reply.maintenance = await maintenance.statuses()
             return reply
-        case .maintenanceRun:
-            return await runMaintenance(request.job ?? "")
+        case .maintenanceRun(let job):
+            return await runMaintenance(job)
         }
     }
 
@@ -86,12 +82,12 @@ struct ControlHandler: Sendable {
     }
 
     /// `aegisctl stats [SERVICE]`: every enabled service, or the named one.
-    private func stats(_ name: String?) async -> ControlReply {
+    private func stats(_ service: ServiceID?) async -> ControlReply {
         let services = await supervisor.services
         var chosen = services
-        if let name {
-            guard let id = ServiceID(rawValue: name), services.contains(id) else {
-                return .failure(.unknownService, "no enabled service named '\(name)'; services: \(Self.list(services))")
+        if let id = service {
+            guard services.contains(id) else {
+                return .failure(.unknownService, "no enabled service named '\(id.rawValue)'; services: \(Self.list(services))")
             }
             chosen = [id]
         }
@@ -104,15 +100,15 @@ struct ControlHandler: Sendable {
     }
 
     /// `aegisctl migrate status [SERVICE]`: read from each database; ok only if none is refused.
-    private func migrateStatus(_ name: String?) async -> ControlReply {
+    private func migrateStatus(_ service: ServiceID?) async -> ControlReply {
         let config = await reloader.config
         let account = reloader.context.account
         let instances = PostgresInstance.allCases.filter { config.isEnabled($0.serviceID) }
         let chosen: [PostgresInstance]
-        if let name {
-            guard let instance = instances.first(where: { $0.serviceID.rawValue == name }) else {
+        if let service {
+            guard let instance = instances.first(where: { $0.serviceID == service }) else {
                 return .failure(
-                    .unknownService, "no enabled PostgreSQL instance named '\(name)'; instances: "
+                    .unknownService, "no enabled PostgreSQL instance named '\(service.rawValue)'; instances: "
                         + instances.map(\.serviceID.rawValue).joined(separator: ", "))
             }
             chosen = [instance]
@@ -131,18 +127,15 @@ struct ControlHandler: Sendable {
     }
 
     /// `aegisctl connect-info SERVICE [--as APP] [--show-secrets]`.
-    private func connectInfo(_ request: ControlRequest) async -> ControlReply {
-        guard let name = request.service, let service = ServiceID(rawValue: name) else {
-            return .failure(.unknownService, "connect-info needs a service: \(ServiceID.allCases.map(\.rawValue).joined(separator: ", "))")
-        }
+    private func connectInfo(_ service: ServiceID, app: String?, showSecrets: Bool) async -> ControlReply {
         let config = await reloader.config
         do {
             var password: String?
-            if request.showSecrets == true, let file = ConnectionInfo.passwordFile(service, as: request.app, config: config) {
+            if showSecrets, let file = ConnectionInfo.passwordFile(service, as: app, config: config) {
                 password = try FileSystem.read(file)?.trimmingCharacters(in: .whitespacesAndNewlines)
             }
             return ControlReply(
-                ok: true, connection: try ConnectionInfo.describe(service, as: request.app, config: config, password: password))
+                ok: true, connection: try ConnectionInfo.describe(service, as: app, config: config, password: password))
         } catch let problem as ConnectionInfo.Problem {
             return .failure(.badRequest, problem.message)
         } catch {
@@ -151,20 +144,14 @@ struct ControlHandler: Sendable {
     }
 
     /// `aegisctl restore|verify SERVICE latest|NAME [--identity FILE|-]`.
-    private func restoreOrVerify(_ request: ControlRequest) async -> ControlReply {
-        let services: [ServiceID]
-        switch await backupTargets(request.service) {
-        case .success(let found): services = found
-        case .failure(let error): return error.reply
-        }
-        guard let service = services.first, request.service != nil else {
-            return .failure(.badRequest, "\(request.command.rawValue) needs a service")
-        }
-        let backup = request.backup ?? "latest"
+    private func restoreOrVerify(_ target: RestoreTarget, restore: Bool) async -> ControlReply {
+        if case .failure(let error) = await backupTargets(target.service) { return error.reply }
+        let service = target.service
+        let backup = target.backup ?? "latest"
         // A key sent with the request lives in this value until the operation ends, no longer.
-        let identity = IdentitySource(request)
+        let identity = target.identity
         do {
-            if request.command == .restore {
+            if restore {
                 return ControlReply(ok: true, message: try await backups.restore(service, backup: backup, identity: identity))
             }
             let manifest = try await backups.verify(service, backup: backup, identity: identity)
@@ -180,9 +167,9 @@ struct ControlHandler: Sendable {
     }
 
     /// `aegisctl backup [SERVICE]`: one service, or every one in turn; ok only if all succeeded.
-    private func backup(_ name: String?) async -> ControlReply {
+    private func backup(_ service: ServiceID?) async -> ControlReply {
         let targets: [ServiceID]
-        switch await backupTargets(name) {
+        switch await backupTargets(service) {
         case .success(let services): targets = services
         case .failure(let error): return error.reply
         }
@@ -206,8 +193,8 @@ struct ControlHandler: Sendable {
         return ControlReply(ok: true, message: "backed up " + summary.joined(separator: ", "), backups: reports)
     }
 
-    private func listBackups(_ name: String?) async -> ControlReply {
-        switch await backupTargets(name) {
+    private func listBackups(_ service: ServiceID?) async -> ControlReply {
+        switch await backupTargets(service) {
         case .failure(let error):
             return error.reply
         case .success(let services):
@@ -218,12 +205,12 @@ struct ControlHandler: Sendable {
     }
 
     /// The named backup-capable service, or all of them.
-    private func backupTargets(_ name: String?) async -> Result<[ServiceID], ControlReplyError> {
+    private func backupTargets(_ service: ServiceID?) async -> Result<[ServiceID], ControlReplyError> {
         let services = await backups.services
-        guard let name else { return .success(services) }
-        guard let id = ServiceID(rawValue: name), services.contains(id) else {
+        guard let id = service else { return .success(services) }
+        guard services.contains(id) else {
             return .failure(ControlReplyError(.failure(
-                .unknownService, "no backups for '\(name)'; services with backups: \(Self.list(services))")))
+                .unknownService, "no backups for '\(id.rawValue)'; services with backups: \(Self.list(services))")))
         }
         return .success([id])
     }

@@ -35,7 +35,7 @@ extension Aegisctl {
         var follow = false
 
         func run() throws {
-            let request = ControlRequest(command: .backup, service: target.service)
+            let request = ControlRequest.backup(target.service.map(ServiceID.init(validated:)))
             let global = global
             let exchange: @Sendable () throws -> ControlReply = {
                 try DaemonExchange.reach(request, options: global, timeout: .seconds(86_400))
@@ -70,7 +70,8 @@ extension Aegisctl {
 
             func run() throws {
                 let reply = try DaemonExchange.send(
-                    ControlRequest(command: .backups, service: target.service), options: global, timeout: .seconds(30))
+                    ControlRequest.backups(target.service.map(ServiceID.init(validated:))), options: global,
+                    timeout: .seconds(30))
                 let reports = reply.backups ?? []
                 if json {
                     print(try prettyJSON(reports))

@@ -17,7 +17,7 @@ extension Aegisctl {
             @Flag(name: .long, help: "Print the list as JSON.") var json = false
 
             func run() throws {
-                let reply = try DaemonExchange.send(ControlRequest(command: .certsStatus), options: global, timeout: .seconds(30))
+                let reply = try DaemonExchange.send(ControlRequest.certsStatus, options: global, timeout: .seconds(30))
                 try CertificateTable.print(reply.certificates ?? [], json: json)
             }
         }
@@ -30,7 +30,7 @@ extension Aegisctl {
             @Flag(name: .long, help: "Print the new list as JSON.") var json = false
 
             func run() throws {
-                let reply = try DaemonExchange.send(ControlRequest(command: .certsRotate), options: global, timeout: .seconds(120))
+                let reply = try DaemonExchange.send(ControlRequest.certsRotate, options: global, timeout: .seconds(120))
                 if !json { print(reply.message ?? "rotated") }
                 try CertificateTable.print(reply.certificates ?? [], json: json)
             }

@@ -28,7 +28,7 @@ extension Aegisctl {
 
         func run() throws {
             let reply = try DaemonExchange.send(
-                ControlRequest(command: .connectInfo, service: service, app: app, showSecrets: showSecrets ? true : nil),
+                ControlRequest.connectInfo(ServiceID(validated: service), app: app, showSecrets: showSecrets),
                 options: global, timeout: .seconds(10))
             let info = reply.connection ?? [:]
             if json {

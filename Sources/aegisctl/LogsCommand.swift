@@ -28,14 +28,16 @@ extension Aegisctl {
 
         func run() throws {
             var reply = try DaemonExchange.send(
-                ControlRequest(command: .logs, service: target.service, lines: n), options: global, timeout: .seconds(10))
+                ControlRequest.logs(ServiceID(validated: target.service), last: n, after: nil), options: global,
+                timeout: .seconds(10))
             var last = print(reply.logs ?? [])
             // The ring's numbers never repeat: asking for what follows the last one printed
             // shows every entry once (unless more than the ring holds arrived in between).
             while follow {
                 Thread.sleep(forTimeInterval: 0.25)
                 reply = try DaemonExchange.send(
-                    ControlRequest(command: .logs, service: target.service, after: last), options: global, timeout: .seconds(10))
+                    ControlRequest.logs(ServiceID(validated: target.service), last: nil, after: last), options: global,
+                    timeout: .seconds(10))
                 last = max(last, print(reply.logs ?? []))
             }
         }

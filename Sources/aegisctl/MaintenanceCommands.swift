@@ -18,7 +18,7 @@ extension Aegisctl {
 
             func run() throws {
                 let reply = try DaemonExchange.send(
-                    ControlRequest(command: .maintenanceList), options: global, timeout: .seconds(30))
+                    ControlRequest.maintenanceList, options: global, timeout: .seconds(30))
                 try Maintenance.print(reply.maintenance ?? [], json: json)
             }
         }
@@ -35,7 +35,7 @@ extension Aegisctl {
 
             func run() throws {
                 let reply = try DaemonExchange.reach(
-                    ControlRequest(command: .maintenanceRun, job: job), options: global, timeout: .seconds(86_400))
+                    ControlRequest.maintenanceRun(job: job), options: global, timeout: .seconds(86_400))
                 if reply.ok || reply.maintenance != nil {
                     try Maintenance.print(reply.maintenance ?? [], json: json)
                 }

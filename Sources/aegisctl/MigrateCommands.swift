@@ -32,7 +32,8 @@ extension Aegisctl {
 
             func run() throws {
                 let reply = try DaemonExchange.reach(
-                    ControlRequest(command: .migrateStatus, service: service), options: global, timeout: .seconds(60))
+                    ControlRequest.migrateStatus(service.map(ServiceID.init(validated:))), options: global,
+                    timeout: .seconds(60))
                 let statuses = reply.migrations ?? []
                 if json {
                     print(try prettyJSON(statuses))

@@ -19,7 +19,7 @@ enum ProgressFollower {
         let socket = try global.socketPath()
         var printed = false
         while done.wait(timeout: .now() + 1) == .timedOut {
-            guard let reply = try? ControlClient.send(ControlRequest(command: .status), socketPath: socket, timeout: .seconds(5)),
+            guard let reply = try? ControlClient.send(ControlRequest.status, socketPath: socket, timeout: .seconds(5)),
                   let activity = reply.status?.activity
             else { continue }
             for operation in activity where service == nil || operation.service == service {

@@ -16,7 +16,7 @@ extension Aegisctl {
         @Flag(name: .long, help: "Print the daemon's reply as JSON.") var json = false
 
         func run() throws {
-            let reply = try DaemonExchange.send(ControlRequest(command: .reload), options: global, timeout: .seconds(300))
+            let reply = try DaemonExchange.send(ControlRequest.reload, options: global, timeout: .seconds(300))
             if json {
                 print(try prettyJSON(reply))
             } else {

@@ -41,7 +41,9 @@ struct BackupTarget: ParsableArguments {
     }
 
     func send(_ command: ControlCommand, identityKey: SecretText?, global: GlobalOptions) throws {
-        let request = ControlRequest(command: command, service: service, backup: backup, identityKey: identityKey)
+        let target = RestoreTarget(
+            service: ServiceID(validated: service), backup: backup, identity: identityKey.map { .key($0) } ?? .daemonDefault)
+        let request: ControlRequest = command == .restore ? .restore(target) : .verify(target)
         let exchange: @Sendable () throws -> ControlReply = {
             try DaemonExchange.reach(request, options: global, timeout: .seconds(86_400))
         }

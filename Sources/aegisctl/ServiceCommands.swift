@@ -18,11 +18,21 @@ struct ServiceArguments: ParsableArguments {
         }
     }
 
+    /// The request of `command` (start, stop or restart) for the service.
+    func request(_ command: ControlCommand) -> ControlRequest {
+        let id = ServiceID(validated: service)
+        switch command {
+        case .start: return .start(id)
+        case .stop: return .stop(id)
+        default: return .restart(id)
+        }
+    }
+
     /// Sends `command` for the service and prints the daemon's answer.
     func perform(_ command: ControlCommand, global: GlobalOptions) throws {
         // Stopping PostgreSQL cleanly can take a while; do not give up on it after seconds.
         let reply = try DaemonExchange.send(
-            ControlRequest(command: command, service: service), options: global, timeout: .seconds(180))
+            request(command), options: global, timeout: .seconds(180))
         if json {
             print(try prettyJSON(reply))
         } else {

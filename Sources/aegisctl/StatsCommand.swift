@@ -21,7 +21,7 @@ extension Aegisctl {
 
         func run() throws {
             let reply = try DaemonExchange.send(
-                ControlRequest(command: .stats, service: service), options: global, timeout: .seconds(60))
+                ControlRequest.stats(service.map(ServiceID.init(validated:))), options: global, timeout: .seconds(60))
             let stats = reply.stats ?? []
             if json {
                 print(try prettyJSON(stats))

@@ -16,7 +16,7 @@ extension Aegisctl {
 
         func run() throws {
             let reply = try DaemonExchange.send(
-                ControlRequest(command: .status), options: global, timeout: .seconds(10))
+                ControlRequest.status, options: global, timeout: .seconds(10))
             guard let report = reply.status else {
                 printError("error: the daemon's reply carries no status report")
                 throw ExitCode(ExitStatus.daemonError)

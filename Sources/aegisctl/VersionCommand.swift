@@ -36,7 +36,7 @@ extension Aegisctl {
             var output = Output()
             var failure: Error?
             do {
-                let reply = try DaemonExchange.send(ControlRequest(command: .version), options: global, timeout: .seconds(10))
+                let reply = try DaemonExchange.send(ControlRequest.version, options: global, timeout: .seconds(10))
                 output.daemon = reply.version?.daemon
                 output.protocolVersion = reply.version?.protocolVersion
             } catch {

@@ -86,20 +86,20 @@ struct ControlCodecTests {
     }
 
     static let acceptances: [(String, ControlRequest)] = [
-        (#"{"v":1,"command":"status"}"#, ControlRequest(command: .status)),
-        (#"{"v":1,"command":"status"}"# + "\n", ControlRequest(command: .status)),
-        (#"  {"command":"version","v":1}"# + "\r\n", ControlRequest(command: .version)),
-        (#"{"v":1,"command":"restart","service":"postgres-ai"}"#, ControlRequest(command: .restart, service: "postgres-ai")),
+        (#"{"v":1,"command":"status"}"#, ControlRequest.status),
+        (#"{"v":1,"command":"status"}"# + "\n", ControlRequest.status),
+        (#"  {"command":"version","v":1}"# + "\r\n", ControlRequest.version),
+        (#"{"v":1,"command":"restart","service":"postgres-ai"}"#, ControlRequest.restart(.postgresAI)),
         // Unknown fields are ignored so that newer clients can add optional ones.
-        (#"{"v":1,"command":"status","verbose":true}"#, ControlRequest(command: .status)),
+        (#"{"v":1,"command":"status","verbose":true}"#, ControlRequest.status),
         // Clients that send a path, as aegisctl did before it sent the key itself.
         (
             #"{"v":1,"command":"restore","service":"redis","backup":"latest","identity":"/root/backup.agekey"}"#,
-            ControlRequest(command: .restore, service: "redis", backup: "latest", identity: "/root/backup.agekey")
+            ControlRequest.restore(RestoreTarget(service: .redis, backup: "latest", identity: .path("/root/backup.agekey")))
         ),
         (
             #"{"v":1,"command":"verify","service":"redis","identity_key":"AGE-SECRET-KEY-1X\n"}"#,
-            ControlRequest(command: .verify, service: "redis", identityKey: SecretText("AGE-SECRET-KEY-1X\n"))
+            ControlRequest.verify(RestoreTarget(service: .redis, identity: .key(SecretText("AGE-SECRET-KEY-1X\n"))))
         ),
     ]
 
@@ -128,28 +128,47 @@ struct ControlCodecTests {
     }
 
     @Test func requestRoundTrips() {
-        let request = ControlRequest(command: .stop, service: "loki")
+        let request = ControlRequest.stop(.loki)
         let bytes = ControlCodec.encode(request)
         #expect(bytes.last == 0x0A)
         #expect(ControlCodec.decodeRequest(bytes) == .request(request))
     }
 
     @Test func maintenanceRunRequestKeepsItsJob() {
-        let request = ControlRequest(command: .maintenanceRun, job: "vacuum-postgres-ai")
+        let request = ControlRequest.maintenanceRun(job: "vacuum-postgres-ai")
         #expect(ControlCodec.decodeRequest(ControlCodec.encode(request)) == .request(request))
     }
 
     /// The key travels as a plain JSON string, and nothing that describes a request shows it.
     @Test func identityKeyRoundTrips_butIsNeverShownInADescription() {
         let key = "# public key: age1xyz\nAGE-SECRET-KEY-1QQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQ\n"
-        let request = ControlRequest(command: .restore, service: "postgres-ai", backup: "latest", identityKey: SecretText(key))
+        let request = ControlRequest.restore(RestoreTarget(service: .postgresAI, backup: "latest", identity: .key(SecretText(key))))
         let line = ControlCodec.encode(request)
         #expect(String(decoding: line, as: UTF8.self).contains(##""identity_key":"# public key: age1xyz\nAGE-SECRET-KEY-1QQ"##))
         #expect(ControlCodec.decodeRequest(line) == .request(request))
         var dumped = ""
         dump(request, to: &dumped)
-        for shown in ["\(request)", String(reflecting: request), dumped, "\(request.identityKey!)"] {
+        for shown in ["\(request)", String(reflecting: request), dumped, "\(request.wire)", "\(SecretText(key))"] {
             #expect(!shown.contains("AGE-SECRET-KEY"), "\(shown)")
+        }
+    }
+
+    /// One request of every command: each goes out as its wire shape and comes back the same.
+    static let everyCommand: [ControlRequest] = [
+        .status, .version, .start(.redis), .stop(.postgresAI), .restart(.loki), .backup(nil), .backup(.redis),
+        .backups(.postgresExecutor), .restore(RestoreTarget(service: .redis)),
+        .verify(RestoreTarget(service: .postgresBackend, backup: "backend_20261130_020000.sql.gz.age", identity: .path("/k"))),
+        .reload, .certsStatus, .certsRotate, .connectInfo(.redis, app: "ai", showSecrets: true),
+        .connectInfo(.postgresAI, app: nil, showSecrets: false), .logs(.redis, last: 5, after: nil),
+        .logs(.loki, last: nil, after: 42), .migrateStatus(nil), .stats(.postgresBackend), .maintenanceList,
+        .maintenanceRun(job: "vacuum-postgres-ai"),
+    ]
+
+    @Test func everyCommandRoundTripsThroughTheWire() {
+        #expect(Set(Self.everyCommand.map(\.command)) == Set(ControlCommand.allCases), "the table covers every command")
+        for request in Self.everyCommand {
+            #expect(ControlCodec.decodeRequest(ControlCodec.encode(request)) == .request(request), "\(request.command)")
+            #expect(request.wire.command == request.command && request.wire.service == request.service?.rawValue)
         }
     }
 

@@ -124,15 +124,13 @@ final class DaemonHarness: @unchecked Sendable {
 
     func status() throws -> StatusReport {
         let reply = try ControlClient.send(
-            ControlRequest(command: .status), socketPath: config.daemon.socket, timeout: .seconds(5))
+            ControlRequest.status, socketPath: config.daemon.socket, timeout: .seconds(5))
         guard let status = reply.status else { throw TestFailure("no status in reply: \(reply)") }
         return status
     }
 
-    func send(_ command: ControlCommand, _ service: ServiceID) throws -> ControlReply {
-        try ControlClient.send(
-            ControlRequest(command: command, service: service.rawValue), socketPath: config.daemon.socket,
-            timeout: .seconds(90))
+    func send(_ request: ControlRequest) throws -> ControlReply {
+        try ControlClient.send(request, socketPath: config.daemon.socket, timeout: .seconds(90))
     }
 
     func service(_ id: ServiceID) throws -> ServiceStatus {

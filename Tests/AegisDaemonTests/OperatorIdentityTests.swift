@@ -43,7 +43,7 @@ import AegisTestSupport
 
         // A client sending the path (the protocol's older way): the daemon opens it as itself, and cannot.
         let byPath = try ControlClient.send(
-            ControlRequest(command: .verify, service: "postgres-backend", identity: key), socketPath: daemon.config.daemon.socket,
+            ControlRequest.verify(RestoreTarget(service: .postgresBackend, identity: .path(key))), socketPath: daemon.config.daemon.socket,
             timeout: .seconds(60))
         #expect(byPath.ok == false && byPath.error?.message.contains("Permission denied") == true, "\(byPath)")
 

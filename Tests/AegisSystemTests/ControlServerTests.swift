@@ -11,7 +11,7 @@ struct ControlServerTests {
         let server = try ControlTestServer()
         let path = server.path
         let reply = try await offPool {
-            try ControlClient.send(ControlRequest(command: .status), socketPath: path, timeout: .seconds(5))
+            try ControlClient.send(ControlRequest.status, socketPath: path, timeout: .seconds(5))
         }
         await server.shutdown()
         #expect(reply.ok)
@@ -33,7 +33,7 @@ struct ControlServerTests {
             let connection = try RawControlConnection(path: path)
             connection.send(bytes)
             let bad = try connection.reply()
-            let next = try ControlClient.send(ControlRequest(command: .status), socketPath: path, timeout: .seconds(5))
+            let next = try ControlClient.send(ControlRequest.status, socketPath: path, timeout: .seconds(5))
             return (bad, next)
         }
         await server.shutdown()
@@ -50,7 +50,7 @@ struct ControlServerTests {
             connection.send([UInt8](repeating: UInt8(ascii: "a"), count: 70 * 1024))
             let refusal = try connection.reply()
             let afterwards = try connection.reply()
-            let next = try ControlClient.send(ControlRequest(command: .status), socketPath: path, timeout: .seconds(5))
+            let next = try ControlClient.send(ControlRequest.status, socketPath: path, timeout: .seconds(5))
             return (refusal, afterwards, next)
         }
         await server.shutdown()
@@ -102,7 +102,7 @@ struct ControlServerTests {
             let clock = ContinuousClock()
             let elapsed = try clock.measure {
                 for _ in 0..<3 {
-                    _ = try ControlClient.send(ControlRequest(command: .status), socketPath: path, timeout: .seconds(4))
+                    _ = try ControlClient.send(ControlRequest.status, socketPath: path, timeout: .seconds(4))
                 }
             }
             _ = (silent.fd, partial.fd)  // both stay connected while the others are served
@@ -160,7 +160,7 @@ struct ControlServerTests {
 
         let server = try ControlTestServer(path: path)
         let reply = try await offPool {
-            try ControlClient.send(ControlRequest(command: .version), socketPath: path, timeout: .seconds(5))
+            try ControlClient.send(ControlRequest.version, socketPath: path, timeout: .seconds(5))
         }
         await server.shutdown()
         #expect(reply.ok)
@@ -176,7 +176,7 @@ struct ControlServerTests {
         }
         let path = first.path
         let reply = try await offPool {
-            try ControlClient.send(ControlRequest(command: .status), socketPath: path, timeout: .seconds(5))
+            try ControlClient.send(ControlRequest.status, socketPath: path, timeout: .seconds(5))
         }
         #expect(reply.ok, "the first server still serves")
         await second.shutdown()

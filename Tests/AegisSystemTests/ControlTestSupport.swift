@@ -58,19 +58,19 @@ final class ControlTestServer: Sendable {
 
     /// status and version answer; start/stop/restart succeed except for loki, which fails.
     static let fakeDaemon: ControlServer.Handler = { request in
-        switch request.command {
+        switch request {
         case .status: return ControlReply(ok: true, status: report)
         case .version: return ControlReply(ok: true, version: VersionInfo(daemon: "9.9.9"))
-        case .start, .stop, .restart:
-            if request.service == "loki" { return .failure(.failed, "loki: binary not found") }
-            return ControlReply(ok: true, message: "\(request.service ?? "?"): \(request.command.rawValue) requested")
-        case .logs:
+        case .start(let service), .stop(let service), .restart(let service):
+            if service == .loki { return .failure(.failed, "loki: binary not found") }
+            return ControlReply(ok: true, message: "\(service.rawValue): \(request.command.rawValue) requested")
+        case .logs(let service, let last, let after):
             // Three entries numbered 1…3; `-n` takes the newest, `after` what follows a number.
             let all = (1...3).map {
                 LogLineReport(sequence: $0, timestampNs: 1_700_000_000_000_000_000 + Int64($0), level: $0 == 2 ? "error" : "info",
-                              stream: "stderr", line: "line \($0) of \(request.service ?? "?")")
+                              stream: "stderr", line: "line \($0) of \(service.rawValue)")
             }
-            let wanted = request.after.map { after in all.filter { $0.sequence > after } } ?? Array(all.suffix(request.lines ?? 10))
+            let wanted = after.map { after in all.filter { $0.sequence > after } } ?? Array(all.suffix(last ?? 10))
             return ControlReply(ok: true, logs: wanted)
         case .backup, .backups, .restore, .verify, .reload, .certsStatus, .certsRotate, .connectInfo, .migrateStatus,
             .stats, .maintenanceList, .maintenanceRun:

@@ -65,10 +65,41 @@ public enum ControlCodec {
         if command == .maintenanceRun, raw.job == nil {
             return .reject(.failure(.badRequest, "command \"\(name)\" needs field \"job\" (see maintenance-list)"))
         }
-        return .request(ControlRequest(
-            command: command, service: raw.service, backup: raw.backup, identity: raw.identity,
-            identityKey: raw.identity_key, app: raw.app,
-            showSecrets: raw.show_secrets, lines: raw.lines, after: raw.after, job: raw.job, v: version))
+        return .request(request(command, raw: raw))
+    }
+
+    /// The typed request of a raw one whose fields were checked above: a service where the
+    /// command needs one, a job for maintenance-run, at most one way of giving an identity.
+    private static func request(_ command: ControlCommand, raw: RawRequest) -> ControlRequest {
+        let service = raw.service.flatMap(ServiceID.init(rawValue:))
+        func named() -> ServiceID {
+            guard let service else { preconditionFailure("\(command.rawValue) reached without a service") }
+            return service
+        }
+        func target() -> RestoreTarget {
+            let identity: IdentityInput = raw.identity_key.map { .key($0) } ?? raw.identity.map { .path($0) } ?? .daemonDefault
+            return RestoreTarget(service: named(), backup: raw.backup, identity: identity)
+        }
+        switch command {
+        case .status: return .status
+        case .version: return .version
+        case .start: return .start(named())
+        case .stop: return .stop(named())
+        case .restart: return .restart(named())
+        case .backup: return .backup(service)
+        case .backups: return .backups(service)
+        case .restore: return .restore(target())
+        case .verify: return .verify(target())
+        case .reload: return .reload
+        case .certsStatus: return .certsStatus
+        case .certsRotate: return .certsRotate
+        case .connectInfo: return .connectInfo(named(), app: raw.app, showSecrets: raw.show_secrets ?? false)
+        case .logs: return .logs(named(), last: raw.lines, after: raw.after)
+        case .migrateStatus: return .migrateStatus(service)
+        case .stats: return .stats(service)
+        case .maintenanceList: return .maintenanceList
+        case .maintenanceRun: return .maintenanceRun(job: raw.job ?? "")
+        }
     }
 
     /// Encodes a reply as one line of JSON (sorted keys, so the output is stable) ending in "\n".
@@ -80,7 +111,12 @@ public enum ControlCodec {
 
     /// Encodes a request as one line of JSON ending in "\n" (what `aegisctl` sends).
     public static func encode(_ request: ControlRequest) -> [UInt8] {
-        (try? line(request)) ?? Array(#"{"command":"status","v":1}"#.utf8) + [0x0A]
+        encode(request.wire)
+    }
+
+    /// Encodes a request in its wire shape as it is (what an older or a hand-written client may send).
+    public static func encode(_ wire: ControlRequestWire) -> [UInt8] {
+        (try? line(wire)) ?? Array(#"{"command":"status","v":1}"#.utf8) + [0x0A]
     }
 
     /// Decodes a reply line (the client side). Throws `ControlCodecError` naming what was wrong.

@@ -8,8 +8,11 @@ public enum ControlProtocol {
     public static let maxRequestBytes = 64 * 1024
 }
 
-/// What a client asks. `service` names a `ServiceID` for the commands that take one.
-public struct ControlRequest: Codable, Sendable, Equatable {
+/// A request as it travels on the socket: one flat JSON object, every field but `v` and
+/// `command` optional. Clients and the daemon speak `ControlRequest`; `ControlCodec` turns one
+/// into the other, and decides there every way a line can be wrong. Kept as the wire's shape so
+/// that what older clients send still decodes.
+public struct ControlRequestWire: Codable, Sendable, Equatable {
     public var v: Int
     public var command: ControlCommand
     public var service: String?

@@ -105,7 +105,7 @@ actor BackupCoordinator {
 
     /// Replaces the service's data with a backup; returns what to tell the operator. The file
     /// is authenticated completely before anything changes; the previous data is kept aside.
-    func restore(_ service: ServiceID, backup: String, identity: IdentitySource) async throws(BackupFailure) -> String {
+    func restore(_ service: ServiceID, backup: String, identity: IdentityInput) async throws(BackupFailure) -> String {
         var selection = try select(service, backup: backup, identity: identity)
         selection.reporter = try claim(service, for: "restore")
         defer { release(service) }
@@ -139,7 +139,7 @@ actor BackupCoordinator {
 
     /// Restore drill: restores into a scratch copy, compares with the manifest, records the
     /// outcome in the manifest (`verified_at` on success, `verify_error` otherwise).
-    func verify(_ service: ServiceID, backup: String, identity: IdentitySource) async throws(BackupFailure) -> BackupManifest {
+    func verify(_ service: ServiceID, backup: String, identity: IdentityInput) async throws(BackupFailure) -> BackupManifest {
         var selection = try select(service, backup: backup, identity: identity)
         selection.reporter = try claim(service, for: "verify")
         defer { release(service) }
@@ -175,7 +175,7 @@ actor BackupCoordinator {
         return manifest
     }
 
-    private func select(_ service: ServiceID, backup: String, identity: IdentitySource) throws(BackupFailure) -> BackupSelection {
+    private func select(_ service: ServiceID, backup: String, identity: IdentityInput) throws(BackupFailure) -> BackupSelection {
         guard sources[service] != nil else {
             throw BackupFailure("\(service.rawValue) has no backups (only enabled PostgreSQL instances and Redis do)")
         }

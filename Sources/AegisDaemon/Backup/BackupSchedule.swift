@@ -42,7 +42,7 @@ enum BackupSchedule {
     private static func runDrills(_ coordinator: BackupCoordinator, logger: Logger) async {
         for service in await coordinator.services where !Task.isCancelled {
             do {
-                _ = try await coordinator.verify(service, backup: "latest", identity: .stateDirectory)
+                _ = try await coordinator.verify(service, backup: "latest", identity: .daemonDefault)
             } catch {
                 logger.warning("scheduled restore drill of \(service.rawValue) not run: \(error.reason)",
                                metadata: ["service": "\(service.rawValue)"])

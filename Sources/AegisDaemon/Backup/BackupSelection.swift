@@ -13,7 +13,7 @@ struct BackupSelection: Sendable {
     var reporter: ProgressReporter?
 
     init(
-        service: ServiceID, backup: String, identity: IdentitySource, catalog: BackupCatalog, settings: BackupSettings,
+        service: ServiceID, backup: String, identity: IdentityInput, catalog: BackupCatalog, settings: BackupSettings,
         layout: StateLayout
     ) throws(BackupFailure) {
         let complete = catalog.items(of: service).filter { $0.fileExists && $0.manifest?.status == .complete }
@@ -45,7 +45,7 @@ struct BackupSelection: Sendable {
     }
 
     private static func identities(
-        for manifest: BackupManifest, source: IdentitySource, settings: BackupSettings, layout: StateLayout
+        for manifest: BackupManifest, source: IdentityInput, settings: BackupSettings, layout: StateLayout
     ) throws(BackupFailure) -> [AgeIdentity] {
         if manifest.encryption == BackupSettings.Encryption.passphrase.rawValue {
             // The same file and the same rule as sealing (`BackupKeys`), so what sealed it opens it.
@@ -56,7 +56,7 @@ struct BackupSelection: Sendable {
             }
         }
         switch source {
-        case .sent(let key):
+        case .key(let key):
             do {
                 return try AgeX25519Identity.parseIdentityFile(key.revealed).map { .x25519($0) }
             } catch {
@@ -64,9 +64,9 @@ struct BackupSelection: Sendable {
                 throw BackupFailure(
                     "the identity sent with the request is not an age identity file (AGE-SECRET-KEY-1… lines)")
             }
-        case .daemonFile(let path):
+        case .path(let path):
             return try identities(inDaemonFile: path, isDefault: false)
-        case .stateDirectory:
+        case .daemonDefault:
             return try identities(inDaemonFile: "\(layout.secretsDir)/backup.agekey", isDefault: true)
         }
     }

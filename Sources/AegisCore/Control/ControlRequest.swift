@@ -1,0 +1,114 @@
+/// What a client asks the daemon: one case per command, with what that command needs and
+/// nothing else, so that the daemon never checks for a field another command would have sent.
+/// On the socket it is a `ControlRequestWire` (`ControlCodec` converts, both ways).
+public enum ControlRequest: Sendable, Equatable {
+    case status
+    case version
+    case start(ServiceID)
+    case stop(ServiceID)
+    case restart(ServiceID)
+    /// One service, or every enabled one; answers when done.
+    case backup(ServiceID?)
+    /// The backups of one service, or of every one.
+    case backups(ServiceID?)
+    /// Replace a service's data with a backup (the previous data is kept aside).
+    case restore(RestoreTarget)
+    /// Restore drill: a backup restored into a scratch copy and compared with its manifest.
+    case verify(RestoreTarget)
+    /// Re-read the configuration file and apply what changed (as SIGHUP does).
+    case reload
+    case certsStatus
+    case certsRotate
+    /// What an app needs to connect to a service; `app` picks a Redis user.
+    case connectInfo(ServiceID, app: String?, showSecrets: Bool)
+    /// The newest `last` entries of a service's ring, or those numbered after `after`.
+    case logs(ServiceID, last: Int?, after: Int?)
+    case migrateStatus(ServiceID?)
+    case stats(ServiceID?)
+    case maintenanceList
+    case maintenanceRun(job: String)
+
+    /// The command's name on the wire (`restart`, `certs-rotate`, …).
+    public var command: ControlCommand {
+        switch self {
+        case .status: .status
+        case .version: .version
+        case .start: .start
+        case .stop: .stop
+        case .restart: .restart
+        case .backup: .backup
+        case .backups: .backups
+        case .restore: .restore
+        case .verify: .verify
+        case .reload: .reload
+        case .certsStatus: .certsStatus
+        case .certsRotate: .certsRotate
+        case .connectInfo: .connectInfo
+        case .logs: .logs
+        case .migrateStatus: .migrateStatus
+        case .stats: .stats
+        case .maintenanceList: .maintenanceList
+        case .maintenanceRun: .maintenanceRun
+        }
+    }
+
+    /// The service the request names, if it names one.
+    public var service: ServiceID? {
+        switch self {
+        case .start(let id), .stop(let id), .restart(let id), .connectInfo(let id, _, _), .logs(let id, _, _): id
+        case .backup(let id), .backups(let id), .migrateStatus(let id), .stats(let id): id
+        case .restore(let target), .verify(let target): target.service
+        case .status, .version, .reload, .certsStatus, .certsRotate, .maintenanceList, .maintenanceRun: nil
+        }
+    }
+
+    /// The request as the wire carries it.
+    public var wire: ControlRequestWire {
+        var wire = ControlRequestWire(command: command, service: service?.rawValue)
+        switch self {
+        case .restore(let target), .verify(let target):
+            wire.backup = target.backup
+            switch target.identity {
+            case .daemonDefault: break
+            case .path(let path): wire.identity = path
+            case .key(let key): wire.identityKey = key
+            }
+        case .connectInfo(_, let app, let showSecrets):
+            wire.app = app
+            wire.showSecrets = showSecrets ? true : nil
+        case .logs(_, let last, let after):
+            wire.lines = last
+            wire.after = after
+        case .maintenanceRun(let job):
+            wire.job = job
+        default:
+            break
+        }
+        return wire
+    }
+}
+
+/// Which backup a restore or drill takes, and what opens it.
+public struct RestoreTarget: Sendable, Equatable {
+    public var service: ServiceID
+    /// `latest` or a backup's file name; nil means `latest`.
+    public var backup: String?
+    public var identity: IdentityInput
+
+    public init(service: ServiceID, backup: String? = nil, identity: IdentityInput = .daemonDefault) {
+        self.service = service
+        self.backup = backup
+        self.identity = identity
+    }
+}
+
+/// Where the age identity that opens a backup comes from.
+public enum IdentityInput: Sendable, Equatable {
+    /// The daemon's own `<state_dir>/secrets/backup.agekey` (scheduled drills use it too).
+    case daemonDefault
+    /// A file the daemon opens itself, with its own permissions (what older clients send).
+    case path(String)
+    /// The identity itself, read by the client with the caller's permissions; held for this one
+    /// operation only, never logged, echoed or stored.
+    case key(SecretText)
+}
