@@ -4,6 +4,7 @@ import Dispatch
 import Glibc
 import Logging
 import ServiceLifecycle
+import UnixSignals
 
 /// aegisd from start to exit: prepare the state tree, open the control socket, start every
 /// service, keep systemd informed, and on SIGTERM/SIGINT stop everything in order and exit 0.
@@ -59,6 +60,7 @@ public enum Daemon {
         // The signals are taken from their default actions before anything starts (a client
         // that hangs up is no reason to die); `SignalService` listens for them.
         for number in [SIGPIPE, SIGTERM, SIGINT, SIGHUP] { signal(number, SIG_IGN) }
+        let signals = await UnixSignalsSequence(trapping: .sigterm, .sigint, .sighup)
         // The shipper learns the supervised Loki's state from its first change on.
         await logs.follow(supervisor)
         logger.notice("aegisd \(AegisVersion.current) starting (pid \(getpid()), state in \(config.daemon.stateDir))")
@@ -67,7 +69,7 @@ public enum Daemon {
         let group = ServiceGroup(configuration: .init(
             services: services(
                 logs: logs, server: server, supervisor: supervisor, status: status, certificates: certificates,
-                reloader: reloader, request: request, notifier: notifier, logger: logger,
+                reloader: reloader, signals: signals, request: request, notifier: notifier, logger: logger,
                 metrics: metricsService(config, status: status, account: account, reloader: reloader, logger: logger)),
             logger: logger))
         do {
@@ -99,7 +101,8 @@ public enum Daemon {
     /// aegisd then exits 1.
     static func services(
         logs: LogPipeline, server: ControlServer, supervisor: Supervisor, status: StatusAssembler,
-        certificates: CertificateManager, reloader: Reloader, request: ShutdownRequest, notifier: SystemdNotifier,
+        certificates: CertificateManager, reloader: Reloader, signals: UnixSignalsSequence, request: ShutdownRequest,
+        notifier: SystemdNotifier,
         logger: Logger, metrics: MetricsService? = nil
     ) -> [ServiceGroupConfiguration.ServiceConfiguration] {
         var members: [(String, any Service)] = [
@@ -110,7 +113,8 @@ public enum Daemon {
             ("certificates", CertificateRenewalService(certificates: certificates)),
             ("scheduler", SchedulerService(reloader: reloader)),
             ("signals", SignalService(
-                requested: request, supervisor: supervisor, reloader: reloader, notifier: notifier, logger: logger)),
+                signals: signals, requested: request, supervisor: supervisor, reloader: reloader, notifier: notifier,
+                logger: logger)),
         ]
         // Right after the monitor: /metrics and the alerts follow the services while they stop.
         if let metrics { members.insert(("metrics", metrics), at: 3) }

@@ -9,6 +9,9 @@ import UnixSignals
 /// returns, which shuts the group down gracefully in reverse start order (this service is
 /// configured with `.gracefullyShutdownGroup`).
 struct SignalService: Service {
+    /// Trapping SIGTERM, SIGINT and SIGHUP since before the group started (`Daemon.run`), so that
+    /// none is lost while the group starts.
+    let signals: UnixSignalsSequence
     /// Set when SIGTERM or SIGINT asked for the shutdown.
     let requested: ShutdownRequest
     let supervisor: Supervisor
@@ -17,7 +20,7 @@ struct SignalService: Service {
     let logger: Logger
 
     func run() async throws {
-        let signals = await UnixSignalsSequence(trapping: .sigterm, .sigint, .sighup)
+        let signals = signals
         let announced = await cancelWhenGracefulShutdown {
             await withTaskGroup(of: Void.self, returning: Bool.self) { reloads in
                 for await signal in signals {
