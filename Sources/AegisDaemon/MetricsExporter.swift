@@ -10,8 +10,9 @@ import Synchronization
 /// of scrapes cannot delay supervision and a busy supervisor cannot stall a scrape. Each
 /// collection is also handed to `AlertJournal`, which raises aegisd's own alerts in journald.
 final class MetricsExporter: Sendable {
-    /// How often the status (services, backups, logs, free space) is collected.
-    static let statusInterval: Duration = .seconds(1)
+    /// How often the status (backups, logs, free space) is collected at the least; a change
+    /// the supervisor announces (a state, health, a failure) is collected at once.
+    static let statusInterval: Duration = .seconds(5)
     /// How often certificates (files) are read.
     static let slowInterval: Duration = .seconds(15)
 
@@ -62,8 +63,11 @@ final class MetricsExporter: Sendable {
         }
         let status = Task { [self] in
             var lastSlow = ContinuousClock.now
+            var seen = await sources.supervisor.changeCount
             while !Task.isCancelled {
-                try? await Task.sleep(for: Self.statusInterval)
+                // Asleep until the supervisor announces a change or the interval passes: an idle
+                // aegisd collects every few seconds, a service going down shows at once.
+                seen = await sources.supervisor.waitForChange(since: seen, timeout: Self.statusInterval)
                 let slow = ContinuousClock.now - lastSlow >= Self.slowInterval
                 if slow { lastSlow = .now }
                 input = await collect(previous: input, slow: slow)

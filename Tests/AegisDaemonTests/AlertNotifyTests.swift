@@ -107,10 +107,9 @@ import AegisTestSupport
             "aegis_alert_notifications_total{target=\"/bin/sh\",outcome=\"delivered\"} 2",
         ]
         var scrape = ""
-        let deadline = ContinuousClock.now + .seconds(10)
-        while !expected.allSatisfy(scrape.contains), ContinuousClock.now < deadline {
+        try? await Poll.until("every delivery counted in /metrics", timeout: .seconds(30), every: .milliseconds(200)) {
             scrape = try MetricsHTTP.get(port: daemon.config.metrics.port, path: "/metrics").body
-            try await Task.sleep(for: .milliseconds(200))
+            return expected.allSatisfy(scrape.contains)
         }
         for line in expected {
             #expect(scrape.contains(line), "\(line) not in:\n\(scrape.split(separator: "\n").filter { $0.contains("aegis_alert") }.joined(separator: "\n"))")

@@ -77,11 +77,8 @@ import AegisTestSupport
     }
 
     static func waitForScrape(_ daemon: DaemonHarness, containing text: String) async throws {
-        let deadline = ContinuousClock.now + .seconds(10)
-        while ContinuousClock.now < deadline {
-            if (try? MetricsHTTP.get(port: daemon.config.metrics.port, path: "/metrics").body.contains(text)) == true { return }
-            try await Task.sleep(for: .milliseconds(200))
+        try await Poll.until("\(text) in /metrics", timeout: .seconds(30), every: .milliseconds(200)) {
+            (try? MetricsHTTP.get(port: daemon.config.metrics.port, path: "/metrics").body.contains(text)) == true
         }
-        throw TestFailure("no \(text) in /metrics within 10 s")
     }
 }
