@@ -23,6 +23,8 @@ import AegisTestSupport
             $0.backup.minFreePercent = threshold
             $0.loki.enabled = false
         }
+        // Entries of this run only: pids are reused, the journal keeps earlier ones.
+        let started = Date()
         try daemon.start(journal: journal)
         try await daemon.waitUntilAllHealthy()
         let pid = try #require(daemon.process?.processIdentifier)
@@ -52,9 +54,9 @@ import AegisTestSupport
         let alert = ["_PID=\(pid)", "MESSAGE_ID=\(AlertKind.backupFailed.messageID)", "AEGIS_ALERT_SUBJECT=redis"]
         if journal {
             try await Poll.until("the firing alert in journald") {
-                !((try? Journald.entries(alert + ["AEGIS_ALERT_STATE=firing"])) ?? []).isEmpty
+                !((try? Journald.entries(alert + ["AEGIS_ALERT_STATE=firing"], since: started)) ?? []).isEmpty
             }
-            let entry = try #require(try Journald.entries(alert + ["AEGIS_ALERT_STATE=firing"]).first)
+            let entry = try #require(try Journald.entries(alert + ["AEGIS_ALERT_STATE=firing"], since: started).first)
             #expect(entry["PRIORITY"] == "2")
             #expect(entry["AEGIS_ALERT"] == "AegisBackupFailed")
             #expect(entry["MESSAGE"]?.contains("refused to protect free space") == true)
@@ -70,7 +72,7 @@ import AegisTestSupport
         try await Self.waitForScrape(daemon, containing: "aegis_backup_last_size_bytes{service=\"redis\"}")
         if journal {
             try await Poll.until("the resolved alert in journald") {
-                !((try? Journald.entries(alert + ["AEGIS_ALERT_STATE=resolved"])) ?? []).isEmpty
+                !((try? Journald.entries(alert + ["AEGIS_ALERT_STATE=resolved"], since: started)) ?? []).isEmpty
             }
         }
         #expect(try await daemon.terminate() == 0)

@@ -13,6 +13,8 @@ import AegisTestSupport
             return
         }
         let daemon = try await DaemonHarness()
+        // Entries of this run only: pids are reused, the journal keeps earlier ones.
+        let started = Date()
         try daemon.start(journal: true)
         try await daemon.waitUntilAllHealthy()
         let pid = try #require(daemon.process?.processIdentifier)
@@ -28,17 +30,17 @@ import AegisTestSupport
         #expect(try await daemon.terminate() == 0)
 
         try await Poll.until("aegisd's lines in the journal") {
-            !((try? Journald.entries(["_PID=\(pid)", "SYSLOG_IDENTIFIER=aegisd", "MESSAGE=aegisd stopped"])) ?? []).isEmpty
+            !((try? Journald.entries(["_PID=\(pid)", "SYSLOG_IDENTIFIER=aegisd", "MESSAGE=aegisd stopped"], since: started)) ?? []).isEmpty
         }
-        let own = try Journald.entries(["_PID=\(pid)", "SYSLOG_IDENTIFIER=aegisd", "AEGIS_SERVICE=postgres-ai"])
+        let own = try Journald.entries(["_PID=\(pid)", "SYSLOG_IDENTIFIER=aegisd", "AEGIS_SERVICE=postgres-ai"], since: started)
         #expect(own.contains { $0["MESSAGE"]?.contains("postgres-ai: starting → running") == true })
         #expect(own.allSatisfy { $0["PRIORITY"] != nil })
 
-        let child = try Journald.entries(["_PID=\(pid)", "SYSLOG_IDENTIFIER=aegis-postgres-backend"])
+        let child = try Journald.entries(["_PID=\(pid)", "SYSLOG_IDENTIFIER=aegis-postgres-backend"], since: started)
         #expect(child.contains { $0["MESSAGE"]?.contains("database system is ready to accept connections") == true })
         #expect(child.allSatisfy { $0["AEGIS_SERVICE"] == "postgres-backend" && $0["AEGIS_PID"] != nil })
 
-        let errors = try Journald.entries(["_PID=\(pid)", "AEGIS_SERVICE=postgres-backend"], priority: "err")
+        let errors = try Journald.entries(["_PID=\(pid)", "AEGIS_SERVICE=postgres-backend"], priority: "err", since: started)
         #expect(errors.contains { $0["MESSAGE"]?.contains("password authentication failed") == true })
         #expect(!errors.contains { $0["MESSAGE"]?.contains("ready to accept connections") == true })
         let statementError = errors.first { $0["MESSAGE"]?.contains("syntax error at or near \"SELEC\"") == true }
@@ -60,6 +62,8 @@ import AegisTestSupport
             config.logs.journal = false
             config.loki.enabled = false
         }
+        // Entries of this run only: pids are reused, the journal keeps earlier ones.
+        let started = Date()
         try daemon.start(journal: true)
         try await daemon.waitUntilAllHealthy()
         let pid = try #require(daemon.process?.processIdentifier)
@@ -68,10 +72,10 @@ import AegisTestSupport
         }
         #expect(try await daemon.terminate() == 0)
         try await Poll.until("aegisd's own lines in the journal") {
-            !((try? Journald.entries(["_PID=\(pid)", "SYSLOG_IDENTIFIER=aegisd", "MESSAGE=aegisd stopped"])) ?? []).isEmpty
+            !((try? Journald.entries(["_PID=\(pid)", "SYSLOG_IDENTIFIER=aegisd", "MESSAGE=aegisd stopped"], since: started)) ?? []).isEmpty
         }
-        #expect(try Journald.entries(["_PID=\(pid)", "SYSLOG_IDENTIFIER=aegis-postgres-backend"]).isEmpty)
-        #expect(try Journald.entries(["_PID=\(pid)", "AEGIS_STREAM=stderr"]).isEmpty)
+        #expect(try Journald.entries(["_PID=\(pid)", "SYSLOG_IDENTIFIER=aegis-postgres-backend"], since: started).isEmpty)
+        #expect(try Journald.entries(["_PID=\(pid)", "AEGIS_STREAM=stderr"], since: started).isEmpty)
     }
 
     /// The writer behind children's lines: a plain entry, a multi-line one (libsystemd's

@@ -25,9 +25,12 @@ enum Journald {
 
     /// Entries matching journalctl `matches` (FIELD=value), as decoded JSON objects (`--all`:
     /// fields over 4096 bytes in full, not as null).
-    static func entries(_ matches: [String], priority: String? = nil) throws -> [[String: String]] {
+    /// - Parameter since: only entries from then on. A `_PID` match alone is not enough: pids
+    ///   are reused (pid_max is often 32768) and the journal keeps earlier runs' entries.
+    static func entries(_ matches: [String], priority: String? = nil, since: Date? = nil) throws -> [[String: String]] {
         var command = "journalctl --no-pager --all -o json " + matches.map { "'\($0)'" }.joined(separator: " ")
         if let priority { command += " -p \(priority)" }
+        if let since { command += " --since @\(Int(since.timeIntervalSince1970))" }
         let output = (try? DaemonHarness.shell(command)) ?? ""
         return output.split(separator: "\n").compactMap { line in
             guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else {

@@ -30,6 +30,8 @@ import AegisTestSupport
             try String(contentsOfFile: key, encoding: .utf8).split(separator: "\n").first { $0.hasPrefix("AGE-SECRET-KEY-1") })
 
         let daemon = try await DaemonHarness { $0.backup.recipients = [recipient] }
+        // Entries of this run only: pids are reused, the journal keeps earlier ones.
+        let started = Date()
         try daemon.start(journal: journal, asServiceUser: true)
         let pid = try #require(daemon.process?.processIdentifier)
         try await daemon.waitUntilAllHealthy()
@@ -68,9 +70,9 @@ import AegisTestSupport
         var output = daemon.log
         if journal {
             try await Poll.until("aegisd's last line in the journal") {
-                !((try? Journald.entries(["_PID=\(pid)", "MESSAGE=aegisd stopped"])) ?? []).isEmpty
+                !((try? Journald.entries(["_PID=\(pid)", "MESSAGE=aegisd stopped"], since: started)) ?? []).isEmpty
             }
-            output = try Journald.entries(["_PID=\(pid)"]).map { $0.values.sorted().joined(separator: " ") }
+            output = try Journald.entries(["_PID=\(pid)"], since: started).map { $0.values.sorted().joined(separator: " ") }
                 .joined(separator: "\n")
         }
         #expect(output.contains("restored from"), "\(output.suffix(2000))")
