@@ -40,10 +40,10 @@ public actor Supervisor {
     private let tally = TaskTally()
     /// Waits for a condition on the services, woken after each event (`wakeWaiters`). Behind
     /// a lock so that a cancelled wait can let go from its cancellation handler.
-    private let waiters = WaiterTable()
-    private var nextWaiterKey = 0
+    let waiters = WaiterTable()
+    var nextWaiterKey = 0
     /// Announced changes so far.
-    private var changes = 0
+    private(set) var changes = 0
     /// Set on SIGTERM: no service is started any more, whatever is in flight.
     private var shuttingDown = false
     /// Told every change the state machines announce (`observe`).
@@ -186,74 +186,6 @@ public actor Supervisor {
 
     public func serviceStatus(_ id: ServiceID) -> ServiceStatus? {
         slots[id].map { $0.machine.status(at: .now) }
-    }
-
-    /// Waits until `predicate` holds for every service in `ids` (a service that is not there
-    /// counts as holding), or `timeout` passes. Woken by the state changes themselves.
-    public func waitUntil(
-        _ ids: [ServiceID], timeout: Duration, _ predicate: @escaping @Sendable (ServiceStatus) -> Bool
-    ) async {
-        await wait(for: .statuses(ids, predicate), timeout: timeout)
-    }
-
-    /// The number of changes announced so far (transitions, health, failures).
-    public var changeCount: Int { changes }
-
-    /// Waits until a change is announced after the `since`-th one, or `timeout` passes; returns
-    /// the count then. For whoever mirrors the status somewhere (systemd's STATUS=).
-    public func waitForChange(since: Int, timeout: Duration) async -> Int {
-        await wait(for: .changeAfter(since), timeout: timeout)
-        return changes
-    }
-
-    private func wait(for condition: Waiter.Condition, timeout: Duration) async {
-        guard !holds(condition) else { return }
-        // The condition's own wait races a sleep; whichever ends first cancels the other.
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask { try? await Task.sleep(for: timeout) }
-            group.addTask { await self.waitWithoutDeadline(for: condition) }
-            await group.next()
-            group.cancelAll()
-        }
-    }
-
-    /// Suspends until `wakeWaiters` finds `condition` holds, or the task is cancelled.
-    private func waitWithoutDeadline(for condition: Waiter.Condition) async {
-        let key = nextWaiterKey
-        nextWaiterKey += 1
-        let waiters = self.waiters
-        await withTaskCancellationHandler {
-            await withCheckedContinuation { continuation in
-                // Cancellation is checked under the lock the handler takes, so one of the two
-                // always resumes the continuation.
-                let done = holds(condition) || waiters.table.withLock { table in
-                    if Task.isCancelled { return true }
-                    table[key] = Waiter(condition: condition, continuation: continuation)
-                    return false
-                }
-                if done { continuation.resume() }
-            }
-        } onCancel: {
-            waiters.table.withLock { $0.removeValue(forKey: key) }?.continuation.resume()
-        }
-    }
-
-    private func holds(_ condition: Waiter.Condition) -> Bool {
-        switch condition {
-        case .statuses(let ids, let predicate):
-            ids.allSatisfy { serviceStatus($0).map(predicate) ?? true }
-        case .changeAfter(let since):
-            changes > since
-        }
-    }
-
-    /// After every event: resume the waits whose condition now holds.
-    private func wakeWaiters() {
-        let pending = waiters.table.withLock { $0 }
-        let ready = pending.filter { holds($0.value.condition) }.map(\.key)
-        guard !ready.isEmpty else { return }
-        let released = waiters.table.withLock { all in ready.compactMap { all.removeValue(forKey: $0) } }
-        for waiter in released { waiter.continuation.resume() }
     }
 
     // MARK: - Events
@@ -443,21 +375,3 @@ extension ServiceStatus {
 }
 
 private func getCurrentPid() -> Int32 { ProcessTable.currentPid }
-
-/// The supervisor's pending waits, behind a lock of their own.
-private final class WaiterTable: Sendable {
-    let table = Mutex<[Int: Waiter]>([:])
-}
-
-/// A wait of `Supervisor.waitUntil` or `waitForChange`.
-private struct Waiter: Sendable {
-    enum Condition: Sendable {
-        /// Every listed service's status satisfies the predicate.
-        case statuses([ServiceID], @Sendable (ServiceStatus) -> Bool)
-        /// More changes than this were announced.
-        case changeAfter(Int)
-    }
-
-    let condition: Condition
-    let continuation: CheckedContinuation<Void, Never>
-}
