@@ -57,7 +57,8 @@ actor CertificateManager {
         try FileSystem.makeDirectory(config.layout.certsDir, mode: 0o755)
         let changes = try store.ensure(
             services: servers, apps: PostgresInstance.allCases, extraNames: config.serverCertificateNames,
-            clientCommonNames: clientNames, policy: config.tls.policy, now: .now, serverKeyOwner: account)
+            clientCommonNames: clientNames, metricsEndpoint: config.issuedMetricsEndpoint, policy: config.tls.policy, now: .now,
+            serverKeyOwner: account)
         log(changes)
         refreshWarnings()
         return Set(changes.compactMap(\.role.service)).sorted()
@@ -119,10 +120,12 @@ actor CertificateManager {
         let changes = force
             ? try store.rotate(
                 services: servers, apps: PostgresInstance.allCases, extraNames: config.serverCertificateNames,
-                clientCommonNames: clientNames, policy: config.tls.policy, now: .now, serverKeyOwner: account)
+                clientCommonNames: clientNames, metricsEndpoint: config.issuedMetricsEndpoint, policy: config.tls.policy, now: .now,
+            serverKeyOwner: account)
             : try store.ensure(
                 services: servers, apps: PostgresInstance.allCases, extraNames: config.serverCertificateNames,
-                clientCommonNames: clientNames, policy: config.tls.policy, now: .now, serverKeyOwner: account)
+                clientCommonNames: clientNames, metricsEndpoint: config.issuedMetricsEndpoint, policy: config.tls.policy, now: .now,
+            serverKeyOwner: account)
         log(changes)
         refreshWarnings()
         let reload = Set(changes.compactMap(\.role.service))
@@ -132,7 +135,7 @@ actor CertificateManager {
 
     func status() -> [CertificateStatus] {
         if let operatorCertificates { return operatorCertificates.status(services: servers, now: .now) }
-        return store.status(services: servers, now: .now)
+        return store.status(services: servers, metrics: config.issuedMetricsEndpoint != nil, now: .now)
     }
 
     /// The certificates in use, for `/metrics`: none without `[tls] enabled`.

@@ -131,21 +131,22 @@ public enum Daemon {
         _ config: AegisConfig, status: StatusAssembler, account: ServiceAccount, reloader: Reloader, logger: Logger
     ) -> MetricsService? {
         guard case .success(let endpoint) = MetricsEndpoint.of(config.metrics) else { return nil }
-        // A configured token that cannot be read closes the endpoint: never serve without it.
-        var token: BearerToken?
-        var serve = true
-        if !config.metrics.bearerTokenFile.isEmpty {
-            let file = config.metrics.bearerTokenFile
-            token = (try? FileSystem.read(file)).flatMap { $0 }.flatMap(BearerToken.init(fileContent:))
-            if token == nil {
-                logger.error("metrics endpoint: [metrics] bearer_token_file \(file) is missing, unreadable or empty; /metrics is not served until it holds a token and aegisd restarts")
-                serve = false
-            }
+        // Credentials that cannot be read close the endpoint: never serve without them.
+        var access: MetricsAccess?
+        switch MetricsAccessFiles.read(config.metrics) {
+        case .success(let rule): access = rule
+        case .failure(let problem):
+            logger.error("metrics endpoint: \(problem.message); /metrics is not served until this is fixed and aegisd restarts")
+        }
+        // Read at every handshake: a file missing now fails the scrapes (logged here) until it is put in place.
+        let identity = MetricsAccessFiles.identity(config)
+        if let identity, let problem = MetricsAccessFiles.unreadable(identity) {
+            logger.error("metrics endpoint: \(problem); HTTPS scrapes fail until it is readable by aegisd")
         }
         let exporter = MetricsExporter(
-            endpoint: endpoint, token: token, sources: status, account: account, alerts: config.alerts, logger: logger,
-            currentConfig: { await reloader.config })
-        return MetricsService(exporter: exporter, serve: serve, url: status.metricsURL)
+            endpoint: endpoint, access: access ?? .open, identity: identity, sources: status, account: account,
+            alerts: config.alerts, logger: logger, currentConfig: { await reloader.config })
+        return MetricsService(exporter: exporter, serve: access != nil, url: status.metricsURL)
     }
 
     static func drivers(_ config: AegisConfig, _ context: DriverContext) -> [any ServiceDriver] {

@@ -29,7 +29,7 @@ final class MetricsExporter: Sendable {
     /// - Parameter currentConfig: the configuration in force (it changes with reloads), for
     ///   the database readings.
     init(
-        endpoint: MetricsEndpoint, token: BearerToken?, sources: StatusAssembler, account: ServiceAccount,
+        endpoint: MetricsEndpoint, access: MetricsAccess, identity: TLSServerIdentity?, sources: StatusAssembler, account: ServiceAccount,
         alerts settings: AlertsSettings, logger: Logger, currentConfig: @escaping @Sendable () async -> AegisConfig
     ) {
         self.alerts = AlertJournal(settings: settings, logger: logger)
@@ -39,7 +39,7 @@ final class MetricsExporter: Sendable {
         self.currentConfig = currentConfig
         let snapshot = self.snapshot
         let databases = self.databases
-        self.server = MetricsServer(endpoint: endpoint, token: token, logger: logger) { format in
+        self.server = MetricsServer(endpoint: endpoint, access: access, identity: identity, logger: logger) { format in
             Self.render(snapshot.value, databases: databases.value, format: format)
         }
     }

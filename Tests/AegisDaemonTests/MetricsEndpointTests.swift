@@ -182,8 +182,10 @@ final class PrometheusServer: @unchecked Sendable {
         var value: String
     }
 
-    /// - Parameter tokenFile: sent as the bearer token (`authorization: credentials_file`).
-    init(scraping metricsPort: Int, directory: String, tokenFile: String? = nil) throws {
+    /// - Parameters:
+    ///   - tokenFile: sent as the bearer token (`authorization: credentials_file`).
+    ///   - jobSettings: more YAML of the scrape job (HTTPS, basic_auth), indented by four spaces.
+    init(scraping metricsPort: Int, directory: String, tokenFile: String? = nil, jobSettings: String = "") throws {
         port = try FreePorts.base(count: 1)
         let config = "\(directory)/prometheus.yml"
         try """
@@ -192,7 +194,7 @@ final class PrometheusServer: @unchecked Sendable {
               evaluation_interval: 1s
             scrape_configs:
               - job_name: aegisd
-            \(tokenFile.map { "    authorization:\n      credentials_file: \($0)\n" } ?? "")    static_configs:
+            \(tokenFile.map { "    authorization:\n      credentials_file: \($0)\n" } ?? "")\(jobSettings)    static_configs:
                   - targets: ['127.0.0.1:\(metricsPort)']
             """.write(toFile: config, atomically: true, encoding: .utf8)
         logPath = "\(directory)/prometheus.log"
@@ -252,8 +254,10 @@ enum MetricsHTTP {
         var body: String
     }
 
-    static func get(port: Int, path: String, method: String = "GET", headers: [String: String] = [:]) throws -> Response {
-        let connection = try StreamConnector.connect(host: "127.0.0.1", port: port, timeout: .seconds(10), tls: nil)
+    static func get(
+        port: Int, path: String, method: String = "GET", headers: [String: String] = [:], tls: TLSClientSettings? = nil
+    ) throws -> Response {
+        let connection = try StreamConnector.connect(host: "127.0.0.1", port: port, timeout: .seconds(10), tls: tls)
         let extra = headers.map { "\($0.key): \($0.value)\r\n" }.joined()
         try connection.write(Array("\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nConnection: close\r\n\(extra)\r\n".utf8))
         var bytes: [UInt8] = []

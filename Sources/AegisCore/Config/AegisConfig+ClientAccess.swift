@@ -42,6 +42,12 @@ extension AegisConfig {
                 dropIn.add(network, reason: "\(listener.service.rawValue) clients (\(listener.section).client_networks)")
             }
         }
+        if case .success(let endpoint) = MetricsEndpoint.of(metrics), !endpoint.isLoopback {
+            for text in metrics.scraperNetworks {
+                guard let network = try? IPNetwork(text) else { continue }
+                dropIn.add(network, reason: "Prometheus scrapes of /metrics (metrics.scraper_networks)")
+            }
+        }
         return dropIn
     }
 

@@ -11,6 +11,15 @@ extension AegisConfig {
         ServiceID.allCases.filter { isEnabled($0) && ($0.kind != .loki || loki.tls) }
     }
 
+    /// The metrics endpoint when it serves HTTPS with a certificate of aegisd's CA (`[metrics]
+    /// tls` without the operator's files); nil otherwise.
+    public var issuedMetricsEndpoint: MetricsEndpoint? {
+        guard tls.enabled, !tls.usesOperatorCertificates, metrics.usesIssuedCertificate,
+              case .success(let endpoint) = MetricsEndpoint.of(metrics)
+        else { return nil }
+        return endpoint
+    }
+
     /// How the health probe and `stats` reach the supervised Loki: over TLS, verified against the
     /// CA of the certificate tree in use, when `[loki] tls` is on; nil (plain http) otherwise.
     public var supervisedLokiTLS: TLSClientSettings? {

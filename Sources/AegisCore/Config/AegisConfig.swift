@@ -223,6 +223,21 @@ public struct MetricsSettings: Sendable, Equatable {
     /// A file holding the token scrapers must send as `Authorization: Bearer TOKEN`; empty
     /// means no authentication (`bearer_token_file`).
     public var bearerTokenFile: String = ""
+    /// Serve `/metrics` over HTTPS (`tls`), with `tls_cert_file`/`tls_key_file` or, when both are
+    /// empty, a certificate aegisd's CA issues for the endpoint.
+    public var tls: Bool = false
+    public var tlsCertFile: String = ""
+    public var tlsKeyFile: String = ""
+    /// HTTP basic authentication (`basic_auth_user` and `basic_auth_password_file`), the other
+    /// scheme Prometheus' `basic_auth` speaks; exclusive with the bearer token.
+    public var basicAuthUser: String = ""
+    public var basicAuthPasswordFile: String = ""
+    /// Networks (CIDR) of the Prometheus servers that scrape from other hosts
+    /// (`scraper_networks`): what the systemd unit's drop-in must let in.
+    public var scraperNetworks: [String] = []
 
     public init() {}
+
+    /// TLS with a certificate of aegisd's own CA (no files of the operator's named).
+    public var usesIssuedCertificate: Bool { tls && tlsCertFile.isEmpty && tlsKeyFile.isEmpty }
 }

@@ -152,6 +152,12 @@ enum ConfigSchema {
             .string("listen", \.listen, "ADDRESS[:PORT] the metrics endpoint listens on; empty means 127.0.0.1 on port"),
             .integer("collect_interval_s", \.collectIntervalS, "Seconds between readings of PostgreSQL and Redis figures for /metrics; 0 turns them off"),
             .string("bearer_token_file", \.bearerTokenFile, "File holding the token scrapers must send as Authorization: Bearer TOKEN; empty means no authentication"),
+            .string("basic_auth_user", \.basicAuthUser, "User name scrapers must send with HTTP basic authentication; empty means none"),
+            .string("basic_auth_password_file", \.basicAuthPasswordFile, "File holding the basic-authentication password (mode 0600)"),
+            .strings("scraper_networks", \.scraperNetworks, "Networks (CIDR) of Prometheus servers on other hosts; config check prints the unit drop-in that lets them in"),
+            .bool("tls", \.tls, "Serve /metrics over HTTPS (a certificate of aegisd's CA unless tls_cert_file and tls_key_file are set)"),
+            .string("tls_cert_file", \.tlsCertFile, "PEM certificate (chain) of the endpoint; empty means one issued by aegisd's CA"),
+            .string("tls_key_file", \.tlsKeyFile, "PEM private key of tls_cert_file, readable by aegisd only"),
         ]
     }
 

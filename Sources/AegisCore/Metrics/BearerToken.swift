@@ -15,9 +15,6 @@ public struct BearerToken: Sendable, Equatable {
         guard let header else { return false }
         let parts = header.trimmingWhitespace().split(separator: " ", maxSplits: 1)
         guard parts.count == 2, parts[0].lowercased() == "bearer" else { return false }
-        let given = Array(parts[1].trimmingWhitespace().utf8)
-        var difference = UInt8(given.count == bytes.count ? 0 : 1)
-        for index in bytes.indices { difference |= bytes[index] ^ (index < given.count ? given[index] : 0) }
-        return difference == 0
+        return ConstantTime.equal(Array(parts[1].trimmingWhitespace().utf8), bytes)
     }
 }

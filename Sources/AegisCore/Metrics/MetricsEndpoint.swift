@@ -4,22 +4,28 @@
 public struct MetricsEndpoint: Sendable, Equatable, CustomStringConvertible {
     public var address: String
     public var port: Int
+    /// HTTPS (`[metrics] tls`).
+    public var tls: Bool
     public var isIPv6: Bool { address.contains(":") }
 
-    public init(address: String, port: Int) {
+    public init(address: String, port: Int, tls: Bool = false) {
         self.address = address
         self.port = port
+        self.tls = tls
     }
 
     public var description: String { isIPv6 ? "[\(address)]:\(port)" : "\(address):\(port)" }
 
     /// The URL a scraper on this host uses.
-    public var url: String { "http://\(description)/metrics" }
+    public var url: String { "\(tls ? "https" : "http")://\(description)/metrics" }
+
+    /// Whether only this host can reach the endpoint (a loopback address).
+    public var isLoopback: Bool { address.hasPrefix("127.") || address == "::1" }
 
     /// The endpoint of `[metrics]`, or why `listen` is not usable.
     public static func of(_ settings: MetricsSettings) -> Result<MetricsEndpoint, MetricsEndpointError> {
         let listen = settings.listen
-        if listen.isEmpty { return .success(MetricsEndpoint(address: "127.0.0.1", port: settings.port)) }
+        if listen.isEmpty { return .success(MetricsEndpoint(address: "127.0.0.1", port: settings.port, tls: settings.tls)) }
         var address = Substring(listen)
         var portText: Substring?
         if address.hasPrefix("[") {
@@ -47,7 +53,7 @@ public struct MetricsEndpoint: Sendable, Equatable, CustomStringConvertible {
             }
             port = parsed
         }
-        return .success(MetricsEndpoint(address: String(address), port: port))
+        return .success(MetricsEndpoint(address: String(address), port: port, tls: settings.tls))
     }
 
     static func isIPv4(_ text: Substring) -> Bool {

@@ -48,6 +48,13 @@ public struct ReloadPlan: Sendable, Equatable {
         if old.metrics.port != new.metrics.port { needsDaemonRestart.append("metrics.port") }
         if old.metrics.listen != new.metrics.listen { needsDaemonRestart.append("metrics.listen") }
         if old.metrics.bearerTokenFile != new.metrics.bearerTokenFile { needsDaemonRestart.append("metrics.bearer_token_file") }
+        if old.metrics.basicAuthUser != new.metrics.basicAuthUser { needsDaemonRestart.append("metrics.basic_auth_user") }
+        if old.metrics.basicAuthPasswordFile != new.metrics.basicAuthPasswordFile {
+            needsDaemonRestart.append("metrics.basic_auth_password_file")
+        }
+        if old.metrics.tls != new.metrics.tls { needsDaemonRestart.append("metrics.tls") }
+        if old.metrics.tlsCertFile != new.metrics.tlsCertFile { needsDaemonRestart.append("metrics.tls_cert_file") }
+        if old.metrics.tlsKeyFile != new.metrics.tlsKeyFile { needsDaemonRestart.append("metrics.tls_key_file") }
         // The notifier is built at start with its targets.
         if old.alerts != new.alerts { needsDaemonRestart.append("[alerts]") }
         // The shipper's spool, sources and positions are opened once; a restart of aegisd loses

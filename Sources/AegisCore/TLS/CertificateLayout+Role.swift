@@ -5,6 +5,7 @@ extension CertificateLayout {
         case .ca: ca
         case let .server(service): server(service)
         case let .client(app): client(app)
+        case .metrics: metrics
         }
     }
 }

@@ -36,6 +36,10 @@ public struct CertificateLayout: Sendable, Equatable {
         return Pair(certificate: "\(directory)/server.crt", key: "\(directory)/server.key")
     }
 
+    /// The server certificate of aegisd's `/metrics` endpoint (`[metrics] tls` without files of
+    /// the operator's); its key belongs to aegisd's own user, which serves the endpoint.
+    public var metrics: Pair { Pair(certificate: "\(root)/metrics/server.crt", key: "\(root)/metrics/server.key") }
+
     /// The client certificate of an app service (backend, ai-engine, executor).
     public func client(_ app: PostgresInstance) -> Pair {
         Pair(certificate: "\(root)/clients/\(app.rawValue)/client.crt", key: "\(root)/clients/\(app.rawValue)/client.key")

@@ -18,14 +18,28 @@ public struct CertificateRequest: Sendable, Equatable {
     /// operator's extra names. Duplicates (ignoring case) and empty names are dropped, so that
     /// a host called "localhost" does not produce a changed SAN list.
     public static func server(_ service: ServiceID, hostNames: [String], extraNames: [String]) -> CertificateRequest {
+        CertificateRequest(
+            role: .server(service), commonName: service.rawValue, subjectAltNames: serverNames(hostNames + extraNames))
+    }
+
+    /// Loopback, then `names`, without empty names and duplicates (ignoring case).
+    static func serverNames(_ names: [String]) -> [String] {
         var seen: Set<String> = []
-        var names: [String] = []
-        for name in loopbackNames + hostNames + extraNames {
+        var kept: [String] = []
+        for name in loopbackNames + names {
             let trimmed = name.trimmingWhitespace
             guard !trimmed.isEmpty, seen.insert(trimmed.lowercased()).inserted else { continue }
-            names.append(trimmed)
+            kept.append(trimmed)
         }
-        return CertificateRequest(role: .server(service), commonName: service.rawValue, subjectAltNames: names)
+        return kept
+    }
+
+    /// The certificate of aegisd's `/metrics` endpoint: the server names plus the address it
+    /// listens on, so a scraper on another host can verify it by that address too.
+    public static func metrics(hostNames: [String], extraNames: [String], listenAddress: String?) -> CertificateRequest {
+        CertificateRequest(
+            role: .metrics, commonName: "aegisd-metrics",
+            subjectAltNames: serverNames(hostNames + extraNames + [listenAddress].compactMap { $0 }))
     }
 
     /// A client certificate for an app service; the common name is the database role it logs in

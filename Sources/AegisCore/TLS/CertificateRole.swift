@@ -1,12 +1,14 @@
 /// Which certificate of the built-in CA a file pair holds: the CA itself, the server certificate
-/// of a supervised service, or the client certificate of an app service.
+/// of a supervised service, the client certificate of an app service, or the server certificate
+/// of aegisd's own `/metrics` endpoint (`[metrics] tls`).
 ///
-/// Encoded as text (`ca`, `server:redis`, `client:backend`) so that `certs status --json` and
-/// logs read naturally.
+/// Encoded as text (`ca`, `server:redis`, `client:backend`, `metrics`) so that `certs status
+/// --json` and logs read naturally.
 public enum CertificateRole: Sendable, Hashable, Comparable, Codable, CustomStringConvertible {
     case ca
     case server(ServiceID)
     case client(PostgresInstance)
+    case metrics
 
     /// The service whose server must reload when this certificate changes, if any.
     public var service: ServiceID? {
@@ -19,6 +21,7 @@ public enum CertificateRole: Sendable, Hashable, Comparable, Codable, CustomStri
         case .ca: "ca"
         case let .server(service): "server:\(service.rawValue)"
         case let .client(app): "client:\(app.rawValue)"
+        case .metrics: "metrics"
         }
     }
 
@@ -26,6 +29,8 @@ public enum CertificateRole: Sendable, Hashable, Comparable, Codable, CustomStri
     public init?(text: String) {
         if text == "ca" {
             self = .ca
+        } else if text == "metrics" {
+            self = .metrics
         } else if text.hasPrefix("server:"), let service = ServiceID(rawValue: String(text.dropFirst(7))) {
             self = .server(service)
         } else if text.hasPrefix("client:"), let app = PostgresInstance(rawValue: String(text.dropFirst(7))) {
@@ -48,11 +53,13 @@ public enum CertificateRole: Sendable, Hashable, Comparable, Codable, CustomStri
         try container.encode(description)
     }
 
-    /// CA first, then servers in service order, then clients: the order in which they are issued.
+    /// CA first, then servers in service order, the metrics endpoint, then clients: the order in
+    /// which they are issued.
     private var sortKey: (Int, Int) {
         switch self {
         case .ca: (0, 0)
         case let .server(service): (1, ServiceID.allCases.firstIndex(of: service)!)
+        case .metrics: (1, ServiceID.allCases.count)
         case let .client(app): (2, PostgresInstance.allCases.firstIndex(of: app)!)
         }
     }

@@ -5,7 +5,8 @@ import Logging
 import Synchronization
 
 /// The HTTP side of `/metrics`: a TCP listener on a dedicated thread, one short-lived thread
-/// per connection (at most `maxConnections`), `Connection: close` after every answer.
+/// per connection (at most `maxConnections`), `Connection: close` after every answer; HTTPS
+/// when given a `TLSServerIdentity`, and a bearer token or basic authentication when asked.
 ///
 /// A small accept loop instead of an HTTP framework: the daemon has no event loop to share, the
 /// only request is `GET /metrics`, and every bound is explicit here: request head at most
@@ -20,8 +21,10 @@ public final class MetricsServer: Sendable {
     public static let ioTimeout: Duration = .seconds(5)
 
     public let endpoint: MetricsEndpoint
-    /// When set, a scrape must send `Authorization: Bearer <token>`.
-    let token: BearerToken?
+    /// What a scrape must send in `Authorization`.
+    let access: MetricsAccess
+    /// The certificate of HTTPS; nil serves plain HTTP.
+    let identity: TLSServerIdentity?
     let render: Render
     let logger: Logger
     let listener = Mutex<Int32?>(nil)
@@ -29,9 +32,13 @@ public final class MetricsServer: Sendable {
     let stopping = Atomic<Bool>(false)
     let finished = Mutex<Bool>(false)
 
-    public init(endpoint: MetricsEndpoint, token: BearerToken? = nil, logger: Logger, render: @escaping Render) {
+    public init(
+        endpoint: MetricsEndpoint, access: MetricsAccess = .open, identity: TLSServerIdentity? = nil, logger: Logger,
+        render: @escaping Render
+    ) {
         self.endpoint = endpoint
-        self.token = token
+        self.access = access
+        self.identity = identity
         self.render = render
         self.logger = logger
     }
@@ -123,56 +130,59 @@ public final class MetricsServer: Sendable {
             _ = fcntl(connection, F_SETFL, fcntl(connection, F_GETFL) | O_NONBLOCK)
             guard connections.add(1, ordering: .sequentiallyConsistent).newValue <= Self.maxConnections else {
                 connections.subtract(1, ordering: .sequentiallyConsistent)
-                respond(connection, status: "503 Service Unavailable", body: "too many scrapes at once\n", head: false,
-                        deadline: .now + .milliseconds(100))
+                // Plain HTTP only: a TLS client would read these bytes as a broken handshake.
+                if identity == nil {
+                    let refusal = Self.answer(status: "503 Service Unavailable", body: "too many scrapes at once\n")
+                    _ = UnixSocket.sendAll(connection, refusal, deadline: .now + .milliseconds(100))
+                }
                 Glibc.close(connection)
                 continue
             }
             DedicatedThread.start("aegis-metrics-c") {
-                self.serve(connection)
-                Glibc.close(connection)
+                self.serve(SocketConnection(accepted: connection, timeout: Self.ioTimeout))
                 self.connections.subtract(1, ordering: .sequentiallyConsistent)
             }
         }
     }
 
-    /// Reads one request head, answers it, and closes.
-    private func serve(_ fd: Int32) {
-        let deadline = ContinuousClock.now + Self.ioTimeout
+    /// Runs the TLS handshake when serving HTTPS, reads one request head, and answers it. The
+    /// socket's deadline (`ioTimeout`) bounds all of it; the connection closes when `socket` goes.
+    private func serve(_ socket: SocketConnection) {
+        let stream: any ByteStream
+        if let identity {
+            do {
+                stream = try TLSConnection(accepting: socket, identity: identity)
+            } catch {
+                // A scraper speaking plain HTTP, or certificate files being replaced: the
+                // scraper reports the failed scrape; debug, since anyone reaching the port can
+                // cause it.
+                logger.debug("metrics endpoint: \(error.message)")
+                return
+            }
+        } else {
+            stream = socket
+        }
         var head: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 4096)
         while !Self.endsHead(head) {
             guard head.count <= Self.maxRequestBytes else {
-                respond(fd, status: "431 Request Header Fields Too Large", body: "request head over \(Self.maxRequestBytes) bytes\n",
-                        head: false, deadline: deadline)
+                respond(stream, status: "431 Request Header Fields Too Large", body: "request head over \(Self.maxRequestBytes) bytes\n")
                 return
             }
-            let remaining = deadline - ContinuousClock.now
-            guard remaining > .zero, !isStopping else { return }
-            guard UnixSocket.wait(fd, for: Int16(POLLIN), timeout: min(remaining, .milliseconds(250))) else { continue }
-            let count = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
-            if count == 0 { return }
-            if count < 0 {
-                if errno == EAGAIN || errno == EINTR { continue }
-                return
-            }
-            head += buffer[0..<count]
+            guard !isStopping, let bytes = try? stream.read(max: 4096), !bytes.isEmpty else { return }
+            head += bytes
         }
         let text = String(decoding: head, as: UTF8.self)
         switch MetricsRequest.parse(text) {
-        case .metrics where token.map({ !$0.admits(MetricsRequest.header("authorization", in: text)) }) ?? false:
-            respond(fd, status: "401 Unauthorized", body: "a bearer token is required ([metrics] bearer_token_file)\n",
-                    extra: "WWW-Authenticate: Bearer realm=\"aegisd\"\r\n", head: false, deadline: deadline)
+        case .metrics where !access.admits(authorization: MetricsRequest.header("authorization", in: text)):
+            respond(stream, status: "401 Unauthorized", body: access.refusal, extra: "WWW-Authenticate: \(access.challenge)\r\n")
         case .metrics(let format, let headOnly):
-            let body = render(format)
-            respond(fd, status: "200 OK", body: body, contentType: format.contentType, head: headOnly, deadline: deadline)
+            respond(stream, status: "200 OK", body: render(format), contentType: format.contentType, head: headOnly)
         case .notFound:
-            respond(fd, status: "404 Not Found", body: "only /metrics is served here\n", head: false, deadline: deadline)
+            respond(stream, status: "404 Not Found", body: "only /metrics is served here\n")
         case .methodNotAllowed:
-            respond(fd, status: "405 Method Not Allowed", body: "only GET and HEAD\n", extra: "Allow: GET, HEAD\r\n",
-                    head: false, deadline: deadline)
+            respond(stream, status: "405 Method Not Allowed", body: "only GET and HEAD\n", extra: "Allow: GET, HEAD\r\n")
         case .malformed:
-            respond(fd, status: "400 Bad Request", body: "not an HTTP/1.x request\n", head: false, deadline: deadline)
+            respond(stream, status: "400 Bad Request", body: "not an HTTP/1.x request\n")
         }
     }
 
@@ -181,12 +191,19 @@ public final class MetricsServer: Sendable {
     }
 
     private func respond(
-        _ fd: Int32, status: String, body: String, contentType: String = "text/plain; charset=utf-8", extra: String = "",
-        head: Bool, deadline: ContinuousClock.Instant
+        _ stream: any ByteStream, status: String, body: String, contentType: String = "text/plain; charset=utf-8",
+        extra: String = "", head: Bool = false
     ) {
+        try? stream.write(Self.answer(status: status, body: body, contentType: contentType, extra: extra, head: head))
+    }
+
+    /// One whole HTTP/1.1 answer; `head` leaves the body out (a HEAD request) but keeps its length.
+    private static func answer(
+        status: String, body: String, contentType: String = "text/plain; charset=utf-8", extra: String = "", head: Bool = false
+    ) -> [UInt8] {
         let bytes = Array(body.utf8)
         let header = "HTTP/1.1 \(status)\r\nContent-Type: \(contentType)\r\nContent-Length: \(bytes.count)\r\n"
             + "Connection: close\r\n\(extra)\r\n"
-        _ = UnixSocket.sendAll(fd, Array(header.utf8) + (head ? [] : bytes), deadline: deadline)
+        return Array(header.utf8) + (head ? [] : bytes)
     }
 }

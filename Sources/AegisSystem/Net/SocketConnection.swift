@@ -1,7 +1,8 @@
 import Glibc
 
-/// A stream socket (Unix or TCP loopback) whose every wait is bounded by a deadline, for the
-/// health probes: a hung server must cost us a timeout, never a stuck thread.
+/// A stream socket (Unix or TCP) whose every wait is bounded by a deadline, for the health
+/// probes and aegisd's own clients, and for the connections the metrics endpoint accepts: a
+/// hung peer must cost us a timeout, never a stuck thread.
 public final class SocketConnection: ByteStream {
     /// Internal for `TLSConnection`, which runs its handshake and records over this descriptor.
     let fd: Int32
@@ -86,6 +87,13 @@ public final class SocketConnection: ByteStream {
         fd = socket(address.ai_family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw .errno("socket") }
         try connect(raw: address.ai_addr, length: address.ai_addrlen, what: what)
+    }
+
+    /// Takes over a connection a listener accepted (made non-blocking here); closes it at deinit.
+    public init(accepted descriptor: Int32, timeout: Duration) {
+        deadline = ContinuousClock.now + timeout
+        fd = descriptor
+        _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
     }
 
     /// The only close: an initializer that throws after `fd` is set still runs deinit, so the

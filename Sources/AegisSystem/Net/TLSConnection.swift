@@ -2,10 +2,12 @@ import AegisCore
 import CLibSSL
 import Glibc
 
-/// A TLS client connection (libssl) over a connected `SocketConnection`: TLS 1.2 or newer, the
-/// server's chain verified against `TLSClientSettings.caFile` (or the system store), its name
-/// checked against the certificate's subjectAltNames, SNI sent for DNS names. Every wait uses
-/// the socket's deadline, so a server that stalls mid-handshake costs a timeout, not a thread.
+/// A TLS connection (libssl) over a connected `SocketConnection`. As a client: TLS 1.2 or newer,
+/// the server's chain verified against `TLSClientSettings.caFile` (or the system store), its
+/// name checked against the certificate's subjectAltNames, SNI sent for DNS names. As a server
+/// (`accepting:`): TLS 1.2 or newer with the certificate and key of a `TLSServerIdentity`, no
+/// client certificate asked. Every wait uses the socket's deadline, so a peer that stalls
+/// mid-handshake costs a timeout, not a thread.
 ///
 /// libssl writes with write(2), not send(MSG_NOSIGNAL): a peer that closes mid-write raises
 /// SIGPIPE, which aegisd ignores process-wide (`TerminationSignals`) and so must any other user.
@@ -52,6 +54,38 @@ public final class TLSConnection: ByteStream {
         mayShutDown = true
     }
 
+    /// Runs the server side of a handshake on an accepted connection, with the certificate
+    /// files as they are now (read at every handshake: a rotation needs no restart).
+    public init(accepting socket: SocketConnection, identity: TLSServerIdentity) throws(SystemError) {
+        self.socket = socket
+        ERR_clear_error()
+        guard let context = SSL_CTX_new(TLS_server_method()) else {
+            throw SystemError("TLS: cannot create a context: \(Self.errorQueue())")
+        }
+        do {
+            try Self.configure(context, identity)
+        } catch {
+            SSL_CTX_free(context)
+            throw error
+        }
+        guard let ssl = SSL_new(context) else {
+            SSL_CTX_free(context)
+            throw SystemError("TLS: cannot create a connection: \(Self.errorQueue())")
+        }
+        self.context = context
+        self.ssl = ssl
+        guard SSL_set_fd(ssl, socket.fd) == 1 else {
+            throw SystemError("TLS: cannot attach to the socket: \(Self.errorQueue())")
+        }
+        while true {
+            let rc = SSL_accept(ssl)
+            if rc == 1 { break }
+            try waitOrThrow(SSL_get_error(ssl, rc), what: "TLS handshake")
+        }
+        protocolVersion = String(cString: SSL_get_version(ssl))
+        mayShutDown = true
+    }
+
     deinit {
         // One close_notify, not waiting for the peer's: the socket closes right after.
         if mayShutDown { _ = SSL_shutdown(ssl) }
@@ -78,6 +112,22 @@ public final class TLSConnection: ByteStream {
             throw SystemError("TLS: cannot load the system's CA store: \(errorQueue())")
         }
         SSL_CTX_set_verify(context, SSL_VERIFY_PEER, nil)
+    }
+
+    /// TLS 1.2 or newer, and the chain and key the server presents.
+    private static func configure(_ context: OpaquePointer, _ identity: TLSServerIdentity) throws(SystemError) {
+        guard aegis_SSL_CTX_set_min_proto_version(context, aegis_TLS1_2_VERSION()) == 1 else {
+            throw SystemError("TLS: cannot require TLS 1.2: \(errorQueue())")
+        }
+        guard SSL_CTX_use_certificate_chain_file(context, identity.certificateFile) == 1 else {
+            throw SystemError("TLS: \(identity.certificateFile) holds no usable certificate: \(errorQueue())")
+        }
+        guard SSL_CTX_use_PrivateKey_file(context, identity.keyFile, SSL_FILETYPE_PEM) == 1 else {
+            throw SystemError("TLS: \(identity.keyFile) holds no usable private key: \(errorQueue())")
+        }
+        guard SSL_CTX_check_private_key(context) == 1 else {
+            throw SystemError("TLS: \(identity.keyFile) is not the key of \(identity.certificateFile)")
+        }
     }
 
     /// The name to check (and send as SNI), and the socket to run over.

@@ -1,10 +1,12 @@
 import AegisCore
 
 extension CertificateStore {
-    /// `aegisctl certs status`: the CA, then each service's server certificate and each app's
-    /// client certificate, with what it says and, when it cannot be used, why.
+    /// `aegisctl certs status`: the CA, then each service's server certificate (and the metrics
+    /// endpoint's, when `metrics`) and each app's client certificate, with what it says and,
+    /// when it cannot be used, why.
     public func status(
-        services: [ServiceID] = ServiceID.allCases, apps: [PostgresInstance] = PostgresInstance.allCases, now: UTCTimestamp
+        services: [ServiceID] = ServiceID.allCases, metrics: Bool = false, apps: [PostgresInstance] = PostgresInstance.allCases,
+        now: UTCTimestamp
     ) -> [CertificateStatus] {
         let caPair = layout.ca
         var entries: [CertificateStatus] = []
@@ -21,7 +23,7 @@ extension CertificateStore {
                 entries.append(entry(.ca, pair: caPair, info: info, now: now, problem: error.message))
             }
         }
-        let roles = services.map(CertificateRole.server) + apps.map(CertificateRole.client)
+        let roles = services.map(CertificateRole.server) + (metrics ? [.metrics] : []) + apps.map(CertificateRole.client)
         for role in roles {
             let pair = layout.pair(for: role)
             guard FileSystem.exists(pair.certificate) else {

@@ -33,10 +33,12 @@ public struct CertificateStore: Sendable {
     ///     CA and client keys stay with aegisd's own user.
     public func ensure(
         services: [ServiceID], apps: [PostgresInstance], hostNames: [String] = defaultHostNames, extraNames: [String] = [],
-        clientCommonNames: [PostgresInstance: String] = [:], policy: CertificatePolicy = CertificatePolicy(),
-        now: UTCTimestamp, serverKeyOwner: ServiceAccount? = nil
+        clientCommonNames: [PostgresInstance: String] = [:], metricsEndpoint: MetricsEndpoint? = nil,
+        policy: CertificatePolicy = CertificatePolicy(), now: UTCTimestamp, serverKeyOwner: ServiceAccount? = nil
     ) throws(SystemError) -> [CertificateChange] {
-        let requests = Self.requests(services: services, apps: apps, hostNames: hostNames, extraNames: extraNames, clientCommonNames: clientCommonNames)
+        let requests = Self.requests(
+            services: services, apps: apps, hostNames: hostNames, extraNames: extraNames, clientCommonNames: clientCommonNames,
+            metricsEndpoint: metricsEndpoint)
         return try run(requests, policy: policy, now: now, rotation: .none, serverKeyOwner: serverKeyOwner)
     }
 
@@ -44,23 +46,33 @@ public struct CertificateStore: Sendable {
     /// unless `includingCA`, because a new CA must be handed to every app.
     public func rotate(
         services: [ServiceID], apps: [PostgresInstance], hostNames: [String] = defaultHostNames, extraNames: [String] = [],
-        clientCommonNames: [PostgresInstance: String] = [:], policy: CertificatePolicy = CertificatePolicy(),
-        now: UTCTimestamp, serverKeyOwner: ServiceAccount? = nil, includingCA: Bool = false
+        clientCommonNames: [PostgresInstance: String] = [:], metricsEndpoint: MetricsEndpoint? = nil,
+        policy: CertificatePolicy = CertificatePolicy(), now: UTCTimestamp, serverKeyOwner: ServiceAccount? = nil,
+        includingCA: Bool = false
     ) throws(SystemError) -> [CertificateChange] {
-        let requests = Self.requests(services: services, apps: apps, hostNames: hostNames, extraNames: extraNames, clientCommonNames: clientCommonNames)
+        let requests = Self.requests(
+            services: services, apps: apps, hostNames: hostNames, extraNames: extraNames, clientCommonNames: clientCommonNames,
+            metricsEndpoint: metricsEndpoint)
         return try run(requests, policy: policy, now: now, rotation: includingCA ? .all : .leaves, serverKeyOwner: serverKeyOwner)
     }
 
-    /// What `ensure` would issue for these services, with names in the form certificates hold
-    /// them, so that `0:0::1` in the configuration does not look like a change from `::1`.
+    /// What `ensure` would issue for these services (and the metrics endpoint, when it serves
+    /// HTTPS with an issued certificate), with names in the form certificates hold them, so that
+    /// `0:0::1` in the configuration does not look like a change from `::1`.
     static func requests(
         services: [ServiceID], apps: [PostgresInstance], hostNames: [String], extraNames: [String],
-        clientCommonNames: [PostgresInstance: String]
+        clientCommonNames: [PostgresInstance: String], metricsEndpoint: MetricsEndpoint? = nil
     ) -> [CertificateRequest] {
         // Canonical before the request drops duplicates, so `0:0::1` and `::1` count as one.
         let hostNames = hostNames.map(SubjectAltName.canonical)
         let extraNames = extraNames.map(SubjectAltName.canonical)
+        // A wildcard listen address is no name a scraper can verify.
+        let metricsAddress = metricsEndpoint.map(\.address).flatMap { ["0.0.0.0", "::"].contains($0) ? nil : SubjectAltName.canonical($0) }
+        let metrics = metricsEndpoint.map { _ in
+            CertificateRequest.metrics(hostNames: hostNames, extraNames: extraNames, listenAddress: metricsAddress)
+        }
         return services.map { CertificateRequest.server($0, hostNames: hostNames, extraNames: extraNames) }
+            + (metrics.map { [$0] } ?? [])
             + apps.map { CertificateRequest.client($0, role: clientCommonNames[$0]) }
     }
 
