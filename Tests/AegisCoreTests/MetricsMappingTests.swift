@@ -17,7 +17,8 @@ import Testing
                     lastVerifiedAt: UTCTimestamp(secondsSinceEpoch: 1_700_000_500)),
                 BackupStatus(service: "redis", stale: true),
             ])
-        var logs = LogsStatus(linesRead: 10, linesShipped: 7, linesDropped: 3, retries: 1, spoolBytes: 512, shipping: true)
+        var logs = LogsStatus(linesRead: 10, linesShipped: 7, retries: 1, spoolBytes: 512, shipping: true)
+        logs.setDropped([.lokiRefused: 2, .queueFull: 1])
         logs.journalSent = 9
         report.logs = logs
         return report
@@ -50,7 +51,9 @@ import Testing
         ("aegis_backup_schedule_period_seconds", ["service": "redis"], 86_400),
         ("aegis_backup_drill_schedule_period_seconds", ["service": "redis"], 604_800),
         ("aegis_log_lines_read_total", [:], 10),
-        ("aegis_log_lines_dropped_total", [:], 3),
+        ("aegis_log_lines_dropped_total", ["reason": "loki_refused"], 2),
+        ("aegis_log_lines_dropped_total", ["reason": "queue_full"], 1),
+        ("aegis_log_lines_dropped_total", ["reason": "spool_full"], 0),
         ("aegis_log_journal_sent_total", [:], 9),
         ("aegis_log_spool_bytes", [:], 512),
         ("aegis_build_info", ["version": "9.8.7"], 1),

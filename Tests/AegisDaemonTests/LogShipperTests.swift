@@ -119,6 +119,7 @@ import AegisTestSupport
         for n in 1...5 { rig.router.line("refused \(n)", service: .redis, stream: .stdout, pid: 1) }
         rig.router.flushDue(all: true)
         try await Poll.until("the refused batch dropped") { await rig.shipper.status(linesRead: 0).linesDropped == 5 }
+        #expect(await rig.shipper.status(linesRead: 0).linesDroppedByReason == ["loki_refused": 5, "spool_full": 0, "queue_full": 0])
         rig.loki.mode = .accept
         for n in 1...5 { rig.router.line("later \(n)", service: .redis, stream: .stdout, pid: 1) }
         rig.router.flushDue(all: true)

@@ -7,6 +7,9 @@ public struct LogsStatus: Codable, Sendable, Equatable {
     /// Entries that will never reach Loki: refused by Loki (4xx other than 429), pushed out of
     /// a full spool, or not taken by a full in-memory queue.
     public var linesDropped: Int
+    /// `linesDropped` split by why (`LogDropReason` raw values); nil from a daemon that does not
+    /// split them.
+    public var linesDroppedByReason: [String: Int]?
     /// Entries journald's socket took (journald may still apply its rate limit to them).
     public var journalSent: Int?
     /// Entries not sent to journald because it fell too far behind (they still reach Loki).
@@ -31,6 +34,7 @@ public struct LogsStatus: Codable, Sendable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case linesRead = "lines_read", linesShipped = "lines_shipped", linesDropped = "lines_dropped"
+        case linesDroppedByReason = "lines_dropped_by_reason"
         case retries, shipping
         case journalDropped = "journal_dropped", journalSent = "journal_sent", outputDroppedBytes = "output_dropped_bytes"
         case spoolBytes = "spool_bytes", lokiURL = "loki_url", lastError = "last_error", waitingFor = "waiting_for"

@@ -124,10 +124,12 @@ public enum MetricsMapping {
         return [
             counter("aegis_log_lines_read_total", "Log entries read from children and sources.", logs.linesRead),
             counter("aegis_log_lines_shipped_total", "Log entries Loki acknowledged.", logs.linesShipped),
-            counter(
-                "aegis_log_lines_dropped_total",
-                "Log entries that will never reach Loki (refused, pushed out of a full spool or a full queue).",
-                logs.linesDropped),
+            MetricFamily(
+                name: "aegis_log_lines_dropped_total",
+                help: "Log entries that will never reach Loki, by reason: loki_refused, spool_full, queue_full.", kind: .counter,
+                samples: logs.linesDroppedByReason.map { counts in
+                    counts.sorted { $0.key < $1.key }.map { MetricSample([MetricLabel("reason", $0.key)], Double($0.value)) }
+                } ?? [MetricSample([], Double(logs.linesDropped))]),
             counter("aegis_log_push_retries_total", "Pushes to Loki retried after a 429, a 5xx or a network error.", logs.retries),
             counter("aegis_log_journal_sent_total", "Log entries journald's socket took.", logs.journalSent),
             counter(

@@ -146,11 +146,11 @@ public actor LogShipper {
 
     public func status(linesRead: Int) -> LogsStatus {
         let spool = queue.spool
-        return LogsStatus(
-            linesRead: linesRead + sourceLines, linesShipped: shipped,
-            linesDropped: refusedByLoki + spool.droppedEntries + intake.counts.refused,
-            retries: retries, spoolBytes: spool.pendingBytes, shipping: true, lokiURL: settings.endpoint.url,
-            lastError: lastError, waitingFor: lokiWaitReason)
+        var status = LogsStatus(
+            linesRead: linesRead + sourceLines, linesShipped: shipped, retries: retries, spoolBytes: spool.pendingBytes,
+            shipping: true, lokiURL: settings.endpoint.url, lastError: lastError, waitingFor: lokiWaitReason)
+        status.setDropped([.lokiRefused: refusedByLoki, .spoolFull: spool.droppedEntries, .queueFull: intake.counts.refused])
+        return status
     }
 
     /// The supervisor reports the supervised Loki's status on every change of its state or
