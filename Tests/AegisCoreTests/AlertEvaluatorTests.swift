@@ -1,5 +1,5 @@
 import Foundation
-import AegisCore
+@testable import AegisCore
 import Testing
 
 /// aegisd's own alerts: conditions, holds, windows, firing and resolving.
@@ -109,6 +109,61 @@ import Testing
         logs.linesDropped = 3
         #expect(evaluator.evaluate(Self.input([], at: 60, logs: logs)).map(\.condition.kind) == [.logLinesDropped])
         #expect(evaluator.evaluate(Self.input([], at: 700, logs: logs)).map(\.state) == [.resolved])
+    }
+
+    /// As `histogram_quantile(0.9, rate(…[5m])) > 0.5` for 10 minutes: more than one check in ten
+    /// over 0.5 s in the last 5 minutes; checks from before the window do not count.
+    @Test func testSlowHealthChecks_fireAfterTenMinutes_andResolveWhenTheWindowIsFastAgain() {
+        var evaluator = AlertEvaluator()
+        var histogram = DurationHistogram()
+        func input(at now: Double) -> MetricsInput {
+            var input = Self.input([Self.service("redis", .running, healthy: true)], at: now)
+            input.healthCheckDurations = ["redis": histogram]
+            return input
+        }
+        for _ in 0..<100 { histogram.observe(0.002) }
+        #expect(evaluator.evaluate(input(at: 0)).isEmpty)
+        // From now on 2 checks in 10 are slow: the 90th percentile is over 0.5 s.
+        var fired: [AlertEvent] = []
+        for minute in 1...16 {
+            for _ in 0..<8 { histogram.observe(0.003) }
+            for _ in 0..<2 { histogram.observe(0.8) }
+            fired += evaluator.evaluate(input(at: Double(minute * 60)))
+        }
+        #expect(fired.map(\.condition.key) == ["AegisHealthCheckSlow/redis"])
+        #expect(fired.first?.at == 660)
+        #expect(fired.first?.condition.summary.hasPrefix("20% of the health checks of redis") == true)
+        // One slow check in twenty: the percentile is under 0.5 s again.
+        var resolved: [AlertEvent] = []
+        for minute in 17...23 {
+            for _ in 0..<19 { histogram.observe(0.003) }
+            histogram.observe(0.8)
+            resolved += evaluator.evaluate(input(at: Double(minute * 60)))
+        }
+        #expect(resolved.map(\.state) == [.resolved])
+    }
+
+    /// As `predict_linear(avail[6h], 24 * 3600) < 0` for 30 minutes, on one reading a minute.
+    @Test func testDiskFillingUp_followsTheTrend_notOneReading() {
+        var evaluator = AlertEvaluator()
+        func space(_ available: Double, at now: Double) -> [AlertEvent] {
+            evaluator.evaluate(Self.input(
+                [], at: now, filesystems: [FilesystemFigures(path: "/data", availableBytes: available, sizeBytes: 1e12)]))
+        }
+        // Steady, with a dip: no alert.
+        for minute in 0..<60 { #expect(space(minute == 30 ? 1e9 : 500e9, at: Double(minute * 60)).isEmpty) }
+        // Losing 1 GB a minute from 400 GB: full in under 7 hours. Fires after the trend held 30 minutes.
+        var fired: [AlertEvent] = []
+        var minute = 60
+        while fired.isEmpty, minute < 400 {
+            fired = space(400e9 - Double(minute - 60) * 1e9, at: Double(minute * 60))
+            minute += 1
+        }
+        #expect(fired.map(\.condition.key) == ["AegisDiskFillingUp//data"])
+        #expect(fired.first?.condition.summary.contains("predicted full within 24 hours") == true)
+        // The least-squares line of predict_linear, on an exact line and a noisy one.
+        #expect(AlertTrends.linearPrediction([(0, 10), (60, 8), (120, 6)], at: 300) == 0)
+        #expect(abs(AlertTrends.linearPrediction([(1.7e9, 1), (1.7e9 + 1, 3), (1.7e9 + 2, 2)], at: 1.7e9 + 4) - 3.5) < 1e-6)
     }
 
     /// Every kind has a distinct 128-bit MESSAGE_ID, its name is a rule of the shipped rules

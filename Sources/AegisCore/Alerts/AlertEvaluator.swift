@@ -2,14 +2,15 @@
 /// resolved: the same conditions as the shipped Prometheus rules, for hosts without Prometheus.
 /// Pure: time comes with the snapshot (`MetricsInput.now`).
 ///
-/// Rules over a window (restart storm: 15 minutes; dropped log lines: 10 minutes) keep the
-/// counters they saw; a condition with a hold (`AlertKind.holdSeconds`) fires only after it held
+/// Rules over a window (restart storm: 15 minutes; dropped log lines: 10 minutes; slow health
+/// checks: 5 minutes; the disk's trend: 6 hours, in `AlertTrends`) keep the counters they saw; a condition with a hold (`AlertKind.holdSeconds`) fires only after it held
 /// that long; an alert resolves as soon as its condition is gone.
 public struct AlertEvaluator: Sendable {
     private var pendingSince: [String: Double] = [:]
     private var firing: [String: AlertCondition] = [:]
     private var restarts: [(at: Double, counts: [String: Int])] = []
     private var dropped: [(at: Double, total: Int)] = []
+    private var trends = AlertTrends()
 
     public init() {}
 
@@ -47,6 +48,7 @@ public struct AlertEvaluator: Sendable {
             dropped.append((input.now, logs.linesDropped + (logs.journalDropped ?? 0) + (logs.outputDroppedBytes ?? 0)))
         }
         dropped.removeAll { input.now - $0.at > 600 }
+        trends.remember(input)
     }
 
     private func windowConditions(_ input: MetricsInput) -> [AlertCondition] {
@@ -64,6 +66,17 @@ public struct AlertEvaluator: Sendable {
             conditions.append(AlertCondition(
                 kind: .logLinesDropped, subject: "logs",
                 summary: "log entries or output are being dropped (\(newest.total - oldest.total) in 10 minutes); see aegisctl status"))
+        }
+        for (service, share) in trends.slowHealthChecks() {
+            conditions.append(AlertCondition(
+                kind: .healthCheckSlow, subject: service,
+                summary: "\(Int((share * 100).rounded()))% of the health checks of \(service) in 5 minutes took over 0.5 s"))
+        }
+        for (path, predicted) in trends.fillingUp(now: input.now) {
+            conditions.append(AlertCondition(
+                kind: .diskFillingUp, subject: path,
+                summary: "the filesystem of \(path) is predicted full within 24 hours (6-hour trend: "
+                    + "\(Int(-predicted / 1_048_576)) MiB short)"))
         }
         return conditions
     }

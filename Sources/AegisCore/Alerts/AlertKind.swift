@@ -5,11 +5,13 @@ public enum AlertKind: String, Sendable, CaseIterable, Codable {
     case serviceFailed = "AegisServiceFailed"
     case serviceDown = "AegisServiceDown"
     case restartStorm = "AegisRestartStorm"
+    case healthCheckSlow = "AegisHealthCheckSlow"
     case backupFailed = "AegisBackupFailed"
     case backupMissing = "AegisBackupMissing"
     case backupDrillStale = "AegisBackupDrillStale"
     case certificateExpiring = "AegisCertificateExpiring"
     case diskSpaceLow = "AegisDiskSpaceLow"
+    case diskFillingUp = "AegisDiskFillingUp"
     case logLinesDropped = "AegisLogLinesDropped"
     case postgresXidAgeHigh = "AegisPostgresXidAgeHigh"
     case postgresConnectionsNearMax = "AegisPostgresConnectionsNearMax"
@@ -23,11 +25,13 @@ public enum AlertKind: String, Sendable, CaseIterable, Codable {
         case .serviceFailed: "a6348e87981c49658a18442597f6cb3c"
         case .serviceDown: "0efc57b9da9c43a7a89a766d1741bc9e"
         case .restartStorm: "2bfb3ba934d34777be47855ef2266311"
+        case .healthCheckSlow: "9276543795224368871a322c502d1ba0"
         case .backupFailed: "c459ea94b3194326b1ae146ccaa86201"
         case .backupMissing: "b84448f9edef4f12b0fa1c719e0de96c"
         case .backupDrillStale: "f5f7064d2ed64545b21c22f3b5b23c93"
         case .certificateExpiring: "812e74352a8441d2a6f08109fa3cdc0c"
         case .diskSpaceLow: "2364644510804e709082ef1ee0a66aa3"
+        case .diskFillingUp: "6fb6ba20ca2d4b748644b4d0366dcebb"
         case .logLinesDropped: "573188b6d8a9420f8c83b646e429339d"
         case .postgresXidAgeHigh: "f03afa129bdb44de9cc1b60bf95f2351"
         case .postgresConnectionsNearMax: "d124355a14d2445b9c180a3e9c3d3e4f"
@@ -51,7 +55,8 @@ public enum AlertKind: String, Sendable, CaseIterable, Codable {
         switch self {
         case .serviceDown, .redisPersistenceFailing: 120
         case .diskSpaceLow, .postgresConnectionsNearMax, .redisMemoryNearMax: 300
-        case .postgresXidAgeHigh, .databaseFiguresFailing: 600
+        case .postgresXidAgeHigh, .databaseFiguresFailing, .healthCheckSlow: 600
+        case .diskFillingUp: 1800
         default: 0
         }
     }
