@@ -41,7 +41,7 @@ public enum Daemon {
         let maintenance = MaintenanceCoordinator(config: config, account: account, logger: logger)
         let status = StatusAssembler(
             supervisor: supervisor, backups: backups, certificates: certificates, logs: logs, maintenance: maintenance,
-            filesystemPaths: StatusAssembler.filesystemPaths(config))
+            config: config)
         let reloader = Reloader(
             configPath: configPath, config: config, context: context, supervisor: supervisor, backups: backups,
             certificates: certificates, maintenance: maintenance, logs: logs, status: status)

@@ -130,6 +130,7 @@ actor Reloader {
         await certificates.reloadCertificates(of: reissued.filter { !plan.restart.contains($0) && !plan.start.contains($0) })
         await backups.update(config: new)
         await maintenance.update(config: new)
+        status.filesystemPaths.value = StatusAssembler.filesystemPaths(new)
         // Every reload, changed keys or not: the files may hold a rotated password or token.
         await logs?.reloadCredentials(new)
         config = new

@@ -10,10 +10,23 @@ struct StatusAssembler: Sendable {
     let certificates: CertificateManager
     let logs: LogPipeline
     let maintenance: MaintenanceCoordinator
-    /// The directories whose filesystems are reported: data, backups, the log spool.
-    var filesystemPaths: [String] = []
+    /// The directories whose filesystems are reported: data, backups, the log spool. Shared:
+    /// a reload that moves `backup.directory` sets the new one.
+    let filesystemPaths: Shared<[String]>
     /// The metrics endpoint's URL while it serves (`MetricsService` sets it).
     let metricsURL = Shared<String?>(nil)
+
+    init(
+        supervisor: Supervisor, backups: BackupCoordinator, certificates: CertificateManager, logs: LogPipeline,
+        maintenance: MaintenanceCoordinator, config: AegisConfig
+    ) {
+        self.supervisor = supervisor
+        self.backups = backups
+        self.certificates = certificates
+        self.logs = logs
+        self.maintenance = maintenance
+        filesystemPaths = Shared(Self.filesystemPaths(config))
+    }
 
     /// The directories whose filesystems `report()` shows.
     static func filesystemPaths(_ config: AegisConfig) -> [String] {
@@ -28,7 +41,7 @@ struct StatusAssembler: Sendable {
         report.certificateWarnings = await certificates.warnings
         report.logs = await logs.status()
         report.maintenance = await maintenance.statuses()
-        report.filesystems = FilesystemSpace.figures(of: filesystemPaths)
+        report.filesystems = FilesystemSpace.figures(of: filesystemPaths.value)
         report.daemon.metricsURL = metricsURL.value
         return report
     }

@@ -35,6 +35,20 @@ import AegisTestSupport
         #expect(try await daemon.terminate() == 0)
     }
 
+    /// The free space in status and /metrics follows a reload that moves the backups.
+    @Test func testReloadMovingTheBackupDirectory_movesItsFilesystemFigures() async throws {
+        let daemon = try await DaemonHarness { $0.loki.enabled = false }
+        try daemon.start()
+        try await daemon.waitUntilAllHealthy()
+        let moved = "\(daemon.root)/moved-backups"
+        #expect(try !daemon.status().filesystems!.map(\.path).contains(moved))
+        try daemon.rewriteConfig { $0.backup.directory = moved }
+        let result = try daemon.aegisctl("reload")
+        #expect(result.status == 0, "\(result.output)")
+        #expect(try daemon.status().filesystems!.map(\.path).contains(moved))
+        #expect(try await daemon.terminate() == 0)
+    }
+
     /// Reloads at the same moment run one after the other: the change is applied once, and
     /// the later ones find nothing left to do.
     @Test func testConcurrentReloads_applyAChangeOnce() async throws {
