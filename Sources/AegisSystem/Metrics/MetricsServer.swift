@@ -71,35 +71,21 @@ public final class MetricsServer: Sendable {
     private var isStopping: Bool { stopping.load(ordering: .sequentiallyConsistent) }
 
     private func openListener() throws(SystemError) -> Int32 {
-        let family = endpoint.isIPv6 ? AF_INET6 : AF_INET
-        let fd = socket(family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
+        // getaddrinfo with numeric flags parses either family into the right sockaddr, so one
+        // path binds IPv4 and IPv6 alike (and never resolves a name).
+        var hints = addrinfo()
+        hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV | AI_PASSIVE
+        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
+        var list: UnsafeMutablePointer<addrinfo>?
+        guard getaddrinfo(endpoint.address, String(endpoint.port), &hints, &list) == 0, let address = list?.pointee else {
+            throw SystemError("metrics endpoint: \(endpoint.address) is not a numeric IPv4 or IPv6 address")
+        }
+        defer { freeaddrinfo(list) }
+        let fd = socket(address.ai_family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
         guard fd >= 0 else { throw SystemError.errno("metrics endpoint: socket") }
         var one: Int32 = 1
         _ = setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
-        let bound: Int32
-        if endpoint.isIPv6 {
-            var address = sockaddr_in6()
-            address.sin6_family = sa_family_t(AF_INET6)
-            address.sin6_port = in_port_t(UInt16(endpoint.port).bigEndian)
-            guard inet_pton(AF_INET6, endpoint.address, &address.sin6_addr) == 1 else {
-                Glibc.close(fd)
-                throw SystemError("metrics endpoint: \(endpoint.address) is not an IPv6 address")
-            }
-            bound = withUnsafePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in6>.size)) }
-            }
-        } else {
-            var address = sockaddr_in()
-            address.sin_family = sa_family_t(AF_INET)
-            address.sin_port = in_port_t(UInt16(endpoint.port).bigEndian)
-            guard inet_pton(AF_INET, endpoint.address, &address.sin_addr) == 1 else {
-                Glibc.close(fd)
-                throw SystemError("metrics endpoint: \(endpoint.address) is not an IPv4 address")
-            }
-            bound = withUnsafePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-            }
-        }
+        let bound = bind(fd, address.ai_addr, address.ai_addrlen)
         guard bound == 0 else {
             let code = errno
             Glibc.close(fd)
