@@ -12,6 +12,12 @@ extension Supervisor {
         await wait(for: .statuses(ids, predicate), timeout: timeout)
     }
 
+    /// Every change announced from now on (transitions, health, failures), in order, until the
+    /// consumer stops iterating or `stopAll()` ends the stream.
+    public nonisolated func changeStream() -> AsyncStream<ServiceChange> {
+        broadcast.subscribe()
+    }
+
     /// The number of changes announced so far (transitions, health, failures).
     public var changeCount: Int { changes }
 

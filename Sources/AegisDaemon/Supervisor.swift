@@ -46,6 +46,8 @@ public actor Supervisor {
     private(set) var changes = 0
     /// Set on SIGTERM: no service is started any more, whatever is in flight.
     private var shuttingDown = false
+    /// Every change, to whoever iterates `changeStream()`.
+    nonisolated let broadcast = ChangeBroadcast()
     /// Told every change the state machines announce (`observe`).
     private var observers: [ServiceID: [@Sendable (ServiceStatus) -> Void]] = [:]
 
@@ -105,6 +107,7 @@ public actor Supervisor {
         }
         for task in ending { task.cancel() }
         for task in ending { await task.value }
+        broadcast.finish()
     }
 
     public func status() -> StatusReport {
@@ -244,6 +247,7 @@ public actor Supervisor {
     private func announce(_ change: ServiceChange) {
         let metadata: Logger.Metadata = ["service": "\(change.service.rawValue)"]
         changes += 1
+        broadcast.publish(change)
         if let status = serviceStatus(change.service) {
             for observer in observers[change.service] ?? [] { observer(status) }
         }

@@ -56,8 +56,16 @@ final class FakeHealth: Sendable {
         #expect(started.allSatisfy { $0.healthy && $0.pid != nil }, "\(started)")
         let first = try #require(started.first { $0.name == "redis" }?.pid)
 
+        // The changes as the supervisor publishes them: the exit (a failure), then the way back.
+        let changes = supervisor.changeStream()
         kill(first, SIGKILL)
-        await supervisor.waitUntil([.redis], timeout: .seconds(10)) { $0.healthy && $0.pid != first }
+        var seen: [ServiceChange] = []
+        for await change in changes where change.service == .redis {
+            seen.append(change)
+            if change.to == .running && change.healthy { break }
+        }
+        #expect(seen.first?.from == .running && seen.first?.failure?.isEmpty == false, "\(seen)")
+        #expect(seen.compactMap(\.failure).count == 1, "one failure, announced once: \(seen)")
         let redis = try #require(await supervisor.serviceStatus(.redis))
         #expect(redis.healthy && redis.restarts == 1 && redis.pid != first, "\(redis)")
 
@@ -66,6 +74,10 @@ final class FakeHealth: Sendable {
         #expect(await supervisor.status().services.allSatisfy { $0.state == .stopped && $0.pid == nil })
         #expect(pids.allSatisfy { !ProcessTable.isAlive($0) }, "every child is gone")
         #expect(await supervisor.liveTaskCount == 0, "no task of the supervisor outlives stopAll")
+        // stopAll ends every stream, so no one waits on a supervisor that is done.
+        let ended = supervisor.changeStream()
+        for await _ in ended {}
+        #expect(supervisor.broadcast.subscriberCount == 0)
     }
 
     @Test func testHungService_isKilledAndRestarted_thenRecovers() async throws {
