@@ -4,9 +4,9 @@ import Glibc
 import Logging
 
 /// Finds and stops what a previous aegisd left running when it was killed without a chance to
-/// stop its children: such a process is no longer our child (we cannot wait for it), so it is
-/// walked down its stop plan while /proc is watched. Never a second server on one data
-/// directory; never a pid file of a live server deleted.
+/// stop its children: such a process is no longer our child (we cannot `waitpid` it), so it is
+/// walked down its stop plan while a pidfd tells when it exits. Never a second server on one
+/// data directory; never a pid file of a live server deleted.
 enum LeftoverProcess {
     /// The record aegisd keeps of each child it spawns: pid and start time, so that a reused
     /// pid is never mistaken for our child.
@@ -30,20 +30,16 @@ enum LeftoverProcess {
         return pid
     }
 
-    /// Walks `pid` down `plan`, polling for its exit, and then kills whatever is left of its
-    /// process group. Returns false if it is still alive at the end.
+    /// Walks `pid` down `plan`, each step waiting for its exit, and then kills whatever is left
+    /// of its process group. Returns false if it is still alive at the end.
     @discardableResult
     static func stop(pid: Int32, plan: StopPlan, what: String, logger: Logger) async -> Bool {
         logger.notice("stopping \(what) (pid \(pid)) left running by a previous aegisd")
         for step in plan.steps {
             ProcessTable.send(step.signal.rawValue, to: pid, group: step.toGroup)
-            let deadline = ContinuousClock.now + step.wait
-            while ContinuousClock.now < deadline {
-                if !ProcessTable.isAlive(pid) {
-                    _ = await ProcessTable.killGroupAndWait(pid, timeout: .seconds(2))
-                    return true
-                }
-                try? await Task.sleep(for: .milliseconds(20))
+            if await ProcessExitWait.untilExited([pid], timeout: step.wait) {
+                _ = await ProcessTable.killGroupAndWait(pid, timeout: .seconds(2))
+                return true
             }
         }
         logger.error("\(what) (pid \(pid)) did not exit after \(plan)")

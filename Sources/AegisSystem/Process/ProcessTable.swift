@@ -69,14 +69,18 @@ public enum ProcessTable {
 
     /// SIGKILLs a process group and waits until no living member is left (or `timeout` passes).
     /// Returns whether the group is empty.
+    /// Each round reads /proc once for the members, then waits for their exits on pidfds; a
+    /// member that forked before the SIGKILL reached it shows up in the next round's reading.
     public static func killGroupAndWait(_ group: Int32, timeout: Duration) async -> Bool {
         let deadline = ContinuousClock.now + timeout
         while true {
             let members = members(ofGroup: group)
             if members.isEmpty { return true }
             send(SIGKILL, to: group, group: true)
-            if ContinuousClock.now >= deadline { return false }
-            try? await Task.sleep(for: .milliseconds(5))
+            let left = deadline - ContinuousClock.now
+            guard left > .zero, await ProcessExitWait.untilExited(members, timeout: left) else {
+                return self.members(ofGroup: group).isEmpty
+            }
         }
     }
 }

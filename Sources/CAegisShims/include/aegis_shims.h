@@ -18,4 +18,9 @@ int aegis_set_thread_nice(int nice);
 /// _GNU_SOURCE). Returns 0 or an error number.
 int aegis_name_thread(const char *name);
 
+/// pidfd_open(pid, 0): a descriptor that becomes readable when the process exits, for any
+/// process, not only our children (Linux 5.3+; Swift cannot call the variadic syscall(2)).
+/// Returns the descriptor (close-on-exec), or -1 with errno set (ESRCH: already gone).
+int aegis_pidfd_open(int pid);
+
 #endif
