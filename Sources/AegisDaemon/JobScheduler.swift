@@ -18,20 +18,22 @@ struct SchedulerEntry: Sendable {
 /// `CronTable` (pure) decides what is due; this actor sleeps until the next wake-up and runs
 /// the due jobs one after another (so a backup and a VACUUM never compete for the disk). It
 /// sleeps at most a minute at a time, so a wall-clock jump (NTP, a suspended VM) is noticed
-/// within a minute.
+/// within a minute. The clock is injected (`SchedulerClock`), so tests run it through days.
 actor JobScheduler {
     let entries: [SchedulerEntry]
     let logger: Logger
+    let clock: any SchedulerClock
     private var table = CronTable()
 
-    init(entries: [SchedulerEntry], logger: Logger) {
+    init(entries: [SchedulerEntry], logger: Logger, clock: any SchedulerClock = SystemSchedulerClock()) {
         self.entries = entries
         self.logger = logger
+        self.clock = clock
     }
 
     /// Runs until cancelled.
     func run() async {
-        let now = UTCTimestamp.now
+        let now = clock.now
         var jobs: [ScheduledJob] = []
         var actions: [String: @Sendable () async -> Void] = [:]
         for entry in entries where !entry.schedule.isEmpty {
@@ -47,7 +49,7 @@ actor JobScheduler {
         table = CronTable(jobs)
         var previous = now
         while !Task.isCancelled {
-            let now = UTCTimestamp.now
+            let now = clock.now
             // The wall clock went back (an NTP step, a restored VM snapshot): every next due
             // time was computed on the old clock and would now lie too far ahead, so compute
             // them again from the new time. A forward jump needs nothing: the overdue jobs are
@@ -60,8 +62,8 @@ actor JobScheduler {
             for name in table.takeDue(at: now) where !Task.isCancelled {
                 await actions[name]?()
             }
-            let wake = table.nextWakeUp.map { $0.secondsSinceEpoch - UTCTimestamp.now.secondsSinceEpoch } ?? 60
-            try? await Task.sleep(for: .seconds(max(1, min(60, wake))))
+            let wake = table.nextWakeUp.map { $0.secondsSinceEpoch - clock.now.secondsSinceEpoch } ?? 60
+            await clock.sleep(seconds: max(1, min(60, wake)))
         }
     }
 }
