@@ -6,6 +6,7 @@ import Foundation
 ///
 ///     AEGIS_FUZZ_SEED=1234 AEGIS_FUZZ_ITERATIONS=100000 swift test --filter Fuzz
 ///
+/// With `AEGIS_FUZZ_LAST=FILE` each input is written there before it is tried (see `keep`).
 /// Every test prints neither seed nor inputs on success; a failing expectation names both.
 public struct FuzzInput: RandomNumberGenerator {
     /// How many inputs each fuzz test tries: `AEGIS_FUZZ_ITERATIONS`, or `default` (kept modest
@@ -72,6 +73,13 @@ public struct FuzzInput: RandomNumberGenerator {
         "1e308", "1e-400", "NaN", "inf", "\"\"", "\\u0000", "\\ud800", "[]", "{}", "null", " ", "\t", "=",
         String(repeating: "9", count: 40), String(repeating: "a", count: 300),
     ]
+
+    /// Writes `input` to the file `AEGIS_FUZZ_LAST` names, when set, before it is tried: a
+    /// crash (which no expectation can report) then leaves the input that caused it behind.
+    public static func keep(_ input: [UInt8]) {
+        guard let path = ProcessInfo.processInfo.environment["AEGIS_FUZZ_LAST"] else { return }
+        FileManager.default.createFile(atPath: path, contents: Data(input))
+    }
 
     /// Describes an input in a failure message: its length and its first bytes, escaped.
     public static func describe(_ input: [UInt8]) -> String {
