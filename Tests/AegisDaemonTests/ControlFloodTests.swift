@@ -41,7 +41,13 @@ import Testing
     }
 
     @Test func testAFloodOfBadRequests_leavesStatusAnswering() async throws {
-        let daemon = try await DaemonHarness()
+        // The shipped health-check timing, not the harness's 200 ms: two cores busy with 200
+        // clients are slow for everyone, and the subject here is the control socket.
+        let daemon = try await DaemonHarness { config in
+            let defaults = SupervisionSettings()
+            config.supervision.healthIntervalMs = defaults.healthIntervalMs
+            config.supervision.healthTimeoutMs = defaults.healthTimeoutMs
+        }
         try daemon.start()
         try await daemon.waitUntilAllHealthy()
         let socket = daemon.config.daemon.socket
@@ -148,9 +154,13 @@ import Testing
                 return "\(kind): \(lines.count) reply lines to \(FuzzInput.describe(request))"
             }
             let reply = try ControlCodec.decodeReply(lines[0])
-            if reply.ok { return kind == .malformed || kind == .truncated ? nil : "\(kind) request accepted" }
+            // A mutation may leave a valid read-only request: it is answered like any other,
+            // and may fail like any other under this load (a statistics query timing out).
+            var valid = false
+            if case .request = ControlCodec.decodeRequest(request), kind != .oversized { valid = true }
+            if reply.ok { return valid ? nil : "\(kind) request accepted: \(FuzzInput.describe(request))" }
             guard let message = reply.error?.message, message.count >= 10 else { return "\(kind): refusal without a message" }
-            guard [.badRequest, .unsupportedVersion, .unknownService].contains(reply.error?.code) else {
+            guard valid || [.badRequest, .unsupportedVersion, .unknownService].contains(reply.error?.code) else {
                 return "\(kind) refused as \(String(describing: reply.error?.code)): \(message)"
             }
             if kind == .oversized, !message.contains("larger than") { return "oversized request refused as: \(message)" }

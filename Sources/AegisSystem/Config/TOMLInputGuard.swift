@@ -19,14 +19,15 @@ enum TOMLInputGuard {
     }
 
     private struct Scanner {
-        let s: [Unicode.Scalar]
+        let scalars: [Unicode.Scalar]
+        /// The scanning position in `scalars`.
         var i = 0
         var line = 1
         var lineStart = 0
 
-        init(_ scalars: [Unicode.Scalar]) { s = scalars }
+        init(_ scalars: [Unicode.Scalar]) { self.scalars = scalars }
 
-        func at(_ index: Int) -> Unicode.Scalar? { index < s.count ? s[index] : nil }
+        func at(_ index: Int) -> Unicode.Scalar? { index < scalars.count ? scalars[index] : nil }
 
         func position(_ index: Int) -> String { "line \(line), column \(index - lineStart + 1)" }
 
