@@ -64,10 +64,15 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        // What the test targets share (polling for a condition); built for the tests only.
+        // What the test targets share (polling for a condition, seeded fuzz input); built for the tests only.
         .target(name: "AegisTestSupport", path: "Tests/AegisTestSupport"),
-        .testTarget(name: "AegisCoreTests", dependencies: ["AegisCore"]),
-        .testTarget(name: "AegisSystemTests", dependencies: ["AegisCore", "AegisSystem", "AegisTestSupport"]),
+        .testTarget(name: "AegisCoreTests", dependencies: ["AegisCore", "AegisTestSupport"]),
+        .testTarget(
+            name: "AegisSystemTests",
+            dependencies: ["AegisCore", "AegisSystem", "AegisTestSupport", "CZlib"],
+            // The CCTV age vectors, read in place by AgeTestkitVector.
+            exclude: ["Resources"]
+        ),
         .testTarget(
             name: "AegisDaemonTests",
             dependencies: [

@@ -5,6 +5,9 @@ import TOMLKit
 public enum ConfigTOML {
     /// The document's top-level table. A syntax error becomes one issue with TOMLKit's position.
     public static func parse(_ text: String, file: String) throws(ConfigError) -> [String: ConfigValue] {
+        if let problem = TOMLInputGuard.problem(in: text) {
+            throw ConfigError(file: file, issues: [ConfigIssue(path: "", reason: problem)])
+        }
         let table: TOMLTable
         do {
             table = try TOMLTable(string: text)

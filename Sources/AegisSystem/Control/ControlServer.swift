@@ -20,8 +20,10 @@ public final class ControlServer: Sendable {
     /// Answers one request; called concurrently for concurrent connections.
     public typealias Handler = @Sendable (ControlRequest) async -> ControlReply
 
-    /// Connections beyond this many at once are told so and closed, so a flood of clients
-    /// cannot exhaust the daemon's threads.
+    /// Connections served at once (a thread each). Beyond this many, newcomers wait in the
+    /// socket's listen backlog, and beyond that in `connect()`, each within its own timeout,
+    /// until a connection ends: a flood of clients cannot exhaust the daemon's threads, and is
+    /// served in turn rather than refused.
     public static let maxConnections = 32
     /// How long a client may take to send a complete request line (and to take its reply).
     public static let ioTimeout: Duration = .seconds(5)
@@ -32,6 +34,8 @@ public final class ControlServer: Sendable {
     let logger: Logger
     let state = Mutex(State())
     let stopping = Atomic<Bool>(false)
+    /// Signalled when a connection ends while the accept loop waits for a free slot.
+    let slotFreed = DispatchSemaphore(value: 0)
 
     /// - Parameters:
     ///   - path: Where the socket lives (`daemon.socket`); its directory is created if missing.
@@ -98,6 +102,8 @@ public final class ControlServer: Sendable {
     struct State {
         var phase: Phase = .idle
         var connections = 0
+        /// The accept loop waits on `slotFreed`.
+        var waitingForSlot = false
     }
 
     enum Phase {
@@ -119,6 +125,7 @@ public final class ControlServer: Sendable {
 
     private func acceptLoop(_ listener: Listener) {
         while !isStopping {
+            guard waitForFreeSlot() else { continue }
             guard UnixSocket.wait(listener.fd, for: Int16(POLLIN), timeout: .milliseconds(250)) else { continue }
             let fd = accept(listener.fd, nil, nil)
             guard fd >= 0 else {
@@ -138,23 +145,31 @@ public final class ControlServer: Sendable {
         drainConnections(upTo: .seconds(2))
     }
 
+    /// Whether a connection may be accepted now; at capacity, waits up to 250 ms (so that a
+    /// stop is noticed) for one to end.
+    private func waitForFreeSlot() -> Bool {
+        let full = state.withLock { state in
+            state.waitingForSlot = state.connections >= Self.maxConnections
+            return state.waitingForSlot
+        }
+        guard full else { return true }
+        _ = slotFreed.wait(timeout: .now() + .milliseconds(250))
+        return state.withLock { state in
+            state.waitingForSlot = false
+            return state.connections < Self.maxConnections
+        }
+    }
+
     private func admit(_ fd: Int32) {
-        let admitted = state.withLock { state in
-            guard state.connections < Self.maxConnections else { return false }
-            state.connections += 1
-            return true
-        }
-        guard admitted else {
-            logger.warning("control socket: too many connections, refusing one", metadata: ["max": "\(Self.maxConnections)"])
-            let reply = ControlReply.failure(.failed, "too many control connections (at most \(Self.maxConnections)); try again")
-            _ = UnixSocket.sendAll(fd, ControlCodec.encode(reply), deadline: .now)
-            Glibc.close(fd)
-            return
-        }
+        state.withLock { $0.connections += 1 }
         DedicatedThread.start("aegis-ctl-conn") {
             self.serve(connection: fd)
             Glibc.close(fd)
-            self.state.withLock { $0.connections -= 1 }
+            let wake = self.state.withLock { state in
+                state.connections -= 1
+                return state.waitingForSlot
+            }
+            if wake { self.slotFreed.signal() }
         }
     }
 

@@ -45,11 +45,17 @@ public final class LogSpool {
         self.segmentBytes = segmentBytes ?? max(min(maxBytes / 8, 16 << 20), 64 << 10)
         try FileSystem.makeDirectory(directory, mode: 0o700)
         let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
-        segments = names.compactMap { $0.hasSuffix(".seg") ? Int($0.dropLast(4)) : nil }.sorted()
+        segments = names.compactMap(segmentNumber).sorted()
         for segment in segments { sizes[segment] = Self.fileSize(path(of: segment)) }
         if let text = try FileSystem.read(cursorPath) {
+            // A damaged cursor (a negative offset once made every later record unreadable)
+            // starts over at the oldest segment: records are sent again, never skipped.
             let parts = text.split(whereSeparator: \.isWhitespace).compactMap { Int($0) }
-            if parts.count == 2 { cursor = (parts[0], parts[1]) }
+            if parts.count == 2, Self.segmentNumbers.contains(parts[0]), parts[1] >= 0 {
+                cursor = (parts[0], parts[1])
+            } else {
+                damagedRecords += 1
+            }
         }
         for segment in segments where segment < cursor.segment { removeSegment(segment) }
         if segments.isEmpty { segments = [max(cursor.segment, 1)] }
@@ -145,7 +151,19 @@ public final class LogSpool {
 
     // MARK: - Files
 
+    /// Segment numbers the spool uses: positive, and far from overflowing when incremented.
+    private static let segmentNumbers = 0..<1_000_000_000_000
+
     private var cursorPath: String { "\(directory)/cursor" }
+
+    /// The number of a segment file the spool wrote itself (`000000000042.seg`); nil for any
+    /// other name, so that a stray file is never read as a segment.
+    private func segmentNumber(_ name: String) -> Int? {
+        guard name.hasSuffix(".seg"), let number = Int(name.dropLast(4)), number >= 1, Self.segmentNumbers.contains(number),
+              path(of: number) == "\(directory)/\(name)"
+        else { return nil }
+        return number
+    }
 
     private func path(of segment: Int) -> String {
         "\(directory)/" + String(repeating: "0", count: max(0, 12 - String(segment).count)) + "\(segment).seg"

@@ -3,7 +3,8 @@ import CLibCrypto
 /// The payload half of decryption: the STREAM of 64 KiB ChaCha20-Poly1305 chunks after the
 /// header and nonce. It releases each chunk once its tag verifies, and at the end proves that
 /// the last chunk carried the final flag, telling truncation, trailing data and modification
-/// apart. Buffers are allocated once.
+/// apart. What it releases before an error is exactly what the reference implementation
+/// releases (the CCTV testkit's payload hashes check this). Buffers are allocated once.
 final class AgePayloadOpener {
     /// How many bytes of trailing garbage a failed final chunk is probed for, to tell "data
     /// after the end" from "modified". Costs up to this many trial decryptions, only on error.
@@ -74,7 +75,10 @@ final class AgePayloadOpener {
             return
         }
         if pendingCount == AgeFormat.sealedChunkSize, try open(tail, last: false) {
-            throw AgeError.missingFinalChunk(afterChunks: counter + 1)
+            // An authentic inner chunk: released like every inner chunk before it (as age
+            // does), and then the missing end is the error.
+            try release(count: AgeFormat.chunkSize)
+            throw AgeError.missingFinalChunk(afterChunks: counter)
         }
         if try probeForTrailingData(tail) { throw AgeError.trailingData }
         throw AgeError.finalChunkAuthenticationFailed(chunk: counter)
@@ -86,10 +90,13 @@ final class AgePayloadOpener {
             try release(count: AgeFormat.chunkSize)
             return
         }
-        // Diagnose before failing: a valid final chunk here means data follows the end.
-        if try open(sealed, last: true) || (try probeForTrailingData(sealed)) {
+        // Diagnose before failing: a valid final chunk here means data follows the end. That
+        // chunk is authentic and is released as age releases it; the error follows.
+        if try open(sealed, last: true) {
+            try release(count: AgeFormat.chunkSize)
             throw AgeError.trailingData
         }
+        if try probeForTrailingData(sealed) { throw AgeError.trailingData }
         throw AgeError.chunkAuthenticationFailed(chunk: counter)
     }
 
