@@ -14,6 +14,8 @@ struct StatusAssembler: Sendable {
     var filesystemPaths: [String] = []
     /// The metrics endpoint's URL while it serves (`MetricsService` sets it).
     let metricsURL = Shared<String?>(nil)
+    /// Point-in-time recovery of the PostgreSQL instances; nil when none has it.
+    var pitr: PITRCoordinator? = nil
 
     /// The directories whose filesystems `report()` shows.
     static func filesystemPaths(_ config: AegisConfig) -> [String] {
@@ -30,6 +32,7 @@ struct StatusAssembler: Sendable {
         report.maintenance = await maintenance.statuses()
         report.filesystems = FilesystemSpace.figures(of: filesystemPaths)
         report.daemon.metricsURL = metricsURL.value
+        if let pitr, !pitr.services.isEmpty { report.pitr = await pitr.statuses() }
         return report
     }
 }

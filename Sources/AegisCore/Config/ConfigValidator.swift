@@ -63,7 +63,31 @@ public enum ConfigValidator {
         issues += logsIssues(config.logs)
         issues += clientAccessIssues(config)
         issues += alertsIssues(config.alerts)
+        issues += pitrIssues(config.pitr)
         issues += portClashes(config)
+        return issues
+    }
+
+    private static func pitrIssues(_ pitr: PITRSettings) -> [ConfigIssue] {
+        var issues: [ConfigIssue] = []
+        func check(_ key: String, _ problem: String?) {
+            if let problem { issues.append(ConfigIssue(path: "pitr.\(key)", reason: problem)) }
+        }
+        for (key, text) in [("full_schedule", pitr.fullSchedule), ("diff_schedule", pitr.diffSchedule)] where !text.isEmpty {
+            do {
+                let expression = try CronExpression(text)
+                check(key, expression.neverFires ? "\"\(text)\" never fires (no such date)" : nil)
+            } catch {
+                check(key, "\(error)")
+            }
+        }
+        // PostgreSQL's own bounds (0 would turn the forced switch off, and with it the RPO).
+        check("archive_timeout_s", (1...86_400).contains(pitr.archiveTimeoutS)
+            ? nil : "\(pitr.archiveTimeoutS) is not in 1–86400 (seconds between forced WAL switches: the most committed work lost with the data directory)")
+        check("repo1_retention_full", (1...9_999_999).contains(pitr.repo1RetentionFull)
+            ? nil : "must be at least 1 full backup (found \(pitr.repo1RetentionFull))")
+        check("archive_queue_max", ConfigRules.pgBackRestSizeProblem(pitr.archiveQueueMax))
+        check("time_zone", pitr.timeZone.isEmpty ? "must not be empty (an IANA name such as UTC or Europe/Berlin, or \"local\")" : nil)
         return issues
     }
 
