@@ -45,8 +45,10 @@ actor PITRCoordinator {
         guard let tool = tools[service] else { return }
         let metadata: Logger.Metadata = ["service": "\(service.rawValue)"]
         do {
-            try await tool.run("stanza-create", deadline: .seconds(120))
-            try await tool.run("check", deadline: .seconds(180))
+            try await Self.retryingWhileLocked { () async throws(SystemError) in
+                try await tool.run("stanza-create", deadline: .seconds(120))
+                try await tool.run("check", deadline: .seconds(180))
+            }
             stanzaReady.insert(service)
             problems[service] = nil
             logger.info("pgBackRest stanza \(service.rawValue) is ready; WAL is archived", metadata: metadata)
@@ -56,6 +58,21 @@ actor PITRCoordinator {
             logger.error("pgBackRest stanza \(service.rawValue): \(error.message)", metadata: metadata)
         }
         await refresh(service)
+    }
+
+    /// Runs `body` again while pgBackRest says another of its processes holds the stanza's
+    /// lock (the asynchronous `archive-get` of a recovery that just ended lets go a moment
+    /// later), for up to a minute; any other failure is thrown at once.
+    private static func retryingWhileLocked(_ body: () async throws(SystemError) -> Void) async throws(SystemError) {
+        let deadline = ContinuousClock.now + .seconds(60)
+        while true {
+            do {
+                try await body()
+                return
+            } catch where error.message.contains("unable to acquire lock") && ContinuousClock.now < deadline {
+                try? await Task.sleep(for: .seconds(1))
+            }
+        }
     }
 
     // MARK: - Base backups
