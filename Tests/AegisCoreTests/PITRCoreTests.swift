@@ -183,3 +183,34 @@ import AegisCore
         #expect(ReloadPlan(old: .defaults(), new: config).needsDaemonRestart == ["[pitr]", "postgres.ai.pitr"])
     }
 }
+
+/// PITR's metric families: values from the status, and nothing invented for what is unknown.
+@Suite struct PITRMetricsTests {
+    @Test func testPITRFamilies_followTheStatus_andLeaveOutWhatIsUnknown() {
+        var report = StatusReport(daemon: DaemonStatus(version: "1", pid: 1, uptimeSeconds: 1, ready: true), services: [])
+        var ready = PITRStatus(service: "postgres-backend", stanzaReady: true, backups: [
+            PgBackRestInfo.Backup(label: "a", type: "full", startedAt: 90, stoppedAt: 100),
+            PgBackRestInfo.Backup(label: "b", type: "diff", startedAt: 190, stoppedAt: 200),
+            PgBackRestInfo.Backup(label: "c", type: "incr", startedAt: 290, stoppedAt: 300, error: true),
+        ])
+        ready.windowStart = 100
+        ready.windowEnd = 400
+        ready.archiveLagSeconds = 0
+        report.pitr = [ready, PITRStatus(service: "postgres-ai", problem: "pgBackRest is not installed")]
+        let families = MetricsMappingTests.families(MetricsInput(status: report, collectedAt: 0, now: 0))
+        func value(_ name: String, _ service: String) -> Double? {
+            MetricsMappingTests.value(families, name, ["service": service])
+        }
+        #expect(value("aegis_pitr_stanza_ready", "postgres-backend") == 1)
+        #expect(value("aegis_pitr_stanza_ready", "postgres-ai") == 0)
+        #expect(value("aegis_pitr_base_backups", "postgres-backend") == 3)
+        #expect(value("aegis_pitr_last_base_backup_timestamp_seconds", "postgres-backend") == 200, "the failed one does not count")
+        #expect(value("aegis_pitr_recovery_window_start_timestamp_seconds", "postgres-backend") == 100)
+        #expect(value("aegis_pitr_recovery_window_end_timestamp_seconds", "postgres-backend") == 400)
+        #expect(value("aegis_pitr_archive_lag_seconds", "postgres-backend") == 0)
+        for name in ["aegis_pitr_last_base_backup_timestamp_seconds", "aegis_pitr_recovery_window_start_timestamp_seconds",
+                     "aegis_pitr_archive_lag_seconds"] {
+            #expect(value(name, "postgres-ai") == nil, "\(name) is absent when unknown")
+        }
+    }
+}
