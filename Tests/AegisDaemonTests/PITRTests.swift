@@ -1,4 +1,5 @@
 import AegisCore
+import AegisSystem
 import AegisTestSupport
 import Foundation
 import XCTest
@@ -138,6 +139,38 @@ final class PITRTests: XCTestCase {
         try await Poll.until("the lag cleared", timeout: .seconds(60), every: .milliseconds(300)) {
             try self.pitrStatus(harness)?.archiveLagSeconds == 0
         }
+        let code = try await harness.terminate()
+        XCTAssertEqual(code, 0)
+    }
+
+    /// aegisd killed with -9 while pgBackRest takes a base backup: the next start brings the
+    /// instance back with its data, the stanza's check passes, and a new backup succeeds.
+    func testKillDuringABaseBackup_nextStartIsConsistent() async throws {
+        let harness = try await makeHarness()
+        try harness.start()
+        try await harness.waitUntilAllHealthy(timeout: .seconds(90))
+        try await waitForStanza(harness)
+        try harness.ownerSQL(.backend, "CREATE TABLE kill_probe AS SELECT g AS id FROM generate_series(1, 200000) g",
+                             granting: ["kill_probe"])
+        let client = Process()
+        client.executableURL = URL(fileURLWithPath: DaemonHarness.aegisctl)
+        client.arguments = ["--socket", harness.config.daemon.socket, "pitr", "backup", "postgres-backend"]
+        client.standardOutput = FileHandle.nullDevice
+        client.standardError = FileHandle.nullDevice
+        try client.run()
+        try await Poll.until("pgbackrest backup running", timeout: .seconds(30), every: .milliseconds(10)) {
+            harness.ourProcesses().contains { ProcessTable.commandLine($0).last == "backup" }
+        }
+        try await harness.killDaemon()
+        client.waitUntilExit()
+
+        try harness.start()
+        try await harness.waitUntilAllHealthy(timeout: .seconds(90))
+        try await waitForStanza(harness)
+        XCTAssertEqual(try harness.psql(.backend, "SELECT count(*) FROM kill_probe"), "200000")
+        let again = try harness.aegisctl("pitr backup postgres-backend --type full")
+        XCTAssertEqual(again.status, 0, again.output + harness.log.suffix(3000))
+        XCTAssertGreaterThanOrEqual(try pitrStatus(harness)?.backups.filter { $0.type == "full" }.count ?? 0, 1)
         let code = try await harness.terminate()
         XCTAssertEqual(code, 0)
     }
