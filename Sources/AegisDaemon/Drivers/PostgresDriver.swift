@@ -41,6 +41,13 @@ public final class PostgresDriver: ServiceDriver {
         bootstrapped.withLock { $0 = false }
         try context.makeServiceDirectories(service)
         try await stopLeftoverPostmaster()
+        do {
+            if let undone = try PITRRestoreMarker.rollBackInterrupted(dataDir: renderer.dataDir) {
+                context.logger.warning("\(undone)", metadata: ["service": "\(service.rawValue)"])
+            }
+        } catch {
+            throw LaunchFailure("an interrupted point-in-time restore could not be undone: \(error.message)")
+        }
         if !FileSystem.exists("\(renderer.dataDir)/PG_VERSION") {
             try await initdb()
         }

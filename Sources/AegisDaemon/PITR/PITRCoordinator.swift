@@ -159,10 +159,12 @@ actor PITRCoordinator {
         let kept = "\(dataDir).pre_pitr_\(stamp)"
         let hadData = FileSystem.exists(dataDir)
         do {
+            try PITRRestoreMarker.write(dataDir: dataDir, kept: hadData ? kept : nil)
             if hadData { try Self.rename(dataDir, to: kept) }
             try FileSystem.makeDirectory(dataDir, mode: 0o700, owner: account)
         } catch {
             if hadData, !FileSystem.exists(dataDir) { try? Self.rename(kept, to: dataDir) }
+            PITRRestoreMarker.remove(dataDir: dataDir)
             await supervisor.start(service)
             throw BackupFailure("the data directory could not be set aside: \(error.message)")
         }
@@ -172,6 +174,8 @@ actor PITRCoordinator {
         if let time { options += ["--type=time", "--target=\(time.target)", "--target-action=promote"] }
         do {
             try await tool.run("restore", options, deadline: .seconds(24 * 3600))
+            // Complete from here on: an interrupted recovery is PostgreSQL's to resume.
+            PITRRestoreMarker.remove(dataDir: dataDir)
             _ = reporter.begin("recovering")
             await supervisor.start(service)
             try await waitHealthy(service)
@@ -181,6 +185,7 @@ actor PITRCoordinator {
             try? await stopAndWait(service)
             if FileSystem.exists(dataDir) { try? Self.rename(dataDir, to: "\(dataDir).failed_pitr_\(stamp)") }
             if hadData { try? Self.rename(kept, to: dataDir) }
+            PITRRestoreMarker.remove(dataDir: dataDir)
             await supervisor.start(service)
             throw BackupFailure(
                 "restore of \(service.rawValue) failed: \(reason); it runs on its previous data directory again"
