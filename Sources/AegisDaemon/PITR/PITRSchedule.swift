@@ -9,8 +9,9 @@ enum PITRSchedule {
         guard settings.enabled, !pitr.services.isEmpty else { return [] }
         await pitr.refreshAll()
         let zone = BackupSchedule.zone(settings.timeZone)
+        let lastRuns = [PITRBackupType.full: await pitr.lastBackupStart(.full), .diff: await pitr.lastBackupStart(.diff)]
         return [(PITRBackupType.full, settings.fullSchedule), (.diff, settings.diffSchedule)].map { type, schedule in
-            SchedulerEntry(name: "pitr-\(type.rawValue)", schedule: schedule, zone: zone, lastRun: nil) {
+            SchedulerEntry(name: "pitr-\(type.rawValue)", schedule: schedule, zone: zone, lastRun: lastRuns[type] ?? nil) {
                 for service in pitr.services where !Task.isCancelled {
                     do throws(BackupFailure) {
                         _ = try await pitr.backup(service, type: type)
