@@ -33,6 +33,19 @@ extension ControlHandler {
         }
     }
 
+    func pitrDrill(_ service: ServiceID) async -> ControlReply {
+        guard let pitr, pitr.services.contains(service) else { return noPITR(service) }
+        do {
+            var reply = ControlReply(ok: true, message: try await pitr.drill(service))
+            reply.pitr = [await pitr.status(service)]
+            return reply
+        } catch {
+            var reply = ControlReply.failure(.failed, error.reason)
+            reply.pitr = [await pitr.status(service)]
+            return reply
+        }
+    }
+
     private func noPITR(_ service: ServiceID?) -> ControlReply {
         let names = pitr?.services.map(\.rawValue).joined(separator: ", ") ?? ""
         return .failure(

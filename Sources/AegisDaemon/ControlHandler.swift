@@ -73,6 +73,8 @@ struct ControlHandler: Sendable {
             return await pitrStatus(service)
         case .pitrRestore(let service, let target):
             return await pitrRestore(service, to: target)
+        case .pitrDrill(let service):
+            return await pitrDrill(service)
         }
     }
 

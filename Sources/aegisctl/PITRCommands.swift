@@ -12,7 +12,7 @@ extension Aegisctl {
             commandName: "pitr",
             abstract: "Point-in-time recovery with pgBackRest: base backups and the archive's state.",
             discussion: "Restore to a time with `aegisctl restore SERVICE --to-time TIME --yes` (or --to-latest).",
-            subcommands: [Backup.self, Status.self], defaultSubcommand: Status.self)
+            subcommands: [Backup.self, Status.self, Drill.self], defaultSubcommand: Status.self)
 
         struct Backup: ParsableCommand {
             static let configuration = CommandConfiguration(
@@ -47,6 +47,28 @@ extension Aegisctl {
                     throw ExitCode(ExitStatus.daemonError)
                 }
                 if json { print(try prettyJSON(reply.pitr ?? [])) } else if let message = reply.message { print(message) }
+            }
+        }
+
+        struct Drill: ParsableCommand {
+            static let configuration = CommandConfiguration(
+                abstract: "Restore the newest base backup and its WAL into a scratch directory, check it answers, remove it.",
+                discussion: "The live instance is not touched. Exits 1 when the drill fails, with the reason.")
+
+            @OptionGroup var global: GlobalOptions
+            @Argument(help: ArgumentHelp("postgres-backend, postgres-ai or postgres-executor.", valueName: "service"))
+            var service: String
+
+            func validate() throws {
+                guard pitrServices.contains(service) else {
+                    throw ValidationError("no point-in-time recovery for \"\(service)\"; instances: \(pitrServices.joined(separator: ", "))")
+                }
+            }
+
+            func run() throws {
+                let reply = try DaemonExchange.send(
+                    ControlRequest.pitrDrill(ServiceID(validated: service)), options: global, timeout: .seconds(86_400))
+                if let message = reply.message { print(message) }
             }
         }
 
@@ -85,6 +107,10 @@ extension Aegisctl {
                         print("  \(backup.label)  \(backup.type)  \(RecoveryTime(secondsSinceEpoch: backup.stoppedAt).target)"
                             + (backup.repositoryBytes.map { "  \($0) bytes stored" } ?? ""))
                     }
+                    if let drill = status.lastDrillAt {
+                        print("  last drill passed: \(RecoveryTime(secondsSinceEpoch: drill).target)")
+                    }
+                    if let error = status.lastDrillError { print("  last drill failed: \(error)") }
                     if let problem = status.problem { print("  problem: \(problem)") }
                 }
             }

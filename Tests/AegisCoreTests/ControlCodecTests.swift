@@ -164,6 +164,7 @@ struct ControlCodecTests {
         .maintenanceRun(job: "vacuum-postgres-ai"),
         .pitrBackup(.postgresBackend, type: .diff), .pitrStatus(nil), .pitrStatus(.postgresAI),
         .pitrRestore(.postgresExecutor, to: .time("2026-12-01 10:42:00+00")), .pitrRestore(.postgresBackend, to: .latest),
+        .pitrDrill(.postgresAI),
     ]
 
     @Test func everyCommandRoundTripsThroughTheWire() {

@@ -161,6 +161,7 @@ import AegisCore
     @Test(arguments: [
         ("full_schedule", bad { $0.fullSchedule = "61 * * * *" }),
         ("diff_schedule", bad { $0.diffSchedule = "0 0 30 2 *" }),
+        ("drill_schedule", bad { $0.drillSchedule = "daily" }),
         ("archive_timeout_s", bad { $0.archiveTimeoutS = 0 }),
         ("repo1_retention_full", bad { $0.repo1RetentionFull = 0 }),
         ("archive_queue_max", bad { $0.archiveQueueMax = "4" }),

@@ -76,6 +76,10 @@ final class PITRTests: XCTestCase {
         let backup = try harness.aegisctl("pitr backup postgres-backend --type full")
         XCTAssertEqual(backup.status, 0, backup.output)
         XCTAssertEqual(try pitrStatus(harness)?.backups.map(\.type), ["full"])
+        let drill = try harness.aegisctl("pitr drill postgres-backend")
+        XCTAssertEqual(drill.status, 0, drill.output + harness.log.suffix(3000))
+        XCTAssertNotNil(try pitrStatus(harness)?.lastDrillAt)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: "\(harness.root)/pgbackrest-drill/postgres-backend"), "scratch removed")
 
         try harness.ownerSQL(.backend, "CREATE TABLE pitr_probe (id serial PRIMARY KEY, note text)", granting: ["pitr_probe"])
         try harness.ownerSQL(.backend, "GRANT USAGE ON SEQUENCE pitr_probe_id_seq TO aegis_app")

@@ -162,6 +162,7 @@ enum ConfigSchema {
             .integer("archive_timeout_s", \.archiveTimeoutS, "PostgreSQL archive_timeout: WAL is archived at least this often while there are writes (the recovery point objective), in seconds"),
             .string("full_schedule", \.fullSchedule, "When to take a full base backup of each instance: a 5-field cron expression; empty: on demand only"),
             .string("diff_schedule", \.diffSchedule, "When to take a differential base backup: a 5-field cron expression; empty: none"),
+            .string("drill_schedule", \.drillSchedule, "When to restore the newest base backup and its WAL into a scratch data directory and check it answers: a cron expression; empty: on demand only"),
             .string("time_zone", \.timeZone, "IANA time zone the PITR schedules are read in, or \"local\" for the host's"),
             .integer("repo1_retention_full", \.repo1RetentionFull, "Full base backups kept in repository 1 (<state_dir>/pgbackrest), with the WAL they need"),
             .string("archive_queue_max", \.archiveQueueMax, "Bound of WAL waiting for an unreachable repository (pgBackRest units: MiB, GiB); beyond it WAL is dropped from the archive rather than filling the disk"),

@@ -73,7 +73,9 @@ public enum ConfigValidator {
         func check(_ key: String, _ problem: String?) {
             if let problem { issues.append(ConfigIssue(path: "pitr.\(key)", reason: problem)) }
         }
-        for (key, text) in [("full_schedule", pitr.fullSchedule), ("diff_schedule", pitr.diffSchedule)] where !text.isEmpty {
+        for (key, text) in [
+            ("full_schedule", pitr.fullSchedule), ("diff_schedule", pitr.diffSchedule), ("drill_schedule", pitr.drillSchedule),
+        ] where !text.isEmpty {
             do {
                 let expression = try CronExpression(text)
                 check(key, expression.neverFires ? "\"\(text)\" never fires (no such date)" : nil)

@@ -13,6 +13,9 @@ public struct PITRSettings: Sendable, Equatable {
     public var fullSchedule: String = "0 1 * * 0"
     /// Differential base backups: the other days at 01:00 (`diff_schedule`); empty: none.
     public var diffSchedule: String = "0 1 * * 1-6"
+    /// The PITR drill: the newest base backup and its WAL restored into a scratch data
+    /// directory and started there: weekly, Sunday 05:30 (`drill_schedule`); empty: on demand.
+    public var drillSchedule: String = "30 5 * * 0"
     /// IANA time zone the schedules are read in, or "local" (`time_zone`).
     public var timeZone: String = "UTC"
     /// Full backups kept in repository 1; older ones go with the WAL only they needed

@@ -125,6 +125,7 @@ public enum ControlCodec {
         case .pitrBackup: return .pitrBackup(named(), type: raw.pitr_type.flatMap(PITRBackupType.init(rawValue:)) ?? .full)
         case .pitrStatus: return .pitrStatus(service)
         case .pitrRestore: return .pitrRestore(named(), to: raw.to_time.map { .time($0) } ?? .latest)
+        case .pitrDrill: return .pitrDrill(named())
         }
     }
 
@@ -158,7 +159,7 @@ public enum ControlCodec {
     /// The commands that act on one named service.
     public static func needsService(_ command: ControlCommand) -> Bool {
         switch command {
-        case .start, .stop, .restart, .restore, .verify, .connectInfo, .logs, .pitrBackup, .pitrRestore: true
+        case .start, .stop, .restart, .restore, .verify, .connectInfo, .logs, .pitrBackup, .pitrRestore, .pitrDrill: true
         case .status, .version, .backup, .backups, .reload, .certsStatus, .certsRotate, .migrateStatus, .stats,
             .maintenanceList, .maintenanceRun, .pitrStatus: false
         }

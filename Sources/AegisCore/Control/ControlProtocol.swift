@@ -111,6 +111,9 @@ public enum ControlCommand: String, Codable, Sendable, CaseIterable {
     case pitrStatus = "pitr-status"
     /// Restore `service` to `to_time`, or to the end of the archive (`to_latest`).
     case pitrRestore = "pitr-restore"
+    /// The PITR drill of `service`: its newest base backup and WAL restored into a scratch
+    /// directory, started there, checked, and removed.
+    case pitrDrill = "pitr-drill"
 }
 
 /// The daemon's answer: `ok` with a `result`, or an `error` that says what went wrong.

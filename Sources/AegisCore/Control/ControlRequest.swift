@@ -33,6 +33,8 @@ public enum ControlRequest: Sendable, Equatable {
     case pitrStatus(ServiceID?)
     /// Restore one PostgreSQL instance to a point in time (the previous data directory is kept aside).
     case pitrRestore(ServiceID, to: PITRRestoreTarget)
+    /// The PITR drill of one instance now: newest base backup + WAL into a scratch directory.
+    case pitrDrill(ServiceID)
 
     /// The command's name on the wire (`restart`, `certs-rotate`, …).
     public var command: ControlCommand {
@@ -58,6 +60,7 @@ public enum ControlRequest: Sendable, Equatable {
         case .pitrBackup: .pitrBackup
         case .pitrStatus: .pitrStatus
         case .pitrRestore: .pitrRestore
+        case .pitrDrill: .pitrDrill
         }
     }
 
@@ -66,7 +69,7 @@ public enum ControlRequest: Sendable, Equatable {
         switch self {
         case .start(let id), .stop(let id), .restart(let id), .connectInfo(let id, _, _), .logs(let id, _, _): id
         case .backup(let id), .backups(let id), .migrateStatus(let id), .stats(let id), .pitrStatus(let id): id
-        case .pitrBackup(let id, _), .pitrRestore(let id, _): id
+        case .pitrBackup(let id, _), .pitrRestore(let id, _), .pitrDrill(let id): id
         case .restore(let target), .verify(let target): target.service
         case .status, .version, .reload, .certsStatus, .certsRotate, .maintenanceList, .maintenanceRun: nil
         }

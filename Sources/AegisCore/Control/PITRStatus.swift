@@ -26,6 +26,10 @@ public struct PITRStatus: Codable, Sendable, Equatable {
     public var archiveLagSeconds: Int64?
     /// Seconds since the newest good base backup ended.
     public var newestBackupAgeSeconds: Int64?
+    /// When the last PITR drill passed (seconds since the epoch), and why the last one failed
+    /// when it did after that.
+    public var lastDrillAt: Int64?
+    public var lastDrillError: String?
 
     enum CodingKeys: String, CodingKey {
         case service, problem, backups
@@ -41,6 +45,8 @@ public struct PITRStatus: Codable, Sendable, Equatable {
         case lastFailedWal = "last_failed_wal"
         case archiveLagSeconds = "archive_lag_s"
         case newestBackupAgeSeconds = "newest_backup_age_s"
+        case lastDrillAt = "last_drill_at"
+        case lastDrillError = "last_drill_error"
     }
 
     public init(service: String, stanzaReady: Bool = false, problem: String? = nil, backups: [PgBackRestInfo.Backup] = []) {

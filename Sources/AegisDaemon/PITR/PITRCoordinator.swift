@@ -19,6 +19,7 @@ actor PITRCoordinator {
     private var problems: [ServiceID: String] = [:]
     private var infos: [ServiceID: PgBackRestInfo] = [:]
     private var archivers: [ServiceID: ArchiverFigures] = [:]
+    private var lastDrill: [ServiceID: (passedAt: Int64?, error: String?)] = [:]
 
     init(config: AegisConfig, account: ServiceAccount, supervisor: Supervisor, backups: BackupCoordinator, logger: Logger) {
         self.config = config
@@ -103,6 +104,37 @@ actor PITRCoordinator {
         await backups.release(service)
         await refresh(service)
         return status(service)
+    }
+
+    // MARK: - Drill
+
+    /// The PITR drill (`PITRDrill`): one operation of the instance like a backup, recorded for
+    /// status. Returns what the restored copy held.
+    func drill(_ service: ServiceID) async throws(BackupFailure) -> String {
+        let tool = try tool(service)
+        let reporter = try await backups.claim(service, for: "pitr-drill")
+        _ = reporter.begin("restoring into a scratch directory")
+        let metadata: Logger.Metadata = ["service": "\(service.rawValue)"]
+        let drill = PITRDrill(tool: tool, config: config, account: account, logger: logger)
+        let outcome: Result<String, any Error>
+        do {
+            outcome = .success(try await drill.run(deadline: .seconds(max(600, config.supervision.startTimeoutS * 5))))
+        } catch {
+            outcome = .failure(error)
+        }
+        await backups.release(service)
+        switch outcome {
+        case .success(let answer):
+            lastDrill[service] = (UTCTimestamp.now.secondsSinceEpoch, nil)
+            logger.notice("PITR drill of \(service.rawValue) passed: the newest base backup and its WAL restore and answer (\(answer))",
+                          metadata: metadata)
+            return "PITR drill of \(service.rawValue) passed: restored, recovered and answering (\(answer)); scratch copy removed"
+        case .failure(let error):
+            let reason = (error as? SystemError)?.message ?? "\(error)"
+            lastDrill[service] = (lastDrill[service]?.passedAt, reason)
+            logger.error("PITR drill of \(service.rawValue) failed: \(reason)", metadata: metadata)
+            throw BackupFailure("PITR drill of \(service.rawValue) failed: \(reason)")
+        }
     }
 
     // MARK: - Restore
@@ -277,6 +309,8 @@ actor PITRCoordinator {
         let newestArchive = archiver?.lastArchivedAt ?? tools[service]?.newestArchivedAt(wal: info?.walMax)
         if status.windowStart != nil { status.windowEnd = max(status.windowStart!, newestArchive ?? status.windowStart!) }
         status.newestBackupAgeSeconds = info?.newestBackup.map { now - $0.stoppedAt }
+        status.lastDrillAt = lastDrill[service]?.passedAt
+        status.lastDrillError = lastDrill[service]?.error
         if let archiver {
             status.archivedCount = archiver.archivedCount
             status.failedCount = archiver.failedCount

@@ -10,7 +10,16 @@ enum PITRSchedule {
         await pitr.refreshAll()
         let zone = BackupSchedule.zone(settings.timeZone)
         let lastRuns = [PITRBackupType.full: await pitr.lastBackupStart(.full), .diff: await pitr.lastBackupStart(.diff)]
-        return [(PITRBackupType.full, settings.fullSchedule), (.diff, settings.diffSchedule)].map { type, schedule in
+        let drill = SchedulerEntry(name: "pitr-drill", schedule: settings.drillSchedule, zone: zone, lastRun: nil) {
+            for service in pitr.services where !Task.isCancelled {
+                do throws(BackupFailure) {
+                    _ = try await pitr.drill(service)
+                } catch {
+                    logger.warning("scheduled PITR drill of \(service.rawValue): \(error.reason)", metadata: ["service": "\(service.rawValue)"])
+                }
+            }
+        }
+        return [drill] + [(PITRBackupType.full, settings.fullSchedule), (.diff, settings.diffSchedule)].map { type, schedule in
             SchedulerEntry(name: "pitr-\(type.rawValue)", schedule: schedule, zone: zone, lastRun: lastRuns[type] ?? nil) {
                 for service in pitr.services where !Task.isCancelled {
                     do throws(BackupFailure) {
