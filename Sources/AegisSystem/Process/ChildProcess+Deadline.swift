@@ -5,6 +5,7 @@ extension ChildProcess {
     /// Runs a one-shot command like `output(of:)`, but never longer than `deadline`: past it the
     /// command's whole process group is SIGKILLed (it leads its own group) and this throws. For
     /// tools that can hang on something outside aegisd (pgBackRest waiting on a repository).
+    /// Cancelling the calling task kills the command the same way: nothing outlives its caller.
     public static func output(
         of spec: LaunchSpec, deadline: Duration
     ) async throws(SystemError) -> (status: ExitStatus, lines: [String]) {
@@ -36,6 +37,8 @@ extension ChildProcess {
         switch result {
         case .success(let status)?: return (status, seen.lines.withLock { $0 })
         case .failure(let error)?: throw error
+        case nil where Task.isCancelled:
+            throw SystemError("\(spec.executable) was stopped: the task that ran it was cancelled (aegisd is shutting down)")
         case nil:
             let tail = seen.lines.withLock { $0.suffix(3).joined(separator: " | ") }
             throw SystemError("\(spec.executable) did not finish within \(deadline) and was killed" + (tail.isEmpty ? "" : ": \(tail)"))
