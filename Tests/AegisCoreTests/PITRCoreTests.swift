@@ -59,6 +59,12 @@ import AegisCore
         #expect(odd.postgresqlSettings.contains("archive_command = 'pgbackrest ''--config=/srv/it''\\''''s data/"))
     }
 
+    @Test func testDrillRestoreCommand_isSynchronousAndNamesTheScratchDirectory() {
+        #expect(renderer().drillRestoreCommand(dataDir: "/var/lib/aegis/pgbackrest-drill/postgres-backend/data")
+            == "pgbackrest --config=/var/lib/aegis/conf/postgres-backend/pgbackrest.conf --stanza=postgres-backend "
+            + "--pg1-path=/var/lib/aegis/pgbackrest-drill/postgres-backend/data --no-archive-async archive-get %f \"%p\"")
+    }
+
     @Test func testPostgresqlConf_archivesOnlyWithPITR() {
         let settings = PostgresInstanceSettings(instance: .backend, port: 5432)
         let off = PostgresConfigRenderer(instance: .backend, settings: settings, layout: layout, superuser: "aegis", daemonUser: "root")

@@ -78,6 +78,14 @@ public struct PgBackRestConfigRenderer: Sendable {
         "pgbackrest \(shellQuoted("--config=\(configFile)")) \(shellQuoted("--stanza=\(stanza)")) archive-push %p"
     }
 
+    /// The `restore_command` of a scratch copy restored into `dataDir` (the PITR drill):
+    /// synchronous `archive-get`, because an asynchronous one would hold the stanza's archive
+    /// lock that the live instance's `archive-push` needs.
+    public func drillRestoreCommand(dataDir: String) -> String {
+        "pgbackrest \(shellQuoted("--config=\(configFile)")) \(shellQuoted("--stanza=\(stanza)")) "
+            + "\(shellQuoted("--pg1-path=\(dataDir)")) --no-archive-async archive-get %f \"%p\""
+    }
+
     /// The arguments of a pgBackRest command on this stanza (`stanza-create`, `check`, `backup`…).
     public func arguments(_ command: String, _ options: [String] = []) -> [String] {
         ["--config=\(configFile)", "--stanza=\(stanza)"] + options + [command]

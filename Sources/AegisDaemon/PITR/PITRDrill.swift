@@ -28,7 +28,9 @@ struct PITRDrill: Sendable {
 
     /// Runs the drill; returns what the restored copy holds, or throws what went wrong.
     func run(deadline: Duration) async throws -> String {
-        try? FileManager.default.removeItem(atPath: scratch)  // our own scratch, left by a killed drill
+        // Our own scratch, left by a drill whose aegisd was killed: its postmaster first.
+        await stopLeftoverPostmaster()
+        try? FileManager.default.removeItem(atPath: scratch)
         defer { try? FileManager.default.removeItem(atPath: scratch) }
         try FileSystem.makeDirectory("\(config.layout.root)/pgbackrest-drill", mode: 0o755)
         try FileSystem.makeDirectory(scratch, mode: 0o700, owner: account)
@@ -36,10 +38,7 @@ struct PITRDrill: Sendable {
         try FileSystem.makeDirectory(socketDir, mode: 0o700, owner: account)
         try await tool.run("restore", ["--pg1-path=\(dataDir)", "--archive-mode=off"], deadline: deadline)
 
-        let renderer = tool.renderer
-        // Synchronous archive-get: an asynchronous one would hold the stanza's archive lock
-        // that the live instance's archive-push needs.
-        let restoreCommand = "pgbackrest --config=\(renderer.configFile) --stanza=\(renderer.stanza) --pg1-path=\(dataDir) --no-archive-async archive-get %f \"%p\""
+        let restoreCommand = tool.renderer.drillRestoreCommand(dataDir: dataDir)
         let spec = LaunchSpec(
             executable: "\(config.postgres.binDir)/postgres",
             arguments: [
@@ -86,6 +85,18 @@ struct PITRDrill: Sendable {
             _ = try await group.next()
             return try answer.get()
         }
+    }
+
+    /// A scratch postmaster a killed aegisd left running, recognized as the driver recognizes
+    /// its own: the pid file's pid is a `postgres` working in the scratch data directory.
+    private func stopLeftoverPostmaster() async {
+        guard let text = try? FileSystem.read("\(dataDir)/postmaster.pid"),
+              let pid = text.split(separator: "\n").first.flatMap({ Int32($0.trimmingCharacters(in: .whitespaces)) }),
+              ProcessTable.isAlive(pid), ProcessTable.commandLine(pid).first?.hasSuffix("postgres") == true,
+              ProcessTable.workingDirectory(pid) == dataDir
+        else { return }
+        logger.warning("stopping the scratch postmaster (pid \(pid)) of an interrupted PITR drill", metadata: ["service": "\(service.rawValue)"])
+        _ = await ProcessTable.killGroupAndWait(pid, timeout: .seconds(10))
     }
 
     /// Waits until the copy has finished recovery and answers; returns what it holds.
