@@ -100,6 +100,7 @@ extension Aegisctl {
                     print("  recoverable window: \(status.windowText)")
                     print("  WAL archived: \(status.walMin ?? "none") … \(status.walMax ?? "none")"
                         + (status.archiveLagSeconds.map { $0 > 0 ? "; archiving \($0) s behind" : "" } ?? ""))
+                    if let bytes = status.walBytes { print("  pg_wal: \(ByteCount.text(bytes))") }
                     if let failed = status.failedCount, failed > 0 {
                         print("  archive failures: \(failed) (last \(status.lastFailedWal ?? "?"))")
                     }

@@ -203,6 +203,7 @@ import AegisCore
         ready.windowStart = 100
         ready.windowEnd = 400
         ready.archiveLagSeconds = 0
+        ready.walBytes = 48 << 20
         report.pitr = [ready, PITRStatus(service: "postgres-ai", problem: "pgBackRest is not installed")]
         let families = MetricsMappingTests.families(MetricsInput(status: report, collectedAt: 0, now: 0))
         func value(_ name: String, _ service: String) -> Double? {
@@ -215,6 +216,7 @@ import AegisCore
         #expect(value("aegis_pitr_recovery_window_start_timestamp_seconds", "postgres-backend") == 100)
         #expect(value("aegis_pitr_recovery_window_end_timestamp_seconds", "postgres-backend") == 400)
         #expect(value("aegis_pitr_archive_lag_seconds", "postgres-backend") == 0)
+        #expect(value("aegis_pitr_pg_wal_bytes", "postgres-backend") == Double(48 << 20))
         for name in ["aegis_pitr_last_base_backup_timestamp_seconds", "aegis_pitr_recovery_window_start_timestamp_seconds",
                      "aegis_pitr_archive_lag_seconds"] {
             #expect(value(name, "postgres-ai") == nil, "\(name) is absent when unknown")

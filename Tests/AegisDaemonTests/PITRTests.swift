@@ -133,6 +133,7 @@ final class PITRTests: XCTestCase {
         try await Poll.until("archiving failures counted and the lag reported", timeout: .seconds(60), every: .milliseconds(300)) {
             guard let status = try self.pitrStatus(harness) else { return false }
             return (status.failedCount ?? 0) > 0 && (status.archiveLagSeconds ?? 0) > 0 && status.problem != nil
+                && (status.walBytes ?? 0) > 0
         }
         try harness.psql(.backend, "INSERT INTO lag_probe VALUES (2)")
         XCTAssertEqual(try harness.psql(.backend, "SELECT count(*) FROM lag_probe"), "2", "the database keeps serving")

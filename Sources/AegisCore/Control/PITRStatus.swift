@@ -24,6 +24,8 @@ public struct PITRStatus: Codable, Sendable, Equatable {
     /// Seconds since the last segment was archived, when archiving is behind (a failure came
     /// after it); 0 when it is keeping up.
     public var archiveLagSeconds: Int64?
+    /// Bytes in the instance's `pg_wal`: WAL waits there while archiving fails.
+    public var walBytes: Int64?
     /// Seconds since the newest good base backup ended.
     public var newestBackupAgeSeconds: Int64?
     /// When the last PITR drill passed (seconds since the epoch), and why the last one failed
@@ -45,6 +47,7 @@ public struct PITRStatus: Codable, Sendable, Equatable {
         case lastFailedWal = "last_failed_wal"
         case archiveLagSeconds = "archive_lag_s"
         case newestBackupAgeSeconds = "newest_backup_age_s"
+        case walBytes = "pg_wal_bytes"
         case lastDrillAt = "last_drill_at"
         case lastDrillError = "last_drill_error"
     }

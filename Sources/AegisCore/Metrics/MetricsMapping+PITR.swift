@@ -20,6 +20,8 @@ extension MetricsMapping {
             family("aegis_pitr_archive_lag_seconds",
                    "Seconds since the last WAL segment was archived while archiving fails; 0 while it keeps up.",
                    { $0.archiveLagSeconds.map(Double.init) }),
+            family("aegis_pitr_pg_wal_bytes", "Bytes in pg_wal: WAL waits there while archiving fails.",
+                   { $0.walBytes.map(Double.init) }),
         ]
     }
 }

@@ -318,6 +318,7 @@ actor PITRCoordinator {
             status.lastFailedAt = archiver.lastFailedAt
             status.lastFailedWal = archiver.lastFailedWal
             status.archiveLagSeconds = archiver.lagSeconds(now: now)
+            status.walBytes = archiver.walBytes
             if let lag = status.archiveLagSeconds, lag > 0, status.problem == nil {
                 status.problem = "WAL archiving is failing (last failure \(archiver.lastFailedWal ?? "?")); archiving is \(lag) s behind"
             }
