@@ -223,3 +223,34 @@ import AegisCore
         }
     }
 }
+
+/// aegisd's own PITR alerts: the conditions of the shipped rules, from the status alone.
+@Suite struct PITRAlertTests {
+    static func input(_ statuses: [PITRStatus], now: Double) -> MetricsInput {
+        var report = StatusReport(daemon: DaemonStatus(version: "1", pid: 1, uptimeSeconds: 1, ready: true), services: [])
+        report.pitr = statuses
+        return MetricsInput(status: report, collectedAt: now, now: now)
+    }
+
+    @Test func testConditions_followTheRules() {
+        let day: Int64 = 86_400
+        var fine = PITRStatus(service: "postgres-backend", stanzaReady: true, backups: [
+            PgBackRestInfo.Backup(label: "f", type: "full", startedAt: 10 * day - 60, stoppedAt: 10 * day),
+        ])
+        fine.archiveLagSeconds = 300
+        var lagging = fine
+        lagging.service = "postgres-ai"
+        lagging.archiveLagSeconds = 301
+        var stale = fine
+        stale.service = "postgres-executor"
+        stale.backups = [PgBackRestInfo.Backup(label: "old", type: "full", startedAt: 7 * day, stoppedAt: 8 * day - 1)]
+        let broken = PITRStatus(service: "postgres-x", stanzaReady: false, problem: "pgBackRest is not installed")
+        let found = AlertEvaluator.conditions(Self.input([fine, lagging, stale, broken], now: Double(10 * day)))
+            .map { "\($0.kind.rawValue) \($0.subject)" }
+        #expect(found == [
+            "AegisPITRArchiveFailing postgres-ai",
+            "AegisPITRBaseBackupStale postgres-executor",
+            "AegisPITRStanzaNotReady postgres-x",
+        ])
+    }
+}
