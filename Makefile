@@ -11,10 +11,11 @@ VAR := $(CURDIR)/var
 SERVICE_USER ?= aegis
 
 # openssl (s_client, s_server) and socat (TLS in front of the Loki stand-in) are for the tests;
-# prometheus (which ships promtool) checks the /metrics endpoint and the shipped alert rules.
+# prometheus (which ships promtool) checks the /metrics endpoint and the shipped alert rules;
+# pgbackrest archives WAL and takes the base backups of [pitr].
 DEBIAN_PACKAGES := postgresql-15 postgresql-client-15 redis-server redis-tools libpq-dev \
 	libsystemd-dev zlib1g-dev libssl-dev pkg-config age systemd util-linux python3 python3-croniter procps help2man dpkg-dev \
-	openssl socat prometheus
+	openssl socat prometheus pgbackrest
 
 .PHONY: all build test test-system run deps user bench clean distclean help install deb check-unit check-alerts
 

@@ -73,13 +73,14 @@ Architecture: $arch
 Maintainer: aegisd maintainers <maintainers@aegisd.invalid>
 Installed-Size: $size
 Depends: $shlibs, postgresql-15, redis-server (>= 5:7.0), systemd, procps, init-system-helpers (>= 1.52)
-Recommends: age, postgresql-client-15, redis-tools
+Recommends: age, postgresql-client-15, redis-tools, pgbackrest
 Section: database
 Priority: optional
 Description: supervisor for the Aegis platform's PostgreSQL x3, Redis and Loki
  aegisd runs three PostgreSQL instances, Redis and (where installed) Grafana
  Loki as its children under systemd, restarts what fails, takes encrypted
- backups (age format) on a schedule with restore drills, and answers aegisctl
+ backups (age format) on a schedule with restore drills, archives WAL with
+ pgBackRest for point-in-time recovery, and answers aegisctl
  over a Unix socket.
 CONTROL
 echo "/etc/aegis/aegisd.toml" > "$root/DEBIAN/conffiles"

@@ -14,6 +14,9 @@ struct ControlHandler: Sendable {
     let status: StatusAssembler
     /// How long start/restart/stop wait for their outcome before answering anyway.
     let operationTimeout: Duration
+    /// Point-in-time recovery; nil when no instance has it.
+    var pitr: PITRCoordinator? = nil
+
     func answer(_ request: ControlRequest) async -> ControlReply {
         switch request {
         case .status:
@@ -64,6 +67,14 @@ struct ControlHandler: Sendable {
             return reply
         case .maintenanceRun(let job):
             return await runMaintenance(job)
+        case .pitrBackup(let service, let type):
+            return await pitrBackup(service, type: type)
+        case .pitrStatus(let service):
+            return await pitrStatus(service)
+        case .pitrRestore(let service, let target):
+            return await pitrRestore(service, to: target)
+        case .pitrDrill(let service):
+            return await pitrDrill(service)
         }
     }
 

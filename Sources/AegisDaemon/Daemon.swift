@@ -39,15 +39,17 @@ public enum Daemon {
         let backups = BackupCoordinator(config: config, account: account, supervisor: supervisor, logger: logger)
         await backups.recover()
         let maintenance = MaintenanceCoordinator(config: config, account: account, logger: logger)
+        let pitr = PITRCoordinator(config: config, account: account, supervisor: supervisor, backups: backups, logger: logger)
         let status = StatusAssembler(
             supervisor: supervisor, backups: backups, certificates: certificates, logs: logs, maintenance: maintenance,
-            config: config)
+            config: config, pitr: pitr)
         let reloader = Reloader(
             configPath: configPath, config: config, context: context, supervisor: supervisor, backups: backups,
-            certificates: certificates, maintenance: maintenance, logs: logs, status: status)
+            certificates: certificates, maintenance: maintenance, logs: logs, status: status, pitr: pitr)
         let handler = ControlHandler(
             supervisor: supervisor, backups: backups, reloader: reloader, certificates: certificates, logs: logs,
-            maintenance: maintenance, status: status, operationTimeout: .seconds(config.supervision.startTimeoutS))
+            maintenance: maintenance, status: status, operationTimeout: .seconds(config.supervision.startTimeoutS),
+            pitr: pitr)
         let server = ControlServer(
             path: config.daemon.socket, socketGroup: ServiceAccount.groupID(named: config.daemon.socketGroup),
             handler: { await handler.answer($0) }, logger: logger)
@@ -70,6 +72,7 @@ public enum Daemon {
             services: services(
                 logs: logs, server: server, supervisor: supervisor, status: status, certificates: certificates,
                 reloader: reloader, signals: signals, request: request, notifier: notifier, logger: logger,
+                pitr: pitr.services.isEmpty ? nil : PITRService(pitr: pitr, supervisor: supervisor),
                 metrics: metricsService(config, status: status, account: account, reloader: reloader, logger: logger)),
             logger: logger))
         do {
@@ -103,7 +106,7 @@ public enum Daemon {
         logs: LogPipeline, server: ControlServer, supervisor: Supervisor, status: StatusAssembler,
         certificates: CertificateManager, reloader: Reloader, signals: UnixSignalsSequence, request: ShutdownRequest,
         notifier: SystemdNotifier,
-        logger: Logger, metrics: MetricsService? = nil
+        logger: Logger, pitr: PITRService? = nil, metrics: MetricsService? = nil
     ) -> [ServiceGroupConfiguration.ServiceConfiguration] {
         var members: [(String, any Service)] = [
             ("logs", LogPipelineService(logs: logs)),
@@ -116,6 +119,9 @@ public enum Daemon {
                 signals: signals, requested: request, supervisor: supervisor, reloader: reloader, notifier: notifier,
                 logger: logger)),
         ]
+        // After the supervisor: stopped before the instances are (no stanza check against a
+        // postmaster going down).
+        if let pitr { members.insert(("pitr", pitr), at: 4) }
         // Right after the monitor: /metrics and the alerts follow the services while they stop.
         if let metrics { members.insert(("metrics", metrics), at: 3) }
         return members.map { name, service in

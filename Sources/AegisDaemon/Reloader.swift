@@ -18,11 +18,15 @@ actor Reloader {
     /// Takes the Loki tenant and credentials at each reload.
     let logs: LogPipeline?
     let status: StatusAssembler
+    /// Its base backups join the schedule; nil when no instance has point-in-time recovery.
+    var pitr: PITRCoordinator?
 
     init(
         configPath: String, config: AegisConfig, context: DriverContext, supervisor: Supervisor, backups: BackupCoordinator,
-        certificates: CertificateManager, maintenance: MaintenanceCoordinator, logs: LogPipeline?, status: StatusAssembler
+        certificates: CertificateManager, maintenance: MaintenanceCoordinator, logs: LogPipeline?, status: StatusAssembler,
+        pitr: PITRCoordinator? = nil
     ) {
+        self.pitr = pitr
         self.logs = logs
         self.status = status
         self.maintenance = maintenance
@@ -46,8 +50,9 @@ actor Reloader {
         }
         while !Task.isCancelled {
             let generation = schedules.generation
+            let pitrEntries = await pitr.map { pitr in { await PITRSchedule.entries(pitr, settings: $0, logger: $1) } }?(config.pitr, logger) ?? []
             let entries = await BackupSchedule.entries(coordinator: backups, settings: config.backup, logger: logger)
-                + (await MaintenanceSchedule.entries(maintenance, settings: config.maintenance))
+                + (await MaintenanceSchedule.entries(maintenance, settings: config.maintenance)) + pitrEntries
             let logger = logger
             await withTaskGroup(of: Void.self) { group in
                 group.addTask { await JobScheduler(entries: entries, logger: logger).run() }

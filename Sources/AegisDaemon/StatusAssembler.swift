@@ -15,11 +15,14 @@ struct StatusAssembler: Sendable {
     let filesystemPaths: Shared<[String]>
     /// The metrics endpoint's URL while it serves (`MetricsService` sets it).
     let metricsURL = Shared<String?>(nil)
+    /// Point-in-time recovery of the PostgreSQL instances; nil when none has it.
+    let pitr: PITRCoordinator?
 
     init(
         supervisor: Supervisor, backups: BackupCoordinator, certificates: CertificateManager, logs: LogPipeline,
-        maintenance: MaintenanceCoordinator, config: AegisConfig
+        maintenance: MaintenanceCoordinator, config: AegisConfig, pitr: PITRCoordinator? = nil
     ) {
+        self.pitr = pitr
         self.supervisor = supervisor
         self.backups = backups
         self.certificates = certificates
@@ -43,6 +46,7 @@ struct StatusAssembler: Sendable {
         report.maintenance = await maintenance.statuses()
         report.filesystems = FilesystemSpace.figures(of: filesystemPaths.value)
         report.daemon.metricsURL = metricsURL.value
+        if let pitr, !pitr.services.isEmpty { report.pitr = await pitr.statuses() }
         return report
     }
 }

@@ -3,7 +3,7 @@ import Glibc
 /// Passwords live in files of their own (0600), never in the configuration, argv or logs.
 public enum SecretFile {
     /// Reads the secret at `path`, generating a new random one first when the file does not exist.
-    public static func readOrCreate(_ path: String) throws(SystemError) -> String {
+    public static func readOrCreate(_ path: String, length: Int = 32) throws(SystemError) -> String {
         if let existing = try FileSystem.read(path) {
             var info = stat()
             if stat(path, &info) == 0, info.st_mode & 0o077 != 0 {
@@ -15,7 +15,7 @@ public enum SecretFile {
             guard !secret.isEmpty else { throw SystemError("\(path) is empty; delete it to have a new secret generated") }
             return secret
         }
-        let secret = generate()
+        let secret = generate(length: length)
         try FileSystem.writeAtomically(path, contents: secret + "\n", mode: 0o600)
         return secret
     }

@@ -75,8 +75,29 @@ extension Aegisctl {
         @OptionGroup var global: GlobalOptions
         @OptionGroup var target: BackupTarget
         @Flag(name: .long, help: "Do not ask for confirmation.") var yes = false
+        @Option(name: .customLong("to-time"), help: ArgumentHelp(
+            "PostgreSQL only: restore to this point in time with pgBackRest, e.g. \"2026-12-01 10:42:00+00\" (the offset is required).",
+            valueName: "time"))
+        var toTime: String?
+        @Flag(name: .customLong("to-latest"), help: "PostgreSQL only: restore to the end of the archived WAL with pgBackRest.")
+        var toLatest = false
+
+        /// A point-in-time restore (pgBackRest) rather than one from a dump.
+        var pitrTarget: PITRRestoreTarget? {
+            if let toTime { return .time(toTime) }
+            return toLatest ? .latest : nil
+        }
 
         func validate() throws {
+            if toTime != nil && toLatest { throw ValidationError("give --to-time or --to-latest, not both") }
+            if pitrTarget != nil {
+                guard pitrServices.contains(target.service) else {
+                    throw ValidationError("--to-time and --to-latest are for PostgreSQL instances (\(pitrServices.joined(separator: ", ")))")
+                }
+                guard target.backup == "latest", target.identity == nil else {
+                    throw ValidationError("--to-time and --to-latest restore from pgBackRest's repository: no backup name or --identity")
+                }
+            }
             if target.identity == "-" && !yes {
                 throw ValidationError(
                     "--identity - reads the key from standard input, which then cannot answer the confirmation; add --yes")
@@ -84,6 +105,7 @@ extension Aegisctl {
         }
 
         func run() throws {
+            if let pitrTarget { return try runPITR(pitrTarget) }
             // Read before asking: a key that cannot be read should not cost a confirmation.
             let key = try target.identityKey()
             if !yes {
@@ -117,6 +139,40 @@ extension Aegisctl {
 
         func run() throws {
             try target.send(.verify, identityKey: try target.identityKey(), global: global)
+        }
+    }
+}
+
+extension Aegisctl.Restore {
+    /// `aegisctl restore SERVICE --to-time TIME|--to-latest --yes`.
+    func runPITR(_ pitrTarget: PITRRestoreTarget) throws {
+        let service = target.service
+        if !yes {
+            guard isatty(STDIN_FILENO) == 1 else {
+                printError("error: refusing to restore \(service) without --yes (standard input is not a terminal)")
+                throw ExitCode(ExitStatus.usage)
+            }
+            print("This stops \(service) and restores it to \(toTime ?? "the end of the archive"); its data directory is kept aside.")
+            print("Type the service name to continue: ", terminator: "")
+            guard readLine()?.trimmingCharacters(in: .whitespaces) == service else {
+                printError("aborted: nothing was changed")
+                throw ExitCode(ExitStatus.daemonError)
+            }
+        }
+        let request = ControlRequest.pitrRestore(ServiceID(validated: service), to: pitrTarget)
+        let global = global
+        let exchange: @Sendable () throws -> ControlReply = {
+            try DaemonExchange.reach(request, options: global, timeout: .seconds(86_400))
+        }
+        let reply = target.follow ? try ProgressFollower.run(global: global, service: service, exchange) : try exchange()
+        if target.json {
+            print(try prettyJSON(reply))
+        } else if let message = reply.message {
+            print(message)
+        }
+        guard reply.ok else {
+            printError("error: \(reply.error?.message ?? "the restore failed")")
+            throw ExitCode(ExitStatus.daemonError)
         }
     }
 }

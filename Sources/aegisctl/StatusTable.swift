@@ -18,7 +18,7 @@ enum StatusTable {
                 service.message ?? "",
             ]
         }
-        return report.summary + "\n" + table([headers] + rows) + backupTable(report.backups ?? [])
+        return report.summary + "\n" + table([headers] + rows) + backupTable(report.backups ?? []) + pitrTable(report.pitr ?? [])
             + (report.logs.map { "\n" + logsLine($0) + "\n" } ?? "")
             + diskLines(report.filesystems ?? []) + (report.daemon.metricsURL.map { "metrics: \($0)\n" } ?? "")
     }
@@ -69,6 +69,23 @@ enum StatusTable {
             ]
         }
         return "\n" + table([backupHeaders] + rows)
+    }
+
+    static let pitrHeaders = ["PITR", "WINDOW", "NEWEST BASE BACKUP", "ARCHIVE"]
+
+    /// Point-in-time recovery per instance: the recoverable window, the newest base backup's
+    /// age, and whether archiving keeps up (or what is wrong).
+    static func pitrTable(_ statuses: [PITRStatus]) -> String {
+        guard !statuses.isEmpty else { return "" }
+        let rows = statuses.map { status in
+            [
+                status.service,
+                status.windowText,
+                status.newestBackupAgeSeconds.map { duration(Double($0)) + " ago" } ?? "none",
+                status.problem ?? (status.stanzaReady ? "ok" : "stanza not ready yet"),
+            ]
+        }
+        return "\n" + table([pitrHeaders] + rows)
     }
 
     /// Left-aligned columns two spaces apart; the last column is not padded.

@@ -162,6 +162,9 @@ struct ControlCodecTests {
         .connectInfo(.postgresAI, app: nil, showSecrets: false), .logs(.redis, last: 5, after: nil),
         .logs(.loki, last: nil, after: 42), .migrateStatus(nil), .stats(.postgresBackend), .maintenanceList,
         .maintenanceRun(job: "vacuum-postgres-ai"),
+        .pitrBackup(.postgresBackend, type: .diff), .pitrStatus(nil), .pitrStatus(.postgresAI),
+        .pitrRestore(.postgresExecutor, to: .time("2026-12-01 10:42:00+00")), .pitrRestore(.postgresBackend, to: .latest),
+        .pitrDrill(.postgresAI),
     ]
 
     @Test func everyCommandRoundTripsThroughTheWire() {

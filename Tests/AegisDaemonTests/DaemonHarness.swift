@@ -42,6 +42,9 @@ final class DaemonHarness: @unchecked Sendable {
         config.supervision.healthTimeoutMs = 200
         config.supervision.restartInitialDelayMs = 100
         config.supervision.restartMaxDelayMs = 1000
+        // Point-in-time recovery is on by default, but only the PITR tests need its stanza
+        // checks and archiving (three pgBackRest checks per start on two shared cores).
+        config.pitr.enabled = false
         configure(&config)
         self.config = config
         try ConfigRenderer.render(config).write(toFile: configPath, atomically: true, encoding: .utf8)

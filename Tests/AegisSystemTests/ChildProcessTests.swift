@@ -16,6 +16,29 @@ import Testing
         #expect(Set(result.lines) == ["one", "two", "no newline"])
     }
 
+    @Test func testOutputWithADeadline_killsTheWholeGroupPastIt_andSaysSo() async throws {
+        // The shell leaves a grandchild (its pid printed) in its group: the kill must take both.
+        let spec = LaunchSpec(
+            executable: "/bin/sh", arguments: ["-c", "sleep 300 & echo $! ; wait"], account: me)
+        var message = ""
+        do {
+            _ = try await ChildProcess.output(of: spec, deadline: .milliseconds(500))
+        } catch {
+            message = error.message
+        }
+        #expect(message.contains("did not finish within"), "\(message)")
+        let grandchild = try #require(message.split(separator: " ").last.flatMap { Int32($0) })
+        #expect(!ProcessTable.isAlive(grandchild) || ProcessTable.commandLine(grandchild).first != "sleep",
+                "the grandchild went with the group")
+    }
+
+    @Test func testOutputWithADeadline_returnsWhatAQuickCommandPrinted() async throws {
+        let spec = LaunchSpec(executable: "/bin/sh", arguments: ["-c", "echo done; exit 4"], account: me)
+        let result = try await ChildProcess.output(of: spec, deadline: .seconds(60))
+        #expect(result.status == .exited(4))
+        #expect(result.lines == ["done"])
+    }
+
     @Test func testRun_reportsThePidAndASignalDeath() async throws {
         let spec = LaunchSpec(executable: "/bin/sh", arguments: ["-c", "kill -9 $$"], account: me)
         let pid = Mutex<Int32?>(nil)

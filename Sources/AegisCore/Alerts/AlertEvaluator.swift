@@ -151,6 +151,18 @@ public struct AlertEvaluator: Sendable {
                 }
             }
         }
+        for pitr in input.status.pitr ?? [] {
+            if let lag = pitr.archiveLagSeconds, lag > 300 {
+                add(.pitrArchiveFailing, pitr.service, "WAL archiving of \(pitr.service) has been failing for \(lag) s; see aegisctl pitr status")
+            }
+            if let newest = pitr.backups.last(where: { !$0.error }), now - Double(newest.stoppedAt) > 2 * 86_400 {
+                add(.pitrBaseBackupStale, pitr.service, "the newest base backup of \(pitr.service) is over 2 days old")
+            }
+            if !pitr.stanzaReady {
+                add(.pitrStanzaNotReady, pitr.service,
+                    "point-in-time recovery of \(pitr.service) is not working: \(pitr.problem ?? "the stanza is not checked yet")")
+            }
+        }
         return found
     }
 }

@@ -18,6 +18,9 @@ public enum AlertKind: String, Sendable, CaseIterable, Codable {
     case redisMemoryNearMax = "AegisRedisMemoryNearMax"
     case redisPersistenceFailing = "AegisRedisPersistenceFailing"
     case databaseFiguresFailing = "AegisDatabaseFiguresFailing"
+    case pitrArchiveFailing = "AegisPITRArchiveFailing"
+    case pitrBaseBackupStale = "AegisPITRBaseBackupStale"
+    case pitrStanzaNotReady = "AegisPITRStanzaNotReady"
 
     /// journald's `MESSAGE_ID` (128 bits, lower-case hex): never changes for a kind.
     public var messageID: String {
@@ -38,13 +41,16 @@ public enum AlertKind: String, Sendable, CaseIterable, Codable {
         case .redisMemoryNearMax: "7110ab8b3f834971a02f4adb2c127955"
         case .redisPersistenceFailing: "51ee569714d04b28bfe59625fbe8ccf3"
         case .databaseFiguresFailing: "98f948e5df774287b35d60388c761a5c"
+        case .pitrArchiveFailing: "c4481d9299eb4eb783db08636ff5ccc4"
+        case .pitrBaseBackupStale: "f5f43b7bf85a457e9b9274a043be09d1"
+        case .pitrStanzaNotReady: "2b69d395557648558b65c038a8490e5e"
         }
     }
 
     public var isCritical: Bool {
         switch self {
         case .serviceFailed, .serviceDown, .backupFailed, .backupMissing, .diskSpaceLow, .postgresXidAgeHigh,
-            .redisPersistenceFailing:
+            .redisPersistenceFailing, .pitrArchiveFailing:
             true
         default: false
         }
@@ -56,7 +62,9 @@ public enum AlertKind: String, Sendable, CaseIterable, Codable {
         case .serviceDown, .redisPersistenceFailing: 120
         case .diskSpaceLow, .postgresConnectionsNearMax, .redisMemoryNearMax: 300
         case .postgresXidAgeHigh, .databaseFiguresFailing, .healthCheckSlow: 600
+        case .pitrStanzaNotReady: 900
         case .diskFillingUp: 1800
+        case .pitrBaseBackupStale: 3600
         default: 0
         }
     }

@@ -15,6 +15,7 @@ public struct AegisConfig: Sendable, Equatable {
     public var logs: LogsSettings = LogsSettings()
     public var maintenance: MaintenanceSettings = MaintenanceSettings()
     public var alerts: AlertsSettings = AlertsSettings()
+    public var pitr: PITRSettings = PITRSettings()
 
     public init(
         daemon: DaemonSettings, supervision: SupervisionSettings, postgres: PostgresSettings,
@@ -63,6 +64,14 @@ public struct AegisConfig: Sendable, Equatable {
         case .loki: configured = ""
         }
         return configured.isEmpty ? layout.passwordFile(of: service) : configured
+    }
+
+    /// Whether WAL archiving and base backups with pgBackRest are on for this PostgreSQL service.
+    public func pitrEnabled(_ service: ServiceID) -> Bool {
+        guard pitr.enabled, let instance = service.postgresInstance, let settings = postgres.instances[instance] else {
+            return false
+        }
+        return settings.enabled && settings.pitr
     }
 
     /// The TCP port a service listens on (Loki: its HTTP port).
@@ -164,6 +173,8 @@ public struct PostgresInstanceSettings: Sendable, Equatable {
     public var effectiveCacheSize: String = "512MB"
     public var maxConnections: Int = 100
     public var workMem: String = "4MB"
+    /// Point-in-time recovery for this instance when `[pitr] enabled` (`pitr`).
+    public var pitr: Bool = true
 
     public init(instance: PostgresInstance, port: Int) {
         self.port = port

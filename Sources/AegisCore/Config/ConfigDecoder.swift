@@ -57,6 +57,9 @@ public enum ConfigDecoder {
             reader.read(ConfigSchema.alerts, from: table, at: "alerts", into: &config.alerts, subsections: ["notify"])
             config.alerts.notify = reader.tables("notify", in: table, at: "alerts", fields: ConfigSchema.alertNotify, empty: AlertNotifySettings())
         }
+        if let table = reader.section("pitr", in: root, at: "") {
+            reader.read(ConfigSchema.pitr, from: table, at: "pitr", into: &config.pitr)
+        }
         reader.reportUnknown(in: root, at: "", keys: [], sections: ConfigSchema.sectionNames)
         return (config, reader.issues)
     }

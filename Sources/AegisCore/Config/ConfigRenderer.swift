@@ -64,6 +64,7 @@ public enum ConfigRenderer {
                 out += "# \(field.comment).\n\(field.key) = \(literal(field.value(in: target)))\n"
             }
         }
+        section(&out, "pitr", "Point-in-time recovery with pgBackRest: WAL archiving and base backups", ConfigSchema.pitr, config.pitr)
         return out
     }
 

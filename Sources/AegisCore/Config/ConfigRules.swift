@@ -69,6 +69,21 @@ public enum ConfigRules {
     /// A PostgreSQL memory setting with its unit: `128MB`, `1GB`, `8kB` (units are
     /// case-sensitive in PostgreSQL). Bare numbers are refused because their unit differs from one
     /// setting to the next (8 kB blocks for shared_buffers, kB for work_mem).
+    /// A pgBackRest size (`archive-push-queue-max`): a positive number with a unit of KiB, MiB,
+    /// GiB, TiB or PiB (powers of 1024; pgBackRest reads KB, MB, … the same and ignores case).
+    public static func pgBackRestSizeProblem(_ size: String) -> String? {
+        let units = ["kib", "mib", "gib", "tib", "pib", "kb", "mb", "gb", "tb", "pb"]
+        let digits = size.prefix(while: \.isASCIIDigit)
+        let unit = String(size.dropFirst(digits.count)).lowercased()
+        guard !digits.isEmpty, let number = Int(digits) else {
+            return "\"\(size)\" is not a size (like 512MiB or 4GiB)"
+        }
+        guard units.contains(unit) else {
+            return "\"\(size)\" needs a unit of KiB, MiB, GiB, TiB or PiB, e.g. \(digits)GiB"
+        }
+        return number > 0 ? nil : "\"\(size)\" must be greater than zero"
+    }
+
     public static func postgresMemoryProblem(_ size: String) -> String? {
         let units = ["B", "kB", "MB", "GB", "TB"]
         let digits = size.prefix(while: \.isASCIIDigit)

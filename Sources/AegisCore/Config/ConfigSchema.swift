@@ -3,7 +3,7 @@
 /// Computed (not stored) because key paths are not `Sendable`; the lists are tiny.
 enum ConfigSchema {
     /// Top-level sections, in file order.
-    static let sectionNames = ["aegisd", "supervision", "postgres", "redis", "loki", "metrics", "backup", "maintenance", "tls", "logs", "alerts"]
+    static let sectionNames = ["aegisd", "supervision", "postgres", "redis", "loki", "metrics", "backup", "maintenance", "tls", "logs", "alerts", "pitr"]
 
     static var daemon: [ConfigField<DaemonSettings>] {
         [
@@ -46,6 +46,7 @@ enum ConfigSchema {
             .string("effective_cache_size", \.effectiveCacheSize, "PostgreSQL effective_cache_size (units: kB, MB, GB, TB)"),
             .integer("max_connections", \.maxConnections, "PostgreSQL max_connections"),
             .string("work_mem", \.workMem, "PostgreSQL work_mem (units: kB, MB, GB, TB)"),
+            .bool("pitr", \.pitr, "Point-in-time recovery (WAL archiving, base backups) for this instance when [pitr] enabled"),
         ]
     }
 
@@ -161,6 +162,19 @@ enum ConfigSchema {
         ]
     }
 
+    static var pitr: [ConfigField<PITRSettings>] {
+        [
+            .bool("enabled", \.enabled, "Continuous WAL archiving and base backups with pgBackRest for every PostgreSQL instance (each can opt out with pitr = false)"),
+            .integer("archive_timeout_s", \.archiveTimeoutS, "PostgreSQL archive_timeout: WAL is archived at least this often while there are writes (the recovery point objective), in seconds"),
+            .string("full_schedule", \.fullSchedule, "When to take a full base backup of each instance: a 5-field cron expression; empty: on demand only"),
+            .string("diff_schedule", \.diffSchedule, "When to take a differential base backup: a 5-field cron expression; empty: none"),
+            .string("drill_schedule", \.drillSchedule, "When to restore the newest base backup and its WAL into a scratch data directory and check it answers: a cron expression; empty: on demand only"),
+            .string("time_zone", \.timeZone, "IANA time zone the PITR schedules are read in, or \"local\" for the host's"),
+            .integer("repo1_retention_full", \.repo1RetentionFull, "Full base backups kept in repository 1 (<state_dir>/pgbackrest), with the WAL they need"),
+            .string("archive_queue_max", \.archiveQueueMax, "Bound of WAL waiting for an unreachable repository (pgBackRest units: MiB, GiB); beyond it WAL is dropped from the archive rather than filling the disk"),
+        ]
+    }
+
     static var alerts: [ConfigField<AlertsSettings>] {
         [.integer("repeat_interval_s", \.repeatIntervalS, "While an alert stays firing, notify it again after this many seconds; 0 never")]
     }
@@ -186,5 +200,6 @@ enum ConfigSchema {
             + PostgresInstance.allCases.flatMap { paths("postgres.\($0.rawValue)", postgresInstance) }
             + paths("redis", redis) + paths("loki", loki) + paths("metrics", metrics) + paths("backup", backup)
             + paths("maintenance", maintenance) + paths("tls", tls) + paths("logs", logs) + paths("alerts", alerts)
+            + paths("pitr", pitr)
     }
 }

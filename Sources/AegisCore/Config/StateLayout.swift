@@ -25,6 +25,12 @@ public struct StateLayout: Sendable, Equatable {
     public func passwordFile(of service: ServiceID) -> String { "\(secretsDir)/\(service.rawValue).password" }
     /// The password of an app service's Redis ACL user (`RedisACL`).
     public func redisPasswordFile(of app: PostgresInstance) -> String { "\(secretsDir)/redis-\(app.rawValue).password" }
+    /// pgBackRest's repository 1: every PostgreSQL instance's stanza, base backups and WAL.
+    public var pgBackRestRepoDir: String { "\(root)/pgbackrest" }
+    /// WAL waiting to be pushed to the repository (asynchronous archiving), per instance.
+    public func pgBackRestSpoolDir(of service: ServiceID) -> String { "\(root)/pgbackrest-spool/\(service.rawValue)" }
+    /// The generated cipher passphrase of pgBackRest's repository 1.
+    public var pgBackRestCipherFile: String { "\(secretsDir)/pgbackrest-repo1.cipher" }
     /// The control socket `config init` writes into the configuration.
     public var defaultSocket: String { "\(runDir)/aegisd.sock" }
 }

@@ -65,7 +65,30 @@ public enum ControlCodec {
         if command == .maintenanceRun, raw.job == nil {
             return .reject(.failure(.badRequest, "command \"\(name)\" needs field \"job\" (see maintenance-list)"))
         }
+        if let problem = pitrProblem(raw, command: command) {
+            return .reject(.failure(.badRequest, problem))
+        }
         return .request(request(command, raw: raw))
+    }
+
+    /// pitr-backup's type and pitr-restore's target, checked before the daemon sees them.
+    private static func pitrProblem(_ raw: RawRequest, command: ControlCommand) -> String? {
+        switch command {
+        case .pitrBackup:
+            if let type = raw.pitr_type, PITRBackupType(rawValue: type) == nil {
+                return "field \"pitr_type\" must be one of full, diff, incr (found \"\(type)\")"
+            }
+        case .pitrRestore:
+            let latest = raw.to_latest ?? false
+            if latest == (raw.to_time != nil) {
+                return "command \"pitr-restore\" needs exactly one of \"to_time\" (a time with its offset) or \"to_latest\": true"
+            }
+        default:
+            if raw.pitr_type != nil || raw.to_time != nil || raw.to_latest != nil {
+                return "fields \"pitr_type\", \"to_time\" and \"to_latest\" are only for pitr-backup and pitr-restore"
+            }
+        }
+        return nil
     }
 
     /// The typed request of a raw one whose fields were checked above: a service where the
@@ -99,6 +122,10 @@ public enum ControlCodec {
         case .stats: return .stats(service)
         case .maintenanceList: return .maintenanceList
         case .maintenanceRun: return .maintenanceRun(job: raw.job ?? "")
+        case .pitrBackup: return .pitrBackup(named(), type: raw.pitr_type.flatMap(PITRBackupType.init(rawValue:)) ?? .full)
+        case .pitrStatus: return .pitrStatus(service)
+        case .pitrRestore: return .pitrRestore(named(), to: raw.to_time.map { .time($0) } ?? .latest)
+        case .pitrDrill: return .pitrDrill(named())
         }
     }
 
@@ -132,9 +159,9 @@ public enum ControlCodec {
     /// The commands that act on one named service.
     public static func needsService(_ command: ControlCommand) -> Bool {
         switch command {
-        case .start, .stop, .restart, .restore, .verify, .connectInfo, .logs: true
+        case .start, .stop, .restart, .restore, .verify, .connectInfo, .logs, .pitrBackup, .pitrRestore, .pitrDrill: true
         case .status, .version, .backup, .backups, .reload, .certsStatus, .certsRotate, .migrateStatus, .stats,
-            .maintenanceList, .maintenanceRun: false
+            .maintenanceList, .maintenanceRun, .pitrStatus: false
         }
     }
 
@@ -170,6 +197,12 @@ public enum ControlCodec {
         var lines: Int?
         var after: Int?
         var job: String?
+        // swiftlint:disable:next identifier_name
+        var pitr_type: String?
+        // swiftlint:disable:next identifier_name
+        var to_time: String?
+        // swiftlint:disable:next identifier_name
+        var to_latest: Bool?
     }
 
     private static let example = #"{"v":1,"command":"status"}"#

@@ -37,9 +37,18 @@ public struct ControlRequestWire: Codable, Sendable, Equatable {
     public var after: Int?
     /// For maintenance-run: the job's name (`aegisctl maintenance list` shows them).
     public var job: String?
+    /// For pitr-backup: `full`, `diff` or `incr`.
+    public var pitrType: String?
+    /// For pitr-restore: the time to restore to, with its offset.
+    public var toTime: String?
+    /// For pitr-restore: restore to the end of the archived WAL.
+    public var toLatest: Bool?
 
     enum CodingKeys: String, CodingKey {
         case v, command, service, backup, identity, app, lines, after, job
+        case pitrType = "pitr_type"
+        case toTime = "to_time"
+        case toLatest = "to_latest"
         case showSecrets = "show_secrets"
         case identityKey = "identity_key"
     }
@@ -96,6 +105,15 @@ public enum ControlCommand: String, Codable, Sendable, CaseIterable {
     case maintenanceList = "maintenance-list"
     /// Run the maintenance job `job` now; answers when it is done.
     case maintenanceRun = "maintenance-run"
+    /// A pgBackRest base backup of `service` now (`pitr_type`: full, diff or incr).
+    case pitrBackup = "pitr-backup"
+    /// Point-in-time recovery of `service`, or of every PostgreSQL instance.
+    case pitrStatus = "pitr-status"
+    /// Restore `service` to `to_time`, or to the end of the archive (`to_latest`).
+    case pitrRestore = "pitr-restore"
+    /// The PITR drill of `service`: its newest base backup and WAL restored into a scratch
+    /// directory, started there, checked, and removed.
+    case pitrDrill = "pitr-drill"
 }
 
 /// The daemon's answer: `ok` with a `result`, or an `error` that says what went wrong.
@@ -118,6 +136,8 @@ public struct ControlReply: Codable, Sendable, Equatable {
     public var stats: [ServiceStats]?
     /// For maintenance-list and maintenance-run.
     public var maintenance: [MaintenanceJobStatus]?
+    /// For pitr-status and pitr-backup.
+    public var pitr: [PITRStatus]?
 
     public init(
         ok: Bool, error: ControlError? = nil, status: StatusReport? = nil, version: VersionInfo? = nil,

@@ -27,6 +27,14 @@ public enum ControlRequest: Sendable, Equatable {
     case stats(ServiceID?)
     case maintenanceList
     case maintenanceRun(job: String)
+    /// A pgBackRest base backup of one PostgreSQL instance now; answers when done.
+    case pitrBackup(ServiceID, type: PITRBackupType)
+    /// Base backups, WAL range, recoverable window and archive lag of one instance or of every one.
+    case pitrStatus(ServiceID?)
+    /// Restore one PostgreSQL instance to a point in time (the previous data directory is kept aside).
+    case pitrRestore(ServiceID, to: PITRRestoreTarget)
+    /// The PITR drill of one instance now: newest base backup + WAL into a scratch directory.
+    case pitrDrill(ServiceID)
 
     /// The command's name on the wire (`restart`, `certs-rotate`, …).
     public var command: ControlCommand {
@@ -49,6 +57,10 @@ public enum ControlRequest: Sendable, Equatable {
         case .stats: .stats
         case .maintenanceList: .maintenanceList
         case .maintenanceRun: .maintenanceRun
+        case .pitrBackup: .pitrBackup
+        case .pitrStatus: .pitrStatus
+        case .pitrRestore: .pitrRestore
+        case .pitrDrill: .pitrDrill
         }
     }
 
@@ -56,7 +68,8 @@ public enum ControlRequest: Sendable, Equatable {
     public var service: ServiceID? {
         switch self {
         case .start(let id), .stop(let id), .restart(let id), .connectInfo(let id, _, _), .logs(let id, _, _): id
-        case .backup(let id), .backups(let id), .migrateStatus(let id), .stats(let id): id
+        case .backup(let id), .backups(let id), .migrateStatus(let id), .stats(let id), .pitrStatus(let id): id
+        case .pitrBackup(let id, _), .pitrRestore(let id, _), .pitrDrill(let id): id
         case .restore(let target), .verify(let target): target.service
         case .status, .version, .reload, .certsStatus, .certsRotate, .maintenanceList, .maintenanceRun: nil
         }
@@ -81,6 +94,13 @@ public enum ControlRequest: Sendable, Equatable {
             wire.after = after
         case .maintenanceRun(let job):
             wire.job = job
+        case .pitrBackup(_, let type):
+            wire.pitrType = type.rawValue
+        case .pitrRestore(_, let target):
+            switch target {
+            case .time(let text): wire.toTime = text
+            case .latest: wire.toLatest = true
+            }
         default:
             break
         }
@@ -111,4 +131,22 @@ public enum IdentityInput: Sendable, Equatable {
     /// The identity itself, read by the client with the caller's permissions; held for this one
     /// operation only, never logged, echoed or stored.
     case key(SecretText)
+}
+
+/// The kind of a pgBackRest base backup.
+public enum PITRBackupType: String, Sendable, Equatable, CaseIterable {
+    /// Everything.
+    case full
+    /// What changed since the last full backup.
+    case diff
+    /// What changed since the last backup of any kind.
+    case incr
+}
+
+/// Where a point-in-time restore goes.
+public enum PITRRestoreTarget: Sendable, Equatable {
+    /// A time with its offset, as the operator wrote it (`2026-12-01 10:42:00+00`).
+    case time(String)
+    /// The end of the archived WAL.
+    case latest
 }

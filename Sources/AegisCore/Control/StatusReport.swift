@@ -15,9 +15,11 @@ public struct StatusReport: Codable, Sendable, Equatable {
     public var maintenance: [MaintenanceJobStatus]?
     /// Free space of the filesystems holding data, backups and the log spool.
     public var filesystems: [FilesystemFigures]?
+    /// Point-in-time recovery per PostgreSQL instance with `[pitr]` on.
+    public var pitr: [PITRStatus]?
 
     enum CodingKeys: String, CodingKey {
-        case daemon, services, backups, activity, logs, maintenance, filesystems
+        case daemon, services, backups, activity, logs, maintenance, filesystems, pitr
         case certificateWarnings = "certificate_warnings"
     }
 
@@ -37,7 +39,8 @@ public struct StatusReport: Codable, Sendable, Equatable {
             line += "; " + troubled.map { "\($0.name) \($0.state.rawValue)" }.joined(separator: ", ")
         }
         let failedJobs = (maintenance ?? []).filter { $0.lastRun?.ok == false }.map { "maintenance \($0.name) failed" }
-        let warnings = (backups ?? []).compactMap(\.warning) + (certificateWarnings ?? []) + failedJobs
+        let pitrWarnings = (pitr ?? []).compactMap { status in status.problem.map { "pitr \(status.service): \($0)" } }
+        let warnings = (backups ?? []).compactMap(\.warning) + pitrWarnings + (certificateWarnings ?? []) + failedJobs
         if !warnings.isEmpty {
             line += "; warning: " + warnings.joined(separator: "; ")
         }

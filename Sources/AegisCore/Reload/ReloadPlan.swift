@@ -55,6 +55,12 @@ public struct ReloadPlan: Sendable, Equatable {
         if old.metrics.tls != new.metrics.tls { needsDaemonRestart.append("metrics.tls") }
         if old.metrics.tlsCertFile != new.metrics.tlsCertFile { needsDaemonRestart.append("metrics.tls_cert_file") }
         if old.metrics.tlsKeyFile != new.metrics.tlsKeyFile { needsDaemonRestart.append("metrics.tls_key_file") }
+        // pgBackRest's files, the archiving lines and the PITR jobs are made at start, for
+        // every instance at once; a change takes a restart of aegisd (nothing is lost by it).
+        if old.pitr != new.pitr { needsDaemonRestart.append("[pitr]") }
+        for instance in PostgresInstance.allCases where old.pitrEnabled(instance.serviceID) != new.pitrEnabled(instance.serviceID) {
+            needsDaemonRestart.append("postgres.\(instance.rawValue).pitr")
+        }
         // The notifier is built at start with its targets.
         if old.alerts != new.alerts { needsDaemonRestart.append("[alerts]") }
         // The shipper's spool, sources and positions are opened once; a restart of aegisd loses

@@ -11,9 +11,13 @@ public struct PostgresConfigRenderer: Sendable {
     public let daemonUser: String
     /// TLS for TCP connections, from `[tls]`; nil when TLS is off.
     public let tls: ServerTLSFiles?
+    /// WAL archiving with pgBackRest (`[pitr]`); nil when it is off for this instance.
+    public let archiving: PgBackRestConfigRenderer?
 
     public init(instance: PostgresInstance, settings: PostgresInstanceSettings, layout: StateLayout,
-                superuser: String, daemonUser: String, tls: ServerTLSFiles? = nil) {
+                superuser: String, daemonUser: String, tls: ServerTLSFiles? = nil,
+                archiving: PgBackRestConfigRenderer? = nil) {
+        self.archiving = archiving
         self.instance = instance
         self.settings = settings
         self.layout = layout
@@ -57,6 +61,7 @@ public struct PostgresConfigRenderer: Sendable {
         datestyle = 'iso, mdy'
         default_text_search_config = 'pg_catalog.english'
         \(tlsSettings)
+        \(archiving?.postgresqlSettings ?? "archive_mode = off")
         # Room for local additions without touching this file's shape.
         include_if_exists = \(quoted("\(configDir)/postgresql.local.conf"))
 

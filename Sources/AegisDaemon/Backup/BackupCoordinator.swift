@@ -185,7 +185,8 @@ actor BackupCoordinator {
     }
 
     /// Marks `service` busy and returns the reporter of the new operation; `release` ends it.
-    private func claim(_ service: ServiceID, for operation: String) throws(BackupFailure) -> ProgressReporter {
+    /// PITR operations (`PITRCoordinator`) take the same claim: one operation per service.
+    func claim(_ service: ServiceID, for operation: String) throws(BackupFailure) -> ProgressReporter {
         guard !running.contains(service) else {
             throw BackupFailure("a backup, restore or drill of \(service.rawValue) is already running")
         }
@@ -195,7 +196,7 @@ actor BackupCoordinator {
         return reporter
     }
 
-    private func release(_ service: ServiceID) {
+    func release(_ service: ServiceID) {
         running.remove(service)
         reporters[service] = nil
     }

@@ -23,7 +23,9 @@ public final class PostgresDriver: ServiceDriver {
         self.renderer = PostgresConfigRenderer(
             instance: instance, settings: settings, layout: context.layout,
             superuser: context.account.name, daemonUser: context.daemonUser,
-            tls: ServerTLSFiles.of(instance.serviceID, config: context.config))
+            tls: ServerTLSFiles.of(instance.serviceID, config: context.config),
+            archiving: context.config.pitrEnabled(instance.serviceID)
+                ? PgBackRest(instance: instance, config: context.config, account: context.account).renderer : nil)
     }
 
     var binDir: String { context.config.postgres.binDir }
@@ -39,15 +41,39 @@ public final class PostgresDriver: ServiceDriver {
         bootstrapped.withLock { $0 = false }
         try context.makeServiceDirectories(service)
         try await stopLeftoverPostmaster()
+        do {
+            if let undone = try PITRRestoreMarker.rollBackInterrupted(dataDir: renderer.dataDir) {
+                context.logger.warning("\(undone)", metadata: ["service": "\(service.rawValue)"])
+            }
+        } catch {
+            throw LaunchFailure("an interrupted point-in-time restore could not be undone: \(error.message)")
+        }
         if !FileSystem.exists("\(renderer.dataDir)/PG_VERSION") {
             try await initdb()
         }
-        try context.writeServiceFile(renderer.configFile, renderer.postgresqlConf)
+        try context.writeServiceFile(renderer.configFile, postgresqlConf())
         try context.writeServiceFile(renderer.hbaFile, renderer.pgHbaConf)
         try context.writeServiceFile(renderer.identFile, renderer.pgIdentConf)
         return LaunchSpec(
             executable: postgres, arguments: renderer.serverArguments, workingDirectory: renderer.dataDir,
             account: context.account)
+    }
+
+    /// `postgresql.conf`, with WAL archiving when `[pitr]` is on and pgBackRest's files could be
+    /// written. When they cannot (pgBackRest missing, a full disk), the database starts without
+    /// archiving rather than not at all; PITR status says why.
+    private func postgresqlConf() -> String {
+        guard context.config.pitrEnabled(service) else { return renderer.postgresqlConf }
+        do {
+            try PgBackRest(instance: instance, config: context.config, account: context.account).writeFiles()
+            return renderer.postgresqlConf
+        } catch {
+            context.logger.error(
+                "point-in-time recovery is off for this start: \(error.message)", metadata: ["service": "\(service.rawValue)"])
+            return PostgresConfigRenderer(
+                instance: instance, settings: settings, layout: context.layout, superuser: renderer.superuser,
+                daemonUser: renderer.daemonUser, tls: renderer.tls).postgresqlConf
+        }
     }
 
     /// A new connection every time, not one kept open: only a connection being set up goes

@@ -1,0 +1,83 @@
+import AegisCore
+import AegisSystem
+import Foundation
+
+/// pgBackRest for one PostgreSQL instance: its files (written before the postmaster starts, so
+/// `archive_command` finds them) and its commands, run as the service account with a clean
+/// environment and a deadline. The repository's cipher passphrase is only ever in the 0600
+/// configuration file, never in an argument list or an environment.
+struct PgBackRest: Sendable {
+    let renderer: PgBackRestConfigRenderer
+    let account: ServiceAccount
+    let layout: StateLayout
+
+    init(instance: PostgresInstance, config: AegisConfig, account: ServiceAccount) {
+        self.renderer = PgBackRestConfigRenderer(
+            instance: instance, settings: config.postgres.instances[instance]!, pitr: config.pitr, layout: config.layout,
+            superuser: account.name)
+        self.account = account
+        self.layout = config.layout
+    }
+
+    var service: ServiceID { renderer.instance.serviceID }
+    static let executable = FileSystem.findExecutable("pgbackrest") ?? "/usr/bin/pgbackrest"
+
+    /// The repository, spool, log and lock directories, the cipher passphrase (generated once
+    /// into `secrets/`), and `pgbackrest.conf`. Idempotent: run at every start of the instance.
+    func writeFiles() throws(SystemError) {
+        guard FileSystem.isExecutable(Self.executable) else {
+            throw SystemError("pgBackRest is not installed ([pitr] needs it): install it with `apt-get install pgbackrest`, or set [pitr] enabled = false")
+        }
+        try FileSystem.makeDirectory(layout.pgBackRestRepoDir, mode: 0o750, owner: account)
+        try FileSystem.makeDirectory(renderer.spoolDir, mode: 0o700, owner: account)
+        try FileSystem.makeDirectory(renderer.logDir, mode: 0o700, owner: account)
+        try FileSystem.makeDirectory(renderer.lockDir, mode: 0o700, owner: account)
+        let passphrase = try SecretFile.readOrCreate(layout.pgBackRestCipherFile, length: 64)
+        try FileSystem.writeAtomically(
+            renderer.configFile, contents: renderer.configuration(cipherPassphrase: passphrase), mode: 0o600, owner: account)
+    }
+
+    /// Runs `pgbackrest … COMMAND` and returns its output; throws with its last lines when it fails.
+    @discardableResult
+    func run(_ command: String, _ options: [String] = [], deadline: Duration) async throws(SystemError) -> [String] {
+        let spec = LaunchSpec(
+            executable: Self.executable, arguments: renderer.arguments(command, options),
+            workingDirectory: layout.pgBackRestRepoDir, account: account)
+        let (status, lines) = try await ChildProcess.output(of: spec, deadline: deadline)
+        guard status == .exited(0) else {
+            let tail = lines.filter { !$0.isEmpty }.suffix(4).joined(separator: " | ")
+            throw SystemError("pgbackrest \(command) \(status)" + (tail.isEmpty ? "" : ": \(tail)"))
+        }
+        return lines
+    }
+
+    /// `pgbackrest info --output=json` for this stanza.
+    func info() async throws(SystemError) -> PgBackRestInfo {
+        let lines = try await run("info", ["--output=json"], deadline: .seconds(60))
+        do {
+            return try PgBackRestInfo.parse(lines.joined(separator: "\n"), stanza: renderer.stanza)
+        } catch {
+            throw SystemError(error.description)
+        }
+    }
+
+    /// The newest archived WAL file's modification time: when it reached the repository, so
+    /// every commit in it is older. The upper end of the recoverable window while the instance
+    /// cannot be asked (it is stopped, or its data directory is gone).
+    func newestArchivedAt(wal: String?) -> Int64? {
+        guard let wal, wal.count >= 16 else { return nil }
+        let base = "\(layout.pgBackRestRepoDir)/archive/\(renderer.stanza)"
+        let manager = FileManager.default
+        guard let ids = try? manager.contentsOfDirectory(atPath: base) else { return nil }
+        for id in ids.sorted().reversed() {
+            let directory = "\(base)/\(id)/\(wal.prefix(16))"
+            guard let names = try? manager.contentsOfDirectory(atPath: directory),
+                  let file = names.filter({ $0.hasPrefix(wal) }).sorted().last,
+                  let attributes = try? manager.attributesOfItem(atPath: "\(directory)/\(file)"),
+                  let date = attributes[.modificationDate] as? Date
+            else { continue }
+            return Int64(date.timeIntervalSince1970)
+        }
+        return nil
+    }
+}
