@@ -58,6 +58,7 @@ public enum ConfigValidator {
             ? nil : "\(config.metrics.collectIntervalS) is not in 0–3600 (seconds; 0 turns the readings off)")
 
         issues += backupIssues(config.backup)
+        issues += offsiteIssues(config.offsite)
         issues += maintenanceIssues(config.maintenance)
         issues += tlsIssues(config.tls)
         issues += logsIssues(config.logs)

@@ -27,9 +27,15 @@ actor BackupCoordinator {
         self.runner = BackupRunner(settings: config.backup, catalog: Self.catalog(config), layout: config.layout, logger: logger)
         self.supervisor = supervisor
         self.logger = logger
-        self.sources = Self.sources(config: config, account: account)
+        let sources = Self.sources(config: config, account: account)
+        self.sources = sources
         self.account = account
+        offsite = OffsiteReplicator(
+            settings: config.offsite, catalog: Self.catalog(config), services: sources.keys.sorted(), logger: logger)
     }
+
+    /// Off-host copies of the complete backups; run by the service group (`OffsiteService`).
+    let offsite: OffsiteReplicator
 
     private var sources: [ServiceID: any BackupSource]
     private let account: ServiceAccount
@@ -40,6 +46,7 @@ actor BackupCoordinator {
         catalog = Self.catalog(config)
         runner = BackupRunner(settings: config.backup, catalog: catalog, layout: config.layout, logger: logger)
         sources = Self.sources(config: config, account: account)
+        offsite.update(settings: config.offsite, catalog: catalog, services: services)
         recover()
     }
 
@@ -89,6 +96,7 @@ actor BackupCoordinator {
         case .complete:
             lastSuccess[service] = manifest
             applyRetention(service)
+            offsite.backupCompleted()
         case .failed:
             lastFailure[service] = manifest
         }
@@ -222,6 +230,7 @@ actor BackupCoordinator {
     func statuses(now: UTCTimestamp = .now) -> [BackupStatus] {
         let expression = try? CronExpression(config.backup.schedule)
         let zone = BackupSchedule.zone(config.backup.timeZone)
+        let offsiteStatuses = config.offsite.enabled ? offsite.statuses() : [:]
         return services.map { service in
             let success = lastSuccess[service]
             let failure = lastFailure[service]
@@ -237,6 +246,7 @@ actor BackupCoordinator {
                 lastVerifiedAt: verified)
             status.lastDurationSeconds = success.map { $0.finishedAt.secondsSinceEpoch - $0.startedAt.secondsSinceEpoch }
             status.lastSizeBytes = success?.size
+            if config.offsite.enabled { status.offsite = offsiteStatuses[service] ?? OffsiteStatus() }
             return status
         }
     }
