@@ -200,7 +200,9 @@ struct ControlHandler: Sendable {
         case .success(let services):
             var items: [BackupCatalog.Item] = []
             for service in services { items += await backups.list(service) }
-            return ControlReply(ok: true, backups: items.map(BackupReports.report))
+            let offsite = await backups.config.offsite
+            let remote = offsite.enabled ? offsite.remote : nil
+            return ControlReply(ok: true, backups: items.map { BackupReports.report($0, remote: remote) })
         }
     }
 

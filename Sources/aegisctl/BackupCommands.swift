@@ -77,12 +77,16 @@ extension Aegisctl {
                     print(try prettyJSON(reports))
                     return
                 }
+                // The OFF-HOST column only when copies are on ([offsite] remote).
+                let offsite = reports.contains { $0.offsitePending != nil }
                 let rows = reports.map { report in
                     [report.service, report.name, report.createdAt.description, ByteCount.text(report.size),
-                     report.status, report.verifiedAt?.description ?? "-", report.error ?? ""]
+                     report.status, report.verifiedAt?.description ?? "-"]
+                        + (offsite ? [report.offsite.map { "copied \($0.uploadedAt)" } ?? (report.offsitePending == true ? "pending" : "-")] : [])
+                        + [report.error ?? ""]
                 }
-                print(StatusTable.table([["SERVICE", "NAME", "CREATED", "SIZE", "STATUS", "VERIFIED", "ERROR"]] + rows),
-                      terminator: "")
+                let headers = ["SERVICE", "NAME", "CREATED", "SIZE", "STATUS", "VERIFIED"] + (offsite ? ["OFF-HOST"] : []) + ["ERROR"]
+                print(StatusTable.table([headers] + rows), terminator: "")
             }
         }
     }

@@ -13,6 +13,10 @@ public struct BackupReport: Codable, Sendable, Equatable {
     public var plainSize: Int64?
     public var durationSeconds: Int64?
     public var encryption: String?
+    /// The off-host copy, once uploaded and checked.
+    public var offsite: OffsiteCopy?
+    /// True while off-host copies are on and this complete backup has none yet.
+    public var offsitePending: Bool?
 
     enum CodingKeys: String, CodingKey {
         case service, name, path, size, status, error, encryption
@@ -20,6 +24,8 @@ public struct BackupReport: Codable, Sendable, Equatable {
         case verifiedAt = "verified_at"
         case plainSize = "plain_size"
         case durationSeconds = "duration_s"
+        case offsite
+        case offsitePending = "offsite_pending"
     }
 
     public init(
@@ -54,5 +60,7 @@ public struct BackupReport: Codable, Sendable, Equatable {
         try c.encodeIfPresent(plainSize, forKey: .plainSize)
         try c.encodeIfPresent(durationSeconds, forKey: .durationSeconds)
         try c.encodeIfPresent(encryption, forKey: .encryption)
+        try c.encodeIfPresent(offsite, forKey: .offsite)
+        try c.encodeIfPresent(offsitePending, forKey: .offsitePending)
     }
 }

@@ -156,9 +156,18 @@ public struct Rclone: Sendable {
             throw SystemError("rclone \(what) did not finish within \(timeout.components.seconds) s (offsite.upload_timeout_s) and was killed")
         }
         guard status == .exited(0) else {
-            throw SystemError("rclone \(what) failed (\(status)): \(Self.reason(output.stderr.withLock { $0 }))")
+            let lines = output.stderr.withLock { $0 }
+            throw SystemError("rclone \(what) failed (\(status)): \(refusal(lines) ?? "")\(Self.reason(lines))")
         }
         return output.stdout.withLock { $0 }.joined(separator: "\n")
+    }
+
+    /// A refusal of the credentials, said as such: rclone shows only "Forbidden" for it.
+    func refusal(_ lines: [String]) -> String? {
+        let text = lines.joined(separator: "\n")
+        let refused = ["status code: 403", "status code: 401", "SignatureDoesNotMatch", "InvalidAccessKeyId", "AccessDenied"]
+        guard refused.contains(where: text.contains) else { return nil }
+        return "the store refused the credentials (check the access key and secret in offsite.rclone_config \(configFile)); rclone said: "
     }
 
     /// rclone's last error lines, without their time stamps; what the operator needs to see.
