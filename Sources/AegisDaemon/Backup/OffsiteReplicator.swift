@@ -143,7 +143,9 @@ final class OffsiteReplicator: Sendable {
     private func refreshStatus(_ service: ServiceID, items: [BackupCatalog.Item], remote: String) {
         let complete = items.filter { $0.fileExists && $0.manifest?.status == .complete }
         let copied = complete.filter { $0.manifest?.offsite?.remote == remote }
-        let newest = copied.max { ($0.manifest?.offsite?.uploadedAt ?? UTCTimestamp(secondsSinceEpoch: 0)) < ($1.manifest?.offsite?.uploadedAt ?? UTCTimestamp(secondsSinceEpoch: 0)) }
+        // The newest backup that has a copy (items are oldest first), not the latest upload: an
+        // old backup uploaded late must not make the off-host copies look fresh.
+        let newest = copied.last
         let pending = complete.count - copied.count
         state.withLock { state in
             let due = complete.compactMap { state.attempts[$0.name.fileName]?.dueAt }.min()
