@@ -67,18 +67,26 @@ extension Aegisctl {
             @OptionGroup var global: GlobalOptions
             @OptionGroup var target: OptionalBackupService
             @Flag(name: .long, help: "Print the list as JSON.") var json = false
+            @Flag(name: .long, help: "List the complete backups in the [offsite] store instead (needs SERVICE).")
+            var remote = false
+
+            func validate() throws {
+                if remote, target.service == nil {
+                    throw ValidationError("--remote lists one service's backups in the store: name the service")
+                }
+            }
 
             func run() throws {
-                let reply = try DaemonExchange.send(
-                    ControlRequest.backups(target.service.map(ServiceID.init(validated:))), options: global,
-                    timeout: .seconds(30))
+                let service = target.service.map(ServiceID.init(validated:))
+                let request: ControlRequest = remote ? .remoteBackups(service!) : .backups(service)
+                let reply = try DaemonExchange.send(request, options: global, timeout: .seconds(remote ? 600 : 30))
                 let reports = reply.backups ?? []
                 if json {
                     print(try prettyJSON(reports))
                     return
                 }
                 // The OFF-HOST column only when copies are on ([offsite] remote).
-                let offsite = reports.contains { $0.offsitePending != nil }
+                let offsite = remote || reports.contains { $0.offsitePending != nil }
                 let rows = reports.map { report in
                     [report.service, report.name, report.createdAt.description, ByteCount.text(report.size),
                      report.status, report.verifiedAt?.description ?? "-"]

@@ -62,6 +62,12 @@ public enum ControlCodec {
         if let problem = identityProblem(raw, command: command) {
             return .reject(.failure(.badRequest, problem))
         }
+        if raw.remote == true, command == .backups, raw.service == nil {
+            return .reject(.failure(.badRequest, "command \"backups\" with \"remote\" needs field \"service\" (one of: \(serviceList))"))
+        }
+        if raw.remote == true, ![.backups, .restore, .verify].contains(command) {
+            return .reject(.failure(.badRequest, "field \"remote\" is only for backups, restore and verify, not \"\(name)\""))
+        }
         if command == .maintenanceRun, raw.job == nil {
             return .reject(.failure(.badRequest, "command \"\(name)\" needs field \"job\" (see maintenance-list)"))
         }
@@ -78,7 +84,7 @@ public enum ControlCodec {
         }
         func target() -> RestoreTarget {
             let identity: IdentityInput = raw.identity_key.map { .key($0) } ?? raw.identity.map { .path($0) } ?? .daemonDefault
-            return RestoreTarget(service: named(), backup: raw.backup, identity: identity)
+            return RestoreTarget(service: named(), backup: raw.backup, identity: identity, remote: raw.remote ?? false)
         }
         switch command {
         case .status: return .status
@@ -87,7 +93,7 @@ public enum ControlCodec {
         case .stop: return .stop(named())
         case .restart: return .restart(named())
         case .backup: return .backup(service)
-        case .backups: return .backups(service)
+        case .backups: return raw.remote == true ? .remoteBackups(named()) : .backups(service)
         case .restore: return .restore(target())
         case .verify: return .verify(target())
         case .reload: return .reload
@@ -170,6 +176,7 @@ public enum ControlCodec {
         var lines: Int?
         var after: Int?
         var job: String?
+        var remote: Bool?
     }
 
     private static let example = #"{"v":1,"command":"status"}"#

@@ -37,9 +37,11 @@ public struct ControlRequestWire: Codable, Sendable, Equatable {
     public var after: Int?
     /// For maintenance-run: the job's name (`aegisctl maintenance list` shows them).
     public var job: String?
+    /// For backups, restore and verify: the `[offsite]` store rather than the local backups.
+    public var remote: Bool?
 
     enum CodingKeys: String, CodingKey {
-        case v, command, service, backup, identity, app, lines, after, job
+        case v, command, service, backup, identity, app, lines, after, job, remote
         case showSecrets = "show_secrets"
         case identityKey = "identity_key"
     }

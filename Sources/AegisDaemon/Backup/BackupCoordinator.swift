@@ -113,8 +113,11 @@ actor BackupCoordinator {
 
     /// Replaces the service's data with a backup; returns what to tell the operator. The file
     /// is authenticated completely before anything changes; the previous data is kept aside.
-    func restore(_ service: ServiceID, backup: String, identity: IdentityInput) async throws(BackupFailure) -> String {
-        var selection = try select(service, backup: backup, identity: identity)
+    /// - Parameter remote: take the backup from the `[offsite]` store, streamed.
+    func restore(_ service: ServiceID, backup: String, identity: IdentityInput, remote: Bool = false) async throws(BackupFailure) -> String {
+        var selection = remote
+            ? try await remoteSelection(service, backup: backup, identity: identity)
+            : try select(service, backup: backup, identity: identity)
         selection.reporter = try claim(service, for: "restore")
         defer { release(service) }
         let now = UTCTimestamp.now
@@ -147,8 +150,12 @@ actor BackupCoordinator {
 
     /// Restore drill: restores into a scratch copy, compares with the manifest, records the
     /// outcome in the manifest (`verified_at` on success, `verify_error` otherwise).
-    func verify(_ service: ServiceID, backup: String, identity: IdentityInput) async throws(BackupFailure) -> BackupManifest {
-        var selection = try select(service, backup: backup, identity: identity)
+    /// - Parameter remote: drill a backup in the `[offsite]` store; the result goes beside it
+    ///   there (`STEM.verified.json`) instead of into a local manifest.
+    func verify(_ service: ServiceID, backup: String, identity: IdentityInput, remote: Bool = false) async throws(BackupFailure) -> BackupManifest {
+        var selection = remote
+            ? try await remoteSelection(service, backup: backup, identity: identity)
+            : try select(service, backup: backup, identity: identity)
         selection.reporter = try claim(service, for: "verify")
         defer { release(service) }
         let metadata: Logger.Metadata = ["service": "\(service.rawValue)"]
@@ -169,11 +176,15 @@ actor BackupCoordinator {
         if problems.isEmpty {
             manifest.verifiedAt = .now
             manifest.verifyError = nil
-            lastVerified[service] = manifest.verifiedAt
+            if !remote { lastVerified[service] = manifest.verifiedAt }
             logger.notice("restore drill of \(selection.item.name.fileName) passed", metadata: metadata)
         } else {
             manifest.verifyError = problems.joined(separator: "; ")
             logger.error("restore drill of \(selection.item.name.fileName) failed: \(manifest.verifyError!)", metadata: metadata)
+        }
+        if remote {
+            try await recordRemoteDrill(manifest, of: selection.item.name)
+            return manifest
         }
         do {
             try catalog.writeManifest(manifest, of: selection.item.name)

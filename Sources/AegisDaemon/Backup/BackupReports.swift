@@ -13,6 +13,14 @@ enum BackupReports {
             encryption: manifest.encryption)
     }
 
+    /// A backup in the off-host store: `path` is its object path there.
+    static func remoteReport(_ manifest: BackupManifest, remote: OffsiteSettings) -> BackupReport {
+        var report = report(manifest, directory: "")
+        report.path = remote.objectPath(manifest.file)
+        report.offsite = manifest.offsite
+        return report
+    }
+
     /// - Parameter remote: `[offsite] remote` when off-host copies are on, for `offsite_pending`.
     static func report(_ item: BackupCatalog.Item, remote: String? = nil) -> BackupReport {
         let manifest = item.manifest

@@ -12,15 +12,17 @@ struct OffsiteRetention: Sendable {
     let rclone: Rclone
     let logger: Logger
 
-    /// The pairs of `service` aegisd wrote, oldest first, with their manifests.
-    func pairs(_ service: ServiceID) async throws(SystemError) -> [(name: BackupName, manifest: BackupManifest)] {
+    /// The complete pairs of `service`, oldest first, with their manifests. `writtenHere`: only
+    /// those whose manifest says aegisd uploaded them to this remote (what retention may
+    /// remove); without it, every pair with a valid manifest (what a new host may restore).
+    func pairs(_ service: ServiceID, writtenHere: Bool = true) async throws(SystemError) -> [(name: BackupName, manifest: BackupManifest)] {
         let objects = try await rclone.list(settings.remote)
         var found: [(BackupName, BackupManifest)] = []
         for name in OffsitePairs.complete(objects.map(\.name), service: service) {
             let text = try await rclone.read(settings.objectPath(name.manifestName))
             guard let manifest = try? JSONDecoder().decode(BackupManifest.self, from: Data(text.utf8)),
                   manifest.service == service, manifest.file == name.fileName, manifest.status == .complete,
-                  manifest.offsite?.remote == settings.remote
+                  !writtenHere || manifest.offsite?.remote == settings.remote
             else { continue }
             found.append((name, manifest))
         }

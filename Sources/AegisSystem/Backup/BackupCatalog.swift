@@ -31,6 +31,14 @@ public struct BackupCatalog: Sendable {
         public var fileExists: Bool
         /// The file's size on disk.
         public var size: Int64
+
+        public init(name: BackupName, path: String, manifest: BackupManifest?, fileExists: Bool, size: Int64) {
+            self.name = name
+            self.path = path
+            self.manifest = manifest
+            self.fileExists = fileExists
+            self.size = size
+        }
     }
 
     /// The backups of `service`, oldest first, with failed attempts (manifest only) included.
