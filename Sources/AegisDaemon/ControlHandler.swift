@@ -32,6 +32,8 @@ struct ControlHandler: Sendable {
             return await listBackups(service)
         case .remoteBackups(let service):
             return await listRemoteBackups(service)
+        case .prunePlan(let service, let remote):
+            return await prunePlan(service, remote: remote)
         case .restore(let target):
             return await restoreOrVerify(target, restore: true)
         case .verify(let target):
@@ -221,6 +223,24 @@ struct ControlHandler: Sendable {
         } catch {
             return .failure(.failed, error.reason)
         }
+    }
+
+    /// `aegisctl backups prune --dry-run [SERVICE] [--remote]`.
+    private func prunePlan(_ service: ServiceID?, remote: Bool) async -> ControlReply {
+        let targets: [ServiceID]
+        switch await backupTargets(service) {
+        case .success(let services): targets = services
+        case .failure(let error): return error.reply
+        }
+        var reports: [BackupReport] = []
+        for service in targets {
+            if remote {
+                do { reports += try await backups.remotePrunePlan(service) } catch { return .failure(.failed, error.reason) }
+            } else {
+                reports += await backups.prunePlan(service)
+            }
+        }
+        return ControlReply(ok: true, backups: reports)
     }
 
     /// The named backup-capable service, or all of them.

@@ -58,7 +58,52 @@ extension Aegisctl {
     /// `aegisctl backups list [SERVICE] [--json]`.
     struct Backups: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "List backups.", subcommands: [List.self], defaultSubcommand: List.self)
+            abstract: "List backups, and what retention would remove.", subcommands: [List.self, Prune.self],
+            defaultSubcommand: List.self)
+
+        struct Prune: ParsableCommand {
+            static let configuration = CommandConfiguration(
+                abstract: "Show what retention would remove now, and why each kept backup is kept (--dry-run).",
+                discussion: """
+                    Retention runs by itself after each backup (local) and each upload (--remote); this \
+                    shows its decision for every backup without removing anything. --remote shows the \
+                    copies in the [offsite] store that aegisd wrote (nothing else there is ever removed).
+                    """)
+
+            @OptionGroup var global: GlobalOptions
+            @OptionGroup var target: OptionalBackupService
+            @Flag(name: .customLong("dry-run"), help: "Only show the decisions (required: retention itself runs on its own).")
+            var dryRun = false
+            @Flag(name: .long, help: "The off-host copies in the [offsite] store instead of the local backups.")
+            var remote = false
+            @Flag(name: .long, help: "Print the list as JSON.") var json = false
+
+            func validate() throws {
+                guard dryRun else {
+                    throw ValidationError("add --dry-run: retention removes backups by itself after each backup and upload; this command only shows its decisions")
+                }
+            }
+
+            func run() throws {
+                let reply = try DaemonExchange.send(
+                    .prunePlan(target.service.map(ServiceID.init(validated:)), remote: remote), options: global,
+                    timeout: .seconds(remote ? 600 : 30))
+                let reports = reply.backups ?? []
+                guard reply.ok else {
+                    printError("error: \(reply.error?.message ?? "the plan failed")")
+                    throw ExitCode(ExitStatus.daemonError)
+                }
+                if json {
+                    print(try prettyJSON(reports))
+                    return
+                }
+                let rows = reports.map { report in
+                    [report.service, report.name, report.createdAt.description, report.status,
+                     report.retention ?? "-", report.retentionReason ?? ""]
+                }
+                print(StatusTable.table([["SERVICE", "NAME", "CREATED", "STATUS", "RETENTION", "WHY"]] + rows), terminator: "")
+            }
+        }
 
         struct List: ParsableCommand {
             static let configuration = CommandConfiguration(

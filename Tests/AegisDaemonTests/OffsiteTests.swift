@@ -193,4 +193,69 @@ import AegisTestSupport
         #expect(size.contains("\"bytes\":\(report.size)"), "\(size)")
         #expect(try await daemon.terminate() == 0)
     }
+
+    /// `backups prune --dry-run`: each backup with retention's verdict and reason, locally and
+    /// in the store, where only pairs aegisd wrote to this remote are considered; nothing goes.
+    @Test func testPruneDryRun_explainsEachBackup_locallyAndInTheStore() async throws {
+        let store = try await SeaweedStore.shared.store()
+        let (daemon, _, remote, config) = try await Self.daemon(store: store) { $0.offsite.keepAtLeast = 1 }
+        try daemon.start()
+        try await daemon.waitUntilAllHealthy()
+        let report = try Self.backup(daemon, "redis")
+        try await Poll.until("the upload of \(report.name)", timeout: .seconds(60)) {
+            try BackupTests.manifest(of: report).offsite != nil
+        }
+        // Made after the backup and its upload, whose retention passes would remove them.
+        let old = "redis_20200101_000000"
+        let oldLocal = "\(daemon.root)/backups/redis/\(old).rdb.gz.age"
+        try "an operator's copy".write(toFile: oldLocal, atomically: true, encoding: .utf8)
+        var ours = try BackupTests.manifest(of: report)
+        ours.file = "\(old).rdb.gz.age"
+        var foreign = ours
+        foreign.file = "redis_20210101_000000.rdb.gz.age"
+        foreign.offsite?.remote = "elsewhere:bucket"
+        let scratch = try DaemonHarness.makeTemporaryDirectory(prefix: "aegisd-test-objects")
+        defer { try? FileManager.default.removeItem(atPath: scratch) }
+        for (manifest, stem) in [(ours, old), (foreign, "redis_20210101_000000")] {
+            try BackupCatalog.encode(manifest).write(toFile: "\(scratch)/\(stem).manifest.json", atomically: true, encoding: .utf8)
+            try "bytes".write(toFile: "\(scratch)/\(manifest.file)", atomically: true, encoding: .utf8)
+        }
+        try "not a backup".write(toFile: "\(scratch)/notes.txt", atomically: true, encoding: .utf8)
+        try SeaweedStore.rclone(["copy", scratch, remote], config: config)
+        let before = try Self.objects(remote, config: config)
+
+        let local = try daemon.aegisctl("backups prune --dry-run redis --json")
+        #expect(local.status == 0, "\(local.output)")
+        let localPlan = try JSONDecoder().decode([BackupReport].self, from: Data(local.output.utf8))
+        #expect(localPlan.map { "\($0.name) \($0.retention ?? "-"): \($0.retentionReason ?? "")" } == [
+            "\(old).rdb.gz.age remove: a file without a manifest, older than 30 days (retention_days)",
+            "\(report.name) keep: the newest complete backup",
+        ], "\(localPlan)")
+
+        let inStore = try daemon.aegisctl("backups prune --dry-run redis --remote")
+        #expect(inStore.status == 0, "\(inStore.output)")
+        let lines = inStore.output.split(separator: "\n").map(String.init)
+        #expect(lines.count == 3, "\(inStore.output)")  // the header, our old pair, the new one
+        #expect(lines.contains { $0.contains("\(old).rdb.gz.age") && $0.contains("remove") && $0.contains("older than 30 days") }, "\(inStore.output)")
+        #expect(lines.contains { $0.contains(report.name) && $0.contains("keep") && $0.contains("the newest complete backup") }, "\(inStore.output)")
+        #expect(!inStore.output.contains("redis_20210101_000000") && !inStore.output.contains("notes.txt"))
+
+        // A dry run removes nothing, and there is no other kind.
+        #expect(FileManager.default.fileExists(atPath: oldLocal))
+        #expect(try Self.objects(remote, config: config) == before)
+        let refused = try daemon.aegisctl("backups prune redis")
+        #expect(refused.status == 2 && refused.output.contains("add --dry-run"), "\(refused.output)")
+
+        // The next upload's retention does what the plan said: our expired pair goes (manifest
+        // and file); the other remote's pair and the operator's object stay.
+        let next = try Self.backup(daemon, "redis")
+        try await Poll.until("retention in the store after the upload of \(next.name)", timeout: .seconds(60)) {
+            !(try Self.objects(remote, config: config)).contains("\(old).manifest.json")
+        }
+        let after = try Self.objects(remote, config: config)
+        #expect(!after.contains("\(old).rdb.gz.age"), "\(after)")
+        #expect(after.contains("redis_20210101_000000.manifest.json") && after.contains("redis_20210101_000000.rdb.gz.age"), "\(after)")
+        #expect(after.contains("notes.txt") && after.contains(next.name), "\(after)")
+        #expect(try await daemon.terminate() == 0)
+    }
 }

@@ -17,6 +17,9 @@ public struct BackupReport: Codable, Sendable, Equatable {
     public var offsite: OffsiteCopy?
     /// True while off-host copies are on and this complete backup has none yet.
     public var offsitePending: Bool?
+    /// `backups prune --dry-run`: `remove` or `keep`, and the retention rule that decides.
+    public var retention: String?
+    public var retentionReason: String?
 
     enum CodingKeys: String, CodingKey {
         case service, name, path, size, status, error, encryption
@@ -26,6 +29,8 @@ public struct BackupReport: Codable, Sendable, Equatable {
         case durationSeconds = "duration_s"
         case offsite
         case offsitePending = "offsite_pending"
+        case retention
+        case retentionReason = "retention_reason"
     }
 
     public init(
@@ -62,5 +67,7 @@ public struct BackupReport: Codable, Sendable, Equatable {
         try c.encodeIfPresent(encryption, forKey: .encryption)
         try c.encodeIfPresent(offsite, forKey: .offsite)
         try c.encodeIfPresent(offsitePending, forKey: .offsitePending)
+        try c.encodeIfPresent(retention, forKey: .retention)
+        try c.encodeIfPresent(retentionReason, forKey: .retentionReason)
     }
 }

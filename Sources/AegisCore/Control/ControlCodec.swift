@@ -65,8 +65,8 @@ public enum ControlCodec {
         if raw.remote == true, command == .backups, raw.service == nil {
             return .reject(.failure(.badRequest, "command \"backups\" with \"remote\" needs field \"service\" (one of: \(serviceList))"))
         }
-        if raw.remote == true, ![.backups, .restore, .verify].contains(command) {
-            return .reject(.failure(.badRequest, "field \"remote\" is only for backups, restore and verify, not \"\(name)\""))
+        if raw.remote == true, ![.backups, .backupsPrune, .restore, .verify].contains(command) {
+            return .reject(.failure(.badRequest, "field \"remote\" is only for backups, backups-prune, restore and verify, not \"\(name)\""))
         }
         if command == .maintenanceRun, raw.job == nil {
             return .reject(.failure(.badRequest, "command \"\(name)\" needs field \"job\" (see maintenance-list)"))
@@ -94,6 +94,7 @@ public enum ControlCodec {
         case .restart: return .restart(named())
         case .backup: return .backup(service)
         case .backups: return raw.remote == true ? .remoteBackups(named()) : .backups(service)
+        case .backupsPrune: return .prunePlan(service, remote: raw.remote ?? false)
         case .restore: return .restore(target())
         case .verify: return .verify(target())
         case .reload: return .reload
@@ -139,7 +140,7 @@ public enum ControlCodec {
     public static func needsService(_ command: ControlCommand) -> Bool {
         switch command {
         case .start, .stop, .restart, .restore, .verify, .connectInfo, .logs: true
-        case .status, .version, .backup, .backups, .reload, .certsStatus, .certsRotate, .migrateStatus, .stats,
+        case .status, .version, .backup, .backups, .backupsPrune, .reload, .certsStatus, .certsRotate, .migrateStatus, .stats,
             .maintenanceList, .maintenanceRun: false
         }
     }

@@ -92,6 +92,9 @@ public enum ControlCommand: String, Codable, Sendable, CaseIterable {
     case logs
     /// The schema migrations of `service`, or of every PostgreSQL instance: applied, pending, refused.
     case migrateStatus = "migrate-status"
+    /// What retention would remove from the backups of `service` (or every service), locally or
+    /// in the `[offsite]` store (`remote`), and why each kept backup is kept. Removes nothing.
+    case backupsPrune = "backups-prune"
     /// Sizes, connections, busiest tables, Redis memory and keys, Loki readiness.
     case stats
     /// The maintenance jobs, their schedules and last outcomes.

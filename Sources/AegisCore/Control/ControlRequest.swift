@@ -13,6 +13,8 @@ public enum ControlRequest: Sendable, Equatable {
     case backups(ServiceID?)
     /// The backups of one service in the `[offsite]` store (`backups` with `remote`).
     case remoteBackups(ServiceID)
+    /// What retention would remove (and keep, and why), locally or in the `[offsite]` store.
+    case prunePlan(ServiceID?, remote: Bool)
     /// Replace a service's data with a backup (the previous data is kept aside).
     case restore(RestoreTarget)
     /// Restore drill: a backup restored into a scratch copy and compared with its manifest.
@@ -40,6 +42,7 @@ public enum ControlRequest: Sendable, Equatable {
         case .restart: .restart
         case .backup: .backup
         case .backups, .remoteBackups: .backups
+        case .prunePlan: .backupsPrune
         case .restore: .restore
         case .verify: .verify
         case .reload: .reload
@@ -60,6 +63,7 @@ public enum ControlRequest: Sendable, Equatable {
         case .start(let id), .stop(let id), .restart(let id), .connectInfo(let id, _, _), .logs(let id, _, _): id
         case .backup(let id), .backups(let id), .migrateStatus(let id), .stats(let id): id
         case .remoteBackups(let id): id
+        case .prunePlan(let id, _): id
         case .restore(let target), .verify(let target): target.service
         case .status, .version, .reload, .certsStatus, .certsRotate, .maintenanceList, .maintenanceRun: nil
         }
@@ -71,6 +75,8 @@ public enum ControlRequest: Sendable, Equatable {
         switch self {
         case .remoteBackups:
             wire.remote = true
+        case .prunePlan(_, let remote):
+            wire.remote = remote ? true : nil
         case .restore(let target), .verify(let target):
             wire.backup = target.backup
             wire.remote = target.remote ? true : nil
