@@ -16,7 +16,7 @@ import AegisTestSupport
         defer { try? FileManager.default.removeItem(atPath: keyDirectory) }
         try DaemonHarness.shell("age-keygen -o '\(keyDirectory)/backup.agekey' 2>/dev/null")
         let recipient = try DaemonHarness.shell("age-keygen -y '\(keyDirectory)/backup.agekey'")
-        let remote = "store:\(store.makeBucket())/db1"
+        let remote = "store:\(store.makePrefix())/db1"
         var rcloneConfig = ""
         let daemon = try await DaemonHarness { config in
             config.backup.recipients = [recipient]

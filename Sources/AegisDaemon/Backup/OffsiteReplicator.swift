@@ -86,6 +86,7 @@ final class OffsiteReplicator: Sendable {
             try Rclone(configFile: settings.rcloneConfig, bandwidthLimit: settings.bandwidthLimit,
                        timeout: .seconds(settings.uploadTimeoutS))
         }
+        var pendingKeys: Set<String> = []
         for service in services {
             guard !Task.isCancelled else { return nil }
             var uploaded = false
@@ -94,6 +95,7 @@ final class OffsiteReplicator: Sendable {
             for item in complete.reversed() where item.manifest?.offsite?.remote != settings.remote {
                 guard !Task.isCancelled else { return nil }
                 let key = item.name.fileName
+                pendingKeys.insert(key)
                 if let attempt = state.withLock({ $0.attempts[key] }), attempt.due > .now { continue }
                 do {
                     try await upload(item, catalog: catalog, settings: settings, rclone: try rclone.get())
@@ -115,7 +117,12 @@ final class OffsiteReplicator: Sendable {
             }
             refreshStatus(service, items: catalog.items(of: service), remote: settings.remote)
         }
-        let next = state.withLock { $0.attempts.values.map(\.due).min() }
+        // Backups removed meanwhile (retention, an operator) have nothing left to retry: their
+        // past due times would otherwise wake this loop at once, again and again.
+        let next = state.withLock { state in
+            state.attempts = state.attempts.filter { pendingKeys.contains($0.key) }
+            return state.attempts.values.map(\.due).min()
+        }
         return next.map { max(.zero, $0 - .now) }
     }
 
