@@ -76,6 +76,7 @@ enum StatusTable {
         let lines = backups.compactMap { status -> String? in
             guard let offsite = status.offsite else { return nil }
             var line = "off-host \(status.service): " + (offsite.lastSuccessAt.map { "last copy \($0)" } ?? "no copy yet")
+            if let verified = offsite.lastVerifiedAt { line += ", drill passed elsewhere \(verified)" }
             if offsite.pending > 0 {
                 line += ", \(offsite.pending) pending"
                 if let next = offsite.nextAttemptAt { line += ", next try \(next)" }

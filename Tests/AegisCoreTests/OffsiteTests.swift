@@ -145,7 +145,9 @@ import Testing
 @Suite struct OffsiteMetricsTests {
     @Test func testTheNewestCopyAndThePendingCount_areExported_onlyWhereCopiesAreOn() {
         var on = BackupStatus(service: "postgres-ai")
-        on.offsite = OffsiteStatus(lastSuccessAt: UTCTimestamp(secondsSinceEpoch: 1_700_000_000), pending: 2)
+        on.offsite = OffsiteStatus(
+            lastSuccessAt: UTCTimestamp(secondsSinceEpoch: 1_700_000_000), pending: 2,
+            lastVerifiedAt: UTCTimestamp(secondsSinceEpoch: 1_700_000_900))
         var never = BackupStatus(service: "postgres-backend")
         never.offsite = OffsiteStatus(pending: 1)
         let off = BackupStatus(service: "redis")
@@ -156,6 +158,9 @@ import Testing
         let pending = "aegis_backup_offsite_pending"
         #expect(MetricsMappingTests.value(families, last, ["service": "postgres-ai"]) == 1_700_000_000)
         #expect(MetricsMappingTests.value(families, pending, ["service": "postgres-ai"]) == 2)
+        let drill = "aegis_backup_offsite_drill_last_success_timestamp_seconds"
+        #expect(MetricsMappingTests.value(families, drill, ["service": "postgres-ai"]) == 1_700_000_900)
+        #expect(MetricsMappingTests.value(families, drill, ["service": "postgres-backend"]) == nil)
         // No copy yet: absent, never 0 (which would read as 1970).
         #expect(MetricsMappingTests.value(families, last, ["service": "postgres-backend"]) == nil)
         #expect(MetricsMappingTests.value(families, pending, ["service": "postgres-backend"]) == 1)

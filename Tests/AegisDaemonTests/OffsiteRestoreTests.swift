@@ -90,4 +90,40 @@ import AegisTestSupport
         #expect(try hostB.superuserSQL(.backend, "SELECT count(*) FROM pg_database") == databasesBefore)
         #expect(try await hostB.terminate() == 0)
     }
+
+    /// The production host never holds the identity; a verifier host that does drills the
+    /// copies in the store, and the production host shows when that last passed.
+    @Test func testAVerifierHostsDrill_isShownByTheProductionHost() async throws {
+        let store = try await SeaweedStore.shared.store()
+        let (production, key, remote, config) = try await OffsiteTests.daemon(store: store)
+        try production.start()
+        try await production.waitUntilAllHealthy()
+        try production.ownerSQL(.ai, "CREATE TABLE scores (id int); INSERT INTO scores SELECT generate_series(1, 77)")
+        let first = try OffsiteTests.backup(production, "postgres-ai")
+        try await Poll.until("the upload of \(first.name)", timeout: .seconds(60)) {
+            try BackupTests.manifest(of: first).offsite != nil
+        }
+        #expect(try OffsiteTests.offsite(production, "postgres-ai")?.lastVerifiedAt == nil)
+
+        let verifier = try await DaemonHarness { config in
+            config.backup.recipients = production.config.backup.recipients
+            config.offsite.remote = remote
+            config.offsite.rcloneConfig = "\(config.daemon.stateDir)/rclone.conf"
+        }
+        try DaemonHarness.shell("cp '\(config)' '\(verifier.root)/rclone.conf' && chmod 600 '\(verifier.root)/rclone.conf'")
+        try verifier.start()
+        try await verifier.waitUntilAllHealthy()
+        let drilled = try verifier.aegisctl("verify postgres-ai latest --remote --identity '\(key)'")
+        #expect(drilled.status == 0, "\(drilled.output)")
+        #expect(try await verifier.terminate() == 0)
+
+        // The production host reads the results after its next upload (and every 15 min).
+        _ = try OffsiteTests.backup(production, "postgres-ai")
+        try await Poll.until("the production host to show the drill", timeout: .seconds(60)) {
+            try OffsiteTests.offsite(production, "postgres-ai")?.lastVerifiedAt != nil
+        }
+        #expect(try production.aegisctl("status").output.contains("drill passed elsewhere"))
+        #expect(!FileManager.default.fileExists(atPath: "\(production.root)/secrets/backup.agekey"))
+        #expect(try await production.terminate() == 0)
+    }
 }

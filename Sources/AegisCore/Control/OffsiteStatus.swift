@@ -10,11 +10,16 @@ public struct OffsiteStatus: Codable, Sendable, Equatable {
     public var lastError: String?
     /// When the next try is due, while backups are pending.
     public var nextAttemptAt: UTCTimestamp?
+    /// When a restore drill on another host (`aegisctl verify … --remote`, where the identity
+    /// is) last proved one of this service's off-host copies restorable, from the
+    /// `STEM.verified.json` it wrote beside the copy.
+    public var lastVerifiedAt: UTCTimestamp?
 
     public init(
         lastSuccessAt: UTCTimestamp? = nil, lastSuccessFile: String? = nil, pending: Int = 0, lastError: String? = nil,
-        nextAttemptAt: UTCTimestamp? = nil
+        nextAttemptAt: UTCTimestamp? = nil, lastVerifiedAt: UTCTimestamp? = nil
     ) {
+        self.lastVerifiedAt = lastVerifiedAt
         self.lastSuccessAt = lastSuccessAt
         self.lastSuccessFile = lastSuccessFile
         self.pending = pending
@@ -28,5 +33,6 @@ public struct OffsiteStatus: Codable, Sendable, Equatable {
         case lastSuccessFile = "last_success_file"
         case lastError = "last_error"
         case nextAttemptAt = "next_attempt_at"
+        case lastVerifiedAt = "last_verified_at"
     }
 }

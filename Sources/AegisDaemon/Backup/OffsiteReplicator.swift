@@ -25,7 +25,13 @@ final class OffsiteReplicator: Sendable {
         var attempts: [String: Attempt] = [:]
         var lastError: [ServiceID: String] = [:]
         var statuses: [ServiceID: OffsiteStatus] = [:]
+        /// What verifier hosts reported (`STEM.verified.json`), and when it was last read.
+        var lastDrill: [ServiceID: UTCTimestamp] = [:]
+        var drillsReadAt: ContinuousClock.Instant?
     }
+
+    /// How often the drill results in the store are read besides after each upload.
+    static let drillPollInterval: Duration = .seconds(900)
 
     private let state: Mutex<State>
     private let wake = ChangeSignal()
@@ -87,6 +93,10 @@ final class OffsiteReplicator: Sendable {
                        timeout: .seconds(settings.uploadTimeoutS))
         }
         var pendingKeys: Set<String> = []
+        let readDrills = state.withLock { state in
+            state.drillsReadAt.map { ContinuousClock.now - $0 >= Self.drillPollInterval } ?? true
+        }
+        var drillsRead = false
         for service in services {
             guard !Task.isCancelled else { return nil }
             var uploaded = false
@@ -115,15 +125,26 @@ final class OffsiteReplicator: Sendable {
                     logger.error("off-host retention of \(service.rawValue): \(error)", metadata: ["service": "\(service.rawValue)"])
                 }
             }
+            if uploaded || readDrills, case .success(let rclone) = rclone {
+                // Best effort: a store that cannot be read now is read at the next pass.
+                if let drill = try? await OffsiteRetention(settings: settings, rclone: rclone, logger: logger).lastDrill(service) {
+                    state.withLock { $0.lastDrill[service] = drill }
+                }
+                drillsRead = true
+            }
             refreshStatus(service, items: catalog.items(of: service), remote: settings.remote)
         }
         // Backups removed meanwhile (retention, an operator) have nothing left to retry: their
         // past due times would otherwise wake this loop at once, again and again.
         let next = state.withLock { state in
             state.attempts = state.attempts.filter { pendingKeys.contains($0.key) }
-            return state.attempts.values.map(\.due).min()
+            // Tried, read or not: a store that cannot be read is tried again at the next poll,
+            // not in a loop.
+            if readDrills || drillsRead { state.drillsReadAt = .now }
+            let poll = state.drillsReadAt.map { $0 + Self.drillPollInterval } ?? (.now + Self.drillPollInterval)
+            return min(state.attempts.values.map(\.due).min() ?? poll, poll)
         }
-        return next.map { max(.zero, $0 - .now) }
+        return max(.zero, next - .now)
     }
 
     private func record(failure error: any Error, of item: BackupCatalog.Item) {
@@ -158,7 +179,8 @@ final class OffsiteReplicator: Sendable {
             let due = complete.compactMap { state.attempts[$0.name.fileName]?.dueAt }.min()
             state.statuses[service] = OffsiteStatus(
                 lastSuccessAt: newest?.manifest?.offsite?.uploadedAt, lastSuccessFile: newest?.name.fileName,
-                pending: pending, lastError: pending > 0 ? state.lastError[service] : nil, nextAttemptAt: pending > 0 ? due : nil)
+                pending: pending, lastError: pending > 0 ? state.lastError[service] : nil, nextAttemptAt: pending > 0 ? due : nil,
+                lastVerifiedAt: state.lastDrill[service])
         }
     }
 

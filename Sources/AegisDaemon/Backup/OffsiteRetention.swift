@@ -43,4 +43,22 @@ struct OffsiteRetention: Sendable {
             try await rclone.delete(settings.objectPath(name.fileName))
         }
     }
+
+    /// When a drill last passed on one of `service`'s copies, from the newest few
+    /// `STEM.verified.json` objects beside complete pairs (a verifier host writes them).
+    func lastDrill(_ service: ServiceID) async throws(SystemError) -> UTCTimestamp? {
+        let names = try await rclone.list(settings.remote).map(\.name)
+        let present = Set(names)
+        let stems = OffsitePairs.complete(names, service: service).map(\.stem)
+            .filter { present.contains("\($0).verified.json") }
+        var newest: UTCTimestamp?
+        for stem in stems.suffix(3) {
+            let text = try await rclone.read(settings.objectPath("\(stem).verified.json"))
+            guard let result = try? JSONDecoder().decode(RemoteDrillResult.self, from: Data(text.utf8)),
+                  let verified = result.verifiedAt
+            else { continue }
+            newest = max(newest ?? verified, verified)
+        }
+        return newest
+    }
 }
