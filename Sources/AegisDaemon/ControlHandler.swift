@@ -33,6 +33,10 @@ struct ControlHandler: Sendable {
             return await backup(service)
         case .backups(let service):
             return await listBackups(service)
+        case .remoteBackups(let service):
+            return await listRemoteBackups(service)
+        case .prunePlan(let service, let remote):
+            return await prunePlan(service, remote: remote)
         case .restore(let target):
             return await restoreOrVerify(target, restore: true)
         case .verify(let target):
@@ -163,10 +167,13 @@ struct ControlHandler: Sendable {
         let identity = target.identity
         do {
             if restore {
-                return ControlReply(ok: true, message: try await backups.restore(service, backup: backup, identity: identity))
+                return ControlReply(
+                    ok: true, message: try await backups.restore(service, backup: backup, identity: identity, remote: target.remote))
             }
-            let manifest = try await backups.verify(service, backup: backup, identity: identity)
-            let report = BackupReports.report(manifest, directory: await backups.catalog.directory(of: service))
+            let manifest = try await backups.verify(service, backup: backup, identity: identity, remote: target.remote)
+            let report = target.remote
+                ? BackupReports.remoteReport(manifest, remote: await backups.config.offsite)
+                : BackupReports.report(manifest, directory: await backups.catalog.directory(of: service))
             if let problem = manifest.verifyError {
                 return ControlReply(
                     ok: false, error: ControlError(code: .failed, message: "\(manifest.file): \(problem)"), backups: [report])
@@ -211,8 +218,40 @@ struct ControlHandler: Sendable {
         case .success(let services):
             var items: [BackupCatalog.Item] = []
             for service in services { items += await backups.list(service) }
-            return ControlReply(ok: true, backups: items.map(BackupReports.report))
+            let offsite = await backups.config.offsite
+            let remote = offsite.enabled ? offsite.remote : nil
+            return ControlReply(ok: true, backups: items.map { BackupReports.report($0, remote: remote) })
         }
+    }
+
+    /// `aegisctl backups list SERVICE --remote`: what the `[offsite]` store holds.
+    private func listRemoteBackups(_ service: ServiceID) async -> ControlReply {
+        if case .failure(let error) = await backupTargets(service) { return error.reply }
+        do {
+            let offsite = await backups.config.offsite
+            let pairs = try await backups.remoteBackups(service)
+            return ControlReply(ok: true, backups: pairs.map { BackupReports.remoteReport($0.manifest, remote: offsite) })
+        } catch {
+            return .failure(.failed, error.reason)
+        }
+    }
+
+    /// `aegisctl backups prune --dry-run [SERVICE] [--remote]`.
+    private func prunePlan(_ service: ServiceID?, remote: Bool) async -> ControlReply {
+        let targets: [ServiceID]
+        switch await backupTargets(service) {
+        case .success(let services): targets = services
+        case .failure(let error): return error.reply
+        }
+        var reports: [BackupReport] = []
+        for service in targets {
+            if remote {
+                do { reports += try await backups.remotePrunePlan(service) } catch { return .failure(.failed, error.reason) }
+            } else {
+                reports += await backups.prunePlan(service)
+            }
+        }
+        return ControlReply(ok: true, backups: reports)
     }
 
     /// The named backup-capable service, or all of them.

@@ -73,7 +73,8 @@ public enum Daemon {
                 logs: logs, server: server, supervisor: supervisor, status: status, certificates: certificates,
                 reloader: reloader, signals: signals, request: request, notifier: notifier, logger: logger,
                 pitr: pitr.services.isEmpty ? nil : PITRService(pitr: pitr, supervisor: supervisor),
-                metrics: metricsService(config, status: status, account: account, reloader: reloader, logger: logger)),
+                metrics: metricsService(config, status: status, account: account, reloader: reloader, logger: logger),
+                offsite: backups.offsite),
             logger: logger))
         do {
             try await group.run()
@@ -93,12 +94,13 @@ public enum Daemon {
     /// them in the reverse order, each after the one behind it has returned:
     ///
     /// 1. signals: SIGTERM/SIGINT end its loop, which begins the shutdown (SIGHUP reloads);
-    /// 2. the scheduler: no new backup or maintenance job, a running one is cancelled;
-    /// 3. certificate renewals;
-    /// 4. the supervisor: every service down its stop ladder, in reverse start order;
-    /// 5. the status monitor: STATUS= follows the services until they are all down;
-    /// 6. the control socket: `aegisctl status` answers until then;
-    /// 7. the log pipeline: the children's last lines reach journald and the spool.
+    /// 2. off-host uploads: a running rclone is killed (the next start uploads that backup again);
+    /// 3. the scheduler: no new backup or maintenance job, a running one is cancelled;
+    /// 4. certificate renewals;
+    /// 5. the supervisor: every service down its stop ladder, in reverse start order;
+    /// 6. the status monitor: STATUS= follows the services until they are all down;
+    /// 7. the control socket: `aegisctl status` answers until then;
+    /// 8. the log pipeline: the children's last lines reach journald and the spool.
     ///
     /// Any member that ends or fails on its own shuts the whole group down the same way, and
     /// aegisd then exits 1.
@@ -106,7 +108,7 @@ public enum Daemon {
         logs: LogPipeline, server: ControlServer, supervisor: Supervisor, status: StatusAssembler,
         certificates: CertificateManager, reloader: Reloader, signals: UnixSignalsSequence, request: ShutdownRequest,
         notifier: SystemdNotifier,
-        logger: Logger, pitr: PITRService? = nil, metrics: MetricsService? = nil
+        logger: Logger, pitr: PITRService? = nil, metrics: MetricsService? = nil, offsite: OffsiteReplicator? = nil
     ) -> [ServiceGroupConfiguration.ServiceConfiguration] {
         var members: [(String, any Service)] = [
             ("logs", LogPipelineService(logs: logs)),
@@ -124,6 +126,11 @@ public enum Daemon {
         if let pitr { members.insert(("pitr", pitr), at: 4) }
         // Right after the monitor: /metrics and the alerts follow the services while they stop.
         if let metrics { members.insert(("metrics", metrics), at: 3) }
+        // After the scheduler: off-host uploads stop first, before the backups they copy.
+        if let offsite {
+            let scheduler = members.firstIndex { $0.0 == "scheduler" }!
+            members.insert(("offsite", OffsiteService(replicator: offsite)), at: scheduler + 1)
+        }
         return members.map { name, service in
             .init(
                 service: service, successTerminationBehavior: .gracefullyShutdownGroup,

@@ -58,7 +58,52 @@ extension Aegisctl {
     /// `aegisctl backups list [SERVICE] [--json]`.
     struct Backups: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "List backups.", subcommands: [List.self], defaultSubcommand: List.self)
+            abstract: "List backups, and what retention would remove.", subcommands: [List.self, Prune.self],
+            defaultSubcommand: List.self)
+
+        struct Prune: ParsableCommand {
+            static let configuration = CommandConfiguration(
+                abstract: "Show what retention would remove now, and why each kept backup is kept (--dry-run).",
+                discussion: """
+                    Retention runs by itself after each backup (local) and each upload (--remote); this \
+                    shows its decision for every backup without removing anything. --remote shows the \
+                    copies in the [offsite] store that aegisd wrote (nothing else there is ever removed).
+                    """)
+
+            @OptionGroup var global: GlobalOptions
+            @OptionGroup var target: OptionalBackupService
+            @Flag(name: .customLong("dry-run"), help: "Only show the decisions (required: retention itself runs on its own).")
+            var dryRun = false
+            @Flag(name: .long, help: "The off-host copies in the [offsite] store instead of the local backups.")
+            var remote = false
+            @Flag(name: .long, help: "Print the list as JSON.") var json = false
+
+            func validate() throws {
+                guard dryRun else {
+                    throw ValidationError("add --dry-run: retention removes backups by itself after each backup and upload; this command only shows its decisions")
+                }
+            }
+
+            func run() throws {
+                let reply = try DaemonExchange.send(
+                    .prunePlan(target.service.map(ServiceID.init(validated:)), remote: remote), options: global,
+                    timeout: .seconds(remote ? 600 : 30))
+                let reports = reply.backups ?? []
+                guard reply.ok else {
+                    printError("error: \(reply.error?.message ?? "the plan failed")")
+                    throw ExitCode(ExitStatus.daemonError)
+                }
+                if json {
+                    print(try prettyJSON(reports))
+                    return
+                }
+                let rows = reports.map { report in
+                    [report.service, report.name, report.createdAt.description, report.status,
+                     report.retention ?? "-", report.retentionReason ?? ""]
+                }
+                print(StatusTable.table([["SERVICE", "NAME", "CREATED", "STATUS", "RETENTION", "WHY"]] + rows), terminator: "")
+            }
+        }
 
         struct List: ParsableCommand {
             static let configuration = CommandConfiguration(
@@ -67,22 +112,34 @@ extension Aegisctl {
             @OptionGroup var global: GlobalOptions
             @OptionGroup var target: OptionalBackupService
             @Flag(name: .long, help: "Print the list as JSON.") var json = false
+            @Flag(name: .long, help: "List the complete backups in the [offsite] store instead (needs SERVICE).")
+            var remote = false
+
+            func validate() throws {
+                if remote, target.service == nil {
+                    throw ValidationError("--remote lists one service's backups in the store: name the service")
+                }
+            }
 
             func run() throws {
-                let reply = try DaemonExchange.send(
-                    ControlRequest.backups(target.service.map(ServiceID.init(validated:))), options: global,
-                    timeout: .seconds(30))
+                let service = target.service.map(ServiceID.init(validated:))
+                let request: ControlRequest = remote ? .remoteBackups(service!) : .backups(service)
+                let reply = try DaemonExchange.send(request, options: global, timeout: .seconds(remote ? 600 : 30))
                 let reports = reply.backups ?? []
                 if json {
                     print(try prettyJSON(reports))
                     return
                 }
+                // The OFF-HOST column only when copies are on ([offsite] remote).
+                let offsite = remote || reports.contains { $0.offsitePending != nil }
                 let rows = reports.map { report in
                     [report.service, report.name, report.createdAt.description, ByteCount.text(report.size),
-                     report.status, report.verifiedAt?.description ?? "-", report.error ?? ""]
+                     report.status, report.verifiedAt?.description ?? "-"]
+                        + (offsite ? [report.offsite.map { "copied \($0.uploadedAt)" } ?? (report.offsitePending == true ? "pending" : "-")] : [])
+                        + [report.error ?? ""]
                 }
-                print(StatusTable.table([["SERVICE", "NAME", "CREATED", "SIZE", "STATUS", "VERIFIED", "ERROR"]] + rows),
-                      terminator: "")
+                let headers = ["SERVICE", "NAME", "CREATED", "SIZE", "STATUS", "VERIFIED"] + (offsite ? ["OFF-HOST"] : []) + ["ERROR"]
+                print(StatusTable.table([headers] + rows), terminator: "")
             }
         }
     }

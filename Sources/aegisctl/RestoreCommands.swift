@@ -20,6 +20,10 @@ struct BackupTarget: ParsableArguments {
 
     @Flag(name: .long, help: "Print the daemon's reply as JSON.") var json = false
     @Flag(name: .long, help: "Show progress on stderr while it runs (bytes, rate).") var follow = false
+    @Flag(name: .long, help: ArgumentHelp(
+        "Take the backup from the [offsite] store (see `aegisctl backups list SERVICE --remote`), streamed with rclone: "
+            + "no local copy, and authenticated completely before anything changes."))
+    var remote = false
 
     func validate() throws {
         guard let id = ServiceID(rawValue: service), id.kind != .loki else {
@@ -42,7 +46,8 @@ struct BackupTarget: ParsableArguments {
 
     func send(_ command: ControlCommand, identityKey: SecretText?, global: GlobalOptions) throws {
         let target = RestoreTarget(
-            service: ServiceID(validated: service), backup: backup, identity: identityKey.map { .key($0) } ?? .daemonDefault)
+            service: ServiceID(validated: service), backup: backup, identity: identityKey.map { .key($0) } ?? .daemonDefault,
+            remote: remote)
         let request: ControlRequest = command == .restore ? .restore(target) : .verify(target)
         let exchange: @Sendable () throws -> ControlReply = {
             try DaemonExchange.reach(request, options: global, timeout: .seconds(86_400))
@@ -113,7 +118,7 @@ extension Aegisctl {
                     printError("error: refusing to restore \(target.service) without --yes (standard input is not a terminal)")
                     throw ExitCode(ExitStatus.usage)
                 }
-                print("This replaces the data of \(target.service) with backup \(target.backup).")
+                print("This replaces the data of \(target.service) with backup \(target.backup)\(target.remote ? " from the off-host store" : "").")
                 print("Type the service name to continue: ", terminator: "")
                 guard readLine()?.trimmingCharacters(in: .whitespaces) == target.service else {
                     printError("aborted: nothing was changed")

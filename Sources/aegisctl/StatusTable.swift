@@ -68,7 +68,23 @@ enum StatusTable {
                 } ?? "",
             ]
         }
-        return "\n" + table([backupHeaders] + rows)
+        return "\n" + table([backupHeaders] + rows) + offsiteLines(backups)
+    }
+
+    /// One line per service when off-host copies are on: the newest copy, what waits and why.
+    static func offsiteLines(_ backups: [BackupStatus]) -> String {
+        let lines = backups.compactMap { status -> String? in
+            guard let offsite = status.offsite else { return nil }
+            var line = "off-host \(status.service): " + (offsite.lastSuccessAt.map { "last copy \($0)" } ?? "no copy yet")
+            if let verified = offsite.lastVerifiedAt { line += ", drill passed elsewhere \(verified)" }
+            if offsite.pending > 0 {
+                line += ", \(offsite.pending) pending"
+                if let next = offsite.nextAttemptAt { line += ", next try \(next)" }
+                if let error = offsite.lastError { line += "\n  last error: \(error)" }
+            }
+            return line
+        }
+        return lines.isEmpty ? "" : lines.joined(separator: "\n") + "\n"
     }
 
     static let pitrHeaders = ["PITR", "WINDOW", "NEWEST BASE BACKUP", "ARCHIVE"]

@@ -165,7 +165,26 @@ struct ControlCodecTests {
         .pitrBackup(.postgresBackend, type: .diff), .pitrStatus(nil), .pitrStatus(.postgresAI),
         .pitrRestore(.postgresExecutor, to: .time("2026-12-01 10:42:00+00")), .pitrRestore(.postgresBackend, to: .latest),
         .pitrDrill(.postgresAI),
+        .remoteBackups(.postgresAI), .prunePlan(nil, remote: false), .prunePlan(.redis, remote: true),
+        .restore(RestoreTarget(service: .postgresAI, backup: "latest", identity: .key(SecretText("AGE-SECRET-KEY-1X")), remote: true)),
+        .verify(RestoreTarget(service: .redis, remote: true)),
     ]
+
+    @Test func remoteIsOnlyForBackupsPruneRestoreAndVerify_andRemoteBackupsNeedAService() {
+        func decoded(_ json: String) -> ControlCodec.Decoded { ControlCodec.decodeRequest(Array((json + "\n").utf8)) }
+        #expect(decoded(#"{"v":1,"command":"backups","service":"redis","remote":true}"#) == .request(.remoteBackups(.redis)))
+        #expect(decoded(#"{"v":1,"command":"backups","remote":false}"#) == .request(.backups(nil)))
+        guard case .reject(let noService) = decoded(#"{"v":1,"command":"backups","remote":true}"#) else {
+            Issue.record("backups --remote without a service was accepted")
+            return
+        }
+        #expect(noService.error?.message.contains("needs field \"service\"") == true)
+        guard case .reject(let elsewhere) = decoded(#"{"v":1,"command":"status","remote":true}"#) else {
+            Issue.record("remote on status was accepted")
+            return
+        }
+        #expect(elsewhere.error?.message == "field \"remote\" is only for backups, backups-prune, restore and verify, not \"status\"")
+    }
 
     @Test func everyCommandRoundTripsThroughTheWire() {
         #expect(Set(Self.everyCommand.map(\.command)) == Set(ControlCommand.allCases), "the table covers every command")

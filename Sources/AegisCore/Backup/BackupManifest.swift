@@ -43,6 +43,8 @@ public struct BackupManifest: Codable, Sendable, Equatable {
     public var verifiedAt: UTCTimestamp?
     /// Why the last restore drill failed, if it did.
     public var verifyError: String?
+    /// The off-host copy, once uploaded and checked (`[offsite]`); nil while none exists.
+    public var offsite: OffsiteCopy?
 
     public init(
         service: ServiceID, file: String, database: String?, status: Status, error: String? = nil,
@@ -79,5 +81,6 @@ public struct BackupManifest: Codable, Sendable, Equatable {
         case rowCounts = "row_counts"
         case verifiedAt = "verified_at"
         case verifyError = "verify_error"
+        case offsite
     }
 }

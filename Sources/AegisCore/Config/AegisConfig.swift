@@ -14,6 +14,7 @@ public struct AegisConfig: Sendable, Equatable {
     public var tls: TLSSettings = TLSSettings()
     public var logs: LogsSettings = LogsSettings()
     public var maintenance: MaintenanceSettings = MaintenanceSettings()
+    public var offsite: OffsiteSettings = OffsiteSettings()
     public var alerts: AlertsSettings = AlertsSettings()
     public var pitr: PITRSettings = PITRSettings()
 

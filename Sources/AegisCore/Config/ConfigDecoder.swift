@@ -43,6 +43,9 @@ public enum ConfigDecoder {
         if let table = reader.section("backup", in: root, at: "") {
             reader.read(ConfigSchema.backup, from: table, at: "backup", into: &config.backup)
         }
+        if let table = reader.section("offsite", in: root, at: "") {
+            reader.read(ConfigSchema.offsite, from: table, at: "offsite", into: &config.offsite)
+        }
         if let table = reader.section("maintenance", in: root, at: "") {
             reader.read(ConfigSchema.maintenance, from: table, at: "maintenance", into: &config.maintenance)
         }

@@ -24,6 +24,8 @@ public enum ConfigRenderer {
         section(&out, "metrics", "The Prometheus endpoint", ConfigSchema.metrics, config.metrics)
         section(&out, "backup", "Encrypted backups (age format) of every database and of Redis",
                 ConfigSchema.backup, config.backup)
+        section(&out, "offsite", "Copies of every backup off the host, through rclone (S3 and compatible stores, GCS, Azure, SFTP…)",
+                ConfigSchema.offsite, config.offsite)
         section(&out, "maintenance", "Maintenance jobs: VACUUM ANALYZE, archiving of old rows, Redis BGSAVE",
                 ConfigSchema.maintenance, config.maintenance)
         section(&out, "tls", "TLS everywhere: aegisd's own certificate authority", ConfigSchema.tls, config.tls)

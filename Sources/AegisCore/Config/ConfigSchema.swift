@@ -3,7 +3,7 @@
 /// Computed (not stored) because key paths are not `Sendable`; the lists are tiny.
 enum ConfigSchema {
     /// Top-level sections, in file order.
-    static let sectionNames = ["aegisd", "supervision", "postgres", "redis", "loki", "metrics", "backup", "maintenance", "tls", "logs", "alerts", "pitr"]
+    static let sectionNames = ["aegisd", "supervision", "postgres", "redis", "loki", "metrics", "backup", "offsite", "maintenance", "tls", "logs", "alerts", "pitr"]
 
     static var daemon: [ConfigField<DaemonSettings>] {
         [
@@ -91,6 +91,17 @@ enum ConfigSchema {
             .string("directory", \.directory, "Where backups are written; empty means <state_dir>/backups"),
             .integer("lock_wait_timeout_s", \.lockWaitTimeoutS, "How long a backup waits for a table lock held by another session before it fails, in seconds"),
             .integer("min_free_percent", \.minFreePercent, "A backup that would leave less than this percentage of its filesystem free is refused (estimated from the last backup); 0 turns the check off"),
+        ]
+    }
+
+    static var offsite: [ConfigField<OffsiteSettings>] {
+        [
+            .string("remote", \.remote, "rclone remote path the backups are copied to, e.g. \"store:aegis-backups/db1\"; empty means no off-host copies"),
+            .string("rclone_config", \.rcloneConfig, "rclone configuration file holding the remote's credentials (absolute path, mode 0600; aegisd never prints it)"),
+            .integer("retention_days", \.retentionDays, "Off-host copies older than this many days are removed (separate from backup.retention_days)"),
+            .integer("keep_at_least", \.keepAtLeast, "Never keep fewer than this many complete off-host copies per service, whatever their age"),
+            .string("bandwidth_limit", \.bandwidthLimit, "Upload bandwidth limit in rclone's --bwlimit form (e.g. 10M for 10 MiB/s); empty means none"),
+            .integer("upload_timeout_s", \.uploadTimeoutS, "An rclone command (upload, listing, download start) running longer than this many seconds is killed; the upload is retried later"),
         ]
     }
 
@@ -199,7 +210,7 @@ enum ConfigSchema {
         return paths("aegisd", daemon) + paths("supervision", supervision) + paths("postgres", postgres)
             + PostgresInstance.allCases.flatMap { paths("postgres.\($0.rawValue)", postgresInstance) }
             + paths("redis", redis) + paths("loki", loki) + paths("metrics", metrics) + paths("backup", backup)
-            + paths("maintenance", maintenance) + paths("tls", tls) + paths("logs", logs) + paths("alerts", alerts)
+            + paths("offsite", offsite) + paths("maintenance", maintenance) + paths("tls", tls) + paths("logs", logs) + paths("alerts", alerts)
             + paths("pitr", pitr)
     }
 }

@@ -58,6 +58,7 @@ public enum ConfigValidator {
         issues += metricsAccessIssues(config)
 
         issues += backupIssues(config.backup)
+        issues += offsiteIssues(config.offsite)
         issues += maintenanceIssues(config.maintenance)
         issues += tlsIssues(config.tls)
         issues += logsIssues(config.logs)

@@ -13,6 +13,13 @@ public struct BackupReport: Codable, Sendable, Equatable {
     public var plainSize: Int64?
     public var durationSeconds: Int64?
     public var encryption: String?
+    /// The off-host copy, once uploaded and checked.
+    public var offsite: OffsiteCopy?
+    /// True while off-host copies are on and this complete backup has none yet.
+    public var offsitePending: Bool?
+    /// `backups prune --dry-run`: `remove` or `keep`, and the retention rule that decides.
+    public var retention: String?
+    public var retentionReason: String?
 
     enum CodingKeys: String, CodingKey {
         case service, name, path, size, status, error, encryption
@@ -20,6 +27,10 @@ public struct BackupReport: Codable, Sendable, Equatable {
         case verifiedAt = "verified_at"
         case plainSize = "plain_size"
         case durationSeconds = "duration_s"
+        case offsite
+        case offsitePending = "offsite_pending"
+        case retention
+        case retentionReason = "retention_reason"
     }
 
     public init(
@@ -54,5 +65,9 @@ public struct BackupReport: Codable, Sendable, Equatable {
         try c.encodeIfPresent(plainSize, forKey: .plainSize)
         try c.encodeIfPresent(durationSeconds, forKey: .durationSeconds)
         try c.encodeIfPresent(encryption, forKey: .encryption)
+        try c.encodeIfPresent(offsite, forKey: .offsite)
+        try c.encodeIfPresent(offsitePending, forKey: .offsitePending)
+        try c.encodeIfPresent(retention, forKey: .retention)
+        try c.encodeIfPresent(retentionReason, forKey: .retentionReason)
     }
 }

@@ -15,6 +15,8 @@ public struct BackupStatus: Codable, Sendable, Equatable {
     public var lastDurationSeconds: Int64?
     /// The size of the last successful backup's file, in bytes.
     public var lastSizeBytes: Int64?
+    /// The off-host copies (`[offsite]`); nil when off-host copies are off.
+    public var offsite: OffsiteStatus?
 
     enum CodingKeys: String, CodingKey {
         case service, stale
@@ -26,6 +28,7 @@ public struct BackupStatus: Codable, Sendable, Equatable {
         case lastVerifiedAt = "last_verified_at"
         case lastDurationSeconds = "last_duration_s"
         case lastSizeBytes = "last_size_bytes"
+        case offsite
     }
 
     public init(
@@ -47,6 +50,9 @@ public struct BackupStatus: Codable, Sendable, Equatable {
     public var warning: String? {
         if let failed = lastFailureAt, lastSuccessAt.map({ failed > $0 }) ?? true {
             return "\(service): last backup failed: \(lastFailureReason ?? "unknown reason")"
+        }
+        if let offsite, let error = offsite.lastError, offsite.pending > 0 {
+            return "\(service): \(offsite.pending) backup(s) not yet copied off the host: \(error)"
         }
         if stale {
             return lastSuccessAt == nil ? "\(service): no backup yet" : "\(service): newest backup is \(newestAgeSeconds.map { "\($0 / 3600) h" } ?? "too") old"

@@ -62,6 +62,12 @@ public enum ControlCodec {
         if let problem = identityProblem(raw, command: command) {
             return .reject(.failure(.badRequest, problem))
         }
+        if raw.remote == true, command == .backups, raw.service == nil {
+            return .reject(.failure(.badRequest, "command \"backups\" with \"remote\" needs field \"service\" (one of: \(serviceList))"))
+        }
+        if raw.remote == true, ![.backups, .backupsPrune, .restore, .verify].contains(command) {
+            return .reject(.failure(.badRequest, "field \"remote\" is only for backups, backups-prune, restore and verify, not \"\(name)\""))
+        }
         if command == .maintenanceRun, raw.job == nil {
             return .reject(.failure(.badRequest, "command \"\(name)\" needs field \"job\" (see maintenance-list)"))
         }
@@ -101,7 +107,7 @@ public enum ControlCodec {
         }
         func target() -> RestoreTarget {
             let identity: IdentityInput = raw.identity_key.map { .key($0) } ?? raw.identity.map { .path($0) } ?? .daemonDefault
-            return RestoreTarget(service: named(), backup: raw.backup, identity: identity)
+            return RestoreTarget(service: named(), backup: raw.backup, identity: identity, remote: raw.remote ?? false)
         }
         switch command {
         case .status: return .status
@@ -110,7 +116,8 @@ public enum ControlCodec {
         case .stop: return .stop(named())
         case .restart: return .restart(named())
         case .backup: return .backup(service)
-        case .backups: return .backups(service)
+        case .backups: return raw.remote == true ? .remoteBackups(named()) : .backups(service)
+        case .backupsPrune: return .prunePlan(service, remote: raw.remote ?? false)
         case .restore: return .restore(target())
         case .verify: return .verify(target())
         case .reload: return .reload
@@ -160,7 +167,7 @@ public enum ControlCodec {
     public static func needsService(_ command: ControlCommand) -> Bool {
         switch command {
         case .start, .stop, .restart, .restore, .verify, .connectInfo, .logs, .pitrBackup, .pitrRestore, .pitrDrill: true
-        case .status, .version, .backup, .backups, .reload, .certsStatus, .certsRotate, .migrateStatus, .stats,
+        case .status, .version, .backup, .backups, .backupsPrune, .reload, .certsStatus, .certsRotate, .migrateStatus, .stats,
             .maintenanceList, .maintenanceRun, .pitrStatus: false
         }
     }
@@ -203,6 +210,7 @@ public enum ControlCodec {
         var to_time: String?
         // swiftlint:disable:next identifier_name
         var to_latest: Bool?
+        var remote: Bool?
     }
 
     private static let example = #"{"v":1,"command":"status"}"#

@@ -43,9 +43,11 @@ public struct ControlRequestWire: Codable, Sendable, Equatable {
     public var toTime: String?
     /// For pitr-restore: restore to the end of the archived WAL.
     public var toLatest: Bool?
+    /// For backups, restore and verify: the `[offsite]` store rather than the local backups.
+    public var remote: Bool?
 
     enum CodingKeys: String, CodingKey {
-        case v, command, service, backup, identity, app, lines, after, job
+        case v, command, service, backup, identity, app, lines, after, job, remote
         case pitrType = "pitr_type"
         case toTime = "to_time"
         case toLatest = "to_latest"
@@ -99,6 +101,9 @@ public enum ControlCommand: String, Codable, Sendable, CaseIterable {
     case logs
     /// The schema migrations of `service`, or of every PostgreSQL instance: applied, pending, refused.
     case migrateStatus = "migrate-status"
+    /// What retention would remove from the backups of `service` (or every service), locally or
+    /// in the `[offsite]` store (`remote`), and why each kept backup is kept. Removes nothing.
+    case backupsPrune = "backups-prune"
     /// Sizes, connections, busiest tables, Redis memory and keys, Loki readiness.
     case stats
     /// The maintenance jobs, their schedules and last outcomes.

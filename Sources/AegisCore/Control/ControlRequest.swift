@@ -11,6 +11,10 @@ public enum ControlRequest: Sendable, Equatable {
     case backup(ServiceID?)
     /// The backups of one service, or of every one.
     case backups(ServiceID?)
+    /// The backups of one service in the `[offsite]` store (`backups` with `remote`).
+    case remoteBackups(ServiceID)
+    /// What retention would remove (and keep, and why), locally or in the `[offsite]` store.
+    case prunePlan(ServiceID?, remote: Bool)
     /// Replace a service's data with a backup (the previous data is kept aside).
     case restore(RestoreTarget)
     /// Restore drill: a backup restored into a scratch copy and compared with its manifest.
@@ -45,7 +49,8 @@ public enum ControlRequest: Sendable, Equatable {
         case .stop: .stop
         case .restart: .restart
         case .backup: .backup
-        case .backups: .backups
+        case .backups, .remoteBackups: .backups
+        case .prunePlan: .backupsPrune
         case .restore: .restore
         case .verify: .verify
         case .reload: .reload
@@ -70,6 +75,8 @@ public enum ControlRequest: Sendable, Equatable {
         case .start(let id), .stop(let id), .restart(let id), .connectInfo(let id, _, _), .logs(let id, _, _): id
         case .backup(let id), .backups(let id), .migrateStatus(let id), .stats(let id), .pitrStatus(let id): id
         case .pitrBackup(let id, _), .pitrRestore(let id, _), .pitrDrill(let id): id
+        case .remoteBackups(let id): id
+        case .prunePlan(let id, _): id
         case .restore(let target), .verify(let target): target.service
         case .status, .version, .reload, .certsStatus, .certsRotate, .maintenanceList, .maintenanceRun: nil
         }
@@ -79,8 +86,13 @@ public enum ControlRequest: Sendable, Equatable {
     public var wire: ControlRequestWire {
         var wire = ControlRequestWire(command: command, service: service?.rawValue)
         switch self {
+        case .remoteBackups:
+            wire.remote = true
+        case .prunePlan(_, let remote):
+            wire.remote = remote ? true : nil
         case .restore(let target), .verify(let target):
             wire.backup = target.backup
+            wire.remote = target.remote ? true : nil
             switch target.identity {
             case .daemonDefault: break
             case .path(let path): wire.identity = path
@@ -114,11 +126,14 @@ public struct RestoreTarget: Sendable, Equatable {
     /// `latest` or a backup's file name; nil means `latest`.
     public var backup: String?
     public var identity: IdentityInput
+    /// Take the backup from the `[offsite]` store (streamed, never copied to disk first).
+    public var remote: Bool
 
-    public init(service: ServiceID, backup: String? = nil, identity: IdentityInput = .daemonDefault) {
+    public init(service: ServiceID, backup: String? = nil, identity: IdentityInput = .daemonDefault, remote: Bool = false) {
         self.service = service
         self.backup = backup
         self.identity = identity
+        self.remote = remote
     }
 }
 

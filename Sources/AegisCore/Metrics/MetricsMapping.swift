@@ -86,6 +86,18 @@ public enum MetricsMapping {
                 "When a restore drill of the service's backups last passed.",
                 { $0.lastVerifiedAt.map { Double($0.secondsSinceEpoch) } }),
             family(
+                "aegis_backup_offsite_last_success_timestamp_seconds",
+                "When the newest off-host copy of the service's backups was uploaded and checked.",
+                { $0.offsite?.lastSuccessAt.map { Double($0.secondsSinceEpoch) } }),
+            family(
+                "aegis_backup_offsite_drill_last_success_timestamp_seconds",
+                "When a restore drill where the key is (aegisctl verify --remote) last proved an off-host copy of the service restorable.",
+                { $0.offsite?.lastVerifiedAt.map { Double($0.secondsSinceEpoch) } }),
+            family(
+                "aegis_backup_offsite_pending",
+                "Complete backups of the service still waiting for their off-host upload.",
+                { $0.offsite.map { Double($0.pending) } }),
+            family(
                 "aegis_backup_last_duration_seconds", "How long the service's last successful backup took.",
                 { $0.lastDurationSeconds.map(Double.init) }),
             family(

@@ -27,9 +27,15 @@ actor BackupCoordinator {
         self.runner = BackupRunner(settings: config.backup, catalog: Self.catalog(config), layout: config.layout, logger: logger)
         self.supervisor = supervisor
         self.logger = logger
-        self.sources = Self.sources(config: config, account: account)
+        let sources = Self.sources(config: config, account: account)
+        self.sources = sources
         self.account = account
+        offsite = OffsiteReplicator(
+            settings: config.offsite, catalog: Self.catalog(config), services: sources.keys.sorted(), logger: logger)
     }
+
+    /// Off-host copies of the complete backups; run by the service group (`OffsiteService`).
+    let offsite: OffsiteReplicator
 
     private var sources: [ServiceID: any BackupSource]
     private let account: ServiceAccount
@@ -40,6 +46,7 @@ actor BackupCoordinator {
         catalog = Self.catalog(config)
         runner = BackupRunner(settings: config.backup, catalog: catalog, layout: config.layout, logger: logger)
         sources = Self.sources(config: config, account: account)
+        offsite.update(settings: config.offsite, catalog: catalog, services: services)
         recover()
     }
 
@@ -89,6 +96,7 @@ actor BackupCoordinator {
         case .complete:
             lastSuccess[service] = manifest
             applyRetention(service)
+            offsite.backupCompleted()
         case .failed:
             lastFailure[service] = manifest
         }
@@ -105,8 +113,11 @@ actor BackupCoordinator {
 
     /// Replaces the service's data with a backup; returns what to tell the operator. The file
     /// is authenticated completely before anything changes; the previous data is kept aside.
-    func restore(_ service: ServiceID, backup: String, identity: IdentityInput) async throws(BackupFailure) -> String {
-        var selection = try select(service, backup: backup, identity: identity)
+    /// - Parameter remote: take the backup from the `[offsite]` store, streamed.
+    func restore(_ service: ServiceID, backup: String, identity: IdentityInput, remote: Bool = false) async throws(BackupFailure) -> String {
+        var selection = remote
+            ? try await remoteSelection(service, backup: backup, identity: identity)
+            : try select(service, backup: backup, identity: identity)
         selection.reporter = try claim(service, for: "restore")
         defer { release(service) }
         let now = UTCTimestamp.now
@@ -139,8 +150,12 @@ actor BackupCoordinator {
 
     /// Restore drill: restores into a scratch copy, compares with the manifest, records the
     /// outcome in the manifest (`verified_at` on success, `verify_error` otherwise).
-    func verify(_ service: ServiceID, backup: String, identity: IdentityInput) async throws(BackupFailure) -> BackupManifest {
-        var selection = try select(service, backup: backup, identity: identity)
+    /// - Parameter remote: drill a backup in the `[offsite]` store; the result goes beside it
+    ///   there (`STEM.verified.json`) instead of into a local manifest.
+    func verify(_ service: ServiceID, backup: String, identity: IdentityInput, remote: Bool = false) async throws(BackupFailure) -> BackupManifest {
+        var selection = remote
+            ? try await remoteSelection(service, backup: backup, identity: identity)
+            : try select(service, backup: backup, identity: identity)
         selection.reporter = try claim(service, for: "verify")
         defer { release(service) }
         let metadata: Logger.Metadata = ["service": "\(service.rawValue)"]
@@ -161,11 +176,15 @@ actor BackupCoordinator {
         if problems.isEmpty {
             manifest.verifiedAt = .now
             manifest.verifyError = nil
-            lastVerified[service] = manifest.verifiedAt
+            if !remote { lastVerified[service] = manifest.verifiedAt }
             logger.notice("restore drill of \(selection.item.name.fileName) passed", metadata: metadata)
         } else {
             manifest.verifyError = problems.joined(separator: "; ")
             logger.error("restore drill of \(selection.item.name.fileName) failed: \(manifest.verifyError!)", metadata: metadata)
+        }
+        if remote {
+            try await recordRemoteDrill(manifest, of: selection.item.name)
+            return manifest
         }
         do {
             try catalog.writeManifest(manifest, of: selection.item.name)
@@ -223,6 +242,7 @@ actor BackupCoordinator {
     func statuses(now: UTCTimestamp = .now) -> [BackupStatus] {
         let expression = try? CronExpression(config.backup.schedule)
         let zone = BackupSchedule.zone(config.backup.timeZone)
+        let offsiteStatuses = config.offsite.enabled ? offsite.statuses() : [:]
         return services.map { service in
             let success = lastSuccess[service]
             let failure = lastFailure[service]
@@ -238,6 +258,7 @@ actor BackupCoordinator {
                 lastVerifiedAt: verified)
             status.lastDurationSeconds = success.map { $0.finishedAt.secondsSinceEpoch - $0.startedAt.secondsSinceEpoch }
             status.lastSizeBytes = success?.size
+            if config.offsite.enabled { status.offsite = offsiteStatuses[service] ?? OffsiteStatus() }
             return status
         }
     }

@@ -13,14 +13,28 @@ enum BackupReports {
             encryption: manifest.encryption)
     }
 
-    static func report(_ item: BackupCatalog.Item) -> BackupReport {
+    /// A backup in the off-host store: `path` is its object path there.
+    static func remoteReport(_ manifest: BackupManifest, remote: OffsiteSettings) -> BackupReport {
+        var report = report(manifest, directory: "")
+        report.path = remote.objectPath(manifest.file)
+        report.offsite = manifest.offsite
+        return report
+    }
+
+    /// - Parameter remote: `[offsite] remote` when off-host copies are on, for `offsite_pending`.
+    static func report(_ item: BackupCatalog.Item, remote: String? = nil) -> BackupReport {
         let manifest = item.manifest
-        return BackupReport(
+        var report = BackupReport(
             service: item.name.service.rawValue, name: item.name.fileName, path: item.path,
             createdAt: item.name.createdAt, size: item.size,
             status: manifest?.status.rawValue ?? "unknown", verifiedAt: manifest?.verifiedAt, error: manifest?.error,
             plainSize: manifest?.plainSize,
             durationSeconds: manifest.map { $0.finishedAt.secondsSinceEpoch - $0.startedAt.secondsSinceEpoch },
             encryption: manifest?.encryption)
+        report.offsite = manifest?.offsite
+        if let remote, item.fileExists, manifest?.status == .complete {
+            report.offsitePending = manifest?.offsite?.remote != remote
+        }
+        return report
     }
 }

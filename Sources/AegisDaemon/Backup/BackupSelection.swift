@@ -11,6 +11,8 @@ struct BackupSelection: Sendable {
     let identities: [AgeIdentity]
     /// Where the streaming passes report their bytes; nil when nobody watches.
     var reporter: ProgressReporter?
+    /// Set when the backup is read from the off-host store (`item.path` is then its object path).
+    var store: Rclone?
 
     init(
         service: ServiceID, backup: String, identity: IdentityInput, catalog: BackupCatalog, settings: BackupSettings,
@@ -41,6 +43,19 @@ struct BackupSelection: Sendable {
         self.item = item
         self.manifest = manifest
         identities = item.name.encrypted
+            ? try Self.identities(for: manifest, source: identity, settings: settings, layout: layout) : []
+    }
+
+    /// A backup in the off-host store: its manifest was read from there; its bytes are streamed
+    /// with `rclone cat` by each pass, never copied to the disk first.
+    init(
+        stored manifest: BackupManifest, name: BackupName, object: String, store: Rclone, identity: IdentityInput,
+        settings: BackupSettings, layout: StateLayout
+    ) throws(BackupFailure) {
+        item = BackupCatalog.Item(name: name, path: object, manifest: manifest, fileExists: true, size: manifest.size)
+        self.manifest = manifest
+        self.store = store
+        identities = name.encrypted
             ? try Self.identities(for: manifest, source: identity, settings: settings, layout: layout) : []
     }
 
@@ -101,6 +116,14 @@ struct BackupSelection: Sendable {
         let manifest = manifest
         let identities = identities
         let progress = reporter?.begin("authenticating")
+        if let store {
+            try await Self.fromStore(store, object: item.path) { input in
+                try BackupReader.authenticate(
+                    descriptor: input, name: item.path, encrypted: item.name.encrypted, identities: identities,
+                    expectedSHA256: manifest.sha256, progress: progress)
+            }
+            return
+        }
         _ = try await runBlocking {
             try BackupReader.authenticate(
                 path: item.path, encrypted: item.name.encrypted, identities: identities,
@@ -114,11 +137,38 @@ struct BackupSelection: Sendable {
         let manifest = manifest
         let identities = identities
         let progress = reporter?.begin("loading")
+        if let store {
+            try await Self.fromStore(store, object: item.path) { input in
+                defer { close(fd) }
+                try BackupReader.read(
+                    descriptor: input, name: item.path, encrypted: item.name.encrypted, identities: identities,
+                    expectedSHA256: manifest.sha256, into: DescriptorSink(fd: fd, what: what), progress: progress)
+            }
+            return
+        }
         _ = try await runBlocking {
             defer { close(fd) }
             try BackupReader.read(
                 path: item.path, encrypted: item.name.encrypted, identities: identities,
                 expectedSHA256: manifest.sha256, into: DescriptorSink(fd: fd, what: what), progress: progress)
         }
+    }
+
+    /// Runs `body` on the read end of a pipe that `rclone cat` fills with the object. The
+    /// reader's error comes first (a hash mismatch, a wrong key); rclone's is added to it.
+    private static func fromStore(
+        _ store: Rclone, object: String, _ body: @escaping @Sendable (Int32) throws -> Void
+    ) async throws {
+        let pipe = try ChildProcess.makePipe()
+        async let reading: Void = runBlocking { try body(pipe.read) }
+        var fetchError: SystemError?
+        do { try await store.stream(object, into: pipe.write) } catch { fetchError = error }
+        do {
+            try await reading
+        } catch {
+            guard let fetchError else { throw error }
+            throw SystemError("\(error) (reading it from the store failed: \(fetchError))")
+        }
+        if let fetchError { throw fetchError }
     }
 }

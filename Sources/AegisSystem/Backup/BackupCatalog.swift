@@ -31,6 +31,14 @@ public struct BackupCatalog: Sendable {
         public var fileExists: Bool
         /// The file's size on disk.
         public var size: Int64
+
+        public init(name: BackupName, path: String, manifest: BackupManifest?, fileExists: Bool, size: Int64) {
+            self.name = name
+            self.path = path
+            self.manifest = manifest
+            self.fileExists = fileExists
+            self.size = size
+        }
     }
 
     /// The backups of `service`, oldest first, with failed attempts (manifest only) included.
@@ -76,12 +84,16 @@ public struct BackupCatalog: Sendable {
 
     /// Writes (or replaces) the manifest of `name`, atomically.
     public func writeManifest(_ manifest: BackupManifest, of name: BackupName) throws(SystemError) {
+        try FileSystem.writeAtomically(manifestPath(of: name), contents: try Self.encode(manifest), mode: 0o600)
+    }
+
+    /// A manifest as it is stored, here and in the off-host store.
+    public static func encode(_ manifest: BackupManifest) throws(SystemError) -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         let data: Data
         do { data = try encoder.encode(manifest) } catch { throw SystemError("cannot encode the manifest: \(error)") }
-        try FileSystem.writeAtomically(
-            manifestPath(of: name), contents: String(decoding: data, as: UTF8.self) + "\n", mode: 0o600)
+        return String(decoding: data, as: UTF8.self) + "\n"
     }
 
     /// Removes a backup and its manifest.

