@@ -38,7 +38,7 @@ struct ChaosPlan {
             pick -= weight
         }
         let target = Self.services.randomElement(using: &generator)!
-        let gap = Duration.milliseconds(Int.random(in: 0...300, using: &generator))
+        let gap = Duration.milliseconds(Int.random(in: 0...200, using: &generator))
         return (ChaosFault(kind: kind, target: target), gap)
     }
 }

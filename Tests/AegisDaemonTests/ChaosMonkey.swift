@@ -26,6 +26,8 @@ final class ChaosMonkey: @unchecked Sendable {
     /// From a fault that stopped Redis abruptly until it was healthy again.
     private(set) var redisKillWindows: [ClosedRange<ContinuousClock.Instant>] = []
     private(set) var problems: [String] = []
+    /// Restart counts compared with the faults: after every child fault and reload, before
+    /// every kill of aegisd, and at the end.
     private(set) var restartChecks = 0
     private var inFlight: [ServiceID: Recovery] = [:]
 
@@ -64,8 +66,13 @@ final class ChaosMonkey: @unchecked Sendable {
         expectedRestarts[target, default: 0] += 1
         let daemon = self.daemon
         let stopped = fault.kind == .stopChild
+        let expected = expectedRestarts[target]!
         let task = Task<Duration, Error> {
-            try await Self.waitReplaced(daemon, target, oldPid: pid)
+            let restarts = try await Self.waitReplaced(daemon, target, oldPid: pid)
+            if restarts != expected {
+                throw RestartMismatch(
+                    text: "\(fault.kind.rawValue) of \(target.rawValue): \(restarts) restarts, the faults account for \(expected)")
+            }
             if stopped {
                 // aegisd kills a hung child; were it still there, it would be a leftover.
                 if ProcessTable.isAlive(pid) { kill(pid, SIGCONT) }
@@ -77,7 +84,16 @@ final class ChaosMonkey: @unchecked Sendable {
 
     private func finish(_ service: ServiceID) async throws {
         guard let recovery = inFlight.removeValue(forKey: service) else { return }
-        let took = try await recovery.task.value
+        let took: Duration
+        do {
+            took = try await recovery.task.value
+        } catch let mismatch as RestartMismatch {
+            let lines = daemon.log.split(separator: "\n").filter { $0.contains(service.rawValue) }.suffix(8)
+            problems.append("\(mismatch.text); the log says:\n" + lines.joined(separator: "\n"))
+            expectedRestarts[service] = (try? daemon.service(service).restarts) ?? expectedRestarts[service]
+            return
+        }
+        restartChecks += 1
         record(recovery.kind, took)
         if service == .redis { redisKillWindows.append(recovery.started...(recovery.started + took)) }
         if recovery.kind == .stopChild, let pid = try? daemon.service(service).pid, pid <= 0 {
@@ -85,11 +101,18 @@ final class ChaosMonkey: @unchecked Sendable {
         }
     }
 
-    static func waitReplaced(_ daemon: DaemonHarness, _ service: ServiceID, oldPid: Int32) async throws {
+    struct RestartMismatch: Error { let text: String }
+
+    /// Waits until `service` runs healthy under a new pid; returns its restart count then.
+    @discardableResult
+    static func waitReplaced(_ daemon: DaemonHarness, _ service: ServiceID, oldPid: Int32) async throws -> Int {
+        var restarts = -1
         try await Poll.until("\(service.rawValue) replaced and healthy", timeout: .seconds(90), every: .milliseconds(100)) {
-            guard let now = try? daemon.service(service) else { return false }
-            return now.healthy && now.pid != nil && now.pid != oldPid
+            guard let now = try? daemon.service(service), now.healthy, let pid = now.pid, pid != oldPid else { return false }
+            restarts = now.restarts
+            return true
         }
+        return restarts
     }
 
     // MARK: - Daemon faults
@@ -130,7 +153,12 @@ final class ChaosMonkey: @unchecked Sendable {
             return
         }
         expectedRestarts[target, default: 0] += 1
-        try await Self.waitReplaced(daemon, target, oldPid: oldPid ?? -1)
+        let restarts = try await Self.waitReplaced(daemon, target, oldPid: oldPid ?? -1)
+        restartChecks += 1
+        if restarts != expectedRestarts[target] {
+            problems.append("reload of \(target.rawValue): \(restarts) restarts, the faults account for \(expectedRestarts[target]!)")
+            expectedRestarts[target] = restarts
+        }
         record(.reload, ContinuousClock.now - started)
     }
 

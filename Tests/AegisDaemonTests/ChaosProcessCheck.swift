@@ -6,19 +6,22 @@ import Foundation
 /// Redis servers, and processes no longer under the running aegisd (orphans).
 enum ChaosProcessCheck {
     /// Postmasters by data directory, for data directories under `root`: a process running
-    /// `…/postgres` from the data directory that leads its own process group (aegisd starts each
-    /// child as a group leader; a backend just forked still shows the postmaster's command line,
-    /// but is in its postmaster's group).
+    /// `…/postgres` from the data directory whose parent is not itself a postgres (a backend
+    /// just forked still shows the postmaster's command line, and leads a session of its own).
     static func postmasters(under root: String) -> [String: [Int32]] {
         var found: [String: [Int32]] = [:]
         for pid in allPids() where ProcessTable.isAlive(pid) {
             guard ProcessTable.commandLine(pid).first?.hasSuffix("/postgres") == true,
-                ProcessTable.entry(pid)?.processGroup == pid,
-                let directory = ProcessTable.workingDirectory(pid), directory.hasPrefix(root)
+                let directory = ProcessTable.workingDirectory(pid), directory.hasPrefix(root),
+                let parent = parentPid(pid), executable(parent)?.hasSuffix("/postgres") != true
             else { continue }
             found[directory, default: []].append(pid)
         }
         return found
+    }
+
+    static func executable(_ pid: Int32) -> String? {
+        try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/exe")
     }
 
     /// Redis servers started from `dataDir` whose parent is `parent` (a BGSAVE child's parent is
