@@ -56,6 +56,27 @@ import AegisTestSupport
         #expect(try daemon.psql(.backend, "SELECT count(*) FROM people") == "300000")
         #expect(try daemon.superuserSQL(.backend, "SELECT count(*) FROM pg_database WHERE datname LIKE 'aegis_backend_restore_%'") == "0",
                 "no half-loaded database is left behind")
+        #expect(daemon.log.contains("the half-loaded database of an interrupted restore or drill"), "the log says what was cleared")
+        #expect(try await daemon.terminate() == 0)
+    }
+
+    /// The swap ends sessions and closes the live database to new ones before its two renames;
+    /// aegisd killed there leaves it closed (the renames, one transaction, never half-done).
+    /// That state, made by hand here because the moment is too short to hit, is repaired at the
+    /// next start.
+    @Test func testAegisdKilledInsideTheRestoreSwap_theLiveDatabaseAcceptsConnectionsAgain() async throws {
+        let daemon = try await DaemonHarness()
+        try daemon.start()
+        try await daemon.waitUntilAllHealthy()
+        try daemon.ownerSQL(.ai, "CREATE TABLE kept(x int); INSERT INTO kept VALUES (1), (2)", granting: ["kept"])
+        let database = daemon.config.postgres.instances[.ai]!.database
+        try daemon.superuserSQL(.ai, "ALTER DATABASE \(database) WITH ALLOW_CONNECTIONS false")
+        #expect(throws: TestFailure.self) { try daemon.psql(.ai, "SELECT 1") }
+        try await daemon.killDaemon()
+        try daemon.start()
+        try await daemon.waitUntilAllHealthy()
+        #expect(try daemon.psql(.ai, "SELECT count(*) FROM kept") == "2")
+        #expect(daemon.log.contains("\(database) accepts connections again"), "the log says what was repaired")
         #expect(try await daemon.terminate() == 0)
     }
 
@@ -65,21 +86,25 @@ import AegisTestSupport
         try await daemon.waitUntilAllHealthy()
         let database = daemon.config.postgres.instances[.executor]!.database
         let tables = SchemaTests.platformTables[.executor]!
-        // Undo the executor's migration, and hold its next run inside its transaction: an event
-        // trigger (the superuser's, which the undo leaves) sleeps after the migration's first
-        // CREATE while the `hold` table has a row.
-        try daemon.superuserSQL(.executor, "DROP OWNED BY aegis_owner CASCADE", database: database)
+        // Drop the executor's database (the next start creates it again from template1 and
+        // migrates it), and hold that migration inside its transaction: an event trigger, put in
+        // template1 so that the new database has it, sleeps after the migration's first CREATE
+        // while the `hold` table has a row.
+        let tablesQuery = "SELECT string_agg(tablename, ',' ORDER BY tablename) FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'hold'"
+        let migrated = try daemon.superuserSQL(.executor, tablesQuery, database: database)
+        #expect(tables.allSatisfy { migrated.contains($0) }, "\(migrated)")
+        try daemon.superuserSQL(.executor, "DROP DATABASE \(database) WITH (FORCE)")
         try daemon.superuserSQL(.executor, """
             CREATE TABLE hold (x int); INSERT INTO hold VALUES (1);
-            CREATE FUNCTION hold_migration() RETURNS event_trigger LANGUAGE plpgsql AS \\$\\$
+            CREATE FUNCTION hold_migration() RETURNS event_trigger LANGUAGE plpgsql SECURITY DEFINER AS \\$\\$
             BEGIN
-              IF EXISTS (SELECT 1 FROM hold) AND NOT EXISTS (SELECT 1 FROM pg_event_trigger_ddl_commands()
+              IF EXISTS (SELECT 1 FROM public.hold) AND NOT EXISTS (SELECT 1 FROM pg_event_trigger_ddl_commands()
                   WHERE object_identity LIKE '%aegis_schema_migrations%') THEN
                 PERFORM pg_sleep(120);
               END IF;
             END \\$\\$;
             CREATE EVENT TRIGGER hold_migration ON ddl_command_end EXECUTE FUNCTION hold_migration();
-            """, database: database)
+            """, database: "template1")
         #expect(try await daemon.terminate() == 0)
 
         try daemon.start()
@@ -100,11 +125,9 @@ import AegisTestSupport
         try daemon.start()
         try await daemon.waitUntilAllHealthy()
         #expect(try daemon.superuserSQL(.executor, "SELECT string_agg(name, ',') FROM aegis_schema_migrations", database: database) == "0001_executor_schema.sql")
-        let present = try daemon.superuserSQL(
-            .executor, "SELECT string_agg(tablename, ',' ORDER BY tablename) FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'hold' AND tablename <> 'aegis_schema_migrations'",
-            database: database)
-        #expect(present == tables.sorted().joined(separator: ","))
-        #expect(daemon.log.contains("0001_executor_schema.sql"), "the log names the migration applied")
+        #expect(try daemon.superuserSQL(.executor, tablesQuery, database: database) == migrated, "the same tables as the first time")
+        let status = try daemon.aegisctl("migrate status postgres-executor")
+        #expect(status.status == 0 && status.output.contains("0001_executor_schema.sql"), "\(status.output)")
         #expect(try await daemon.terminate() == 0)
     }
 

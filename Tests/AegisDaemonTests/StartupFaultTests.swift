@@ -36,12 +36,13 @@ import AegisTestSupport
         let squatter = try Self.occupy(daemon.config.redis.port)
         defer { if squatter.isRunning { kill(squatter.processIdentifier, SIGKILL) } }
         try daemon.start()
-        let report = try await daemon.waitFor("redis failed") { $0.services.first { $0.name == "redis" }?.state == .failed }
+        let report = try await daemon.waitFor("redis failed, the others healthy") { report in
+            report.services.first { $0.name == "redis" }?.state == .failed
+                && report.services.filter { $0.name.hasPrefix("postgres") }.allSatisfy { $0.healthy }
+        }
         let redis = try #require(report.services.first { $0.name == "redis" })
         #expect(redis.message?.contains("aegisctl restart redis") == true, "\(String(describing: redis.message))")
         #expect(daemon.log.contains("Address already in use"), "the reason is in the log")
-        let othersHealthy = report.services.filter { $0.name.hasPrefix("postgres") }.allSatisfy { $0.healthy }
-        #expect(othersHealthy, "the others run")
         kill(squatter.processIdentifier, SIGKILL)
         squatter.waitUntilExit()
         let restarted = try daemon.aegisctl("restart redis")
@@ -50,22 +51,38 @@ import AegisTestSupport
         #expect(try await daemon.terminate() == 0)
     }
 
+    /// At start the configuration check refuses it (exit 2, naming the key and the file);
+    /// once running, a binary that went away fails only its own service, with the same words.
     @Test(arguments: ["missing", "not executable"])
-    func testServerBinaryMissingOrNotExecutable_isAClearFailure(_ problem: String) async throws {
+    func testServerBinaryMissingOrNotExecutable_isRefusedAtStart_andFailsOnlyItsServiceWhenGoneLater(_ problem: String) async throws {
         let directory = try DaemonHarness.makeTemporaryDirectory(prefix: "aegis-bin")
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let binary = "\(directory)/redis-server"
-        if problem == "not executable" {
-            try DaemonHarness.shell("cp \"$(command -v redis-server)\" '\(binary)' && chmod 0644 '\(binary)'")
+        let breakBinary = {
+            _ = try DaemonHarness.shell(problem == "missing" ? "rm -f '\(binary)'" : "chmod 0644 '\(binary)'")
         }
+        if problem == "not executable" { try DaemonHarness.shell("cp \"$(command -v redis-server)\" '\(binary)'") }
+        try breakBinary()
         let daemon = try await DaemonHarness { config in
             Self.failFast(&config)
             config.redis.binary = binary
         }
         try daemon.start()
-        let report = try await daemon.waitFor("redis failed") { $0.services.first { $0.name == "redis" }?.state == .failed }
-        let message = report.services.first { $0.name == "redis" }?.message ?? ""
-        #expect(message.contains(binary), "the message names the binary: \(message)")
+        #expect(try await daemon.waitForExit(timeout: .seconds(30)) == 2)
+        #expect(daemon.log.contains("redis.binary: \(binary) is missing or not executable"), "\(daemon.log)")
+
+        try DaemonHarness.shell("install -m 0755 \"$(command -v redis-server)\" '\(binary)'")
+        try daemon.start()
+        try await daemon.waitUntilAllHealthy()
+        try breakBinary()
+        let pid = try #require(try daemon.service(.redis).pid)
+        kill(pid, SIGKILL)
+        let report = try await daemon.waitFor("redis to stop trying") { report in
+            let redis = report.services.first { $0.name == "redis" }!
+            return !redis.healthy && redis.message?.contains("redis-server not found") == true
+        }
+        let redis = try #require(report.services.first { $0.name == "redis" })
+        #expect(redis.message?.contains(binary) == true, "the message names the binary: \(String(describing: redis.message))")
         let othersHealthy = report.services.filter { $0.name.hasPrefix("postgres") }.allSatisfy { $0.healthy }
         #expect(othersHealthy, "the others run")
         #expect(try await daemon.terminate() == 0)
@@ -76,7 +93,7 @@ import AegisTestSupport
         try daemon.start()
         try await daemon.waitUntilAllHealthy()
         _ = try daemon.redis("SET kept 1")
-        let conf = "\(daemon.root)/config/redis/redis.conf"
+        let conf = "\(daemon.root)/conf/redis/redis.conf"
         try "appendonly maybe\n\u{0}garbage\n".write(toFile: conf, atomically: false, encoding: .utf8)
         let pid = try #require(try daemon.service(.redis).pid)
         kill(pid, SIGKILL)
@@ -96,7 +113,7 @@ import AegisTestSupport
         try daemon.start()
         try await daemon.waitUntilAllHealthy()
         try daemon.ownerSQL(.ai, "CREATE TABLE kept(x int); INSERT INTO kept VALUES (1), (2)", granting: ["kept"])
-        let include = "\(daemon.root)/config/postgres-ai/postgresql.local.conf"
+        let include = "\(daemon.root)/conf/postgres-ai/postgresql.local.conf"
         try "work_mem = '8MB'\nshared_buffers = = 'x\n".write(toFile: include, atomically: false, encoding: .utf8)
         let restart = try daemon.aegisctl("restart postgres-ai")
         #expect(restart.status != 0, "\(restart.output)")

@@ -68,7 +68,7 @@ public final class PostgresDriver: ServiceDriver {
         let settings = settings
         let instance = instance
         do {
-            try await runBlocking {
+            let cleared: [String] = try await runBlocking {
                 let connection: PostgresConnection
                 do {
                     connection = try PostgresConnection(parameters: parameters, timeout: timeout)
@@ -81,11 +81,13 @@ public final class PostgresDriver: ServiceDriver {
                     } ?? "\(error)")
                 }
                 try connection.execute("SELECT 1", timeout: timeout)
-                if needsBootstrap {
-                    try Self.bootstrap(connection, settings: settings, password: password)
-                    try Self.migrate(parameters: parameters, settings: settings, instance: instance)
-                }
+                guard needsBootstrap else { return [] }
+                try Self.bootstrap(connection, settings: settings, password: password)
+                let cleared = try Self.clearInterruptedRestore(connection, database: settings.database)
+                try Self.migrate(parameters: parameters, settings: settings, instance: instance)
+                return cleared
             }
+            for note in cleared { context.logger.warning("\(note)", metadata: ["service": "\(instance.serviceID.rawValue)"]) }
         } catch let problem as MigrationProblem {
             // Not healthy, and retrying will not help: the service stops and is failed, with why.
             return .refused("schema of \(settings.database): \(problem)")
@@ -129,6 +131,32 @@ public final class PostgresDriver: ServiceDriver {
             try connection.execute("ALTER DATABASE \(database) OWNER TO \(SchemaRoles.owner)", timeout: timeout)
         }
         try connection.execute("GRANT \(SchemaRoles.app) TO \(role)", timeout: timeout)
+    }
+
+    /// What a restore or drill leaves when aegisd dies in the middle (see `PostgresRestorer`): the
+    /// live database still refusing connections (killed inside the swap), and the half-loaded
+    /// `<db>_restore_*` or `<db>_verify_*` database. Runs after a launch, when no restore can be
+    /// in progress (its sessions ended with the previous server). Returns what it did, to log.
+    static func clearInterruptedRestore(_ connection: PostgresConnection, database name: String) throws -> [String] {
+        let timeout = Duration.seconds(120)
+        var notes: [String] = []
+        let database = try connection.quoteIdentifier(name)
+        let refusing = try connection.execute(
+            "SELECT 1 FROM pg_database WHERE datname = \(try connection.quoteLiteral(name)) AND NOT datallowconn", timeout: timeout)
+        if !refusing.isEmpty {
+            try connection.execute("ALTER DATABASE \(database) WITH ALLOW_CONNECTIONS true", timeout: timeout)
+            notes.append("\(name) accepts connections again: a restore was interrupted while swapping it")
+        }
+        let leftovers = try connection.execute(
+            "SELECT datname FROM pg_database WHERE starts_with(datname, \(try connection.quoteLiteral(name + "_restore_"))) "
+                + "OR starts_with(datname, \(try connection.quoteLiteral(name + "_verify_"))) ORDER BY datname",
+            timeout: timeout
+        ).compactMap { $0.first ?? nil }
+        for leftover in leftovers {
+            try connection.execute("DROP DATABASE \(try connection.quoteIdentifier(leftover)) WITH (FORCE)", timeout: timeout)
+            notes.append("dropped \(leftover), the half-loaded database of an interrupted restore or drill")
+        }
+        return notes
     }
 
     /// Brings the application database's schema up to date before the service is first
