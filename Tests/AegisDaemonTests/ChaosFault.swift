@@ -21,7 +21,7 @@ struct ChaosFault: Sendable {
 struct ChaosPlan {
     static let services: [ServiceID] = [.postgresBackend, .postgresAI, .postgresExecutor, .redis]
     static let weights: [(ChaosFault.Kind, Int)] = [
-        (.killChild, 46), (.stopChild, 20), (.killDaemon, 4), (.reload, 10), (.rotateCertificates, 10), (.backup, 10),
+        (.killChild, 52), (.stopChild, 22), (.killDaemon, 2), (.reload, 4), (.rotateCertificates, 10), (.backup, 10),
     ]
 
     private var generator: SeededGenerator

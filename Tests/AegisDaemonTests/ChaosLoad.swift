@@ -30,7 +30,7 @@ final class ChaosLoad: @unchecked Sendable {
                         "BEGIN; INSERT INTO chaos_ledger VALUES (\(writer.number), \(seq), 1), (\(writer.number), \(seq), 2); COMMIT",
                         timeout: .seconds(5))
                     self.ledger.recordAcknowledged(writer, seq: seq)
-                    Self.pace(.milliseconds(10))
+                    Self.pace(.milliseconds(25))
                 } catch {
                     connection = nil
                     self.ledger.recordError(writer.service)
@@ -58,7 +58,7 @@ final class ChaosLoad: @unchecked Sendable {
                         throw SystemError("RPUSH was not answered with a length")
                     }
                     self.ledger.recordAcknowledged(writer, seq: seq)
-                    Self.pace(.milliseconds(10))
+                    Self.pace(.milliseconds(25))
                 } catch {
                     client = nil
                     self.ledger.recordError(writer.service)

@@ -18,7 +18,7 @@ import AegisTestSupport
         let environment = ProcessInfo.processInfo.environment
         let seconds = environment["CHAOS_SECONDS"].flatMap(Int.init) ?? 60
         let seed = environment["CHAOS_SEED"].flatMap(UInt64.init) ?? UInt64.random(in: 0...UInt64.max)
-        let minimumFaults = environment["CHAOS_MIN_FAULTS"].flatMap(Int.init) ?? seconds * 5 / 6
+        let minimumFaults = environment["CHAOS_MIN_FAULTS"].flatMap(Int.init) ?? seconds * 2 / 3
         print("chaos: seed \(seed) (replay with CHAOS_SEED=\(seed)), \(seconds) s, at least \(minimumFaults) faults")
 
         let daemon = try await Self.daemon()

@@ -1,5 +1,6 @@
 import AegisCore
 import AegisSystem
+import Glibc
 import Synchronization
 
 /// One PostgreSQL 15 instance: initdb on first start, generated config, the postmaster as a
@@ -39,6 +40,7 @@ public final class PostgresDriver: ServiceDriver {
         bootstrapped.withLock { $0 = false }
         try context.makeServiceDirectories(service)
         try await stopLeftoverPostmaster()
+        try await stopOrphanedBackends()
         if !FileSystem.exists("\(renderer.dataDir)/PG_VERSION") {
             try await initdb()
         }
@@ -192,6 +194,33 @@ public final class PostgresDriver: ServiceDriver {
     /// recognized by `postmaster.pid` (its first line is the pid) and by /proc: the process must
     /// be a `postgres` whose working directory is our data directory. Anything else means the
     /// pid file is stale and PostgreSQL itself will deal with it.
+    /// The backends of a postmaster that died by SIGKILL (killed by someone, or by us as hung)
+    /// live on for a moment: each leads a session of its own, so a signal to the postmaster's
+    /// group misses them, and they keep its shared memory attached. A postmaster started then
+    /// refuses ("pre-existing shared memory block is still in use") and exits, a wasted restart.
+    /// They exit by themselves once they notice; what is left after a short wait is killed, as
+    /// PostgreSQL asks of whoever restarts it after a crash.
+    private func stopOrphanedBackends() async throws(LaunchFailure) {
+        let postgres = "\(binDir)/postgres"
+        let deadline = ContinuousClock.now + .seconds(2)
+        var left = ProcessTable.running(postgres, in: renderer.dataDir)
+        while !left.isEmpty && ContinuousClock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(20))
+            left = ProcessTable.running(postgres, in: renderer.dataDir)
+        }
+        guard !left.isEmpty else { return }
+        context.logger.notice(
+            "killing \(left.count) backends left by the previous postmaster: \(left)", metadata: ["service": "\(service.rawValue)"])
+        for pid in left { ProcessTable.send(SIGKILL, to: pid) }
+        let killDeadline = ContinuousClock.now + .seconds(5)
+        while !ProcessTable.running(postgres, in: renderer.dataDir).isEmpty {
+            guard ContinuousClock.now < killDeadline else {
+                throw LaunchFailure("backends of a previous postmaster (\(left)) still run on \(renderer.dataDir) and do not exit")
+            }
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+    }
+
     private func stopLeftoverPostmaster() async throws(LaunchFailure) {
         try await LeftoverProcess.stopRecordedChild(context: context, service: service, plan: stopPlan)
         guard let text = try? FileSystem.read("\(renderer.dataDir)/postmaster.pid"),
