@@ -71,12 +71,13 @@ final class ChaosMonkey: @unchecked Sendable {
         let task = Task<Duration, Error> {
             let restarts = try await Self.waitReplaced(daemon, target, oldPid: pid)
             if restarts != expected {
-                throw RestartMismatch(
+                throw RecoveryProblem(
                     text: "\(fault.kind.rawValue) of \(target.rawValue): \(restarts) restarts, the faults account for \(expected)")
             }
-            if stopped {
-                // aegisd kills a hung child; were it still there, it would be a leftover.
-                if ProcessTable.isAlive(pid) { kill(pid, SIGCONT) }
+            // aegisd kills a hung child; one still there would be a leftover.
+            if stopped && ProcessTable.isAlive(pid) {
+                kill(pid, SIGCONT)
+                throw RecoveryProblem(text: "\(target.rawValue): the SIGSTOPped pid \(pid) was left running after its replacement")
             }
             return ContinuousClock.now - started
         }
@@ -102,21 +103,19 @@ final class ChaosMonkey: @unchecked Sendable {
         let took: Duration
         do {
             took = try await recovery.task.value
-        } catch let mismatch as RestartMismatch {
+        } catch let problem as RecoveryProblem {
+            took = ContinuousClock.now - recovery.started
             let lines = daemon.log.split(separator: "\n").filter { $0.contains(service.rawValue) }.suffix(8)
-            problems.append("\(mismatch.text); the log says:\n" + lines.joined(separator: "\n"))
+            let output = (try? daemon.aegisctl("logs \(service.rawValue) -n 15").output) ?? ""
+            problems.append("\(problem.text); the log says:\n" + lines.joined(separator: "\n") + "\nits output:\n" + output)
             expectedRestarts[service] = (try? daemon.service(service).restarts) ?? expectedRestarts[service]
-            return
         }
         restartChecks += 1
         record(recovery.kind, took)
         if service == .redis { redisKillWindows.append(recovery.started...(recovery.started + took)) }
-        if recovery.kind == .stopChild, let pid = try? daemon.service(service).pid, pid <= 0 {
-            problems.append("\(service.rawValue) has no pid after a SIGSTOP")
-        }
     }
 
-    struct RestartMismatch: Error { let text: String }
+    struct RecoveryProblem: Error { let text: String }
 
     /// Waits until `service` runs healthy under a new pid; returns its restart count then.
     @discardableResult

@@ -41,6 +41,7 @@ public final class PostgresDriver: ServiceDriver {
         try context.makeServiceDirectories(service)
         try await stopLeftoverPostmaster()
         try await stopOrphanedBackends()
+        removeStaleLockFiles()
         if !FileSystem.exists("\(renderer.dataDir)/PG_VERSION") {
             try await initdb()
         }
@@ -190,10 +191,6 @@ public final class PostgresDriver: ServiceDriver {
         }
     }
 
-    /// A postmaster left behind by a killed aegisd still owns the data directory. It is
-    /// recognized by `postmaster.pid` (its first line is the pid) and by /proc: the process must
-    /// be a `postgres` whose working directory is our data directory. Anything else means the
-    /// pid file is stale and PostgreSQL itself will deal with it.
     /// The backends of a postmaster that died by SIGKILL (killed by someone, or by us as hung)
     /// live on for a moment: each leads a session of its own, so a signal to the postmaster's
     /// group misses them, and they keep its shared memory attached. A postmaster started then
@@ -201,7 +198,12 @@ public final class PostgresDriver: ServiceDriver {
     /// They exit by themselves once they notice; what is left after a short wait is killed, as
     /// PostgreSQL asks of whoever restarts it after a crash.
     private func stopOrphanedBackends() async throws(LaunchFailure) {
-        let postgres = "\(binDir)/postgres"
+        // /proc/PID/exe is the resolved path; bin_dir may go through a symbolic link.
+        let configured = "\(binDir)/postgres"
+        let postgres = realpath(configured, nil).map { resolved in
+            defer { free(resolved) }
+            return String(cString: resolved)
+        } ?? configured
         let deadline = ContinuousClock.now + .seconds(2)
         var left = ProcessTable.running(postgres, in: renderer.dataDir)
         while !left.isEmpty && ContinuousClock.now < deadline {
@@ -221,6 +223,22 @@ public final class PostgresDriver: ServiceDriver {
         }
     }
 
+    /// With no postgres left running from the data directory, a `postmaster.pid` (or socket lock
+    /// file) is stale. PostgreSQL removes a stale one itself unless the pid it names has been
+    /// reused by another live process (pids wrap quickly on a busy host): then it refuses to
+    /// start ("lock file already exists"). Called only after the two checks above.
+    private func removeStaleLockFiles() {
+        let lockFiles = ["\(renderer.dataDir)/postmaster.pid", "\(renderer.socketDir)/.s.PGSQL.\(settings.port).lock"]
+        for path in lockFiles where FileSystem.exists(path) {
+            context.logger.notice("removing \(path), left by a postmaster that is gone", metadata: ["service": "\(service.rawValue)"])
+            FileSystem.remove(path)
+        }
+    }
+
+    /// A postmaster left behind by a killed aegisd still owns the data directory. It is
+    /// recognized by `postmaster.pid` (its first line is the pid) and by /proc: the process must
+    /// be a `postgres` whose working directory is our data directory. Anything else means the
+    /// pid file is stale and PostgreSQL itself will deal with it.
     private func stopLeftoverPostmaster() async throws(LaunchFailure) {
         try await LeftoverProcess.stopRecordedChild(context: context, service: service, plan: stopPlan)
         guard let text = try? FileSystem.read("\(renderer.dataDir)/postmaster.pid"),
