@@ -105,9 +105,16 @@ final class ChaosMonkey: @unchecked Sendable {
             took = try await recovery.task.value
         } catch let problem as RecoveryProblem {
             took = ContinuousClock.now - recovery.started
-            let lines = daemon.log.split(separator: "\n").filter { $0.contains(service.rawValue) }.suffix(8)
-            let output = (try? daemon.aegisctl("logs \(service.rawValue) -n 15").output) ?? ""
-            problems.append("\(problem.text); the log says:\n" + lines.joined(separator: "\n") + "\nits output:\n" + output)
+            // What aegisd said of the service's failures, and what the server said as it failed.
+            let lines = daemon.log.split(separator: "\n")
+                .filter { $0.contains(service.rawValue) && ($0.contains("failed") || $0.contains("→")) }.suffix(10)
+            let output = ((try? daemon.aegisctl("logs \(service.rawValue) -n 1000").output) ?? "").split(separator: "\n")
+                .filter { line in
+                    (line.contains("FATAL") || line.contains("PANIC") || line.contains("ERROR"))
+                        && !Self.routineRefusals.contains { line.contains($0) }
+                }.suffix(10)
+            problems.append("\(problem.text); the log says:\n" + lines.joined(separator: "\n")
+                + "\nits errors:\n" + output.joined(separator: "\n"))
             expectedRestarts[service] = (try? daemon.service(service).restarts) ?? expectedRestarts[service]
         }
         restartChecks += 1
@@ -116,6 +123,14 @@ final class ChaosMonkey: @unchecked Sendable {
     }
 
     struct RecoveryProblem: Error { let text: String }
+
+    /// What a restarting PostgreSQL tells every client that knocks: noise beside the reason a
+    /// postmaster exited.
+    static let routineRefusals = [
+        "the database system is starting up", "the database system is not yet accepting connections",
+        "the database system is shutting down", "terminating connection due to administrator command",
+        "the database system is in recovery mode",
+    ]
 
     /// Waits until `service` runs healthy under a new pid; returns its restart count then.
     @discardableResult
