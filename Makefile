@@ -90,7 +90,7 @@ CHAOS_REPORT := $(CURDIR)/.build/chaos-report.md
 chaos: deps user
 	@echo "==> building the tests"
 	$(SWIFT) build --build-tests $(SWIFT_BUILD_FLAGS)
-	@echo "==> chaos: $(CHAOS_SECONDS) s of faults under load (the seed is printed first)"
+	@echo "==> chaos: $(CHAOS_SECONDS) s of faults under load (its random seed is printed first)"
 	@rm -f $(CHAOS_REPORT)
 	@CHAOS_SECONDS=$(CHAOS_SECONDS) CHAOS_MIN_FAULTS=$(CHAOS_MIN_FAULTS) CHAOS_REPORT=$(CHAOS_REPORT) $(if $(CHAOS_SEED),CHAOS_SEED=$(CHAOS_SEED)) \
 	  $(SWIFT) test --skip-build --no-parallel --filter 'ChaosTests|MidWorkFaultTests|StartupFaultTests|ClockJumpTests' $(SWIFT_BUILD_FLAGS); \
