@@ -22,6 +22,15 @@ public enum FileSystem {
     public static func writeAtomically(
         _ path: String, contents: String, mode: mode_t, owner: ServiceAccount? = nil
     ) throws(SystemError) {
+        let temporary = try stage(path, contents: contents, mode: mode, owner: owner)
+        try commit(temporary, to: path)
+        syncDirectory(of: path)
+    }
+
+    /// The first half of an atomic write: `contents` written and fsynced beside `path`, under a
+    /// temporary name that `commit` renames. Lets a caller put several files in place within
+    /// microseconds of each other (a certificate and its key).
+    public static func stage(_ path: String, contents: String, mode: mode_t, owner: ServiceAccount? = nil) throws(SystemError) -> String {
         let temporary = "\(path).tmp.\(getpid())"
         let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode)
         guard fd >= 0 else { throw .errno("cannot write \(temporary)") }
@@ -39,12 +48,20 @@ public enum FileSystem {
         }
         if failure == nil, fsync(fd) != 0 { failure = .errno("fsync \(temporary)") }
         close(fd)
-        if failure == nil, rename(temporary, path) != 0 { failure = .errno("rename \(temporary) to \(path)") }
         if let failure {
             unlink(temporary)
             throw failure
         }
-        syncDirectory(of: path)
+        return temporary
+    }
+
+    /// The second half: the staged file takes `path`'s place (the caller syncs the directory).
+    public static func commit(_ temporary: String, to path: String) throws(SystemError) {
+        guard rename(temporary, path) == 0 else {
+            let failure = SystemError.errno("rename \(temporary) to \(path)")
+            unlink(temporary)
+            throw failure
+        }
     }
 
     /// The file's contents, or nil when it does not exist.

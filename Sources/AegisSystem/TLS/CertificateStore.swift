@@ -111,17 +111,37 @@ public struct CertificateStore: Sendable {
         return changes
     }
 
-    /// Key first, then certificate: a crash in between leaves a certificate whose key does not
-    /// match, which the next `ensure` sees as unusable and re-issues. Servers are reloaded only
-    /// after both files are in place.
+    /// Both files are written and fsynced first, then put in place certificate first and key
+    /// right after, microseconds apart. Every server reads a pair in that order too (PostgreSQL,
+    /// Redis and Go's tls.LoadX509KeyPair: certificate, then key): a server starting during a
+    /// renewal would need both of its reads inside those microseconds to see a new certificate
+    /// with the old key, where writing the files one after the other (milliseconds apart) made a
+    /// starting postmaster fail with "key values mismatch" now and then. A crash between the two
+    /// renames leaves a pair that does not match, which the next `ensure` sees as unusable and
+    /// re-issues before any server starts. Running servers are reloaded only after both are in
+    /// place.
     private func write(_ certificate: Certificate, key: PrivateKey, to pair: CertificateLayout.Pair, keyOwner: ServiceAccount?) throws(SystemError) {
         let directory = String(pair.certificate[..<pair.certificate.lastIndex(of: "/")!])
         try FileSystem.makeDirectory(directory, mode: 0o755)
         let keyPEM = try crypto { () throws(CryptoError) in try key.pemEncoded() }
         let certificatePEM = try crypto { () throws(CryptoError) in try certificate.pemEncoded() }
         // 0600 and owned by its reader: PostgreSQL refuses a key that others can read.
-        try FileSystem.writeAtomically(pair.key, contents: keyPEM, mode: 0o600, owner: keyOwner)
-        try FileSystem.writeAtomically(pair.certificate, contents: certificatePEM, mode: 0o644)
+        let stagedKey = try FileSystem.stage(pair.key, contents: keyPEM, mode: 0o600, owner: keyOwner)
+        let stagedCertificate: String
+        do {
+            stagedCertificate = try FileSystem.stage(pair.certificate, contents: certificatePEM, mode: 0o644)
+        } catch {
+            FileSystem.remove(stagedKey)
+            throw error
+        }
+        do {
+            try FileSystem.commit(stagedCertificate, to: pair.certificate)
+        } catch {
+            FileSystem.remove(stagedKey)
+            throw error
+        }
+        try FileSystem.commit(stagedKey, to: pair.key)
+        FileSystem.syncDirectory(of: pair.key)
     }
 
     private func crypto<T>(_ body: () throws(CryptoError) -> T) throws(SystemError) -> T {
