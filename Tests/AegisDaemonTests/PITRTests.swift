@@ -184,4 +184,47 @@ final class PITRTests: XCTestCase {
         let code = try await harness.terminate()
         XCTAssertEqual(code, 0)
     }
+
+    /// aegisd killed while pgBackRest writes the restored data directory: the next start stops
+    /// that restore (it outlives aegisd outside systemd's cgroup), puts the previous data
+    /// directory back, and the instance serves everything it had.
+    func testKillDuringARestore_nextStartPutsThePreviousDataBack() async throws {
+        let harness = try await makeHarness()
+        try harness.start()
+        try await harness.waitUntilAllHealthy(timeout: .seconds(90))
+        try await waitForStanza(harness)
+        XCTAssertEqual(try harness.aegisctl("pitr backup postgres-backend --type full").status, 0)
+        try harness.ownerSQL(.backend, "CREATE TABLE pitr_probe (id serial PRIMARY KEY, note text)", granting: ["pitr_probe"])
+        try harness.ownerSQL(.backend, "GRANT USAGE ON SEQUENCE pitr_probe_id_seq TO aegis_app")
+        try harness.psql(.backend, "INSERT INTO pitr_probe (note) VALUES ('kept')")
+        try await waitArchived(harness)
+
+        let client = Process()
+        client.executableURL = URL(fileURLWithPath: DaemonHarness.aegisctl)
+        client.arguments = ["--socket", harness.config.daemon.socket, "restore", "postgres-backend", "--to-latest", "--yes"]
+        client.standardOutput = FileHandle.nullDevice
+        client.standardError = FileHandle.nullDevice
+        try client.run()
+        let restoring: (Int32) -> Bool = { pid in
+            let line = ProcessTable.commandLine(pid)
+            return line.contains { $0.hasSuffix("pgbackrest") } && line.contains { $0.hasPrefix("restore") }
+        }
+        try await Poll.until("pgbackrest restore running", timeout: .seconds(60), every: .milliseconds(5)) {
+            harness.ourProcesses().contains(where: restoring)
+        }
+        try await harness.killDaemon()
+        client.waitUntilExit()
+
+        try harness.start()
+        try await harness.waitUntilAllHealthy(timeout: .seconds(90))
+        XCTAssertFalse(harness.ourProcesses().contains(where: restoring), "the interrupted restore no longer runs")
+        XCTAssertEqual(try notes(harness), ["kept"], harness.log.suffix(3000).description)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: "\(harness.root)/data/postgres-backend.pitr-restore"))
+        // The kill landed inside the restore: its half-written directory was set aside.
+        let aside = try FileManager.default.contentsOfDirectory(atPath: "\(harness.root)/data")
+        XCTAssertEqual(aside.filter { $0.hasPrefix("postgres-backend.failed_pitr_") }.count, 1, "\(aside)")
+        try await waitForStanza(harness)
+        let code = try await harness.terminate()
+        XCTAssertEqual(code, 0)
+    }
 }

@@ -42,6 +42,7 @@ public final class PostgresDriver: ServiceDriver {
         bootstrapped.withLock { $0 = false }
         try context.makeServiceDirectories(service)
         try await stopLeftoverPostmaster()
+        try await stopInterruptedRestore()
         do {
             if let undone = try PITRRestoreMarker.rollBackInterrupted(dataDir: renderer.dataDir) {
                 context.logger.warning("\(undone)", metadata: ["service": "\(service.rawValue)"])
@@ -243,6 +244,26 @@ public final class PostgresDriver: ServiceDriver {
               ProcessTable.running(postgres, in: renderer.dataDir).isEmpty
         else {
             throw LaunchFailure("backends of a previous postmaster (\(left)) still run on \(renderer.dataDir) and do not exit")
+        }
+    }
+
+    /// A `pgbackrest restore` started by an aegisd that was then killed keeps running (it has a
+    /// process group of its own, which only systemd's cgroup would have ended), writing into the
+    /// data directory by its path. The restore is undone just after this; the path must then
+    /// hold the previous data directory and nothing may write into it any more, so that restore
+    /// is killed first and waited for.
+    private func stopInterruptedRestore() async throws(LaunchFailure) {
+        guard FileSystem.exists(PITRRestoreMarker.path(dataDir: renderer.dataDir)) else { return }
+        let configFile = PgBackRest(instance: instance, config: context.config, account: context.account).renderer.configFile
+        let restores = ProcessTable.running(withArguments: ["--config=\(configFile)"]).filter { pid in
+            ProcessTable.commandLine(pid).contains { $0.hasPrefix("restore") }
+        }
+        guard !restores.isEmpty else { return }
+        context.logger.notice(
+            "stopping the pgbackrest restore (\(restores)) an earlier aegisd left running", metadata: ["service": "\(service.rawValue)"])
+        for pid in restores { ProcessTable.send(SIGKILL, to: pid) }
+        guard await ProcessExitWait.untilExited(restores, timeout: .seconds(10)) else {
+            throw LaunchFailure("a pgbackrest restore left by an earlier aegisd (\(restores)) does not exit; stop it by hand")
         }
     }
 

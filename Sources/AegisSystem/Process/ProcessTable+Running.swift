@@ -13,6 +13,15 @@ extension ProcessTable {
         }
     }
 
+    /// Living processes whose command line holds every one of `arguments` (in any position).
+    public static func running(withArguments arguments: [String]) -> [Int32] {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: "/proc") else { return [] }
+        return names.compactMap { Int32($0) }.filter { pid in
+            let line = commandLine(pid)
+            return !line.isEmpty && arguments.allSatisfy(line.contains) && isAlive(pid)
+        }
+    }
+
     /// Whether `pid` has installed a handler for `signal` (SigCgt in /proc/PID/status): a
     /// server that has not yet done so would be killed by a signal it means to handle.
     public static func catches(_ signal: Int32, pid: Int32) -> Bool {
