@@ -24,6 +24,17 @@ public enum ConfigRules {
     }
 
     /// A TCP port a service may listen on.
+    /// A cron expression that does not parse (the parser's own words), or one that can never
+    /// fire (`0 0 30 2 *`).
+    public static func cronProblem(_ text: String) -> String? {
+        do {
+            let expression = try CronExpression(text)
+            return expression.neverFires ? "\"\(text)\" never fires (no such date)" : nil
+        } catch {
+            return "\(error)"
+        }
+    }
+
     public static func portProblem(_ port: Int) -> String? {
         (1...65535).contains(port) ? nil : "port \(port) is out of range (1–65535)"
     }

@@ -77,12 +77,7 @@ public enum ConfigValidator {
         for (key, text) in [
             ("full_schedule", pitr.fullSchedule), ("diff_schedule", pitr.diffSchedule), ("drill_schedule", pitr.drillSchedule),
         ] where !text.isEmpty {
-            do {
-                let expression = try CronExpression(text)
-                check(key, expression.neverFires ? "\"\(text)\" never fires (no such date)" : nil)
-            } catch {
-                check(key, "\(error)")
-            }
+            check(key, ConfigRules.cronProblem(text))
         }
         // PostgreSQL's own bounds (0 would turn the forced switch off, and with it the RPO).
         check("archive_timeout_s", (1...86_400).contains(pitr.archiveTimeoutS)
@@ -262,12 +257,7 @@ public enum ConfigValidator {
             ("vacuum_schedule", maintenance.vacuumSchedule), ("archive_schedule", maintenance.archiveSchedule),
             ("redis_bgsave_schedule", maintenance.redisBgsaveSchedule),
         ] where !text.isEmpty {
-            do {
-                let expression = try CronExpression(text)
-                check(key, expression.neverFires ? "\"\(text)\" never fires (no such date)" : nil)
-            } catch {
-                check(key, "\(error)")
-            }
+            check(key, ConfigRules.cronProblem(text))
         }
         check("archive_after_days", maintenance.archiveAfterDays >= 1
             ? nil : "must be at least 1 day (found \(maintenance.archiveAfterDays)): 0 would archive everything at once")
@@ -290,12 +280,7 @@ public enum ConfigValidator {
             check("recipients[\(index)]", ConfigRules.ageRecipientProblem(recipient))
         }
         for (key, text) in [("schedule", backup.schedule), ("verify_schedule", backup.verifySchedule)] {
-            do {
-                let expression = try CronExpression(text)
-                check(key, expression.neverFires ? "\"\(text)\" never fires (no such date)" : nil)
-            } catch {
-                check(key, "\(error)")
-            }
+            check(key, ConfigRules.cronProblem(text))
         }
         check("passphrase_file", ConfigRules.absolutePathProblem(backup.passphraseFile, allowEmpty: true))
         check("directory", ConfigRules.absolutePathProblem(backup.directory, allowEmpty: true))

@@ -29,24 +29,9 @@ public final class TLSConnection: ByteStream {
     /// - Parameter peer: "host:port", for messages.
     public init(over socket: SocketConnection, settings: TLSClientSettings, peer: String) throws(SystemError) {
         self.socket = socket
-        ERR_clear_error()
-        guard let context = SSL_CTX_new(TLS_client_method()) else {
-            throw SystemError("TLS: cannot create a context: \(Self.errorQueue())")
-        }
-        // The context first: SSL_new copies its verify mode and protocol bounds, so settings made
-        // on the context afterwards would not apply to this connection.
-        do {
+        (context, ssl) = try Self.contextAndConnection(TLS_client_method()) { context throws(SystemError) in
             try Self.configure(context, settings)
-        } catch {
-            SSL_CTX_free(context)
-            throw error
         }
-        guard let ssl = SSL_new(context) else {
-            SSL_CTX_free(context)
-            throw SystemError("TLS: cannot create a connection: \(Self.errorQueue())")
-        }
-        self.context = context
-        self.ssl = ssl
         // From here on deinit frees both, whatever is thrown.
         try configureConnection(settings)
         try handshake(settings, peer: peer)
@@ -58,22 +43,9 @@ public final class TLSConnection: ByteStream {
     /// files as they are now (read at every handshake: a rotation needs no restart).
     public init(accepting socket: SocketConnection, identity: TLSServerIdentity) throws(SystemError) {
         self.socket = socket
-        ERR_clear_error()
-        guard let context = SSL_CTX_new(TLS_server_method()) else {
-            throw SystemError("TLS: cannot create a context: \(Self.errorQueue())")
-        }
-        do {
+        (context, ssl) = try Self.contextAndConnection(TLS_server_method()) { context throws(SystemError) in
             try Self.configure(context, identity)
-        } catch {
-            SSL_CTX_free(context)
-            throw error
         }
-        guard let ssl = SSL_new(context) else {
-            SSL_CTX_free(context)
-            throw SystemError("TLS: cannot create a connection: \(Self.errorQueue())")
-        }
-        self.context = context
-        self.ssl = ssl
         guard SSL_set_fd(ssl, socket.fd) == 1 else {
             throw SystemError("TLS: cannot attach to the socket: \(Self.errorQueue())")
         }
@@ -84,6 +56,29 @@ public final class TLSConnection: ByteStream {
         }
         protocolVersion = String(cString: SSL_get_version(ssl))
         mayShutDown = true
+    }
+
+    /// A context made with `method` and set up by `configure`, then a connection from it. The
+    /// context first: SSL_new copies its verify mode, certificates and protocol bounds, so
+    /// settings made on the context afterwards would not apply to this connection.
+    private static func contextAndConnection(
+        _ method: OpaquePointer?, configure: (OpaquePointer) throws(SystemError) -> Void
+    ) throws(SystemError) -> (OpaquePointer, OpaquePointer) {
+        ERR_clear_error()
+        guard let context = SSL_CTX_new(method) else {
+            throw SystemError("TLS: cannot create a context: \(errorQueue())")
+        }
+        do {
+            try configure(context)
+        } catch {
+            SSL_CTX_free(context)
+            throw error
+        }
+        guard let ssl = SSL_new(context) else {
+            SSL_CTX_free(context)
+            throw SystemError("TLS: cannot create a connection: \(errorQueue())")
+        }
+        return (context, ssl)
     }
 
     deinit {
