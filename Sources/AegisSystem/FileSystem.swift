@@ -31,8 +31,10 @@ public enum FileSystem {
     /// temporary name that `commit` renames. Lets a caller put several files in place within
     /// microseconds of each other (a certificate and its key).
     public static func stage(_ path: String, contents: String, mode: mode_t, owner: ServiceAccount? = nil) throws(SystemError) -> String {
-        let temporary = "\(path).tmp.\(getpid())"
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode)
+        // Unique per call, not per process: two tasks of aegisd writing one file at once (three
+        // instances creating one shared secret) must not share, and rename away, one temporary.
+        let temporary = "\(path).tmp.\(getpid()).\(UInt64.random(in: 0...UInt64.max))"
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
         guard fd >= 0 else { throw .errno("cannot write \(temporary)") }
         var failure: SystemError?
         let bytes = Array(contents.utf8)
