@@ -11,8 +11,6 @@ public actor Supervisor {
         var machine: ServiceStateMachine
         /// Replaced by a reload that changes the service's settings (while it is stopped).
         var driver: any ServiceDriver
-        /// The current child's pid, shared with the output handler on the reader thread.
-        let pid: PidBox
         /// The SIGKILL sweep of the previous child's process group; the next launch waits for it
         /// so that no old backend holds PostgreSQL's shared memory when the new postmaster starts.
         var cleanup: Task<Void, Never>?
@@ -63,7 +61,7 @@ public actor Supervisor {
             let policy = ServicePolicy(stopPlan: driver.stopPlan, settings: settings)
             slots[driver.service] = Slot(
                 machine: ServiceStateMachine(service: driver.service, policy: policy, now: now),
-                driver: driver, pid: PidBox())
+                driver: driver)
         }
     }
 
@@ -166,7 +164,7 @@ public actor Supervisor {
             if slots[id] == nil {
                 let policy = ServicePolicy(stopPlan: driver.stopPlan, settings: settings)
                 slots[id] = Slot(
-                    machine: ServiceStateMachine(service: id, policy: policy, now: .now), driver: driver, pid: PidBox())
+                    machine: ServiceStateMachine(service: id, policy: policy, now: .now), driver: driver)
                 if !healthTasks.isEmpty {
                     let interval = Duration.milliseconds(settings.healthIntervalMs)
                     addHealthLoop(id, interval: interval, timeout: min(Duration.milliseconds(settings.healthTimeoutMs), interval))
@@ -194,7 +192,6 @@ public actor Supervisor {
     // MARK: - Events
 
     private func launched(_ id: ServiceID, pid: Int32) {
-        slots[id]!.pid.set(pid)
         LeftoverProcess.record(pid: pid, layout: layout, service: id)
         apply(id) { $0.launched(pid: pid, at: $1) }
         probeStartup(id, pid: pid)
@@ -205,7 +202,6 @@ public actor Supervisor {
     }
 
     private func exited(_ id: ServiceID, _ status: ExitStatus) {
-        slots[id]!.pid.set(nil)
         apply(id) { $0.exited(status, at: $1, jitter: .random(in: 0..<1)) }
     }
 
@@ -291,8 +287,10 @@ public actor Supervisor {
     private func launch(_ id: ServiceID) {
         let slot = slots[id]!
         let driver = slot.driver
-        let pidBox = slot.pid
-        let onLines = output.handler(for: id) { pidBox.get() }
+        // This launch's own pid, not the slot's: the first lines of a new process must not carry
+        // the previous one's pid, nor none because the actor had not yet heard of the spawn.
+        let spawned = SpawnedPid()
+        let onLines = output.handler(for: id) { spawned.wait() }
         let onOutputDropped = output.droppedHandler
         let previous = processTasks[id]
         tally.enter()
@@ -309,6 +307,7 @@ public actor Supervisor {
             }
             do {
                 let status = try await ChildProcess.run(spec, drainAhead: true, onLines: onLines, onOutputDropped: onOutputDropped) { @Sendable pid in
+                    spawned.set(pid)
                     await self.launched(id, pid: pid)
                 }
                 self.exited(id, status)
@@ -362,13 +361,6 @@ public actor Supervisor {
             }
         }
     }
-}
-
-/// A pid readable from any thread.
-final class PidBox: Sendable {
-    private let value = Mutex<Int32?>(nil)
-    func get() -> Int32? { value.withLock { $0 } }
-    func set(_ pid: Int32?) { value.withLock { $0 = pid } }
 }
 
 extension ServiceStatus {
