@@ -13,13 +13,18 @@ public enum Daemon {
     public static func run(config: AegisConfig, configPath: String, logger: Logger) async -> Int32 {
         let notifier = SystemdNotifier()
         let account: ServiceAccount
+        let lock: StateDirectoryLock
         do {
             account = try ServiceAccount.forChildren(configuredUser: config.daemon.user)
             try prepareStateTree(config.layout)
+            // Before anything in the tree is written or cleaned up: that is the running one's.
+            lock = try StateDirectoryLock.acquire(config.layout.lockFile)
         } catch {
             logger.critical("\(error.message)")
             return 1
         }
+        defer { withExtendedLifetime(lock) {} }
+        removeStagedLeftovers(config.layout, logger: logger)
         let daemonUser = ServiceAccount.lookup(uid: geteuid())?.name ?? "root"
         let echo: LogRouter.Echo = config.logs.journal ? (JournalWriter.isAvailable ? .journal : .stderr) : .none
         let logs = LogPipeline.make(config: config, echo: echo, logger: logger)
@@ -173,6 +178,18 @@ public enum Daemon {
     }
 
     /// The shared directories; each driver makes its own below them, owned by the service user.
+    /// The temporaries of atomic writes a crash interrupted: each file they were to replace is
+    /// still whole, so they are only clutter (and, in `secrets/`, copies of secrets).
+    static func removeStagedLeftovers(_ layout: StateLayout, logger: Logger) {
+        let removed = StagedFileSweep.run(
+            root: layout.root, depth: 4,
+            // pgBackRest's trees are its own; in a data directory only aegisd's files at its top.
+            skipping: ["pgbackrest", "pgbackrest-spool"], shallow: ["data"])
+        for path in removed {
+            logger.notice("removed \(path), a half-written file left by an interrupted write (the file it was to replace is intact)")
+        }
+    }
+
     static func prepareStateTree(_ layout: StateLayout) throws(SystemError) {
         try FileSystem.makeDirectory(layout.root, mode: 0o755)
         for directory in [layout.dataDir, layout.runDir, layout.configDir] {

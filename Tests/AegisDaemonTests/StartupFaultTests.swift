@@ -65,6 +65,35 @@ import AegisTestSupport
         #expect(try await daemon.terminate() == 0)
     }
 
+    /// A second aegisd on the same state directory (a second unit, a hand-started one) stops
+    /// before it writes or cleans anything: the running one's certificates and secrets are
+    /// unchanged, and it keeps serving.
+    @Test func testASecondAegisdOnTheSameStateDirectory_refusesBeforeTouchingIt() async throws {
+        let daemon = try await DaemonHarness()
+        try daemon.start()
+        try await daemon.waitUntilAllHealthy()
+        let watched = ["certs/ca/ca.crt", "certs/postgres/backend/server.crt", "certs/redis/server.key", "secrets/redis.password"].map { "\(daemon.root)/\($0)" }
+        let before = try watched.map { try FileManager.default.attributesOfItem(atPath: $0)[.modificationDate] as? Date }
+        // A staged file as a crash leaves it: the second aegisd must not sweep it either.
+        let staged = "\(daemon.root)/secrets/redis.password.tmp.1.2"
+        #expect(FileManager.default.createFile(atPath: staged, contents: Data("x".utf8)))
+        let second = try DaemonHarness.run("'\(DaemonHarness.aegisd)' --config '\(daemon.configPath)' --stderr-log")
+        #expect(second.status == 1)
+        let pid = try #require(daemon.process?.processIdentifier)
+        #expect(second.output.contains("another aegisd (pid \(pid)) is running on this state directory"), "\(second.output)")
+        let after = try watched.map { try FileManager.default.attributesOfItem(atPath: $0)[.modificationDate] as? Date }
+        #expect(before == after)
+        #expect(FileManager.default.fileExists(atPath: staged))
+        #expect(try daemon.status().services.allSatisfy { $0.healthy || $0.state == .unavailable })
+        // The running one exits normally; the next start sweeps the staged file.
+        #expect(try await daemon.terminate() == 0)
+        try daemon.start()
+        try await daemon.waitUntilAllHealthy()
+        #expect(!FileManager.default.fileExists(atPath: staged))
+        #expect(daemon.log.contains("removed \(staged), a half-written file"))
+        #expect(try await daemon.terminate() == 0)
+    }
+
     /// At start the configuration check refuses it (exit 2, naming the key and the file);
     /// once running, a binary that went away fails only its own service, with the same words.
     @Test(arguments: ["missing", "not executable"])

@@ -31,6 +31,8 @@ public struct StateLayout: Sendable, Equatable {
     public func pgBackRestSpoolDir(of service: ServiceID) -> String { "\(root)/pgbackrest-spool/\(service.rawValue)" }
     /// The generated cipher passphrase of pgBackRest's repository 1.
     public var pgBackRestCipherFile: String { "\(secretsDir)/pgbackrest-repo1.cipher" }
+    /// Held (flock) by the one aegisd running on this state directory.
+    public var lockFile: String { "\(runDir)/aegisd.lock" }
     /// The control socket `config init` writes into the configuration.
     public var defaultSocket: String { "\(runDir)/aegisd.sock" }
 }

@@ -47,38 +47,4 @@ enum ConfigFileIO {
             throw SystemError("cannot create \(path): it exists and is not a directory")
         }
     }
-
-    /// Replaces `path` with `contents` so that a crash leaves either the old file or the new one,
-    /// never half of one: write a temporary file beside it, fsync, rename, fsync the directory.
-    static func writeAtomically(_ path: String, contents: String, mode: mode_t) throws(SystemError) {
-        let directory = path.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/")
-        let temporary = "\(path).tmp.\(getpid())"
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
-        guard fd >= 0 else { throw SystemError.errno("cannot create \(temporary)") }
-        var failure: SystemError?
-        // The umask may have narrowed the mode; the file's mode is part of the contract.
-        if fchmod(fd, mode) != 0 { failure = .errno("cannot chmod \(temporary)") }
-        var bytes = Array(contents.utf8)[...]
-        while failure == nil, !bytes.isEmpty {
-            let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-            if written < 0 {
-                if errno == EINTR { continue }
-                failure = .errno("cannot write \(temporary)")
-            } else {
-                bytes = bytes.dropFirst(written)
-            }
-        }
-        if failure == nil, fsync(fd) != 0 { failure = .errno("cannot fsync \(temporary)") }
-        if close(fd) != 0, failure == nil { failure = .errno("cannot close \(temporary)") }
-        if failure == nil, rename(temporary, path) != 0 { failure = .errno("cannot rename \(temporary) to \(path)") }
-        if let failure {
-            unlink(temporary)
-            throw failure
-        }
-        let directoryFD = open(directory.isEmpty ? "/" : directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        if directoryFD >= 0 {
-            fsync(directoryFD)
-            close(directoryFD)
-        }
-    }
 }

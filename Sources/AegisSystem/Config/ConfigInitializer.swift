@@ -46,7 +46,7 @@ public enum ConfigInitializer {
             try ConfigFileIO.createDirectories(config.daemon.stateDir)
             let identity = try backupIdentity(at: backupIdentityPath(config.layout))
             config.backup.recipients = [identity.recipient.encoded]
-            try ConfigFileIO.writeAtomically(path, contents: ConfigRenderer.render(config), mode: 0o640)
+            try FileSystem.writeAtomically(path, contents: ConfigRenderer.render(config), mode: 0o640)
         } catch {
             // Every call above throws SystemError only.
             throw Failure(kind: .io, message: error.message)
