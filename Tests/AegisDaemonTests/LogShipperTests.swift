@@ -34,8 +34,8 @@ import AegisTestSupport
         settings.pushTimeout = .seconds(1)
         settings.fileSources = fileSources
         // Short retries so that a test does not wait for Promtail's 0.5 s → 5 min ladder.
-        settings.retry.initialDelayNs = 20_000_000
-        settings.retry.maxDelayNs = 200_000_000
+        settings.retry.backoff.initialDelayNs = 20_000_000
+        settings.retry.backoff.maxDelayNs = 200_000_000
         configure(&settings)
         let shipper = try LogShipper(settings: settings, intake: intake, logger: Logger(label: "test"))
         return Rig(loki: loki, router: router, shipper: shipper, directory: directory)

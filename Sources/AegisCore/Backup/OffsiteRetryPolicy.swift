@@ -19,10 +19,7 @@ public struct OffsiteRetryPolicy: Sendable, Equatable {
         case abandon
     }
 
-    public var initialDelayNs: Int64 = 5_000_000_000
-    public var maxDelayNs: Int64 = 900_000_000_000
-    /// Each delay is drawn from [delay × (1 − jitter), delay].
-    public var jitter: Double = 0.2
+    public var backoff = ExponentialBackoff(initialDelayNs: 5_000_000_000, maxDelayNs: 900_000_000_000, jitter: 0.2)
 
     public init() {}
 
@@ -36,11 +33,7 @@ public struct OffsiteRetryPolicy: Sendable, Equatable {
         }
     }
 
-    /// initial × 2^(attempt−1), capped, less up to `jitter` of it.
     public func delay(attempt: Int, random: Double) -> Int64 {
-        let exponent = min(max(attempt - 1, 0), 40)
-        let base = Double(initialDelayNs) * Double(Int64(1) << exponent)
-        let capped = min(base, Double(maxDelayNs))
-        return Int64(capped * (1 - jitter * min(max(random, 0), 1)))
+        backoff.delay(attempt: attempt, random: random)
     }
 }

@@ -24,10 +24,7 @@ public struct ShipRetryPolicy: Sendable, Equatable {
         case credentialsRefused(retryAfterNs: Int64)
     }
 
-    public var initialDelayNs: Int64 = 500_000_000
-    public var maxDelayNs: Int64 = 300_000_000_000
-    /// Each delay is drawn from [delay × (1 − jitter), delay]: many shippers never retry in step.
-    public var jitter: Double = 0.25
+    public var backoff = ExponentialBackoff(initialDelayNs: 500_000_000, maxDelayNs: 300_000_000_000, jitter: 0.25)
 
     public init() {}
 
@@ -48,11 +45,7 @@ public struct ShipRetryPolicy: Sendable, Equatable {
         }
     }
 
-    /// initial × 2^(attempt−1), capped, less up to `jitter` of it.
     public func delay(attempt: Int, random: Double) -> Int64 {
-        let exponent = min(max(attempt - 1, 0), 40)
-        let base = Double(initialDelayNs) * Double(1 << min(exponent, 40))
-        let capped = min(base, Double(maxDelayNs))
-        return Int64(capped * (1 - jitter * min(max(random, 0), 1)))
+        backoff.delay(attempt: attempt, random: random)
     }
 }
