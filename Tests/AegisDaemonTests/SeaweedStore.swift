@@ -140,21 +140,11 @@ final class SeaweedStore: @unchecked Sendable {
     /// it fail), its output on success, an error with its messages otherwise.
     @discardableResult
     static func rclone(_ arguments: [String], config: String) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/rclone")
-        process.arguments = ["--config", config] + arguments
-        process.environment = ["PATH": "/usr/bin:/bin", "HOME": "/nonexistent"]
-        let out = Pipe()
-        let err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let output = out.fileHandleForReading.readDataToEndOfFile()
-        let errors = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw TestFailure("rclone \(arguments.joined(separator: " ")) exited \(process.terminationStatus): \(String(decoding: errors, as: UTF8.self))")
+        let result = try ExternalCommand.run(
+            "/usr/bin/rclone", ["--config", config] + arguments, environment: ["PATH": "/usr/bin:/bin", "HOME": "/nonexistent"])
+        guard result.status == 0 else {
+            throw TestFailure("rclone \(arguments.joined(separator: " ")) exited \(result.status): \(result.errors)")
         }
-        return String(decoding: output, as: UTF8.self)
+        return result.output
     }
 }

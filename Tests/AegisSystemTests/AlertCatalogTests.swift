@@ -1,6 +1,7 @@
 import AegisCore
 import Foundation
 import Testing
+import AegisTestSupport
 
 /// systemd's own journalctl indexes `systemd/aegisd.catalog` and lists an entry for every
 /// alert kind's MESSAGE_ID.
@@ -18,16 +19,9 @@ import Testing
         #expect(listed == Set(AlertKind.allCases.map(\.messageID)), "\(list.output)")
     }
 
+    /// Exit status, and standard output followed by standard error.
     static func run(_ arguments: [String]) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        return (process.terminationStatus, output)
+        let result = try ExternalCommand.run("/usr/bin/env", arguments)
+        return (result.status, result.output + result.errors)
     }
 }

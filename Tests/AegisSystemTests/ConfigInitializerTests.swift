@@ -3,6 +3,7 @@ import AegisSystem
 import Foundation
 import Glibc
 import Testing
+import AegisTestSupport
 
 /// What `aegisd config init` and `config check` do (ConfigCommand only maps these to exit codes).
 @Suite struct ConfigInitializerTests {
@@ -69,15 +70,7 @@ import Testing
     }
 
     static func output(_ executable: String, _ arguments: [String]) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        try ExternalCommand.run(executable, arguments).output.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
     @Test func testABadPortBase_isAUsageError_andWritesNothing() throws {

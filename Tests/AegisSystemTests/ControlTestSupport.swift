@@ -5,6 +5,7 @@ import Logging
 import Synchronization
 
 @testable import AegisSystem
+import AegisTestSupport
 
 /// A real `ControlServer` on a socket in a fresh temporary directory, answering with a fake
 /// daemon (the handler closure is the seam between the socket and the supervisor).
@@ -141,17 +142,7 @@ enum ControlTestEnvironment {
     }()
 
     static func run(_ executable: String, _ arguments: [String]) throws -> (Int32, String, String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        let out = Pipe()
-        let err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let output = out.fileHandleForReading.readDataToEndOfFile()
-        let errors = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: output, as: UTF8.self), String(decoding: errors, as: UTF8.self))
+        let result = try ExternalCommand.run(executable, arguments)
+        return (result.status, result.output, result.errors)
     }
 }

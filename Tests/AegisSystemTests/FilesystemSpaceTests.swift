@@ -2,18 +2,12 @@ import AegisCore
 import AegisSystem
 import Foundation
 import Testing
+import AegisTestSupport
 
 @Suite struct FilesystemSpaceTests {
     /// `stat -f` (coreutils) of `path`: total blocks × fundamental block size.
     static func size(of path: String) throws -> Double {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/stat")
-        process.arguments = ["-f", "-c", "%b %S", path]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        try process.run()
-        let fields = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).split(separator: " ")
-        process.waitUntilExit()
+        let fields = try ExternalCommand.run("/usr/bin/stat", ["-f", "-c", "%b %S", path]).output.split(separator: " ")
         return Double(fields[0])! * Double(fields[1].trimmingCharacters(in: .whitespacesAndNewlines))!
     }
 
