@@ -78,7 +78,6 @@ import AegisTestSupport
         for n in 1...2000 {
             rig.router.line("a \(n)", service: .redis, stream: .stdout, pid: 1)
             rig.router.line("b \(n)", service: .postgresAI, stream: .stdout, pid: 2)
-            if n % 500 == 0 { try await Task.sleep(for: .milliseconds(50)) }
         }
         rig.router.flushDue(all: true)
         try await Poll.until("the outage to fill the spool on disk") {

@@ -1,3 +1,4 @@
+import Dispatch
 import Glibc
 import Synchronization
 import Testing
@@ -10,14 +11,15 @@ import AegisTestSupport
     @Test func testABlockedConsumer_neverBlocksTheWriter_andDroppedBytesAreReported() throws {
         var fds: [Int32] = [0, 0]
         #expect(pipe(&fds) == 0)
-        let released = Mutex(false)
+        let released = DispatchSemaphore(value: 0)
         let received = Mutex<[String]>([])
         let dropped = Atomic<Int>(0)
         PipeLineReader.start(
             [(fds[0], .stdout)], drainAhead: true, aheadMaxBytes: 256 << 10,
             onLines: { _, lines in
                 // The consumer is stuck until the writer is done.
-                while !released.withLock({ $0 }) { usleep(1000) }
+                released.wait()
+                released.signal()  // for the next batch
                 received.withLock { $0 += lines }
             },
             onDropped: { bytes in dropped.add(bytes, ordering: .relaxed) })
@@ -34,7 +36,7 @@ import AegisTestSupport
         }
         #expect(offset == bytes.count, "the writer got rid of everything while the consumer was stuck")
         close(fds[1])
-        released.withLock { $0 = true }
+        released.signal()
 
         // Every byte is accounted for, received or counted as dropped (the checks below say
         // which is short if not).

@@ -2,6 +2,7 @@ import AegisSystem
 import Foundation
 import Glibc
 import Testing
+import AegisTestSupport
 
 /// Waiting on pidfds for processes we do not wait for ourselves.
 @Suite struct ProcessExitWaitTests {
@@ -34,10 +35,7 @@ import Testing
         defer { if process.isRunning { kill(leader, SIGKILL) } }
         // Never signal a group that is not the child's own: it would be the test runner's.
         try #require(ProcessTable.entry(leader)?.processGroup == leader)
-        let deadline = ContinuousClock.now + .seconds(10)
-        while ProcessTable.members(ofGroup: leader).count < 2, ContinuousClock.now < deadline {
-            try await Task.sleep(for: .milliseconds(10))
-        }
+        try await Poll.until("the sleeper's child in its group") { ProcessTable.members(ofGroup: leader).count >= 2 }
         let members = ProcessTable.members(ofGroup: leader)
         #expect(members.count == 2, "\(members)")
         #expect(await ProcessTable.killGroupAndWait(leader, timeout: .seconds(10)))
