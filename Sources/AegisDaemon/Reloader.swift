@@ -52,6 +52,8 @@ actor Reloader {
             let generation = schedules.generation
             let pitrEntries = await pitr.map { pitr in { await PITRSchedule.entries(pitr, settings: $0, logger: $1) } }?(config.pitr, logger) ?? []
             let entries = await BackupSchedule.entries(coordinator: backups, settings: config.backup, logger: logger)
+                + (await OffsiteVerifySchedule.entries(
+                    coordinator: backups, settings: config.offsite, zone: BackupSchedule.zone(config.backup.timeZone), logger: logger))
                 + (await MaintenanceSchedule.entries(maintenance, settings: config.maintenance)) + pitrEntries
             let logger = logger
             await withTaskGroup(of: Void.self) { group in

@@ -117,6 +117,36 @@ import Testing
         ])
     }
 
+    /// The verifier host's drills read from the store and run on a cron schedule.
+    @Test func testVerifySchedule_needsARemote_andAValidCronExpression() {
+        #expect(issues { $0.verifySchedule = "0 5 * * *" } == [
+            "offsite.verify_schedule: needs offsite.remote: the drills read the backups from the store",
+        ])
+        let configured: (inout OffsiteSettings) -> Void = {
+            $0.remote = "store:b/db1"
+            $0.rcloneConfig = "/etc/aegis/rclone.conf"
+        }
+        #expect(issues { configured(&$0); $0.verifySchedule = "0 5 * * *" }.isEmpty)
+        let wrong = issues { configured(&$0); $0.verifySchedule = "0 25 * * *" }
+        #expect(wrong.count == 1 && wrong[0].hasPrefix("offsite.verify_schedule: "), "\(wrong)")
+        #expect(issues { configured(&$0); $0.verifySchedule = "0 0 30 2 *" } == [
+            "offsite.verify_schedule: \"0 0 30 2 *\" never fires (no such date)",
+        ])
+    }
+
+    /// A host that drills the store and also backs up would upload its own backups among them.
+    @Test func testAVerifierHostThatAlsoBacksUp_isWarned() {
+        var config = AegisConfig.defaults()
+        config.offsite.remote = "store:b/db1"
+        config.offsite.rcloneConfig = "/etc/aegis/rclone.conf"
+        #expect(config.verifierHostWarnings.isEmpty)
+        config.offsite.verifySchedule = "30 5 * * *"
+        #expect(config.verifierHostWarnings.map(\.path) == ["offsite.verify_schedule"])
+        #expect(config.verifierHostWarnings.first?.reason.contains("[backup] enabled = false") == true)
+        config.backup.enabled = false
+        #expect(config.verifierHostWarnings.isEmpty)
+    }
+
     @Test func testObjectPath_isTheNameUnderTheRemotePath() {
         var settings = OffsiteSettings()
         settings.remote = "store:bucket/db1"
@@ -132,13 +162,14 @@ import Testing
             "offsite": .table([
                 "remote": .string("store:b/db1"), "rclone_config": .string("/etc/aegis/rclone.conf"),
                 "retention_days": .integer(90), "keep_at_least": .integer(5), "bandwidth_limit": .string("2M"),
-                "upload_timeout_s": .integer(600),
+                "upload_timeout_s": .integer(600), "verify_schedule": .string("30 5 * * *"),
             ]),
         ])
         #expect(issues.isEmpty, "\(issues)")
         #expect(config.offsite.remote == "store:b/db1" && config.offsite.rcloneConfig == "/etc/aegis/rclone.conf")
         #expect(config.offsite.retentionDays == 90 && config.offsite.keepAtLeast == 5)
         #expect(config.offsite.bandwidthLimit == "2M" && config.offsite.uploadTimeoutS == 600)
+        #expect(config.offsite.verifySchedule == "30 5 * * *")
     }
 }
 

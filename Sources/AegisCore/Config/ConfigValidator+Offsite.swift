@@ -14,6 +14,11 @@ extension ConfigValidator {
             ? "must name rclone's configuration file (an absolute path, mode 0600) when remote is set"
             : ConfigRules.absolutePathProblem(offsite.rcloneConfig, allowEmpty: true))
         check("remote", remoteProblem(offsite.remote))
+        if !offsite.verifySchedule.isEmpty {
+            check("verify_schedule", offsite.enabled
+                ? ConfigRules.cronProblem(offsite.verifySchedule)
+                : "needs offsite.remote: the drills read the backups from the store")
+        }
         return issues
     }
 

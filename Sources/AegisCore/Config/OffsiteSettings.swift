@@ -15,6 +15,10 @@ public struct OffsiteSettings: Sendable, Equatable {
     public var bandwidthLimit: String = ""
     /// One rclone command (an upload, a listing) that runs longer is killed and retried later.
     public var uploadTimeoutS: Int = 3600
+    /// On a verifier host, which holds the backup key: when to drill the newest off-host backup
+    /// of each service and write the result beside it in the store (`verify_schedule`). Empty,
+    /// the default: never (a production host should not hold the key).
+    public var verifySchedule: String = ""
 
     public init() {}
 

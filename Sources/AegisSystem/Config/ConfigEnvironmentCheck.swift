@@ -103,7 +103,7 @@ public struct ConfigEnvironmentCheck: Sendable {
     /// for the client networks its `IPAddressAllow=` does not let in yet (systemd drops their
     /// packets silently, so nothing else would say why they cannot connect).
     private func addClientAccessIssues(_ config: AegisConfig, to report: inout ConfigCheckReport) {
-        report.warnings += config.clientAccessWarnings + config.metricsExposureWarnings
+        report.warnings += config.clientAccessWarnings + config.metricsExposureWarnings + config.verifierHostWarnings
         let needed = config.unitDropIn
         guard !needed.isEmpty else { return }
         let missing = needed.uncovered(by: unitFiles.ipAddressAllowList())
