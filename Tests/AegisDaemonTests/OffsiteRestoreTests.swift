@@ -109,10 +109,14 @@ import AegisTestSupport
             config.backup.recipients = production.config.backup.recipients
             config.offsite.remote = remote
             config.offsite.rcloneConfig = "\(config.daemon.stateDir)/rclone.conf"
+            // As the runbook sets a verifier host up: drills on a schedule, no backups of its own.
+            config.offsite.verifySchedule = "30 5 * * *"
+            config.backup.enabled = false
         }
         try DaemonHarness.shell("cp '\(config)' '\(verifier.root)/rclone.conf' && chmod 600 '\(verifier.root)/rclone.conf'")
         try verifier.start()
         try await verifier.waitUntilAllHealthy()
+        #expect(verifier.log.contains("schedule: offsite-verify: 30 5 * * *"), "the drill job is on the verifier's scheduler")
         let drilled = try verifier.aegisctl("verify postgres-ai latest --remote --identity '\(key)'")
         #expect(drilled.status == 0, "\(drilled.output)")
         #expect(try await verifier.terminate() == 0)
