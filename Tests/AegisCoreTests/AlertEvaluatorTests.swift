@@ -78,6 +78,31 @@ import Testing
         #expect(evaluate(never, now: 10_000, uptime: 5_401) == [.backupMissing, .backupDrillStale])
     }
 
+    /// The off-host copy's age against the backup schedule, only where copies are on.
+    @Test func testOffsiteCopyConditions() {
+        let period: Int64 = 3_600
+        func evaluate(_ offsite: OffsiteStatus?, now: Double, uptime: Double = 100) -> [AlertCondition] {
+            let success = UTCTimestamp(secondsSinceEpoch: Int64(now) - 10)
+            var backup = BackupStatus(service: "redis", lastSuccessAt: success, lastVerifiedAt: success)
+            backup.offsite = offsite
+            var input = Self.input([], at: now, uptime: uptime, backups: [backup])
+            input.backupPeriodSeconds = [backup.service: period]
+            return AlertEvaluator.conditions(input)
+        }
+        #expect(evaluate(nil, now: 100_000, uptime: 50_000).isEmpty, "copies off: no alert")
+        let copied = OffsiteStatus(lastSuccessAt: UTCTimestamp(secondsSinceEpoch: 100_000), pending: 0)
+        #expect(evaluate(copied, now: 100_000 + 5_400).isEmpty)
+        var late = copied
+        late.pending = 2
+        late.lastError = "connect: connection refused"
+        let fired = evaluate(late, now: 100_000 + 5_401)
+        #expect(fired.map(\.kind) == [.backupOffsiteStale])
+        #expect(fired.first?.summary.contains("last upload error: connect: connection refused") == true, "\(fired)")
+        let none = OffsiteStatus(pending: 1)
+        #expect(evaluate(none, now: 10_000, uptime: 5_400).isEmpty)
+        #expect(evaluate(none, now: 10_000, uptime: 5_401).map(\.kind) == [.backupOffsiteStale])
+    }
+
     @Test func testDiskDatabasesAndLogs() {
         let postgres = PostgresFigures(
             database: "d", databaseSizeBytes: 1, connectionsByState: ["active": 50, "idle": 45], maxConnections: 100, commits: 0,

@@ -109,6 +109,16 @@ public struct AlertEvaluator: Sendable {
                     add(.backupMissing, backup.service, "\(backup.service) has no backup after 1.5 schedule periods")
                 }
             }
+            if let offsite = backup.offsite, let period = input.backupPeriodSeconds[backup.service].map(Double.init) {
+                // As AegisBackupMissing, for the newest copy checked in the store.
+                let copied = offsite.lastSuccessAt.map { Double($0.secondsSinceEpoch) }
+                let why = offsite.lastError.map { "; last upload error: \($0)" } ?? ""
+                if let copied, now - copied > 1.5 * period {
+                    add(.backupOffsiteStale, backup.service, "the newest off-host copy of \(backup.service) is older than 1.5 schedule periods\(why)")
+                } else if copied == nil, uptime > 1.5 * period {
+                    add(.backupOffsiteStale, backup.service, "\(backup.service) has no off-host copy after 1.5 schedule periods\(why)")
+                }
+            }
             if let period = input.drillPeriodSeconds[backup.service].map(Double.init) {
                 let drill = backup.lastVerifiedAt.map { Double($0.secondsSinceEpoch) }
                 if drill.map({ now - $0 > 1.5 * period }) ?? (uptime > 1.5 * period) {

@@ -9,6 +9,7 @@ public enum AlertKind: String, Sendable, CaseIterable, Codable {
     case backupFailed = "AegisBackupFailed"
     case backupMissing = "AegisBackupMissing"
     case backupDrillStale = "AegisBackupDrillStale"
+    case backupOffsiteStale = "AegisBackupOffsiteStale"
     case certificateExpiring = "AegisCertificateExpiring"
     case diskSpaceLow = "AegisDiskSpaceLow"
     case diskFillingUp = "AegisDiskFillingUp"
@@ -32,6 +33,7 @@ public enum AlertKind: String, Sendable, CaseIterable, Codable {
         case .backupFailed: "c459ea94b3194326b1ae146ccaa86201"
         case .backupMissing: "b84448f9edef4f12b0fa1c719e0de96c"
         case .backupDrillStale: "f5f7064d2ed64545b21c22f3b5b23c93"
+        case .backupOffsiteStale: "71add8eea0de4a5cb43cd9e62d5f3d61"
         case .certificateExpiring: "812e74352a8441d2a6f08109fa3cdc0c"
         case .diskSpaceLow: "2364644510804e709082ef1ee0a66aa3"
         case .diskFillingUp: "6fb6ba20ca2d4b748644b4d0366dcebb"
@@ -49,7 +51,7 @@ public enum AlertKind: String, Sendable, CaseIterable, Codable {
 
     public var isCritical: Bool {
         switch self {
-        case .serviceFailed, .serviceDown, .backupFailed, .backupMissing, .diskSpaceLow, .postgresXidAgeHigh,
+        case .serviceFailed, .serviceDown, .backupFailed, .backupMissing, .backupOffsiteStale, .diskSpaceLow, .postgresXidAgeHigh,
             .redisPersistenceFailing, .pitrArchiveFailing:
             true
         default: false
