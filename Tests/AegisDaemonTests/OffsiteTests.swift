@@ -89,6 +89,44 @@ import AegisTestSupport
         #expect(try await daemon.terminate() == 0)
     }
 
+    /// A backup above rclone's `upload_cutoff` goes up in parts. An S3 store's ETag of such an
+    /// object is not its MD5, so the check relies on the MD5 rclone stores in the object's
+    /// metadata: it must still match, and the copy be readable whole. The cutoff is lowered to
+    /// 5 MiB (S3's smallest part) so that a backup of a few MiB is a multipart upload here, as one
+    /// of 200 MiB is with rclone's defaults.
+    @Test func testABackupAboveTheUploadCutoff_goesUpInParts_andIsChecked() async throws {
+        let store = try await SeaweedStore.shared.store()
+        let (daemon, key, remote, config) = try await Self.daemon(store: store)
+        try store.writeRcloneConfig(at: config, extra: ["upload_cutoff = 5Mi", "chunk_size = 5Mi"])
+        try daemon.start()
+        try await daemon.waitUntilAllHealthy()
+        // Random hex does not compress below half: about 12 MiB of it is over 5 MiB gzipped.
+        try daemon.ownerSQL(.ai, "CREATE TABLE blobs (id int PRIMARY KEY, v text); INSERT INTO blobs SELECT g, md5(random()::text) || md5(random()::text) FROM generate_series(1, 190000) g", granting: ["blobs"])
+        let report = try Self.backup(daemon, "postgres-ai")
+        let size = try #require(try FileManager.default.attributesOfItem(atPath: report.path)[.size] as? Int)
+        try #require(size > 5 << 20, "the backup (\(size) bytes) must be above the 5 MiB cutoff")
+        try await Poll.until("the multipart copy of \(report.name) to be checked and recorded", timeout: .seconds(90)) {
+            try BackupTests.manifest(of: report).offsite != nil
+        }
+        let copy = try #require(try BackupTests.manifest(of: report).offsite)
+        #expect(copy.hash == (try DaemonHarness.shell("md5sum '\(report.path)' | cut -d' ' -f1")))
+        // Asked as any S3 client would (curl signing the request): the ETag of a multipart object
+        // is "<MD5 of the parts' MD5s>-<parts>", proof it went in parts, and the whole file's MD5
+        // is in the metadata rclone wrote, which is what the check compared.
+        let path = remote.dropFirst("store:".count)
+        let head = try DaemonHarness.shell(
+            "curl -sS -I --aws-sigv4 'aws:amz:us-east-1:s3' --user '\(store.accessKey):\(store.secretKey)' "
+                + "'http://127.0.0.1:\(store.s3Port)/\(path)/\(report.name)'")
+        let etag = head.split(separator: "\r\n").first { $0.lowercased().hasPrefix("etag:") } ?? ""
+        #expect(etag.range(of: #"-[0-9]+"$"#, options: .regularExpression) != nil, "\(head)")
+        let md5Base64 = try DaemonHarness.shell("openssl dgst -md5 -binary '\(report.path)' | base64")
+        #expect(head.contains("X-Amz-Meta-md5chksum: \(md5Base64)"), "\(head)")
+        let rows = try DaemonHarness.shell(
+            "env -i PATH=/usr/bin:/bin HOME=/nonexistent rclone --config '\(config)' cat '\(remote)/\(report.name)' | age -d -i '\(key)' | gunzip | grep -c -E '^[0-9]+\t[0-9a-f]{64}$'")
+        #expect(rows == "190000")
+        #expect(try await daemon.terminate() == 0)
+    }
+
     /// The store goes away: the backup itself succeeds and stays, status says what waits and
     /// why, and the retry uploads it once the store is back.
     @Test func testStoreStopped_theBackupStays_andTheRetryUploadsItLater() async throws {

@@ -117,7 +117,8 @@ final class SeaweedStore: @unchecked Sendable {
 
     /// An rclone configuration for this store (mode 0600), as an operator writes it.
     @discardableResult
-    func writeRcloneConfig(at path: String, remote: String = "store", secret: String? = nil) throws -> String {
+    /// - Parameter extra: more `key = value` lines for the remote (e.g. a small `upload_cutoff`).
+    func writeRcloneConfig(at path: String, remote: String = "store", secret: String? = nil, extra: [String] = []) throws -> String {
         let text = """
             [\(remote)]
             type = s3
@@ -126,7 +127,7 @@ final class SeaweedStore: @unchecked Sendable {
             secret_access_key = \(secret ?? secretKey)
             endpoint = http://127.0.0.1:\(s3Port)
 
-            """
+            """ + extra.map { "\($0)\n" }.joined()
         try text.write(toFile: path, atomically: true, encoding: .utf8)
         chmod(path, 0o600)
         return path
