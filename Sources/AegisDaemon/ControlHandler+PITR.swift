@@ -9,7 +9,8 @@ extension ControlHandler {
         case .failure(let error): return error.reply
         }
         do {
-            return .success("\(type.rawValue) base backup of \(service.rawValue) done", .pitr([try await pitr.backup(service, type: type)]))
+            let status = try await pitr.backup(service, type: type)
+            return .success("\(type.rawValue) base backup of \(service.rawValue) done", .pitr([status]))
         } catch {
             return .failure(.failed, error.reason)
         }
@@ -54,7 +55,9 @@ extension ControlHandler {
     }
 
     /// The coordinator and the instances `service` means (`ServiceResolver`'s `.pitr` scope).
-    private func pitrTargets(_ service: ServiceID?) async -> Result<(coordinator: PITRCoordinator, services: [ServiceID]), ControlError> {
+    private func pitrTargets(
+        _ service: ServiceID?
+    ) async -> Result<(coordinator: PITRCoordinator, services: [ServiceID]), ControlError> {
         switch (await resolve(service, in: .pitr), pitr) {
         case (.failure(let error), _): .failure(error)
         case (.success(let services), let pitr?): .success((pitr, services))

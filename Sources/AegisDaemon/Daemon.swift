@@ -113,9 +113,8 @@ public enum Daemon {
     /// aegisd then exits 1.
     static func services(
         logs: LogPipeline, server: ControlServer, supervisor: Supervisor, status: StatusAssembler,
-        certificates: CertificateManager, reloader: Reloader, scheduler: ScheduleRunner, signals: UnixSignalsSequence, request: ShutdownRequest,
-        notifier: SystemdNotifier,
-        logger: Logger, pitr: PITRService? = nil, metrics: MetricsService? = nil, offsite: OffsiteReplicator? = nil
+        certificates: CertificateManager, reloader: Reloader, scheduler: ScheduleRunner, signals: UnixSignalsSequence,
+        request: ShutdownRequest, notifier: SystemdNotifier, logger: Logger, pitr: PITRService? = nil, metrics: MetricsService? = nil, offsite: OffsiteReplicator? = nil
     ) -> [ServiceGroupConfiguration.ServiceConfiguration] {
         var members: [(String, any Service)] = [
             ("logs", LogPipelineService(logs: logs)),

@@ -9,8 +9,8 @@ struct ScheduleRunner: Sendable {
     let supervisor: Supervisor
     let backups: BackupCoordinator
     let maintenance: MaintenanceCoordinator
-    /// Its base backups join the schedule; nil when no instance has point-in-time recovery.
-    let pitr: PITRCoordinator?
+    /// Its base backups join the schedule (none when no instance has point-in-time recovery).
+    let pitr: PITRCoordinator
     let schedules: ChangeSignal
     /// The configuration in force (the reloader's).
     let config: @Sendable () async -> AegisConfig
@@ -26,9 +26,9 @@ struct ScheduleRunner: Sendable {
             let generation = schedules.generation
             let config = await config()
             let logger = logger
-            let pitrEntries = await pitr.map { pitr in { await PITRSchedule.entries(pitr, settings: $0, logger: $1) } }?(config.pitr, logger) ?? []
             let entries = await BackupSchedule.entries(coordinator: backups, settings: config.backup, logger: logger)
-                + (await MaintenanceSchedule.entries(maintenance, settings: config.maintenance)) + pitrEntries
+                + (await MaintenanceSchedule.entries(maintenance, settings: config.maintenance))
+                + (await PITRSchedule.entries(pitr, settings: config.pitr, logger: logger))
             await withTaskGroup(of: Void.self) { group in
                 group.addTask { await JobScheduler(entries: entries, logger: logger).run() }
                 await schedules.wait(after: generation)

@@ -28,7 +28,8 @@ actor BackupCoordinator {
     ///   - clock: the time of day.
     init(
         config: AegisConfig, account: ServiceAccount, supervisor: any BackupSupervision, logger: Logger,
-        makeSources: @escaping @Sendable (AegisConfig, ServiceAccount) -> [ServiceID: any BackupSource] = BackupCoordinator.sources(config:account:),
+        makeSources: @escaping @Sendable (AegisConfig, ServiceAccount) -> [ServiceID: any BackupSource]
+            = BackupCoordinator.sources(config:account:),
         clock: @escaping @Sendable () -> UTCTimestamp = { .now }
     ) {
         self.config = config
