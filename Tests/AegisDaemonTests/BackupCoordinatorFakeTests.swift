@@ -11,7 +11,7 @@ import Testing
 /// A backup source that streams bytes the test chose, or fails, or holds mid-stream until
 /// released: the coordinator's whole flow (claim, runner, manifest, retention, status) without
 /// a server.
-final class ScriptedSource: BackupSource, @unchecked Sendable {
+final class ScriptedSource: BackupSource {
     let service: ServiceID
     private let state = Mutex(Script())
 
