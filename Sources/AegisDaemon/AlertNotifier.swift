@@ -17,8 +17,9 @@ final class AlertNotifier: Sendable {
     private let logger: Logger
     private let inFlight: Mutex<[Int]>
     private let counts = Mutex<[NotificationCount]>([])
-    /// Commands running now, killed when `run` is cancelled.
-    private let commands = Mutex<Set<Int32>>([])
+    /// Commands running now, killed when `run` is cancelled; one that starts after that is
+    /// killed as it starts (`stopping`).
+    private let commands = Mutex<(running: Set<Int32>, stopping: Bool)>(([], false))
     private let queue: AsyncStream<Delivery>
     private let queueInput: AsyncStream<Delivery>.Continuation
     /// The deliveries started and not finished, so a test can check that none outlives `run`.
@@ -59,12 +60,16 @@ final class AlertNotifier: Sendable {
                 }
             }
             queueInput.finish()
-            for pid in commands.withLock({ $0 }) { kill(pid, SIGKILL) }
+            let running = commands.withLock { commands in
+                commands.stopping = true
+                return commands.running
+            }
+            for pid in running { kill(pid, SIGKILL) }
         }
     }
 
     /// The notification commands running now.
-    var runningCommands: Set<Int32> { commands.withLock { $0 } }
+    var runningCommands: Set<Int32> { commands.withLock { $0.running } }
 
     /// Deliveries counted so far, per target and outcome.
     var deliveries: [NotificationCount] { counts.withLock { $0 } }
@@ -99,9 +104,11 @@ final class AlertNotifier: Sendable {
             try await runBlocking {
                 if !target.command.isEmpty {
                     try NotificationDelivery.run(target.command, input: body, timeout: timeout) { pid, running in
-                        self.commands.withLock { pids in
-                            if running { pids.insert(pid) } else { pids.remove(pid) }
+                        let late = self.commands.withLock { commands in
+                            if running { commands.running.insert(pid) } else { commands.running.remove(pid) }
+                            return running && commands.stopping
                         }
+                        if late { kill(pid, SIGKILL) }
                     }
                 }
                 if !target.url.isEmpty {
