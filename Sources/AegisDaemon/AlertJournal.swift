@@ -19,8 +19,8 @@ actor AlertJournal {
         notifier = AlertNotifier(targets: settings.notify, logger: logger)
     }
 
-    /// Kills the notification commands still running.
-    nonisolated func stop() { notifier.stop() }
+    /// Delivers the notifications until cancelled (`AlertNotifier.run`).
+    nonisolated func runDeliveries() async { await notifier.run() }
 
     /// The alerts firing now.
     var active: [AlertCondition] { evaluator.active }

@@ -4,11 +4,11 @@ import Foundation
 import Logging
 import Synchronization
 
-/// Sends alert notifications to the `[[alerts.notify]]` targets. Every delivery runs on its own
-/// task beside aegisd and is bounded by the target's `timeout_s`; a target with
-/// `maxInFlight` deliveries still running has further ones dropped (counted as failed), so a
-/// slow or hanging hook never holds up aegisd or piles up work. Each outcome is logged and
-/// counted per target.
+/// Sends alert notifications to the `[[alerts.notify]]` targets. `send` only queues; `run`
+/// (a part of the metrics service in the daemon's service group) delivers each on a child task
+/// of its own, bounded by the target's `timeout_s`. A target with `maxInFlight` deliveries
+/// queued or running has further ones dropped (counted as failed), so a slow or hanging hook
+/// never holds up aegisd or piles up work. Each outcome is logged and counted per target.
 final class AlertNotifier: Sendable {
     static let maxInFlight = 4
 
@@ -17,25 +17,64 @@ final class AlertNotifier: Sendable {
     private let logger: Logger
     private let inFlight: Mutex<[Int]>
     private let counts = Mutex<[NotificationCount]>([])
-    /// Commands running now, killed by `stop()`.
-    private let commands = Mutex<Set<Int32>>([])
+    /// Commands running now, killed when `run` is cancelled; one that starts after that is
+    /// killed as it starts (`stopping`).
+    private let commands = Mutex<(running: Set<Int32>, stopping: Bool)>(([], false))
+    private let queue: AsyncStream<Delivery>
+    private let queueInput: AsyncStream<Delivery>.Continuation
+    /// The deliveries started and not finished, so a test can check that none outlives `run`.
+    let tally = TaskTally()
+
+    /// One notification for one target.
+    private struct Delivery: Sendable {
+        let index: Int
+        let notification: AlertNotification
+        let body: [UInt8]
+    }
 
     init(targets: [AlertNotifySettings], logger: Logger) {
         self.targets = targets
         self.logger = logger
         inFlight = Mutex(Array(repeating: 0, count: targets.count))
+        (queue, queueInput) = AsyncStream.makeStream()
         var name = [CChar](repeating: 0, count: 256)
         host = gethostname(&name, name.count) == 0 ? String(cString: name) : "localhost"
     }
 
-    /// Kills the commands still running (aegisd is stopping; they would outlive it).
-    func stop() {
-        for pid in commands.withLock({ $0 }) { kill(pid, SIGKILL) }
+    /// Delivers what `send` queues until cancelled; then kills the commands still running (they
+    /// would outlive aegisd) and returns once every delivery has ended, a webhook's within its
+    /// `timeout_s`. Notifications sent afterwards are dropped.
+    func run() async {
+        await withDiscardingTaskGroup { group in
+            // Ends when the task is cancelled.
+            for await delivery in queue {
+                tally.enter()
+                group.addTask {
+                    defer { self.tally.leave() }
+                    let target = self.targets[delivery.index]
+                    let outcome = await Result { () async throws(SystemError) -> Void in
+                        try await self.deliver(delivery.body, to: target)
+                    }
+                    self.inFlight.withLock { $0[delivery.index] -= 1 }
+                    self.record(target, delivery.notification, outcome)
+                }
+            }
+            queueInput.finish()
+            let running = commands.withLock { commands in
+                commands.stopping = true
+                return commands.running
+            }
+            for pid in running { kill(pid, SIGKILL) }
+        }
     }
+
+    /// The notification commands running now.
+    var runningCommands: Set<Int32> { commands.withLock { $0.running } }
 
     /// Deliveries counted so far, per target and outcome.
     var deliveries: [NotificationCount] { counts.withLock { $0 } }
 
+    /// Queues `event` for every target; returns at once.
     func send(_ event: AlertEvent, repeat: Bool) {
         guard !targets.isEmpty else { return }
         let notification = AlertNotification(event, host: host, repeat: `repeat`)
@@ -53,12 +92,8 @@ final class AlertNotifier: Sendable {
                 record(target, notification, .failure(SystemError("\(Self.maxInFlight) deliveries still running; dropped")))
                 continue
             }
-            Task {
-                let outcome = await Result { () async throws(SystemError) -> Void in
-                    try await self.deliver(body, to: target)
-                }
-                inFlight.withLock { $0[index] -= 1 }
-                record(target, notification, outcome)
+            if case .terminated = queueInput.yield(Delivery(index: index, notification: notification, body: body)) {
+                inFlight.withLock { $0[index] -= 1 }  // aegisd is stopping
             }
         }
     }
@@ -69,9 +104,11 @@ final class AlertNotifier: Sendable {
             try await runBlocking {
                 if !target.command.isEmpty {
                     try NotificationDelivery.run(target.command, input: body, timeout: timeout) { pid, running in
-                        self.commands.withLock { pids in
-                            if running { pids.insert(pid) } else { pids.remove(pid) }
+                        let late = self.commands.withLock { commands in
+                            if running { commands.running.insert(pid) } else { commands.running.remove(pid) }
+                            return running && commands.stopping
                         }
+                        if late { kill(pid, SIGKILL) }
                     }
                 }
                 if !target.url.isEmpty {

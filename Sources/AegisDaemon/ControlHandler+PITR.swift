@@ -3,54 +3,65 @@ import AegisCore
 /// `aegisctl pitr backup|status` and `aegisctl restore SERVICE --to-time|--to-latest`.
 extension ControlHandler {
     func pitrBackup(_ service: ServiceID, type: PITRBackupType) async -> ControlReply {
-        guard let pitr, pitr.services.contains(service) else { return noPITR(service) }
+        let pitr: PITRCoordinator
+        switch await pitrTargets(service) {
+        case .success(let found): pitr = found.coordinator
+        case .failure(let error): return error.reply
+        }
         do {
-            var reply = ControlReply(ok: true, message: "\(type.rawValue) base backup of \(service.rawValue) done")
-            reply.pitr = [try await pitr.backup(service, type: type)]
-            return reply
+            let status = try await pitr.backup(service, type: type)
+            return .success("\(type.rawValue) base backup of \(service.rawValue) done", .pitr([status]))
         } catch {
             return .failure(.failed, error.reason)
         }
     }
 
     func pitrStatus(_ service: ServiceID?) async -> ControlReply {
-        guard let pitr, service.map(pitr.services.contains) ?? true else { return noPITR(service) }
-        let chosen = service.map { [$0] } ?? pitr.services
+        let (pitr, chosen): (PITRCoordinator, [ServiceID])
+        switch await pitrTargets(service) {
+        case .success(let found): (pitr, chosen) = found
+        case .failure(let error): return error.reply
+        }
         for id in chosen { await pitr.refresh(id) }
-        var reply = ControlReply(ok: true)
-        reply.pitr = await pitr.statuses().filter { status in chosen.contains { $0.rawValue == status.service } }
-        return reply
+        return .success(.pitr(await pitr.statuses().filter { status in chosen.contains { $0.rawValue == status.service } }))
     }
 
     func pitrRestore(_ service: ServiceID, to target: PITRRestoreTarget) async -> ControlReply {
-        guard let pitr, pitr.services.contains(service) else { return noPITR(service) }
+        let pitr: PITRCoordinator
+        switch await pitrTargets(service) {
+        case .success(let found): pitr = found.coordinator
+        case .failure(let error): return error.reply
+        }
         do {
-            var reply = ControlReply(ok: true, message: try await pitr.restore(service, to: target))
-            reply.pitr = [await pitr.status(service)]
-            return reply
+            let message = try await pitr.restore(service, to: target)
+            return .success(message, .pitr([await pitr.status(service)]))
         } catch {
             return .failure(.failed, error.reason)
         }
     }
 
     func pitrDrill(_ service: ServiceID) async -> ControlReply {
-        guard let pitr, pitr.services.contains(service) else { return noPITR(service) }
+        let pitr: PITRCoordinator
+        switch await pitrTargets(service) {
+        case .success(let found): pitr = found.coordinator
+        case .failure(let error): return error.reply
+        }
         do {
-            var reply = ControlReply(ok: true, message: try await pitr.drill(service))
-            reply.pitr = [await pitr.status(service)]
-            return reply
+            let message = try await pitr.drill(service)
+            return .success(message, .pitr([await pitr.status(service)]))
         } catch {
-            var reply = ControlReply.failure(.failed, error.reason)
-            reply.pitr = [await pitr.status(service)]
-            return reply
+            return .failure(.failed, error.reason, .pitr([await pitr.status(service)]))
         }
     }
 
-    private func noPITR(_ service: ServiceID?) -> ControlReply {
-        let names = pitr?.services.map(\.rawValue).joined(separator: ", ") ?? ""
-        return .failure(
-            .badRequest,
-            "\(service?.rawValue ?? "this daemon") has no point-in-time recovery; "
-                + (names.isEmpty ? "no instance has it ([pitr] enabled = false)" : "instances with it: \(names)"))
+    /// The coordinator and the instances `service` means (`ServiceResolver`'s `.pitr` scope).
+    private func pitrTargets(
+        _ service: ServiceID?
+    ) async -> Result<(coordinator: PITRCoordinator, services: [ServiceID]), ControlError> {
+        switch (await resolve(service, in: .pitr), pitr) {
+        case (.failure(let error), _): .failure(error)
+        case (.success(let services), let pitr?): .success((pitr, services))
+        case (.success, nil): preconditionFailure("without a PITR coordinator the resolver refuses every name")
+        }
     }
 }

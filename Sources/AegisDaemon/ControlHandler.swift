@@ -20,14 +20,11 @@ struct ControlHandler: Sendable {
     func answer(_ request: ControlRequest) async -> ControlReply {
         switch request {
         case .status:
-            return ControlReply(ok: true, status: await status.report())
+            return .success(.status(await status.report()))
         case .version:
-            return ControlReply(ok: true, version: VersionInfo(daemon: AegisVersion.current))
+            return .success(.version(VersionInfo(daemon: AegisVersion.current)))
         case .start(let id), .stop(let id), .restart(let id):
-            let services = await supervisor.services
-            guard services.contains(id) else {
-                return .failure(.unknownService, "no enabled service named '\(id.rawValue)'; services: \(Self.list(services))")
-            }
+            if case .failure(let error) = await resolve(id, in: .enabled) { return error.reply }
             return await operate(request.command, on: id)
         case .backup(let service):
             return await backup(service)
@@ -44,20 +41,20 @@ struct ControlHandler: Sendable {
         case .connectInfo(let service, let app, let showSecrets):
             return await connectInfo(service, app: app, showSecrets: showSecrets)
         case .certsStatus:
-            return ControlReply(ok: true, certificates: await certificates.status())
+            return .success(.certificates(await certificates.status()))
         case .certsRotate:
             do {
                 let message = try await certificates.rotate()
-                return ControlReply(ok: true, message: message, certificates: await certificates.status())
+                return .success(message, .certificates(await certificates.status()))
             } catch {
                 return .failure(.failed, error.message)
             }
         case .logs(let id, let last, let after):
             let items = logs.router.ring(id, last: last, after: after)
-            return ControlReply(ok: true, logs: items.map(LogLineReport.init))
+            return .success(.logs(items.map(LogLineReport.init)))
         case .reload:
             do {
-                return ControlReply(ok: true, message: try await reloader.reload())
+                return .success(try await reloader.reload())
             } catch {
                 return .failure(.failed, error.reason)
             }
@@ -66,9 +63,7 @@ struct ControlHandler: Sendable {
         case .stats(let service):
             return await stats(service)
         case .maintenanceList:
-            var reply = ControlReply(ok: true)
-            reply.maintenance = await maintenance.statuses()
-            return reply
+            return .success(.maintenance(await maintenance.statuses()))
         case .maintenanceRun(let job):
             return await runMaintenance(job)
         case .pitrBackup(let service, let type):
@@ -86,11 +81,9 @@ struct ControlHandler: Sendable {
     private func runMaintenance(_ job: String) async -> ControlReply {
         do {
             let status = try await maintenance.run(job)
-            var reply = status.lastRun?.ok == true
-                ? ControlReply(ok: true, message: status.lastRun?.message)
-                : ControlReply.failure(.failed, "\(job) failed: \(status.lastRun?.message ?? "no outcome")")
-            reply.maintenance = [status]
-            return reply
+            return status.lastRun?.ok == true
+                ? .success(status.lastRun?.message, .maintenance([status]))
+                : .failure(.failed, "\(job) failed: \(status.lastRun?.message ?? "no outcome")", .maintenance([status]))
         } catch {
             return .failure(.badRequest, error.reason)
         }
@@ -98,47 +91,33 @@ struct ControlHandler: Sendable {
 
     /// `aegisctl stats [SERVICE]`: every enabled service, or the named one.
     private func stats(_ service: ServiceID?) async -> ControlReply {
-        let services = await supervisor.services
-        var chosen = services
-        if let id = service {
-            guard services.contains(id) else {
-                return .failure(.unknownService, "no enabled service named '\(id.rawValue)'; services: \(Self.list(services))")
-            }
-            chosen = [id]
+        let chosen: [ServiceID]
+        switch await resolve(service, in: .enabled) {
+        case .success(let services): chosen = services
+        case .failure(let error): return error.reply
         }
         let collector = StatsCollector(config: await reloader.config, account: reloader.context.account)
-        var reply = ControlReply(ok: true)
         var stats: [ServiceStats] = []
         for id in chosen { stats.append(await collector.collect(id)) }
-        reply.stats = stats
-        return reply
+        return .success(.stats(stats))
     }
 
     /// `aegisctl migrate status [SERVICE]`: read from each database; ok only if none is refused.
     private func migrateStatus(_ service: ServiceID?) async -> ControlReply {
         let config = await reloader.config
         let account = reloader.context.account
-        let instances = PostgresInstance.allCases.filter { config.isEnabled($0.serviceID) }
         let chosen: [PostgresInstance]
-        if let service {
-            guard let instance = instances.first(where: { $0.serviceID == service }) else {
-                return .failure(
-                    .unknownService, "no enabled PostgreSQL instance named '\(service.rawValue)'; instances: "
-                        + instances.map(\.serviceID.rawValue).joined(separator: ", "))
-            }
-            chosen = [instance]
-        } else {
-            chosen = instances
+        switch await resolve(service, in: .postgres) {
+        case .success(let services): chosen = services.compactMap(\.postgresInstance)
+        case .failure(let error): return error.reply
         }
         var statuses: [MigrationStatus] = []
         for instance in chosen {
             statuses.append(await PostgresAdmin(instance: instance, config: config, account: account).migrationStatus())
         }
         let problems = statuses.compactMap { status in status.problem.map { "\(status.service): \($0)" } }
-        var reply = problems.isEmpty
-            ? ControlReply(ok: true) : ControlReply.failure(.failed, problems.joined(separator: "; "))
-        reply.migrations = statuses
-        return reply
+        return problems.isEmpty
+            ? .success(.migrations(statuses)) : .failure(.failed, problems.joined(separator: "; "), .migrations(statuses))
     }
 
     /// `aegisctl connect-info SERVICE [--as APP] [--show-secrets]`.
@@ -149,8 +128,7 @@ struct ControlHandler: Sendable {
             if showSecrets, let file = ConnectionInfo.passwordFile(service, as: app, config: config) {
                 password = try FileSystem.read(file)?.trimmingCharacters(in: .whitespacesAndNewlines)
             }
-            return ControlReply(
-                ok: true, connection: try ConnectionInfo.describe(service, as: app, config: config, password: password))
+            return .success(.connection(try ConnectionInfo.describe(service, as: app, config: config, password: password)))
         } catch let problem as ConnectionInfo.Problem {
             return .failure(.badRequest, problem.message)
         } catch {
@@ -160,25 +138,23 @@ struct ControlHandler: Sendable {
 
     /// `aegisctl restore|verify SERVICE latest|NAME [--identity FILE|-]`.
     private func restoreOrVerify(_ target: RestoreTarget, restore: Bool) async -> ControlReply {
-        if case .failure(let error) = await backupTargets(target.service) { return error.reply }
+        if case .failure(let error) = await resolve(target.service, in: .backups) { return error.reply }
         let service = target.service
         let backup = target.backup ?? "latest"
         // A key sent with the request lives in this value until the operation ends, no longer.
         let identity = target.identity
         do {
             if restore {
-                return ControlReply(
-                    ok: true, message: try await backups.restore(service, backup: backup, identity: identity, remote: target.remote))
+                return .success(try await backups.restore(service, backup: backup, identity: identity, remote: target.remote))
             }
             let manifest = try await backups.verify(service, backup: backup, identity: identity, remote: target.remote)
             let report = target.remote
                 ? BackupReports.remoteReport(manifest, remote: await backups.config.offsite)
                 : BackupReports.report(manifest, directory: await backups.catalog.directory(of: service))
             if let problem = manifest.verifyError {
-                return ControlReply(
-                    ok: false, error: ControlError(code: .failed, message: "\(manifest.file): \(problem)"), backups: [report])
+                return .failure(.failed, "\(manifest.file): \(problem)", .backups([report]))
             }
-            return ControlReply(ok: true, message: "\(manifest.file) verified: restored and every row count matches", backups: [report])
+            return .success("\(manifest.file) verified: restored and every row count matches", .backups([report]))
         } catch {
             return .failure(.failed, error.reason)
         }
@@ -187,7 +163,7 @@ struct ControlHandler: Sendable {
     /// `aegisctl backup [SERVICE]`: one service, or every one in turn; ok only if all succeeded.
     private func backup(_ service: ServiceID?) async -> ControlReply {
         let targets: [ServiceID]
-        switch await backupTargets(service) {
+        switch await resolve(service, in: .backups) {
         case .success(let services): targets = services
         case .failure(let error): return error.reply
         }
@@ -204,15 +180,13 @@ struct ControlHandler: Sendable {
         }
         let summary = reports.filter { $0.status == "complete" }.map { "\($0.service): \($0.name)" }
         guard problems.isEmpty else {
-            return ControlReply(
-                ok: false, error: ControlError(code: .failed, message: problems.joined(separator: "; ")),
-                backups: reports)
+            return .failure(.failed, problems.joined(separator: "; "), .backups(reports))
         }
-        return ControlReply(ok: true, message: "backed up " + summary.joined(separator: ", "), backups: reports)
+        return .success("backed up " + summary.joined(separator: ", "), .backups(reports))
     }
 
     private func listBackups(_ service: ServiceID?) async -> ControlReply {
-        switch await backupTargets(service) {
+        switch await resolve(service, in: .backups) {
         case .failure(let error):
             return error.reply
         case .success(let services):
@@ -220,17 +194,17 @@ struct ControlHandler: Sendable {
             for service in services { items += await backups.list(service) }
             let offsite = await backups.config.offsite
             let remote = offsite.enabled ? offsite.remote : nil
-            return ControlReply(ok: true, backups: items.map { BackupReports.report($0, remote: remote) })
+            return .success(.backups(items.map { BackupReports.report($0, remote: remote) }))
         }
     }
 
     /// `aegisctl backups list SERVICE --remote`: what the `[offsite]` store holds.
     private func listRemoteBackups(_ service: ServiceID) async -> ControlReply {
-        if case .failure(let error) = await backupTargets(service) { return error.reply }
+        if case .failure(let error) = await resolve(service, in: .backups) { return error.reply }
         do {
             let offsite = await backups.config.offsite
             let pairs = try await backups.remoteBackups(service)
-            return ControlReply(ok: true, backups: pairs.map { BackupReports.remoteReport($0.manifest, remote: offsite) })
+            return .success(.backups(pairs.map { BackupReports.remoteReport($0.manifest, remote: offsite) }))
         } catch {
             return .failure(.failed, error.reason)
         }
@@ -239,7 +213,7 @@ struct ControlHandler: Sendable {
     /// `aegisctl backups prune --dry-run [SERVICE] [--remote]`.
     private func prunePlan(_ service: ServiceID?, remote: Bool) async -> ControlReply {
         let targets: [ServiceID]
-        switch await backupTargets(service) {
+        switch await resolve(service, in: .backups) {
         case .success(let services): targets = services
         case .failure(let error): return error.reply
         }
@@ -251,18 +225,22 @@ struct ControlHandler: Sendable {
                 reports += await backups.prunePlan(service)
             }
         }
-        return ControlReply(ok: true, backups: reports)
+        return .success(.backups(reports))
     }
 
-    /// The named backup-capable service, or all of them.
-    private func backupTargets(_ service: ServiceID?) async -> Result<[ServiceID], ControlReplyError> {
-        let services = await backups.services
-        guard let id = service else { return .success(services) }
-        guard services.contains(id) else {
-            return .failure(ControlReplyError(.failure(
-                .unknownService, "no backups for '\(id.rawValue)'; services with backups: \(Self.list(services))")))
+    /// The services `service` means for a command of `scope` (`ServiceResolver`), from what
+    /// the daemon runs now.
+    func resolve(_ service: ServiceID?, in scope: ServiceResolver.Scope) async -> Result<[ServiceID], ControlError> {
+        let candidates: [ServiceID]?
+        switch scope {
+        case .enabled: candidates = await supervisor.services
+        case .postgres:
+            let config = await reloader.config
+            candidates = PostgresInstance.allCases.map(\.serviceID).filter(config.isEnabled)
+        case .backups: candidates = await backups.services
+        case .pitr: candidates = pitr?.services
         }
-        return .success([id])
+        return ServiceResolver.resolve(service, in: scope, among: candidates)
     }
 
     private func operate(_ command: ControlCommand, on id: ServiceID) async -> ControlReply {
@@ -285,20 +263,15 @@ struct ControlHandler: Sendable {
         let outcome = "\(id.rawValue) is \(status.state.rawValue)\(status.healthy ? " and healthy" : "")"
             + (status.message.map { ": \($0)" } ?? "")
         let wanted = command == .stop ? status.state == .stopped : status.healthy
-        return wanted ? ControlReply(ok: true, message: outcome) : .failure(.failed, outcome)
+        return wanted ? .success(outcome) : .failure(.failed, outcome)
     }
 
     private func settle(_ id: ServiceID) async {
         await supervisor.waitUntil([id], timeout: operationTimeout) { $0.isSettledAfterStart }
     }
-
-    private static func list(_ services: [ServiceID]) -> String {
-        services.map(\.rawValue).joined(separator: ", ")
-    }
 }
 
-/// An error reply carried through a `Result`.
-struct ControlReplyError: Error {
-    let reply: ControlReply
-    init(_ reply: ControlReply) { self.reply = reply }
+extension ControlError {
+    /// The refusal as a reply.
+    var reply: ControlReply { ControlReply(.failed(self)) }
 }

@@ -48,9 +48,16 @@ public enum Daemon {
         let status = StatusAssembler(
             supervisor: supervisor, backups: backups, certificates: certificates, logs: logs, maintenance: maintenance,
             config: config, pitr: pitr)
+        let schedules = ChangeSignal()
         let reloader = Reloader(
-            configPath: configPath, config: config, context: context, supervisor: supervisor, backups: backups,
-            certificates: certificates, maintenance: maintenance, logs: logs, status: status, pitr: pitr)
+            configPath: configPath, config: config, context: context,
+            targets: DaemonReloadTargets(
+                context: context, supervisor: supervisor, backups: backups, certificates: certificates,
+                maintenance: maintenance, logs: logs, status: status, schedules: schedules))
+        let scheduler = ScheduleRunner(
+            supervisor: supervisor, backups: backups, maintenance: maintenance,
+            pitr: pitr, schedules: schedules, config: { await reloader.config },
+            logger: logger)
         let handler = ControlHandler(
             supervisor: supervisor, backups: backups, reloader: reloader, certificates: certificates, logs: logs,
             maintenance: maintenance, status: status, operationTimeout: .seconds(config.supervision.startTimeoutS),
@@ -76,7 +83,7 @@ public enum Daemon {
         let group = ServiceGroup(configuration: .init(
             services: services(
                 logs: logs, server: server, supervisor: supervisor, status: status, certificates: certificates,
-                reloader: reloader, signals: signals, request: request, notifier: notifier, logger: logger,
+                reloader: reloader, scheduler: scheduler, signals: signals, request: request, notifier: notifier, logger: logger,
                 pitr: pitr.services.isEmpty ? nil : PITRService(pitr: pitr, supervisor: supervisor),
                 metrics: metricsService(config, status: status, account: account, reloader: reloader, logger: logger),
                 offsite: backups.offsite),
@@ -111,9 +118,8 @@ public enum Daemon {
     /// aegisd then exits 1.
     static func services(
         logs: LogPipeline, server: ControlServer, supervisor: Supervisor, status: StatusAssembler,
-        certificates: CertificateManager, reloader: Reloader, signals: UnixSignalsSequence, request: ShutdownRequest,
-        notifier: SystemdNotifier,
-        logger: Logger, pitr: PITRService? = nil, metrics: MetricsService? = nil, offsite: OffsiteReplicator? = nil
+        certificates: CertificateManager, reloader: Reloader, scheduler: ScheduleRunner, signals: UnixSignalsSequence,
+        request: ShutdownRequest, notifier: SystemdNotifier, logger: Logger, pitr: PITRService? = nil, metrics: MetricsService? = nil, offsite: OffsiteReplicator? = nil
     ) -> [ServiceGroupConfiguration.ServiceConfiguration] {
         var members: [(String, any Service)] = [
             ("logs", LogPipelineService(logs: logs)),
@@ -121,7 +127,7 @@ public enum Daemon {
             ("monitor", StatusMonitorService(supervisor: supervisor, status: status, notifier: notifier, logger: logger)),
             ("supervisor", SupervisorService(supervisor: supervisor)),
             ("certificates", CertificateRenewalService(certificates: certificates)),
-            ("scheduler", SchedulerService(reloader: reloader)),
+            ("scheduler", SchedulerService(runner: scheduler)),
             ("signals", SignalService(
                 signals: signals, requested: request, supervisor: supervisor, reloader: reloader, notifier: notifier,
                 logger: logger)),

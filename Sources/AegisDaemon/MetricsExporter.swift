@@ -86,6 +86,10 @@ final class MetricsExporter: Sendable {
         return serving
     }
 
+    /// Delivers the alert notifications until cancelled; the metrics service runs this beside
+    /// the exporter.
+    func runAlertDeliveries() async { await alerts.runDeliveries() }
+
     func stop() async {
         let running = tasks.withLock { tasks in
             defer { tasks = [] }
@@ -93,7 +97,6 @@ final class MetricsExporter: Sendable {
         }
         for task in running { task.cancel() }
         for task in running { await task.value }
-        alerts.stop()
         server.stop()
     }
 

@@ -68,7 +68,7 @@ struct ControlCodecTests {
             return
         }
         #expect(reply.ok == false)
-        #expect(reply.v == ControlProtocol.version)
+        #expect(reply.wire.v == ControlProtocol.version)
         let error = try #require(reply.error)
         #expect(error.code == example.code)
         for part in example.mentions {
@@ -109,7 +109,7 @@ struct ControlCodecTests {
     }
 
     @Test func replyIsOneSortedLine() {
-        let reply = ControlReply(ok: false, error: ControlError(code: .badRequest, message: "two\nlines"))
+        let reply = ControlReply.failure(.badRequest, "two\nlines")
         let bytes = ControlCodec.encode(reply)
         #expect(bytes.last == 0x0A)
         #expect(bytes.dropLast().contains(0x0A) == false)
@@ -122,9 +122,9 @@ struct ControlCodecTests {
         let report = StatusReport(
             daemon: DaemonStatus(version: "0.1.0", pid: 7, uptimeSeconds: 3, ready: true),
             services: [ServiceStatus(name: "redis", state: .stopped, healthy: false, pid: nil, restarts: 0)])
-        let bytes = ControlCodec.encode(ControlReply(ok: true, status: report))
+        let bytes = ControlCodec.encode(ControlReply.success(.status(report)))
         #expect(String(decoding: bytes, as: UTF8.self).contains(#""pid":null"#))
-        #expect(try ControlCodec.decodeReply(bytes) == ControlReply(ok: true, status: report))
+        #expect(try ControlCodec.decodeReply(bytes) == .success(.status(report)))
     }
 
     @Test func requestRoundTrips() {

@@ -240,8 +240,10 @@ import AegisTestSupport
         try daemon.start()
         try await daemon.waitUntilAllHealthy()
         let report = try Self.backup(daemon, "redis")
-        try await Poll.until("the upload of \(report.name)", timeout: .seconds(60)) {
-            try BackupTests.manifest(of: report).offsite != nil
+        // Status shows the upload once its pass is over, retention included: the objects made
+        // below must not meet that retention.
+        try await Poll.until("the upload of \(report.name) and its retention", timeout: .seconds(60)) {
+            try Self.offsite(daemon, "redis")?.lastSuccessFile == report.name
         }
         // Made after the backup and its upload, whose retention passes would remove them.
         let old = "redis_20200101_000000"
@@ -287,8 +289,10 @@ import AegisTestSupport
         // The next upload's retention does what the plan said: our expired pair goes (manifest
         // and file); the other remote's pair and the operator's object stay.
         let next = try Self.backup(daemon, "redis")
+        // The pair goes manifest first, then the file: wait for both.
         try await Poll.until("retention in the store after the upload of \(next.name)", timeout: .seconds(60)) {
-            !(try Self.objects(remote, config: config)).contains("\(old).manifest.json")
+            let objects = try Self.objects(remote, config: config)
+            return !objects.contains("\(old).manifest.json") && !objects.contains("\(old).rdb.gz.age")
         }
         let after = try Self.objects(remote, config: config)
         #expect(!after.contains("\(old).rdb.gz.age"), "\(after)")

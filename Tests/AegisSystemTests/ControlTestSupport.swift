@@ -60,11 +60,11 @@ final class ControlTestServer: Sendable {
     /// status and version answer; start/stop/restart succeed except for loki, which fails.
     static let fakeDaemon: ControlServer.Handler = { request in
         switch request {
-        case .status: return ControlReply(ok: true, status: report)
-        case .version: return ControlReply(ok: true, version: VersionInfo(daemon: "9.9.9"))
+        case .status: return .success(.status(report))
+        case .version: return .success(.version(VersionInfo(daemon: "9.9.9")))
         case .start(let service), .stop(let service), .restart(let service):
             if service == .loki { return .failure(.failed, "loki: binary not found") }
-            return ControlReply(ok: true, message: "\(service.rawValue): \(request.command.rawValue) requested")
+            return .success("\(service.rawValue): \(request.command.rawValue) requested")
         case .logs(let service, let last, let after):
             // Three entries numbered 1…3; `-n` takes the newest, `after` what follows a number.
             let all = (1...3).map {
@@ -72,7 +72,7 @@ final class ControlTestServer: Sendable {
                               stream: "stderr", line: "line \($0) of \(service.rawValue)")
             }
             let wanted = after.map { after in all.filter { $0.sequence > after } } ?? Array(all.suffix(last ?? 10))
-            return ControlReply(ok: true, logs: wanted)
+            return .success(.logs(wanted))
         case .backup, .backups, .remoteBackups, .prunePlan, .restore, .verify, .reload, .certsStatus, .certsRotate, .connectInfo,
             .migrateStatus, .stats, .maintenanceList, .maintenanceRun, .pitrBackup, .pitrStatus, .pitrRestore, .pitrDrill:
             return .failure(.failed, "this test handler keeps no backups")

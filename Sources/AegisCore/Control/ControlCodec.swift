@@ -138,7 +138,7 @@ public enum ControlCodec {
 
     /// Encodes a reply as one line of JSON (sorted keys, so the output is stable) ending in "\n".
     public static func encode(_ reply: ControlReply) -> [UInt8] {
-        if let line = try? line(reply) { return line }
+        if let line = try? line(reply.wire) { return line }
         // Our own types always encode; should one ever not, the client still gets a valid line.
         return Array(#"{"error":{"code":"failed","message":"reply could not be encoded"},"ok":false,"v":1}"#.utf8) + [0x0A]
     }
@@ -155,12 +155,14 @@ public enum ControlCodec {
 
     /// Decodes a reply line (the client side). Throws `ControlCodecError` naming what was wrong.
     public static func decodeReply(_ line: some Collection<UInt8>) throws(ControlCodecError) -> ControlReply {
+        let wire: ControlReplyWire
         do {
-            return try JSONDecoder().decode(ControlReply.self, from: Data(trimmed(line)))
+            wire = try JSONDecoder().decode(ControlReplyWire.self, from: Data(trimmed(line)))
         } catch {
             let preview = String(decoding: trimmed(line).prefix(200), as: UTF8.self)
             throw ControlCodecError(message: "reply is not a control protocol message (\(error)): \(preview)")
         }
+        return try ControlReply(wire: wire)
     }
 
     /// The commands that act on one named service.

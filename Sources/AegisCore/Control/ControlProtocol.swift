@@ -121,8 +121,11 @@ public enum ControlCommand: String, Codable, Sendable, CaseIterable {
     case pitrDrill = "pitr-drill"
 }
 
-/// The daemon's answer: `ok` with a `result`, or an `error` that says what went wrong.
-public struct ControlReply: Codable, Sendable, Equatable {
+/// A reply as it travels on the socket: one flat JSON object with `ok`, an `error` when not
+/// ok, and at most one payload field. The daemon and clients speak `ControlReply`; this is
+/// kept as the wire's shape so that what older daemons send still decodes, and what older
+/// clients expect is still sent.
+public struct ControlReplyWire: Codable, Sendable, Equatable {
     public var v: Int
     public var ok: Bool
     public var error: ControlError?
@@ -144,30 +147,16 @@ public struct ControlReply: Codable, Sendable, Equatable {
     /// For pitr-status and pitr-backup.
     public var pitr: [PITRStatus]?
 
-    public init(
-        ok: Bool, error: ControlError? = nil, status: StatusReport? = nil, version: VersionInfo? = nil,
-        message: String? = nil, backups: [BackupReport]? = nil, certificates: [CertificateStatus]? = nil,
-        connection: [String: String]? = nil, logs: [LogLineReport]? = nil
-    ) {
-        self.v = ControlProtocol.version
+    public init(v: Int = ControlProtocol.version, ok: Bool, error: ControlError? = nil, message: String? = nil) {
+        self.v = v
         self.ok = ok
         self.error = error
-        self.status = status
-        self.version = version
         self.message = message
-        self.backups = backups
-        self.certificates = certificates
-        self.connection = connection
-        self.logs = logs
-    }
-
-    public static func failure(_ code: ControlError.Code, _ message: String) -> ControlReply {
-        ControlReply(ok: false, error: ControlError(code: code, message: message))
     }
 }
 
 /// Why a request failed. `code` is stable for scripts; `message` is for people.
-public struct ControlError: Codable, Sendable, Equatable {
+public struct ControlError: Error, Codable, Sendable, Equatable {
     public enum Code: String, Codable, Sendable {
         /// The request was not valid JSON, too long, or missing a field.
         case badRequest = "bad_request"

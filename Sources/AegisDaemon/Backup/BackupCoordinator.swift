@@ -9,25 +9,39 @@ actor BackupCoordinator {
     private(set) var config: AegisConfig
     private(set) var catalog: BackupCatalog
     private(set) var runner: BackupRunner
-    let supervisor: Supervisor
+    let supervisor: any BackupSupervision
     let logger: Logger
+    /// The time of day (injected: tests move it by hand).
+    let clock: @Sendable () -> UTCTimestamp
     private var running: Set<ServiceID> = []
     /// What the running operations report, for status and `--follow`.
     private var reporters: [ServiceID: ProgressReporter] = [:]
     /// When this daemon started: a service with no backup is stale once a scheduled run passed.
-    private let startedAt = UTCTimestamp.now
+    private let startedAt: UTCTimestamp
     private(set) var lastSuccess: [ServiceID: BackupManifest] = [:]
     private(set) var lastFailure: [ServiceID: BackupManifest] = [:]
     /// Kept in memory: status is asked for twice a second and must not read the disk.
     private(set) var lastVerified: [ServiceID: UTCTimestamp] = [:]
 
-    init(config: AegisConfig, account: ServiceAccount, supervisor: Supervisor, logger: Logger) {
+    /// - Parameters:
+    ///   - makeSources: what can be backed up under a configuration (tests give scripted sources).
+    ///   - clock: the time of day.
+    init(
+        config: AegisConfig, account: ServiceAccount, supervisor: any BackupSupervision, logger: Logger,
+        makeSources: @escaping @Sendable (AegisConfig, ServiceAccount) -> [ServiceID: any BackupSource]
+            = BackupCoordinator.sources(config:account:),
+        clock: @escaping @Sendable () -> UTCTimestamp = { .now }
+    ) {
         self.config = config
         self.catalog = Self.catalog(config)
-        self.runner = BackupRunner(settings: config.backup, catalog: Self.catalog(config), layout: config.layout, logger: logger)
+        self.runner = BackupRunner(
+            settings: config.backup, catalog: Self.catalog(config), layout: config.layout, logger: logger, clock: clock)
         self.supervisor = supervisor
         self.logger = logger
-        let sources = Self.sources(config: config, account: account)
+        self.clock = clock
+        self.makeSources = makeSources
+        startedAt = clock()
+        let sources = makeSources(config, account)
         self.sources = sources
         self.account = account
         offsite = OffsiteReplicator(
@@ -38,14 +52,15 @@ actor BackupCoordinator {
     let offsite: OffsiteReplicator
 
     private var sources: [ServiceID: any BackupSource]
+    private let makeSources: @Sendable (AegisConfig, ServiceAccount) -> [ServiceID: any BackupSource]
     private let account: ServiceAccount
 
     /// A reload's new configuration: later operations use its settings and services.
     func update(config: AegisConfig) {
         self.config = config
         catalog = Self.catalog(config)
-        runner = BackupRunner(settings: config.backup, catalog: catalog, layout: config.layout, logger: logger)
-        sources = Self.sources(config: config, account: account)
+        runner = BackupRunner(settings: config.backup, catalog: catalog, layout: config.layout, logger: logger, clock: clock)
+        sources = makeSources(config, account)
         offsite.update(settings: config.offsite, catalog: catalog, services: services)
         recover()
     }
@@ -85,7 +100,7 @@ actor BackupCoordinator {
             // Recorded as the service's last failure, so that status, /metrics and the alerts
             // show it; nothing is written.
             logger.error("\(refusal)", metadata: ["service": "\(service.rawValue)"])
-            let now = UTCTimestamp.now
+            let now = clock()
             lastFailure[service] = BackupManifest(
                 service: service, file: "", database: nil, status: .failed, error: refusal, startedAt: now, finishedAt: now,
                 encryption: config.backup.encryption)
@@ -120,7 +135,7 @@ actor BackupCoordinator {
             : try select(service, backup: backup, identity: identity)
         selection.reporter = try claim(service, for: "restore")
         defer { release(service) }
-        let now = UTCTimestamp.now
+        let now = clock()
         let metadata: Logger.Metadata = ["service": "\(service.rawValue)"]
         logger.notice("restore of \(service.rawValue) from \(selection.item.name.fileName) started", metadata: metadata)
         do {
@@ -164,7 +179,7 @@ actor BackupCoordinator {
             if let instance = service.postgresInstance {
                 try await requireHealthy(service)
                 problems = try await PostgresRestorer(instance: instance, config: config, account: account)
-                    .drill(selection, now: .now)
+                    .drill(selection, now: clock())
             } else {
                 let checker = FileSystem.findExecutable("redis-check-rdb") ?? "/usr/bin/redis-check-rdb"
                 problems = try await RedisRestorer(config: config, account: account, password: redisPassword).drill(selection, checker: checker)
@@ -174,7 +189,7 @@ actor BackupCoordinator {
         }
         var manifest = selection.manifest
         if problems.isEmpty {
-            manifest.verifiedAt = .now
+            manifest.verifiedAt = clock()
             manifest.verifyError = nil
             if !remote { lastVerified[service] = manifest.verifiedAt }
             logger.notice("restore drill of \(selection.item.name.fileName) passed", metadata: metadata)
@@ -285,7 +300,7 @@ actor BackupCoordinator {
         let entries = catalog.items(of: service).map {
             BackupRetention.Entry(name: $0.name, status: $0.manifest?.status, verifiedAt: $0.manifest?.verifiedAt)
         }
-        let now = UTCTimestamp.now
+        let now = clock()
         for entry in BackupRetention(config.backup).expired(entries, now: now) {
             logger.info("retention: removing \(entry.name.fileName)", metadata: ["service": "\(service.rawValue)"])
             catalog.remove(entry.name)
@@ -300,7 +315,8 @@ actor BackupCoordinator {
         return { try SecretFile.readOrCreate(file) }
     }
 
-    private static func sources(config: AegisConfig, account: ServiceAccount) -> [ServiceID: any BackupSource] {
+    /// The daemon's sources: every enabled PostgreSQL instance's dump and Redis's snapshot.
+    static func sources(config: AegisConfig, account: ServiceAccount) -> [ServiceID: any BackupSource] {
         var sources: [ServiceID: any BackupSource] = [:]
         for instance in PostgresInstance.allCases where config.isEnabled(instance.serviceID) {
             sources[instance.serviceID] = PostgresDumpSource(instance: instance, config: config, account: account)

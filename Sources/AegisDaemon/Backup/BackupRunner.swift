@@ -11,6 +11,8 @@ struct BackupRunner: Sendable {
     let catalog: BackupCatalog
     let layout: StateLayout
     let logger: Logger
+    /// The time of day, for the backup's name and its manifest's times.
+    var clock: @Sendable () -> UTCTimestamp = { .now }
 
     /// Compression workers: both cores of a small host, never more than four.
     static let workers = max(1, min(4, ProcessTable.onlineCPUs))
@@ -20,11 +22,11 @@ struct BackupRunner: Sendable {
         let mode = settings.encryptionMode ?? .x25519
         // Operations on one service run one at a time (BackupCoordinator), so waiting out the
         // second of the previous backup cannot race with another backup of this service.
-        var started = UTCTimestamp.now
+        var started = clock()
         var name = BackupName(service: service, createdAt: started, encrypted: mode != .none)
         while catalog.isTaken(name) {
             try? await Task.sleep(for: .milliseconds(100))
-            started = .now
+            started = clock()
             name = BackupName(service: service, createdAt: started, encrypted: mode != .none)
         }
         var manifest = BackupManifest(
@@ -64,7 +66,7 @@ struct BackupRunner: Sendable {
         } catch {
             manifest.error = "\(error)"
         }
-        manifest.finishedAt = .now
+        manifest.finishedAt = clock()
         do {
             try catalog.writeManifest(manifest, of: name)
         } catch {

@@ -30,7 +30,7 @@ struct RedisRestorer: Sendable {
     var aofPath: String { "\(dataDir)/appendonlydir" }
 
     /// Returns the names the previous files are kept under.
-    func restore(_ selection: BackupSelection, supervisor: Supervisor, now: UTCTimestamp, timeout: Duration) async throws -> [String] {
+    func restore(_ selection: BackupSelection, supervisor: any BackupSupervision, now: UTCTimestamp, timeout: Duration) async throws -> [String] {
         try await selection.authenticate()
         // Decompressed next to the target before Redis stops, so Redis is down only for renames.
         let incoming = "\(dataDir)/.dump.rdb.restore"

@@ -10,12 +10,18 @@ struct MetricsService: Service {
     /// Set to the endpoint's URL while it serves, for `aegisctl status`.
     let url: Shared<String?>
 
+    /// Alert notifications are delivered by a child task of this one, so none outlives it.
     func run() async throws {
         if await exporter.start(serve: serve) { url.value = exporter.server.endpoint.url }
-        await cancelWhenGracefulShutdown {
-            while !Task.isCancelled { try? await Task.sleep(for: .seconds(3600)) }
+        await withDiscardingTaskGroup { group in
+            group.addTask { await exporter.runAlertDeliveries() }
+            await cancelWhenGracefulShutdown {
+                while !Task.isCancelled { try? await Task.sleep(for: .seconds(3600)) }
+            }
+            url.value = nil
+            // Collections first (no new alert), then the deliveries: running hooks are killed.
+            await exporter.stop()
+            group.cancelAll()
         }
-        url.value = nil
-        await exporter.stop()
     }
 }
