@@ -79,6 +79,8 @@ struct ControlHandler: Sendable {
             return await pitrRestore(service, to: target)
         case .pitrDrill(let service):
             return await pitrDrill(service)
+        case .replicationBundle(let host):
+            return await replicationBundle(host: host)
         }
     }
 

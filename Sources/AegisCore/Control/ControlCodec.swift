@@ -71,6 +71,9 @@ public enum ControlCodec {
         if command == .maintenanceRun, raw.job == nil {
             return .reject(.failure(.badRequest, "command \"\(name)\" needs field \"job\" (see maintenance-list)"))
         }
+        if raw.host != nil, command != .replicationBundle {
+            return .reject(.failure(.badRequest, "field \"host\" is only for replication-bundle, not \"\(name)\""))
+        }
         if let problem = pitrProblem(raw, command: command) {
             return .reject(.failure(.badRequest, problem))
         }
@@ -133,6 +136,7 @@ public enum ControlCodec {
         case .pitrStatus: return .pitrStatus(service)
         case .pitrRestore: return .pitrRestore(named(), to: raw.to_time.map { .time($0) } ?? .latest)
         case .pitrDrill: return .pitrDrill(named())
+        case .replicationBundle: return .replicationBundle(host: raw.host)
         }
     }
 
@@ -168,7 +172,7 @@ public enum ControlCodec {
         switch command {
         case .start, .stop, .restart, .restore, .verify, .connectInfo, .logs, .pitrBackup, .pitrRestore, .pitrDrill: true
         case .status, .version, .backup, .backups, .backupsPrune, .reload, .certsStatus, .certsRotate, .migrateStatus, .stats,
-            .maintenanceList, .maintenanceRun, .pitrStatus: false
+            .maintenanceList, .maintenanceRun, .pitrStatus, .replicationBundle: false
         }
     }
 
@@ -211,6 +215,7 @@ public enum ControlCodec {
         // swiftlint:disable:next identifier_name
         var to_latest: Bool?
         var remote: Bool?
+        var host: String?
     }
 
     private static let example = #"{"v":1,"command":"status"}"#

@@ -45,9 +45,11 @@ public struct ControlRequestWire: Codable, Sendable, Equatable {
     public var toLatest: Bool?
     /// For backups, restore and verify: the `[offsite]` store rather than the local backups.
     public var remote: Bool?
+    /// For replication-bundle: the primary's name standbys dial (default: the host's name).
+    public var host: String?
 
     enum CodingKeys: String, CodingKey {
-        case v, command, service, backup, identity, app, lines, after, job, remote
+        case v, command, service, backup, identity, app, lines, after, job, remote, host
         case pitrType = "pitr_type"
         case toTime = "to_time"
         case toLatest = "to_latest"
@@ -119,6 +121,9 @@ public enum ControlCommand: String, Codable, Sendable, CaseIterable {
     /// The PITR drill of `service`: its newest base backup and WAL restored into a scratch
     /// directory, started there, checked, and removed.
     case pitrDrill = "pitr-drill"
+    /// On a primary: what a standby needs to pair with it (CA, host, ports, replication
+    /// credentials), as a secret JSON document; `host` overrides the host's name.
+    case replicationBundle = "replication-bundle"
 }
 
 /// The daemon's answer: `ok` with a `result`, or an `error` that says what went wrong.
@@ -143,6 +148,8 @@ public struct ControlReply: Codable, Sendable, Equatable {
     public var maintenance: [MaintenanceJobStatus]?
     /// For pitr-status and pitr-backup.
     public var pitr: [PITRStatus]?
+    /// For replication-bundle: the bundle (JSON), a secret the client writes to a 0600 file.
+    public var bundle: SecretText?
 
     public init(
         ok: Bool, error: ControlError? = nil, status: StatusReport? = nil, version: VersionInfo? = nil,

@@ -39,6 +39,8 @@ public enum ControlRequest: Sendable, Equatable {
     case pitrRestore(ServiceID, to: PITRRestoreTarget)
     /// The PITR drill of one instance now: newest base backup + WAL into a scratch directory.
     case pitrDrill(ServiceID)
+    /// A standby's pairing bundle, naming the primary `host` (nil: the host's name).
+    case replicationBundle(host: String?)
 
     /// The command's name on the wire (`restart`, `certs-rotate`, …).
     public var command: ControlCommand {
@@ -66,6 +68,7 @@ public enum ControlRequest: Sendable, Equatable {
         case .pitrStatus: .pitrStatus
         case .pitrRestore: .pitrRestore
         case .pitrDrill: .pitrDrill
+        case .replicationBundle: .replicationBundle
         }
     }
 
@@ -78,7 +81,7 @@ public enum ControlRequest: Sendable, Equatable {
         case .remoteBackups(let id): id
         case .prunePlan(let id, _): id
         case .restore(let target), .verify(let target): target.service
-        case .status, .version, .reload, .certsStatus, .certsRotate, .maintenanceList, .maintenanceRun: nil
+        case .status, .version, .reload, .certsStatus, .certsRotate, .maintenanceList, .maintenanceRun, .replicationBundle: nil
         }
     }
 
@@ -106,6 +109,8 @@ public enum ControlRequest: Sendable, Equatable {
             wire.after = after
         case .maintenanceRun(let job):
             wire.job = job
+        case .replicationBundle(let host):
+            wire.host = host
         case .pitrBackup(_, let type):
             wire.pitrType = type.rawValue
         case .pitrRestore(_, let target):

@@ -54,8 +54,12 @@ public struct RedisConfigRenderer: Sendable {
     /// The ACL users (`RedisACL`), with their passwords as SHA-256 hashes: neither argv nor the
     /// file holds a clear-text password. `loadingRestoredSnapshot` turns AOF off for the one
     /// start that loads a restored RDB.
+    ///
+    /// On a primary `replicatorPasswordHash` adds the replication user; on a standby `replica`
+    /// makes this Redis a replica of the primary's (read-only), over TLS.
     public func render(
-        adminPasswordHash: String, appPasswordHashes: [PostgresInstance: String], loadingRestoredSnapshot: Bool = false
+        adminPasswordHash: String, appPasswordHashes: [PostgresInstance: String], loadingRestoredSnapshot: Bool = false,
+        replicatorPasswordHash: String? = nil, replica: RedisReplica? = nil
     ) -> String {
         let save = settings.save.trimmingCharacters(in: " ").isEmpty ? "\"\"" : settings.save
         return """
@@ -78,7 +82,9 @@ public struct RedisConfigRenderer: Sendable {
             appendfsync everysec
             maxmemory \(settings.maxmemory)
             maxmemory-policy \(settings.maxmemoryPolicy)
-            \(RedisACL.userLines(adminHash: adminPasswordHash, appHashes: appPasswordHashes).joined(separator: "\n"))
+            \(RedisACL.userLines(adminHash: adminPasswordHash, appHashes: appPasswordHashes, replicatorHash: replicatorPasswordHash)
+                .joined(separator: "\n"))
+            \(replica?.configLines ?? "")
 
             """
     }

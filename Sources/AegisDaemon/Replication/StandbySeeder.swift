@@ -1,0 +1,81 @@
+import AegisCore
+import AegisSystem
+
+/// A standby's PostgreSQL instance before it starts: the credentials copied where the server
+/// (its own account) can read them, the data directory copied from the primary with
+/// `pg_basebackup` when it is empty, and `standby.signal` always present, so that an instance
+/// whose configuration says standby never starts as a primary.
+struct StandbySeeder {
+    let context: DriverContext
+    let service: ServiceID
+    let side: PostgresReplication.StandbySide
+    let dataDir: String
+    let binDir: String
+
+    var credentials: ReplicationCredentials { ReplicationCredentials(config: context.config) }
+
+    /// Copies of the pairing credentials owned by the service account (0600): PostgreSQL
+    /// refuses a key or passfile that others can read, and runs as that account.
+    func writeCredentialFiles() throws(LaunchFailure) {
+        let files = StandbyFiles(layout: context.layout, service: service)
+        do throws(SystemError) {
+            try FileSystem.makeDirectory(files.directory, mode: 0o700, owner: context.account)
+            for (source, target) in [(credentials.caCertificate, files.rootCertificate), (credentials.clientCertificate, files.certificate),
+                                     (credentials.clientKey, files.key)] {
+                guard let text = try FileSystem.read(source) else {
+                    throw SystemError("\(source) is missing: pair this host again with aegisd config init --standby-of BUNDLE")
+                }
+                try FileSystem.writeAtomically(target, contents: text, mode: 0o600, owner: context.account)
+            }
+            guard let password = try FileSystem.read(credentials.postgresPassword)?.split(separator: "\n").first.map(String.init) else {
+                throw SystemError("\(credentials.postgresPassword) is missing: pair this host again with aegisd config init --standby-of BUNDLE")
+            }
+            try FileSystem.writeAtomically(files.passFile, contents: side.passFileLine(password: password), mode: 0o600, owner: context.account)
+        } catch {
+            throw LaunchFailure("standby credentials: \(error.message)")
+        }
+    }
+
+    /// `pg_basebackup` from the primary into the empty data directory: over TLS verified
+    /// against the primary's CA, WAL streamed alongside (`-X stream`) so the copy is consistent
+    /// on its own, into the standby's slot (created by this copy, or reused when an earlier
+    /// attempt created it), with a fast checkpoint so the copy starts at once.
+    func copyFromPrimary() async throws(LaunchFailure) {
+        context.logger.notice(
+            "copying \(service.rawValue) from the primary \(side.host):\(side.port) (pg_basebackup, slot \(side.slotName))",
+            metadata: ["service": "\(service.rawValue)"])
+        var result = try await basebackup(createSlot: true)
+        if result.status != .exited(0), result.lines.contains(where: { $0.contains("already exists") && $0.contains("slot") }) {
+            result = try await basebackup(createSlot: false)
+        }
+        guard result.status == .exited(0) else {
+            throw LaunchFailure(
+                "pg_basebackup from \(side.host):\(side.port) \(result.status): " + result.lines.suffix(4).joined(separator: " | "))
+        }
+        context.logger.notice("copied \(service.rawValue) from the primary", metadata: ["service": "\(service.rawValue)"])
+    }
+
+    private func basebackup(createSlot: Bool) async throws(LaunchFailure) -> (status: ExitStatus, lines: [String]) {
+        context.notifier.extendTimeout(by: .seconds(600))
+        let arguments = ["-D", dataDir, "-d", side.conninfo, "-X", "stream", "-S", side.slotName, "--checkpoint=fast", "--no-password"]
+            + (createSlot ? ["--create-slot"] : [])
+        let spec = LaunchSpec(
+            executable: "\(binDir)/pg_basebackup", arguments: arguments, workingDirectory: dataDir, account: context.account)
+        do {
+            return try await ChildProcess.output(of: spec)
+        } catch {
+            throw LaunchFailure("pg_basebackup could not be started: \(error.message)")
+        }
+    }
+
+    /// Writes `standby.signal` when it is missing (a fresh copy, or a data directory that was a
+    /// primary's): the server then follows the primary instead of accepting writes.
+    func ensureStandbySignal() throws(LaunchFailure) {
+        let signal = "\(dataDir)/standby.signal"
+        guard !FileSystem.exists(signal) else { return }
+        context.logger.notice(
+            "writing \(signal): [replication] role is standby, so this instance starts as a standby",
+            metadata: ["service": "\(service.rawValue)"])
+        try context.writeServiceFile(signal, "")
+    }
+}

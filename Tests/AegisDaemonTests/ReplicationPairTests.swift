@@ -1,0 +1,93 @@
+import AegisCore
+import AegisSystem
+import AegisTestSupport
+import Foundation
+import Testing
+
+/// Two aegisd on one machine, each with its own state directory and ports: a primary, and a
+/// standby paired with it by a bundle, that copies every instance with pg_basebackup over TLS
+/// and follows it (PostgreSQL streaming, Redis `replicaof`). One pair for the whole suite.
+@Suite(.serialized) struct ReplicationPairTests {
+    @Test func aStandbyPairedByABundleFollowsThePrimary() async throws {
+        let primary = try await DaemonHarness()
+        try primary.start()
+        try await primary.waitUntilAllHealthy(timeout: .seconds(120))
+
+        // The bundle: 0600, and never written over an existing file.
+        let bundlePath = "\(primary.root)/standby.bundle"
+        let made = try primary.aegisctl("replication bundle --out '\(bundlePath)' --host localhost")
+        #expect(made.status == 0, "\(made.output)")
+        var info = stat()
+        #expect(stat(bundlePath, &info) == 0)
+        #expect(info.st_mode & 0o777 == 0o600)
+        let again = try primary.aegisctl("replication bundle --out '\(bundlePath)' --host localhost")
+        #expect(again.status != 0)
+        #expect(again.output.contains("already exists"), "\(again.output)")
+        let unnamed = try primary.aegisctl("replication bundle --out '\(primary.root)/other.bundle' --host db9.invalid")
+        #expect(unnamed.status != 0)
+        #expect(unnamed.output.contains("extra_names"), "\(unnamed.output)")
+        let bundle = try ReplicationBundle.decode(try String(contentsOfFile: bundlePath, encoding: .utf8))
+
+        // `aegisd config init --standby-of`: a standby's file, credentials in 0600 files only.
+        let initRoot = try DaemonHarness.makeTemporaryDirectory(prefix: "aegisd-standby-init")
+        defer { try? FileManager.default.removeItem(atPath: initRoot) }
+        let initialized = try DaemonHarness.run(
+            "\(DaemonHarness.aegisd) config init --root '\(initRoot)' --port-base 40000 --standby-of '\(bundlePath)'")
+        #expect(initialized.status == 0, "\(initialized.output)")
+        let written = try String(contentsOfFile: "\(initRoot)/aegisd.toml", encoding: .utf8)
+        #expect(written.contains("role = \"standby\""))
+        #expect(written.contains("primary_host = \"localhost\""))
+        #expect(!written.contains(bundle.postgresPassword.revealed))
+        for file in ["client.key", "postgres.password", "redis.password", "primary-ca.crt"] {
+            #expect(stat("\(initRoot)/secrets/replication/\(file)", &info) == 0, "\(file)")
+            #expect(info.st_mode & 0o777 == 0o600, "\(file)")
+        }
+
+        // The standby: empty data directories, copied from the primary at its first start.
+        let standby = try await DaemonHarness(withClusters: false) { config in
+            config.replication.role = "standby"
+            config.replication.primaryHost = bundle.primaryHost
+            config.replication.slotName = "standby_test"
+            for service in ServiceID.allCases where service != .loki {
+                config.replication.setPrimaryPort(bundle.ports[service.rawValue] ?? 0, of: service)
+            }
+        }
+        try ConfigInitializer.storeCredentials(bundle, in: ReplicationCredentials(config: standby.config))
+        try standby.start()
+        try await standby.waitUntilAllHealthy(timeout: .seconds(180))
+        #expect(FileManager.default.fileExists(atPath: "\(standby.root)/data/postgres-backend/standby.signal"))
+
+        // The primary admits a replication connection only with the client certificate.
+        let port = primary.config.postgres.instances[.backend]!.port
+        let credentials = ReplicationCredentials(config: standby.config)
+        let password = try String(contentsOfFile: credentials.postgresPassword, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        let base = "host=localhost port=\(port) user=aegis_replicator replication=true sslmode=verify-full sslrootcert=\(credentials.caCertificate)"
+        let refused = try DaemonHarness.run("psql -X '\(base)' -c IDENTIFY_SYSTEM", environment: ["PGPASSWORD": password])
+        #expect(refused.status != 0)
+        #expect(refused.output.contains("certificate"), "\(refused.output)")
+        let admitted = try DaemonHarness.run(
+            "psql -X -A -t '\(base) sslcert=\(credentials.clientCertificate) sslkey=\(standby.root)/conf/postgres-backend/replication/client.key' -c IDENTIFY_SYSTEM",
+            environment: ["PGPASSWORD": password])
+        #expect(admitted.status == 0, "\(admitted.output)")
+
+        // Rows written on the primary appear on the standby; the standby refuses writes.
+        let database = primary.config.postgres.instances[.backend]!.database
+        try primary.ownerSQL(.backend, "CREATE TABLE replicated (id int); INSERT INTO replicated VALUES (1), (2)", granting: ["replicated"])
+        try await Poll.until("the rows on the standby", timeout: .seconds(60)) {
+            (try? standby.superuserSQL(.backend, "SELECT count(*) FROM replicated", database: database)) == "2"
+        }
+        let write = try DaemonHarness.run(
+            "psql -X -v ON_ERROR_STOP=1 '\(standby.superuserURL(.backend, database: database))' -c 'INSERT INTO replicated VALUES (3)'")
+        #expect(write.status != 0)
+        #expect(write.output.contains("read-only transaction"), "\(write.output)")
+
+        // Redis keys replicate over TLS.
+        try primary.redis("SET backend:replicated 42")
+        try await Poll.until("the key on the standby's Redis", timeout: .seconds(60)) {
+            (try? standby.redis("GET backend:replicated")) == "42"
+        }
+
+        #expect(try await standby.terminate() == 0)
+        #expect(try await primary.terminate() == 0)
+    }
+}
