@@ -1,4 +1,4 @@
-import AegisCore
+@testable import AegisCore
 import Testing
 
 /// `[replication]`: what each role renders, what the validator refuses, the bundle's checks.
@@ -125,5 +125,71 @@ import Testing
         let config = try AegisConfig.forStandbyInit(root: "/srv/b", portBase: 40000, bundle: bundle, slotName: "standby_b")
         #expect(config.replication.isStandby && config.replication.primaryRedisPort == 6379 && config.postgres.instances[.ai]?.port == 40001)
         #expect(!ConfigRenderer.render(config).contains("s3cret"))
+    }
+
+    @Test(arguments: [
+        // streaming, caught up: lag 0, seconds 0 whatever the last commit's age
+        (["streaming", "-120", "0", "3600.5"], 0 as Int64?, 0 as Double?, true),
+        // streaming, 8 kB not received yet, 4 kB waiting to be replayed for 2.5 s
+        (["streaming", "8192", "4096", "2.5"], 8192, 2.5, true),
+        // no WAL receiver: unknown
+        ([nil, nil, "0", "10"], nil, nil, false),
+        (["waiting", "100", "0", nil], nil, nil, false),
+    ] as [([String?], Int64?, Double?, Bool)])
+    func aStandbysLagFromItsRow(row: [String?], bytes: Int64?, seconds: Double?, streaming: Bool) {
+        let reading = ReplicationReading.postgresStandby(row)
+        #expect(reading.role == "standby")
+        #expect(reading.lagBytes == bytes)
+        #expect(reading.lagSeconds == seconds)
+        #expect(reading.detail.streaming == streaming)
+    }
+
+    @Test func aPrimarysStandbysAndSlots() {
+        let reading = ReplicationReading.postgresPrimary(
+            standbys: [["standby_b", "10.0.0.2", "streaming", "async", "0", nil]],
+            slots: [["standby_b", "t", "reserved", "16384"], ["standby_old", "f", "lost", nil]])
+        #expect(reading.role == "primary")
+        #expect(reading.detail.standbys == [ConnectedStandby(name: "standby_b", address: "10.0.0.2", state: "streaming", syncState: "async", lagBytes: 0)])
+        #expect(reading.detail.slots?.map(\.isLost) == [false, true])
+        #expect(reading.detail.slots?.first?.retainedBytes == 16384)
+    }
+
+    @Test func redisReadings() {
+        let replica = ReplicationReading.redis(["role": "slave", "master_link_status": "up", "master_repl_offset": "5000", "slave_repl_offset": "4000"])
+        #expect(replica.role == "standby" && replica.lagBytes == 1000 && replica.lagSeconds == 0 && replica.detail.streaming == true)
+        let down = ReplicationReading.redis(["role": "slave", "master_link_status": "down", "master_repl_offset": "5000", "slave_repl_offset": "4000"])
+        #expect(down.lagBytes == nil && down.lagSeconds == nil && down.detail.streaming == false)
+        let primary = ReplicationReading.redis([
+            "role": "master", "connected_slaves": "1", "master_repl_offset": "700", "slave0": "ip=127.0.0.1,port=6380,state=online,offset=600,lag=0",
+        ])
+        #expect(primary.detail.standbys == [ConnectedStandby(name: "127.0.0.1:6380", address: "127.0.0.1:6380", state: "online", lagBytes: 100)])
+    }
+
+    @Test func standbyNetworksOpenTheUnitOnAPrimaryThatListensBeyondLoopback() {
+        var config = AegisConfig.defaults()
+        config.replication.standbyNetworks = ["10.20.0.0/24"]
+        #expect(config.unitDropIn.allowances.isEmpty, "loopback only: nothing to let in")
+        config.postgres.instances[.backend]?.listenAddresses = ["127.0.0.1", "10.20.0.5"]
+        #expect(config.unitDropIn.allowances.map(\.network.description) == ["10.20.0.0/24"])
+        #expect(config.unitDropIn.allowances.first?.reasons == ["standbys replicating postgres-backend (replication.standby_networks)"])
+    }
+
+    @Test func theMetricsOfAStandbyAndAPrimary() {
+        var standby = ServiceStatus(name: "postgres-ai", state: .running, healthy: true, pid: 1, restarts: 0)
+        standby.role = "standby"
+        standby.replicationLagBytes = 10
+        standby.replicationLagSeconds = 0
+        standby.replication = ReplicationStatus(streaming: true)
+        var primary = ServiceStatus(name: "postgres-backend", state: .running, healthy: true, pid: 2, restarts: 0)
+        primary.role = "primary"
+        primary.replication = ReplicationStatus(
+            standbys: [], slots: [ReplicationSlotStatus(name: "standby_b", active: false, walStatus: "lost", retainedBytes: nil)])
+        let families = Dictionary(uniqueKeysWithValues: MetricsMapping.replication([standby, primary]).map { ($0.name, $0.samples) })
+        #expect(families["aegis_replication_is_standby"]?.map(\.value) == [1, 0])
+        #expect(families["aegis_replication_streaming"]?.map(\.value) == [1])
+        #expect(families["aegis_replication_lag_bytes"]?.map(\.value) == [10])
+        #expect(families["aegis_replication_standbys"]?.map(\.value) == [0])
+        #expect(families["aegis_replication_slot_lost"]?.map(\.value) == [1])
+        #expect(families["aegis_replication_slot_retained_bytes"]?.isEmpty == true, "unknown is left out")
     }
 }

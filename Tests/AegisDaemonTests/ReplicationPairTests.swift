@@ -87,6 +87,28 @@ import Testing
             (try? standby.redis("GET backend:replicated")) == "42"
         }
 
+        // Status: each side's role; the standby's lag, the primary's standby and slot.
+        let following = try await standby.waitFor("the standby's lag known") { report in
+            report.services.filter { $0.name != "loki" }.allSatisfy { $0.role == "standby" && $0.replicationLagBytes != nil }
+        }
+        for service in following.services where service.name.hasPrefix("postgres") {
+            #expect(service.replication?.streaming == true, "\(service.name)")
+            #expect(service.replicationLagSeconds != nil, "\(service.name)")
+        }
+        let leading = try await primary.waitFor("the primary's standbys") { report in
+            report.services.filter { $0.name.hasPrefix("postgres") }.allSatisfy {
+                $0.role == "primary" && $0.replication?.standbys?.map(\.name) == ["standby_test"]
+            }
+        }
+        let slot = try #require(leading.services.first?.replication?.slots?.first)
+        #expect(slot.name == "standby_test" && slot.active && !slot.isLost)
+        let table = try standby.aegisctl("status")
+        #expect(table.output.contains("postgres-ai standby, streaming, lag"), "\(table.output)")
+        let metrics = try DaemonHarness.run("curl -s http://127.0.0.1:\(standby.config.metrics.port)/metrics")
+        #expect(metrics.output.contains("aegis_replication_is_standby{service=\"postgres-backend\"} 1"), "\(metrics.output.suffix(2000))")
+        let primaryMetrics = try DaemonHarness.run("curl -s http://127.0.0.1:\(primary.config.metrics.port)/metrics")
+        #expect(primaryMetrics.output.contains("aegis_replication_slot_lost{service=\"postgres-ai\",slot=\"standby_test\"} 0"))
+
         #expect(try await standby.terminate() == 0)
         #expect(try await primary.terminate() == 0)
     }

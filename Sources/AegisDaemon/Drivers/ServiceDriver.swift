@@ -50,9 +50,12 @@ public struct DriverContext: Sendable {
     public let daemonUser: String
     public let logger: Logger
     public let notifier: SystemdNotifier
+    /// A standby's first copies from the primary, for the status.
+    public let seeding: SeedingProgress
 
     public init(config: AegisConfig, account: ServiceAccount, daemonUser: String, logger: Logger,
-                notifier: SystemdNotifier = SystemdNotifier()) {
+                notifier: SystemdNotifier = SystemdNotifier(), seeding: SeedingProgress = SeedingProgress()) {
+        self.seeding = seeding
         self.config = config
         self.account = account
         self.daemonUser = daemonUser

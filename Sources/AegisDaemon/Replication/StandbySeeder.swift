@@ -1,5 +1,7 @@
 import AegisCore
 import AegisSystem
+import Foundation
+import Synchronization
 
 /// A standby's PostgreSQL instance before it starts: the credentials copied where the server
 /// (its own account) can read them, the data directory copied from the primary with
@@ -57,12 +59,24 @@ struct StandbySeeder {
 
     private func basebackup(createSlot: Bool) async throws(LaunchFailure) -> (status: ExitStatus, lines: [String]) {
         context.notifier.extendTimeout(by: .seconds(600))
-        let arguments = ["-D", dataDir, "-d", side.conninfo, "-X", "stream", "-S", side.slotName, "--checkpoint=fast", "--no-password"]
-            + (createSlot ? ["--create-slot"] : [])
+        let arguments = ["-D", dataDir, "-d", side.conninfo, "-X", "stream", "-S", side.slotName, "--checkpoint=fast", "--no-password",
+                         "--progress"] + (createSlot ? ["--create-slot"] : [])
         let spec = LaunchSpec(
             executable: "\(binDir)/pg_basebackup", arguments: arguments, workingDirectory: dataDir, account: context.account)
+        let service = service
+        let progress = context.seeding
+        progress.set(service, "copying from \(side.host):\(side.port) (pg_basebackup starting)")
+        defer { progress.set(service, nil) }
+        let lines = Mutex<[String]>([])
         do {
-            return try await ChildProcess.output(of: spec)
+            // --progress prints "12345/67890 kB (18%), 0/1 tablespace" lines (not a terminal: one per line).
+            let status = try await ChildProcess.run(spec, onLines: { _, batch in
+                lines.withLock { $0 += batch }
+                if let last = batch.last(where: { $0.contains(" kB (") }) {
+                    progress.set(service, "copying from \(side.host):\(side.port): \(last.trimmingCharacters(in: .whitespaces))")
+                }
+            }, onSpawn: { _ in })
+            return (status, lines.withLock { $0 })
         } catch {
             throw LaunchFailure("pg_basebackup could not be started: \(error.message)")
         }
