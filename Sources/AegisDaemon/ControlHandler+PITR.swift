@@ -47,6 +47,9 @@ extension ControlHandler {
     }
 
     private func noPITR(_ service: ServiceID?) -> ControlReply {
+        if pitr?.config.replication.isStandby == true {
+            return .failure(.badRequest, "no point-in-time recovery on a standby ([replication] role = \"standby\"): the primary archives the WAL")
+        }
         let names = pitr?.services.map(\.rawValue).joined(separator: ", ") ?? ""
         return .failure(
             .badRequest,

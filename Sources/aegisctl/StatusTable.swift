@@ -81,6 +81,7 @@ enum StatusTable {
     /// failure newer than the success with its reason.
     static func backupTable(_ backups: [BackupStatus]) -> String {
         guard !backups.isEmpty else { return "" }
+        if let skipped = backups.first?.skipped, backups.allSatisfy({ $0.skipped != nil }) { return "\nbackups: \(skipped)\n" }
         let rows = backups.map { status in
             [
                 status.service,

@@ -109,6 +109,15 @@ import Testing
         let primaryMetrics = try DaemonHarness.run("curl -s http://127.0.0.1:\(primary.config.metrics.port)/metrics")
         #expect(primaryMetrics.output.contains("aegis_replication_slot_lost{service=\"postgres-ai\",slot=\"standby_test\"} 0"))
 
+        // Backups, drills and the databases' maintenance are the primary's: skipped, with why.
+        let backup = try standby.aegisctl("backup postgres-backend")
+        #expect(backup.status == 1)
+        #expect(backup.output.contains("skipped on a standby"), "\(backup.output)")
+        #expect(try standby.status().backups?.allSatisfy { $0.skipped != nil && !$0.stale } == true)
+        let vacuum = try standby.aegisctl("maintenance run vacuum-postgres-backend")
+        #expect(vacuum.status != 0)
+        #expect(vacuum.output.contains("skipped on a standby"), "\(vacuum.output)")
+
         #expect(try await standby.terminate() == 0)
         #expect(try await primary.terminate() == 0)
     }

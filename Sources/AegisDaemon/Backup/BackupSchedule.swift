@@ -15,7 +15,8 @@ enum BackupSchedule {
     }
 
     static func entries(coordinator: BackupCoordinator, settings: BackupSettings, logger: Logger) async -> [SchedulerEntry] {
-        guard settings.enabled else { return [] }
+        // A standby has nothing of its own to back up; status says so (`BackupStatus.skipped`).
+        guard settings.enabled, await coordinator.standbySkip == nil else { return [] }
         let history = await coordinator.history()
         let zone = zone(settings.timeZone)
         return [
