@@ -16,6 +16,24 @@ extension ControlHandler {
     }
 }
 
+extension ControlHandler {
+    /// `aegisctl promote [SERVICE] [--force]`.
+    func promote(_ service: ServiceID?, force: Bool) async -> ControlReply {
+        guard let monitor = status.replication else { return .failure(.failed, "replication is not watched in this daemon") }
+        let promoter = Promoter(
+            config: await reloader.config, configPath: reloader.configPath, account: reloader.context.account, monitor: monitor,
+            promotions: reloader.context.promotions, logger: reloader.context.logger)
+        do {
+            let (message, reports) = try await promoter.promote(service, force: force)
+            var reply = ControlReply(ok: true, message: message)
+            reply.promotions = reports
+            return reply
+        } catch {
+            return .failure(.failed, error.message)
+        }
+    }
+}
+
 /// Puts a bundle together from this primary's CA, certificates and secrets. The client
 /// certificate is issued for the bundle (CN `aegis_replicator`, `[tls] leaf_validity_days`).
 struct ReplicationBundleMaker {

@@ -81,6 +81,8 @@ struct ControlHandler: Sendable {
             return await pitrDrill(service)
         case .replicationBundle(let host):
             return await replicationBundle(host: host)
+        case .promote(let service, let force):
+            return await promote(service, force: force)
         }
     }
 

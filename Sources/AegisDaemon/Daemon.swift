@@ -43,7 +43,7 @@ public enum Daemon {
         let status = StatusAssembler(
             supervisor: supervisor, backups: backups, certificates: certificates, logs: logs, maintenance: maintenance,
             config: config, pitr: pitr,
-            replication: ReplicationMonitor(config: config, account: account, seeding: context.seeding))
+            replication: ReplicationMonitor(config: config, account: account, seeding: context.seeding, promotions: context.promotions))
         let reloader = Reloader(
             configPath: configPath, config: config, context: context, supervisor: supervisor, backups: backups,
             certificates: certificates, maintenance: maintenance, logs: logs, status: status, pitr: pitr)

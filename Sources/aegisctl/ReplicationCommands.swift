@@ -52,3 +52,42 @@ extension Aegisctl {
         }
     }
 }
+
+extension Aegisctl {
+    /// `aegisctl promote [SERVICE] [--force] [--json]`.
+    struct Promote: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "On a standby: make a service (or every one that follows the primary) a primary, and keep it one.",
+            discussion: """
+                PostgreSQL instances are promoted with pg_promote(wait => true) and checked to accept writes \
+                (the new timeline is printed); Redis with REPLICAOF NO ONE. aegisd.toml is rewritten \
+                ([replication] role = "primary", or promoted = [...] for some) so that a restart keeps them \
+                primaries. Refused while a service's lag is unknown (it does not stream from the primary) \
+                unless --force: use it when the primary is gone for good. Make sure the old primary stays \
+                down: nothing here stops two primaries from taking writes.
+                """)
+
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: ArgumentHelp("postgres-backend, postgres-ai, postgres-executor or redis; default: every one.", valueName: "service"))
+        var service: String?
+        @Flag(help: "Promote although the lag is unknown (what the standby did not receive is lost).") var force = false
+        @Flag(help: "Print each promoted service and its timeline as JSON.") var json = false
+
+        func validate() throws {
+            if let service, !ReplicationSettings.promotable.map(\.rawValue).contains(service) {
+                throw ValidationError("cannot promote \"\(service)\"; services: "
+                    + ReplicationSettings.promotable.map(\.rawValue).joined(separator: ", "))
+            }
+        }
+
+        func run() throws {
+            let request = ControlRequest.promote(service.map { ServiceID(validated: $0) }, force: force)
+            let reply = try DaemonExchange.reach(request, options: global, timeout: .seconds(600))
+            guard reply.ok else {
+                printError("error: \(reply.error?.message ?? "the promotion failed")")
+                throw ExitCode(ExitStatus.daemonError)
+            }
+            if json { print(try prettyJSON(reply.promotions ?? [])) } else if let message = reply.message { print(message) }
+        }
+    }
+}

@@ -192,4 +192,48 @@ import Testing
         #expect(families["aegis_replication_slot_lost"]?.map(\.value) == [1])
         #expect(families["aegis_replication_slot_retained_bytes"]?.isEmpty == true, "unknown is left out")
     }
+
+    static let file = """
+        # mine
+        [replication]
+        # Which side.
+        role = "standby"
+        primary_host = "db1"
+
+        [tls]
+        enabled = true
+        """
+
+    @Test func promotingEveryServiceMakesTheFileSayPrimary_keepingEveryOtherLine() throws {
+        let all: [ServiceID] = [.postgresBackend, .postgresAI, .postgresExecutor, .redis]
+        let edited = try PromotionEdit.apply(to: Self.file, promoted: all, all: all)
+        #expect(edited == Self.file.replacing("role = \"standby\"", with: "role = \"primary\""))
+    }
+
+    @Test func promotingSomeNamesThem_andAgainReplacesTheList() throws {
+        let all: [ServiceID] = [.postgresBackend, .postgresAI, .postgresExecutor, .redis]
+        let once = try PromotionEdit.apply(to: Self.file, promoted: [.postgresAI], all: all)
+        #expect(once.contains("role = \"standby\"\npromoted = [\"postgres-ai\"]\n"))
+        let twice = try PromotionEdit.apply(to: once, promoted: [.redis, .postgresAI], all: all)
+        #expect(twice.contains("promoted = [\"postgres-ai\", \"redis\"]") && !twice.contains("promoted = [\"postgres-ai\"]\n"))
+        let last = try PromotionEdit.apply(to: twice, promoted: all, all: all)
+        #expect(!last.contains("promoted") && last.contains("role = \"primary\""))
+    }
+
+    @Test func aFileWithoutARoleLineIsNotGuessedAt() {
+        #expect(throws: PromotionEdit.Refusal.self) { try PromotionEdit.apply(to: "[tls]\nenabled = true\n", promoted: [.redis], all: [.redis]) }
+        #expect(throws: PromotionEdit.Refusal.self) {
+            try PromotionEdit.apply(to: "[replication]\n# role = \"standby\"\n[tls]\n", promoted: [.redis], all: [.redis])
+        }
+    }
+
+    @Test func aPromotedServiceNoLongerFollows() {
+        var config = standbyConfig()
+        config.replication.promoted = ["postgres-ai"]
+        #expect(ConfigValidator.validate(config).isEmpty)
+        #expect(!config.replication.follows(.postgresAI) && config.replication.follows(.postgresBackend))
+        if case .primary = PostgresReplication.of(.ai, config: config, applicationName: "x") {} else { Issue.record("postgres-ai still follows") }
+        config.replication.promoted = ["loki"]
+        #expect(ConfigValidator.validate(config).map(\.path) == ["replication.promoted[0]"])
+    }
 }

@@ -118,7 +118,34 @@ import Testing
         #expect(vacuum.status != 0)
         #expect(vacuum.output.contains("skipped on a standby"), "\(vacuum.output)")
 
+        // Failover: the primary's aegisd dies with all its children. Promotion is refused while
+        // the lag is unknown, then forced: every service accepts writes, and stays a primary
+        // across a restart of aegisd.
+        let refusedOnPrimary = try primary.aegisctl("promote")
+        #expect(refusedOnPrimary.status == 1 && refusedOnPrimary.output.contains("nothing to promote"), "\(refusedOnPrimary.output)")
+        try await primary.killDaemon()
+        for pid in primary.ourProcesses() where pid != getpid() { kill(pid, SIGKILL) }
+        try await standby.waitFor("the standby to notice the primary is gone", timeout: .seconds(60)) { report in
+            report.services.filter { $0.name != "loki" }.allSatisfy { $0.replication?.streaming == false }
+        }
+        let unknown = try standby.aegisctl("promote")
+        #expect(unknown.status == 1)
+        #expect(unknown.output.contains("unknown") && unknown.output.contains("--force"), "\(unknown.output)")
+        let promoted = try standby.aegisctl("promote --force --json")
+        #expect(promoted.status == 0, "\(promoted.output)")
+        let reports = try JSONDecoder().decode([PromotionReport].self, from: Data(promoted.output.utf8))
+        #expect(reports.map(\.service) == ["postgres-backend", "postgres-ai", "postgres-executor", "redis"])
+        #expect(reports.filter { $0.service.hasPrefix("postgres") }.allSatisfy { ($0.timeline ?? 0) >= 2 }, "\(reports)")
+        try standby.superuserSQL(.backend, "INSERT INTO replicated VALUES (3)", database: database)
+        try standby.redis("SET backend:after-failover 1")
+        let rewritten = try String(contentsOfFile: standby.configPath, encoding: .utf8)
+        #expect(rewritten.contains("role = \"primary\""))
         #expect(try await standby.terminate() == 0)
-        #expect(try await primary.terminate() == 0)
+        try standby.start()
+        try await standby.waitUntilAllHealthy(timeout: .seconds(120))
+        #expect(!FileManager.default.fileExists(atPath: "\(standby.root)/data/postgres-backend/standby.signal"))
+        #expect(try standby.superuserSQL(.backend, "SELECT count(*) FROM replicated", database: database) == "3")
+        #expect(try standby.status().services.filter { $0.name != "loki" }.allSatisfy { $0.role == "primary" })
+        #expect(try await standby.terminate() == 0)
     }
 }

@@ -69,9 +69,9 @@ public struct AegisConfig: Sendable, Equatable {
     }
 
     /// Whether WAL archiving and base backups with pgBackRest are on for this PostgreSQL service.
-    /// Never on a standby: its WAL is the primary's, archived there.
+    /// Never on a standby's instance that follows the primary: its WAL is the primary's, archived there.
     public func pitrEnabled(_ service: ServiceID) -> Bool {
-        guard pitr.enabled, !replication.isStandby, let instance = service.postgresInstance, let settings = postgres.instances[instance] else {
+        guard pitr.enabled, !replication.follows(service), let instance = service.postgresInstance, let settings = postgres.instances[instance] else {
             return false
         }
         return settings.enabled && settings.pitr

@@ -198,6 +198,7 @@ enum ConfigSchema {
             .integer("primary_executor_port", \.primaryExecutorPort, "On a standby: the primary's postgres-executor port"),
             .integer("primary_redis_port", \.primaryRedisPort, "On a standby: the primary's Redis (TLS) port; 0 means Redis does not replicate"),
             .string("slot_name", \.slotName, "On a standby: its replication slot on the primary (lower-case letters, digits, _)"),
+            .strings("promoted", \.promoted, "On a standby: services promoted to primaries by aegisctl promote (it writes this); they no longer follow the primary"),
             .string("credentials_dir", \.credentialsDir, "On a standby: the pairing credentials (0600 files); empty means <state_dir>/secrets/replication"),
         ]
     }

@@ -17,6 +17,10 @@ extension ConfigValidator {
         if (replication.isStandby || !replication.standbyNetworks.isEmpty) && !config.tls.enabled {
             check("role", "replication runs over TLS only: set [tls] enabled = true")
         }
+        for (index, name) in replication.promoted.enumerated()
+        where !ReplicationSettings.promotable.map(\.rawValue).contains(name) {
+            check("promoted[\(index)]", "\"\(name)\" is not one of " + ReplicationSettings.promotable.map(\.rawValue).joined(separator: ", "))
+        }
         guard replication.isStandby else { return issues }
         if replication.synchronous {
             check("synchronous", "is for a primary: a standby does not commit on its own")

@@ -30,8 +30,19 @@ public struct ReplicationSettings: Sendable, Equatable {
     /// On a standby: the pairing credentials (CA, client certificate and key, passwords);
     /// empty means `<state_dir>/secrets/replication` (`credentials_dir`).
     public var credentialsDir: String = ""
+    /// On a standby: services promoted to primaries by `aegisctl promote` (`promoted`): they no
+    /// longer follow the primary, and a restart keeps them primaries.
+    public var promoted: [String] = []
 
     public init() {}
+
+    /// The services a standby's `promoted` may name.
+    public static let promotable: [ServiceID] = [.postgresBackend, .postgresAI, .postgresExecutor, .redis]
+
+    /// Whether `service` follows the primary: on a standby, unless it was promoted.
+    public func follows(_ service: ServiceID) -> Bool {
+        isStandby && !promoted.contains(service.rawValue)
+    }
 
     public static let roles = ["primary", "standby"]
 

@@ -74,6 +74,9 @@ public enum ControlCodec {
         if raw.host != nil, command != .replicationBundle {
             return .reject(.failure(.badRequest, "field \"host\" is only for replication-bundle, not \"\(name)\""))
         }
+        if raw.force != nil, command != .promote {
+            return .reject(.failure(.badRequest, "field \"force\" is only for promote, not \"\(name)\""))
+        }
         if let problem = pitrProblem(raw, command: command) {
             return .reject(.failure(.badRequest, problem))
         }
@@ -137,6 +140,7 @@ public enum ControlCodec {
         case .pitrRestore: return .pitrRestore(named(), to: raw.to_time.map { .time($0) } ?? .latest)
         case .pitrDrill: return .pitrDrill(named())
         case .replicationBundle: return .replicationBundle(host: raw.host)
+        case .promote: return .promote(service, force: raw.force ?? false)
         }
     }
 
@@ -172,7 +176,7 @@ public enum ControlCodec {
         switch command {
         case .start, .stop, .restart, .restore, .verify, .connectInfo, .logs, .pitrBackup, .pitrRestore, .pitrDrill: true
         case .status, .version, .backup, .backups, .backupsPrune, .reload, .certsStatus, .certsRotate, .migrateStatus, .stats,
-            .maintenanceList, .maintenanceRun, .pitrStatus, .replicationBundle: false
+            .maintenanceList, .maintenanceRun, .pitrStatus, .replicationBundle, .promote: false
         }
     }
 
@@ -216,6 +220,7 @@ public enum ControlCodec {
         var to_latest: Bool?
         var remote: Bool?
         var host: String?
+        var force: Bool?
     }
 
     private static let example = #"{"v":1,"command":"status"}"#

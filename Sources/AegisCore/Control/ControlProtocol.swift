@@ -47,9 +47,11 @@ public struct ControlRequestWire: Codable, Sendable, Equatable {
     public var remote: Bool?
     /// For replication-bundle: the primary's name standbys dial (default: the host's name).
     public var host: String?
+    /// For promote: promote although the lag is unknown.
+    public var force: Bool?
 
     enum CodingKeys: String, CodingKey {
-        case v, command, service, backup, identity, app, lines, after, job, remote, host
+        case v, command, service, backup, identity, app, lines, after, job, remote, host, force
         case pitrType = "pitr_type"
         case toTime = "to_time"
         case toLatest = "to_latest"
@@ -124,6 +126,9 @@ public enum ControlCommand: String, Codable, Sendable, CaseIterable {
     /// On a primary: what a standby needs to pair with it (CA, host, ports, replication
     /// credentials), as a secret JSON document; `host` overrides the host's name.
     case replicationBundle = "replication-bundle"
+    /// On a standby: make `service` (or every service that follows the primary) a primary;
+    /// refused while the lag is unknown unless `force`.
+    case promote
 }
 
 /// The daemon's answer: `ok` with a `result`, or an `error` that says what went wrong.
@@ -150,6 +155,8 @@ public struct ControlReply: Codable, Sendable, Equatable {
     public var pitr: [PITRStatus]?
     /// For replication-bundle: the bundle (JSON), a secret the client writes to a 0600 file.
     public var bundle: SecretText?
+    /// For promote: each promoted service, with its new timeline.
+    public var promotions: [PromotionReport]?
 
     public init(
         ok: Bool, error: ControlError? = nil, status: StatusReport? = nil, version: VersionInfo? = nil,

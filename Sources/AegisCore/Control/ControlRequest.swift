@@ -41,6 +41,8 @@ public enum ControlRequest: Sendable, Equatable {
     case pitrDrill(ServiceID)
     /// A standby's pairing bundle, naming the primary `host` (nil: the host's name).
     case replicationBundle(host: String?)
+    /// Promote one service of a standby, or every one that follows the primary.
+    case promote(ServiceID?, force: Bool)
 
     /// The command's name on the wire (`restart`, `certs-rotate`, …).
     public var command: ControlCommand {
@@ -69,6 +71,7 @@ public enum ControlRequest: Sendable, Equatable {
         case .pitrRestore: .pitrRestore
         case .pitrDrill: .pitrDrill
         case .replicationBundle: .replicationBundle
+        case .promote: .promote
         }
     }
 
@@ -76,7 +79,7 @@ public enum ControlRequest: Sendable, Equatable {
     public var service: ServiceID? {
         switch self {
         case .start(let id), .stop(let id), .restart(let id), .connectInfo(let id, _, _), .logs(let id, _, _): id
-        case .backup(let id), .backups(let id), .migrateStatus(let id), .stats(let id), .pitrStatus(let id): id
+        case .backup(let id), .backups(let id), .migrateStatus(let id), .stats(let id), .pitrStatus(let id), .promote(let id, _): id
         case .pitrBackup(let id, _), .pitrRestore(let id, _), .pitrDrill(let id): id
         case .remoteBackups(let id): id
         case .prunePlan(let id, _): id
@@ -111,6 +114,8 @@ public enum ControlRequest: Sendable, Equatable {
             wire.job = job
         case .replicationBundle(let host):
             wire.host = host
+        case .promote(_, let force):
+            wire.force = force ? true : nil
         case .pitrBackup(_, let type):
             wire.pitrType = type.rawValue
         case .pitrRestore(_, let target):

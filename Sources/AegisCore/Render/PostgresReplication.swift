@@ -108,7 +108,7 @@ public enum PostgresReplication: Sendable, Equatable {
     /// The replication of one instance that `config` describes.
     public static func of(_ instance: PostgresInstance, config: AegisConfig, applicationName: String) -> PostgresReplication {
         let replication = config.replication
-        guard replication.isStandby else {
+        guard replication.follows(instance.serviceID) else {
             return .primary(PrimarySide(
                 standbyNetworks: replication.standbyNetworks, maxSlotWalKeepSizeMb: replication.maxSlotWalKeepSizeMb,
                 synchronous: replication.synchronous))

@@ -32,11 +32,24 @@ public final class PostgresDriver: ServiceDriver {
 
     /// The standby's side of `[replication]`, or nil on a primary.
     var standby: StandbySeeder? {
-        guard case .standby(let side) = renderer.replication else { return nil }
+        guard case .standby(let side) = renderer.replication, !context.promotions.contains(service) else { return nil }
         return StandbySeeder(context: context, service: service, side: side, dataDir: renderer.dataDir, binDir: binDir)
     }
 
     var binDir: String { context.config.postgres.binDir }
+
+    /// The renderer for this launch: a standby's instance promoted since aegisd started is
+    /// rendered as a primary (no `primary_conninfo`) until the rewritten configuration is read.
+    var current: PostgresConfigRenderer {
+        guard case .standby = renderer.replication, context.promotions.contains(service) else { return renderer }
+        let replication = context.config.replication
+        return PostgresConfigRenderer(
+            instance: instance, settings: settings, layout: context.layout, superuser: renderer.superuser,
+            daemonUser: renderer.daemonUser, tls: renderer.tls, archiving: renderer.archiving,
+            replication: .primary(.init(
+                standbyNetworks: replication.standbyNetworks, maxSlotWalKeepSizeMb: replication.maxSlotWalKeepSizeMb,
+                synchronous: false)))
+    }
 
     public func prepare() async throws(LaunchFailure) -> LaunchSpec {
         let postgres = "\(binDir)/postgres"
@@ -67,7 +80,7 @@ public final class PostgresDriver: ServiceDriver {
             try await initdb()
         }
         try context.writeServiceFile(renderer.configFile, postgresqlConf())
-        try context.writeServiceFile(renderer.hbaFile, renderer.pgHbaConf)
+        try context.writeServiceFile(renderer.hbaFile, current.pgHbaConf)
         try context.writeServiceFile(renderer.identFile, renderer.pgIdentConf)
         return LaunchSpec(
             executable: postgres, arguments: renderer.serverArguments, workingDirectory: renderer.dataDir,
@@ -78,16 +91,16 @@ public final class PostgresDriver: ServiceDriver {
     /// written. When they cannot (pgBackRest missing, a full disk), the database starts without
     /// archiving rather than not at all; PITR status says why.
     private func postgresqlConf() -> String {
-        guard context.config.pitrEnabled(service) else { return renderer.postgresqlConf }
+        guard context.config.pitrEnabled(service) else { return current.postgresqlConf }
         do {
             try PgBackRest(instance: instance, config: context.config, account: context.account).writeFiles()
-            return renderer.postgresqlConf
+            return current.postgresqlConf
         } catch {
             context.logger.error(
                 "point-in-time recovery is off for this start: \(error.message)", metadata: ["service": "\(service.rawValue)"])
             return PostgresConfigRenderer(
                 instance: instance, settings: settings, layout: context.layout, superuser: renderer.superuser,
-                daemonUser: renderer.daemonUser, tls: renderer.tls, replication: renderer.replication).postgresqlConf
+                daemonUser: renderer.daemonUser, tls: renderer.tls, replication: current.replication).postgresqlConf
         }
     }
 

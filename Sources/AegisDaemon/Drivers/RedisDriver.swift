@@ -24,7 +24,7 @@ public final class RedisDriver: ServiceDriver {
 
     /// Whether this Redis follows a primary's: on a standby paired with a primary that runs Redis.
     static func replicates(_ config: AegisConfig) -> Bool {
-        config.replication.isStandby && config.replication.primaryRedisPort != 0 && config.tls.enabled
+        config.replication.follows(.redis) && config.replication.primaryRedisPort != 0 && config.tls.enabled
     }
 
     /// The service's copies of the pairing files: the CA bundle (this host's CA, which verifies
@@ -37,7 +37,7 @@ public final class RedisDriver: ServiceDriver {
     /// On a standby: the replica's files and lines; on a primary, nil.
     private func replica() throws(LaunchFailure) -> RedisReplica? {
         let config = context.config
-        guard Self.replicates(config) else { return nil }
+        guard Self.replicates(config), !context.promotions.contains(service) else { return nil }
         let credentials = ReplicationCredentials(config: config)
         let files = Self.replicaFiles(context.layout)
         do throws(SystemError) {

@@ -37,7 +37,7 @@ actor MaintenanceCoordinator {
     /// A standby's PostgreSQL instances are read-only copies: VACUUM and archiving run on the
     /// primary and arrive by replication. Redis's snapshot runs on both.
     func standbySkip(_ job: MaintenanceJob) -> String? {
-        config.replication.isStandby && job.service.kind == .postgres
+        config.replication.follows(job.service) && job.service.kind == .postgres
             ? "skipped on a standby ([replication] role = \"standby\"): it runs on the primary and arrives by replication" : nil
     }
 

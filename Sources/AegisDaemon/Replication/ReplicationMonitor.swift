@@ -9,11 +9,13 @@ final class ReplicationMonitor: Sendable {
     let config: AegisConfig
     let account: ServiceAccount
     let seeding: SeedingProgress
+    let promotions: Promotions
     private let cache = Mutex<[ServiceID: (at: ContinuousClock.Instant, reading: ReplicationReading)]>([:])
     static let timeout = Duration.seconds(1)
     static let freshness = Duration.seconds(1)
 
-    init(config: AegisConfig, account: ServiceAccount, seeding: SeedingProgress) {
+    init(config: AegisConfig, account: ServiceAccount, seeding: SeedingProgress, promotions: Promotions = Promotions()) {
+        self.promotions = promotions
         self.config = config
         self.account = account
         self.seeding = seeding
@@ -36,7 +38,7 @@ final class ReplicationMonitor: Sendable {
         }
         for index in report.services.indices {
             guard let service = ServiceID(rawValue: report.services[index].name), service != .loki else { continue }
-            report.services[index].role = config.replication.isStandby ? "standby" : "primary"
+            report.services[index].role = follows(service) ? "standby" : "primary"
             if let text = seeding.of(service) {
                 report.services[index].replication = ReplicationStatus(seeding: text)
                 continue
@@ -49,10 +51,16 @@ final class ReplicationMonitor: Sendable {
         }
     }
 
-    func reading(_ service: ServiceID) async -> ReplicationReading {
+    /// Whether `service` follows the primary now: configured so, and not promoted since.
+    func follows(_ service: ServiceID) -> Bool {
+        config.replication.follows(service) && !promotions.contains(service)
+    }
+
+    /// The reading of `service`: at most a second old, or new when `fresh`.
+    func reading(_ service: ServiceID, fresh: Bool = false) async -> ReplicationReading {
         let now = ContinuousClock.now
-        if let cached = cache.withLock({ $0[service] }), now - cached.at < Self.freshness { return cached.reading }
-        let fallback = config.replication.isStandby ? "standby" : "primary"
+        if !fresh, let cached = cache.withLock({ $0[service] }), now - cached.at < Self.freshness { return cached.reading }
+        let fallback = follows(service) ? "standby" : "primary"
         var reading: ReplicationReading
         do {
             reading = service == .redis ? try await redis() : try await postgres(service.postgresInstance!)
