@@ -104,10 +104,20 @@ import Testing
         #expect(slot.name == "standby_test" && slot.active && !slot.isLost)
         let table = try standby.aegisctl("status")
         #expect(table.output.contains("postgres-ai standby, streaming, lag"), "\(table.output)")
-        let metrics = try DaemonHarness.run("curl -s http://127.0.0.1:\(standby.config.metrics.port)/metrics")
-        #expect(metrics.output.contains("aegis_replication_is_standby{service=\"postgres-backend\"} 1"), "\(metrics.output.suffix(2000))")
-        let primaryMetrics = try DaemonHarness.run("curl -s http://127.0.0.1:\(primary.config.metrics.port)/metrics")
-        #expect(primaryMetrics.output.contains("aegis_replication_slot_lost{service=\"postgres-ai\",slot=\"standby_test\"} 0"))
+        // /metrics serves the last collection (at least every 5 s): wait for one made while streaming.
+        var metrics = ""
+        try await Poll.until("the standby's lag on /metrics", timeout: .seconds(30), every: .milliseconds(250)) {
+            metrics = (try? HTTPProbe.get(port: standby.config.metrics.port, path: "/metrics", timeout: .seconds(10)).body) ?? ""
+            return metrics.contains("aegis_replication_lag_bytes{service=\"postgres-ai\"}")
+        }
+        #expect(metrics.contains("aegis_replication_is_standby{service=\"postgres-backend\"} 1"), "\(metrics.suffix(2000))")
+        #expect(metrics.contains("aegis_replication_streaming{service=\"redis\"} 1"))
+        var primaryMetrics = ""
+        try await Poll.until("the primary's standbys on /metrics", timeout: .seconds(30), every: .milliseconds(250)) {
+            primaryMetrics = (try? HTTPProbe.get(port: primary.config.metrics.port, path: "/metrics", timeout: .seconds(10)).body) ?? ""
+            return primaryMetrics.contains("aegis_replication_standbys{service=\"postgres-executor\"} 1")
+        }
+        #expect(primaryMetrics.contains("aegis_replication_slot_lost{service=\"postgres-ai\",slot=\"standby_test\"} 0"))
 
         // Backups, drills and the databases' maintenance are the primary's: skipped, with why.
         let backup = try standby.aegisctl("backup postgres-backend")

@@ -25,8 +25,9 @@ final class ReplicationMonitor: Sendable {
     /// the running ones at once (so a hung server costs one timeout, not one per service).
     func annotate(_ report: inout StatusReport) async {
         let running = report.services.compactMap { status -> ServiceID? in
+            // Healthy only: a hung server (SIGSTOP) would cost every status request a timeout.
             guard let service = ServiceID(rawValue: status.name), service != .loki, status.pid != nil, status.state == .running,
-                  seeding.of(service) == nil
+                  status.healthy, seeding.of(service) == nil
             else { return nil }
             return service
         }
