@@ -9,7 +9,8 @@ import Testing
 /// and follows it (PostgreSQL streaming, Redis `replicaof`). One pair for the whole suite.
 @Suite(.serialized) struct ReplicationPairTests {
     @Test func aStandbyPairedByABundleFollowsThePrimary() async throws {
-        let primary = try await DaemonHarness()
+        // The smallest WAL bound, so that the test can outgrow it in a few segments.
+        let primary = try await DaemonHarness { $0.replication.maxSlotWalKeepSizeMb = 64 }
         try primary.start()
         try await primary.waitUntilAllHealthy(timeout: .seconds(120))
 
@@ -127,6 +128,29 @@ import Testing
         let vacuum = try standby.aegisctl("maintenance run vacuum-postgres-backend")
         #expect(vacuum.status != 0)
         #expect(vacuum.output.contains("skipped on a standby"), "\(vacuum.output)")
+
+        // A standby away for longer than max_slot_wal_keep_size: the primary invalidates its slot
+        // (its disk is kept) and says so; the standby comes back without streaming that instance.
+        #expect(try await standby.terminate() == 0)
+        for _ in 0..<8 {
+            try primary.superuserSQL(.ai, "CREATE TABLE IF NOT EXISTS wal_filler (id int); INSERT INTO wal_filler VALUES (1); SELECT pg_switch_wal()")
+        }
+        try primary.superuserSQL(.ai, "CHECKPOINT")
+        try await primary.waitFor("postgres-ai's slot lost") { report in
+            report.services.first { $0.name == "postgres-ai" }?.replication?.slots?.first?.isLost == true
+        }
+        try await Poll.until("the lost slot on /metrics", timeout: .seconds(30), every: .milliseconds(250)) {
+            let text = (try? HTTPProbe.get(port: primary.config.metrics.port, path: "/metrics", timeout: .seconds(10)).body) ?? ""
+            return text.contains("aegis_replication_slot_lost{service=\"postgres-ai\",slot=\"standby_test\"} 1")
+        }
+        let primaryTable = try primary.aegisctl("status")
+        #expect(primaryTable.output.contains("LOST, re-seed the standby"), "\(primaryTable.output)")
+        try standby.start()
+        try await standby.waitUntilAllHealthy(timeout: .seconds(120))
+        try await standby.waitFor("postgres-backend streaming again") { report in
+            report.services.first { $0.name == "postgres-backend" }?.replication?.streaming == true
+        }
+        #expect(try standby.service(.postgresAI).replication?.streaming == false)
 
         // Failover: the primary's aegisd dies with all its children. Promotion is refused while
         // the lag is unknown, then forced: every service accepts writes, and stays a primary
