@@ -75,17 +75,35 @@ struct ReplicationBundleMaker {
         }
         let redis = config.redis.enabled
         do {
-            return ReplicationBundle(
+            var bundle = ReplicationBundle(
                 primaryHost: host, ports: ports, caCertificate: caPEM, postgresUser: ReplicationCredentials.postgresRole,
                 postgresPassword: SecretText(try SecretFile.readOrCreate(ReplicationCredentials.primaryPostgresPassword(config.layout))),
                 clientCertificate: try certificate.pemEncoded(), clientKey: SecretText(try key.pemEncoded()),
                 redisUser: redis ? ReplicationCredentials.redisUser : nil,
                 redisPassword: redis ? SecretText(try SecretFile.readOrCreate(ReplicationCredentials.primaryRedisPassword(config.layout))) : nil)
+            bundle.appSecrets = try appSecrets()
+            return bundle
         } catch let error as SystemError {
             throw error
         } catch {
             throw SystemError("cannot encode the bundle's certificate: \(error)")
         }
+    }
+
+    /// The apps' passwords, from the files the servers here use (configured or default), named
+    /// as the standby's default files: it keeps them, so apps log in there after a promotion.
+    private func appSecrets() throws(SystemError) -> [String: SecretText] {
+        var secrets: [String: SecretText] = [:]
+        for instance in PostgresInstance.allCases {
+            let service = instance.serviceID
+            if config.isEnabled(service) {
+                secrets["\(service.rawValue).password"] = SecretText(try SecretFile.readOrCreate(config.passwordFile(of: service)))
+            }
+            if config.redis.enabled {
+                secrets["redis-\(instance.rawValue).password"] = SecretText(try SecretFile.readOrCreate(config.layout.redisPasswordFile(of: instance)))
+            }
+        }
+        return secrets
     }
 
     /// A standby verifies the primary by name (`sslmode=verify-full`): the name must be in the

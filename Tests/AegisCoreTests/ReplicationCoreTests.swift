@@ -114,6 +114,12 @@ import Testing
         var noPort = bundle
         noPort.ports["postgres-ai"] = nil
         #expect(throws: ReplicationBundleError("the bundle has no port for postgres-ai")) { try ReplicationBundle.decode(noPort.encoded()) }
+        var traversal = bundle
+        traversal.appSecrets = ["../../etc/shadow": SecretText("x")]
+        #expect(throws: ReplicationBundleError.self) { try ReplicationBundle.decode(traversal.encoded()) }
+        var apps = bundle
+        apps.appSecrets = ["postgres-ai.password": SecretText("p"), "redis-executor.password": SecretText("r")]
+        #expect(try ReplicationBundle.decode(apps.encoded()) == apps)
         let text = bundle.encoded().replacing("\"primary_host\"", with: "\"primary\"")
         do {
             _ = try ReplicationBundle.decode(text)

@@ -53,7 +53,9 @@ import Testing
                 config.replication.setPrimaryPort(bundle.ports[service.rawValue] ?? 0, of: service)
             }
         }
-        try ConfigInitializer.storeCredentials(bundle, in: ReplicationCredentials(config: standby.config))
+        try ConfigInitializer.storeCredentials(bundle, in: ReplicationCredentials(config: standby.config), secretsDir: "\(standby.root)/secrets")
+        // The apps' passwords are the primary's: apps log in to either host alike.
+        #expect(try standby.password(.postgresAI) == primary.password(.postgresAI))
         try standby.start()
         try await standby.waitUntilAllHealthy(timeout: .seconds(180))
         #expect(FileManager.default.fileExists(atPath: "\(standby.root)/data/postgres-backend/standby.signal"))
@@ -150,7 +152,9 @@ import Testing
         try await standby.waitFor("postgres-backend streaming again") { report in
             report.services.first { $0.name == "postgres-backend" }?.replication?.streaming == true
         }
-        #expect(try standby.service(.postgresAI).replication?.streaming == false)
+        try await standby.waitFor("postgres-ai not streaming (its slot is gone)") { report in
+            report.services.first { $0.name == "postgres-ai" }?.replication?.streaming == false
+        }
 
         // Failover: the primary's aegisd dies with all its children. Promotion is refused while
         // the lag is unknown, then forced: every service accepts writes, and stays a primary
@@ -172,6 +176,7 @@ import Testing
         #expect(reports.filter { $0.service.hasPrefix("postgres") }.allSatisfy { ($0.timeline ?? 0) >= 2 }, "\(reports)")
         try standby.superuserSQL(.backend, "INSERT INTO replicated VALUES (3)", database: database)
         try standby.redis("SET backend:after-failover 1")
+        #expect(try standby.psql(.backend, "SELECT count(*) FROM replicated") == "3", "the app logs in with its password from before")
         let rewritten = try String(contentsOfFile: standby.configPath, encoding: .utf8)
         #expect(rewritten.contains("role = \"primary\""))
         #expect(try await standby.terminate() == 0)

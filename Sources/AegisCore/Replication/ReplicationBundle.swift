@@ -27,6 +27,16 @@ public struct ReplicationBundle: Codable, Sendable, Equatable {
     /// The Redis user that may replicate and nothing else, when the primary runs Redis.
     public var redisUser: String?
     public var redisPassword: SecretText?
+    /// The apps' passwords (the PostgreSQL login roles', the Redis app users'), by file name
+    /// under `secrets/` (`ReplicationBundle.appSecretNames`): a standby keeps the same ones, so
+    /// that apps log in there unchanged after a promotion.
+    public var appSecrets: [String: SecretText]?
+
+    /// The secret files of the apps' passwords a bundle may carry, and nothing else (a name
+    /// from a bundle never becomes a path of its own choosing).
+    public static var appSecretNames: [String] {
+        PostgresInstance.allCases.map { "\($0.serviceID.rawValue).password" } + PostgresInstance.allCases.map { "redis-\($0.rawValue).password" }
+    }
 
     enum CodingKeys: String, CodingKey {
         case format
@@ -39,6 +49,7 @@ public struct ReplicationBundle: Codable, Sendable, Equatable {
         case clientKey = "client_key"
         case redisUser = "redis_user"
         case redisPassword = "redis_password"
+        case appSecrets = "app_secrets"
     }
 
     public init(
@@ -83,6 +94,9 @@ public struct ReplicationBundle: Codable, Sendable, Equatable {
             guard let port = bundle.ports[service.rawValue], (1...65535).contains(port) else {
                 throw ReplicationBundleError("the bundle has no port for \(service.rawValue)")
             }
+        }
+        for name in (bundle.appSecrets ?? [:]).keys where !appSecretNames.contains(name) {
+            throw ReplicationBundleError("the bundle's app_secrets names \"\(name)\", which is none of aegisd's password files")
         }
         guard bundle.caCertificate.contains("BEGIN CERTIFICATE"), bundle.clientCertificate.contains("BEGIN CERTIFICATE"),
               bundle.clientKey.revealed.contains("PRIVATE KEY")

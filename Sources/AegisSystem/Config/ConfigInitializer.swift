@@ -57,7 +57,7 @@ public enum ConfigInitializer {
         }
         do {
             try ConfigFileIO.createDirectories(config.daemon.stateDir)
-            if let bundle { try storeCredentials(bundle, in: ReplicationCredentials(config: config)) }
+            if let bundle { try storeCredentials(bundle, in: ReplicationCredentials(config: config), secretsDir: config.layout.secretsDir) }
             let identity = try backupIdentity(at: backupIdentityPath(config.layout))
             config.backup.recipients = [identity.recipient.encoded]
             try ConfigFileIO.writeAtomically(path, contents: ConfigRenderer.render(config), mode: 0o640)
@@ -85,9 +85,16 @@ public enum ConfigInitializer {
     }
 
     /// The bundle's secrets, each in a file of its own (0600) in a 0700 directory: the
-    /// configuration names none of them.
-    public static func storeCredentials(_ bundle: ReplicationBundle, in credentials: ReplicationCredentials) throws(SystemError) {
+    /// configuration names none of them. The apps' passwords go to `secretsDir` under their
+    /// default names, where this host's servers take them from.
+    public static func storeCredentials(
+        _ bundle: ReplicationBundle, in credentials: ReplicationCredentials, secretsDir: String
+    ) throws(SystemError) {
+        try FileSystem.makeDirectory(secretsDir, mode: 0o700)
         try FileSystem.makeDirectory(credentials.directory, mode: 0o700)
+        for (name, secret) in bundle.appSecrets ?? [:] where ReplicationBundle.appSecretNames.contains(name) {
+            try FileSystem.writeAtomically("\(secretsDir)/\(name)", contents: secret.revealed + "\n", mode: 0o600)
+        }
         var files = [
             (credentials.caCertificate, bundle.caCertificate), (credentials.clientCertificate, bundle.clientCertificate),
             (credentials.clientKey, bundle.clientKey.revealed), (credentials.postgresPassword, bundle.postgresPassword.revealed + "\n"),
