@@ -82,6 +82,15 @@ import Testing
         #expect(!conf.contains("\nuser aegis_replicator"), "no replication user on a standby")
     }
 
+    @Test func aStandbysRedisVerifiesWithBothCAs_inItsFileAndInEveryRotation() {
+        let conf = RedisConfigRenderer(config: standbyConfig()).render(adminPasswordHash: "aa", appPasswordHashes: [:])
+        #expect(conf.contains("tls-ca-cert-file /var/lib/aegis/conf/redis/replication/ca-bundle.crt"))
+        var promoted = standbyConfig()
+        promoted.replication.promoted = ["redis"]
+        #expect(RedisConfigRenderer(config: promoted).tls?.ca == "/var/lib/aegis/certs/ca/ca.crt")
+        #expect(RedisConfigRenderer(config: AegisConfig.defaults(stateDir: "/var/lib/aegis")).tls?.ca == "/var/lib/aegis/certs/ca/ca.crt")
+    }
+
     @Test(arguments: [
         ({ @Sendable (c: inout AegisConfig) in c.replication.role = "replica" }, "replication.role"),
         ({ @Sendable (c: inout AegisConfig) in c.replication.standbyNetworks = ["10.0.0.0/33"] }, "replication.standby_networks[0]"),

@@ -15,11 +15,13 @@ public struct RedisConfigRenderer: Sendable {
         self.plaintextPort = plaintextPort
     }
 
-    /// The renderer `config` describes.
+    /// The renderer `config` describes. On a standby whose Redis follows the primary's, the CA
+    /// file is `RedisReplica.files`' bundle of both CAs: the driver writes it, and a certificate
+    /// rotation's `CONFIG SET` must name the same file.
     public init(config: AegisConfig) {
-        self.init(
-            settings: config.redis, layout: config.layout, tls: ServerTLSFiles.of(.redis, config: config),
-            plaintextPort: config.tls.redisPlaintextPort)
+        var tls = ServerTLSFiles.of(.redis, config: config)
+        if RedisReplica.follows(config) { tls?.ca = RedisReplica.files(config.layout).ca }
+        self.init(settings: config.redis, layout: config.layout, tls: tls, plaintextPort: config.tls.redisPlaintextPort)
     }
 
     /// The listening lines: with TLS, `port` speaks only TLS and plaintext TCP is off unless a

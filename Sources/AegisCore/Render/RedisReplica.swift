@@ -18,6 +18,19 @@ public struct RedisReplica: Sendable, Equatable {
         self.key = key
     }
 
+    /// Whether `config`'s Redis follows a primary's: on a standby, not promoted, paired with a
+    /// primary that runs Redis, over TLS.
+    public static func follows(_ config: AegisConfig) -> Bool {
+        config.replication.follows(.redis) && config.replication.primaryRedisPort != 0 && config.tls.enabled
+    }
+
+    /// The service's copies of the pairing files: the CA bundle (this host's CA, which verifies
+    /// its own clients, then the primary's, which verifies the primary) and the client pair.
+    public static func files(_ layout: StateLayout) -> (ca: String, certificate: String, key: String) {
+        let directory = "\(layout.configDir(of: .redis))/replication"
+        return ("\(directory)/ca-bundle.crt", "\(directory)/client.crt", "\(directory)/client.key")
+    }
+
     /// The replica's lines of redis.conf. Redis verifies its primary with its own
     /// `tls-ca-cert-file`, so on a standby that file holds both CAs (see `RedisConfigRenderer`).
     var configLines: String {

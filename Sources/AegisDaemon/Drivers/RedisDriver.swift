@@ -15,31 +15,15 @@ public final class RedisDriver: ServiceDriver {
 
     public init(context: DriverContext) {
         self.context = context
-        let config = context.config
-        var tls = ServerTLSFiles.of(.redis, config: config)
-        if Self.replicates(config), tls != nil { tls?.ca = Self.replicaFiles(config.layout).ca }
-        self.renderer = RedisConfigRenderer(
-            settings: config.redis, layout: config.layout, tls: tls, plaintextPort: config.tls.redisPlaintextPort)
-    }
-
-    /// Whether this Redis follows a primary's: on a standby paired with a primary that runs Redis.
-    static func replicates(_ config: AegisConfig) -> Bool {
-        config.replication.follows(.redis) && config.replication.primaryRedisPort != 0 && config.tls.enabled
-    }
-
-    /// The service's copies of the pairing files: the CA bundle (this host's CA, which verifies
-    /// its own clients, then the primary's, which verifies the primary) and the client pair.
-    static func replicaFiles(_ layout: StateLayout) -> (ca: String, certificate: String, key: String) {
-        let directory = "\(layout.configDir(of: .redis))/replication"
-        return ("\(directory)/ca-bundle.crt", "\(directory)/client.crt", "\(directory)/client.key")
+        self.renderer = RedisConfigRenderer(config: context.config)
     }
 
     /// On a standby: the replica's files and lines; on a primary, nil.
     private func replica() throws(LaunchFailure) -> RedisReplica? {
         let config = context.config
-        guard Self.replicates(config), !context.promotions.contains(service) else { return nil }
+        guard RedisReplica.follows(config), !context.promotions.contains(service) else { return nil }
         let credentials = ReplicationCredentials(config: config)
-        let files = Self.replicaFiles(context.layout)
+        let files = RedisReplica.files(context.layout)
         do throws(SystemError) {
             try FileSystem.makeDirectory((files.ca as NSString).deletingLastPathComponent, mode: 0o700, owner: context.account)
             let own = try FileSystem.read(CertificateLayout(config).ca.certificate) ?? ""

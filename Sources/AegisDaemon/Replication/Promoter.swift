@@ -20,7 +20,7 @@ struct Promoter {
     var followers: [ServiceID] {
         ReplicationSettings.promotable.filter { service in
             guard config.isEnabled(service), monitor.follows(service) else { return false }
-            return service != .redis || RedisDriver.replicates(config)
+            return service != .redis || RedisReplica.follows(config)
         }
     }
 
