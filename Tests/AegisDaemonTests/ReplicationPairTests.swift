@@ -9,8 +9,12 @@ import Testing
 /// and follows it (PostgreSQL streaming, Redis `replicaof`). One pair for the whole suite.
 @Suite(.serialized) struct ReplicationPairTests {
     @Test func aStandbyPairedByABundleFollowsThePrimary() async throws {
-        // The smallest WAL bound, so that the test can outgrow it in a few segments.
-        let primary = try await DaemonHarness { $0.replication.maxSlotWalKeepSizeMb = 64 }
+        // The smallest WAL bound, so that the test can outgrow it in a few segments; synchronous
+        // commits, so that nothing acknowledged can be lost in the failover below.
+        let primary = try await DaemonHarness { config in
+            config.replication.maxSlotWalKeepSizeMb = 64
+            config.replication.synchronous = true
+        }
         try primary.start()
         try await primary.waitUntilAllHealthy(timeout: .seconds(120))
 
@@ -103,6 +107,7 @@ import Testing
                 $0.role == "primary" && $0.replication?.standbys?.map(\.name) == ["standby_test"]
             }
         }
+        #expect(leading.services.first?.replication?.standbys?.first?.syncState == "sync", "commits wait for the standby")
         let slot = try #require(leading.services.first?.replication?.slots?.first)
         #expect(slot.name == "standby_test" && slot.active && !slot.isLost)
         let table = try standby.aegisctl("status")
@@ -135,7 +140,9 @@ import Testing
         // (its disk is kept) and says so; the standby comes back without streaming that instance.
         #expect(try await standby.terminate() == 0)
         for _ in 0..<8 {
-            try primary.superuserSQL(.ai, "CREATE TABLE IF NOT EXISTS wal_filler (id int); INSERT INTO wal_filler VALUES (1); SELECT pg_switch_wal()")
+            // Committed locally: with the standby away a synchronous commit would wait for it.
+            try primary.superuserSQL(
+                .ai, "SET synchronous_commit = local; CREATE TABLE IF NOT EXISTS wal_filler (id int); INSERT INTO wal_filler VALUES (1); SELECT pg_switch_wal()")
         }
         try primary.superuserSQL(.ai, "CHECKPOINT")
         try await primary.waitFor("postgres-ai's slot lost") { report in

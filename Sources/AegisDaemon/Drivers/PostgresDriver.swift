@@ -108,9 +108,12 @@ public final class PostgresDriver: ServiceDriver {
     /// through the postmaster, and a SIGSTOPped postmaster leaves every established backend
     /// answering `SELECT 1` (Redis, one process, keeps its connection).
     public func checkHealth(timeout: Duration) async -> HealthResult {
+        // aegisd's own writes (roles, migrations) commit locally: with `[replication] synchronous`
+        // they would otherwise wait for a standby that may not exist yet, and the primary would
+        // never become healthy for a standby to copy.
         let parameters = [
             "host": renderer.socketDir, "port": String(settings.port), "user": context.account.name,
-            "dbname": "postgres", "application_name": "aegisd-health",
+            "dbname": "postgres", "application_name": "aegisd-health", "options": "-c synchronous_commit=local",
         ]
         // A standby's roles, databases and schema come from the primary; it is read-only.
         let needsBootstrap = standby == nil && !bootstrapped.withLock { $0 }
