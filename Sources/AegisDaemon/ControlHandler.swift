@@ -83,6 +83,8 @@ struct ControlHandler: Sendable {
             return await replicationBundle(host: host)
         case .promote(let service, let force):
             return await promote(service, force: force)
+        case .replicationReseed(let service):
+            return await reseed(service)
         }
     }
 

@@ -9,7 +9,7 @@ extension Aegisctl {
         static let configuration = CommandConfiguration(
             commandName: "replication",
             abstract: "Streaming replication to a standby host.",
-            subcommands: [Bundle.self])
+            subcommands: [Bundle.self, Reseed.self])
 
         struct Bundle: ParsableCommand {
             static let configuration = CommandConfiguration(
@@ -88,6 +88,39 @@ extension Aegisctl {
                 throw ExitCode(ExitStatus.daemonError)
             }
             if json { print(try prettyJSON(reply.promotions ?? [])) } else if let message = reply.message { print(message) }
+        }
+    }
+}
+
+extension Aegisctl.Replication {
+    /// `aegisctl replication reseed SERVICE`.
+    struct Reseed: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "On a standby: copy a PostgreSQL instance from the primary again.",
+            discussion: """
+                For an instance that cannot catch up (its slot on the primary was invalidated, or its data \
+                diverged): it is stopped, its data directory moved aside (DIR.before-reseed-STAMP, kept), \
+                and started again, which copies it with pg_basebackup into a fresh slot. Waits until it is \
+                healthy again.
+                """)
+
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: ArgumentHelp("postgres-backend, postgres-ai or postgres-executor.", valueName: "service"))
+        var service: String
+
+        func validate() throws {
+            guard pitrServices.contains(service) else {
+                throw ValidationError("only a PostgreSQL instance is re-seeded; instances: \(pitrServices.joined(separator: ", "))")
+            }
+        }
+
+        func run() throws {
+            let reply = try DaemonExchange.reach(.replicationReseed(ServiceID(validated: service)), options: global, timeout: .seconds(86_400))
+            guard reply.ok else {
+                printError("error: \(reply.error?.message ?? "the re-seed failed")")
+                throw ExitCode(ExitStatus.daemonError)
+            }
+            print(reply.message ?? "")
         }
     }
 }

@@ -162,6 +162,17 @@ import Testing
         try await standby.waitFor("postgres-ai not streaming (its slot is gone)") { report in
             report.services.first { $0.name == "postgres-ai" }?.replication?.streaming == false
         }
+        // Re-seeded: copied again into a new slot (the lost one dropped), the old copy kept aside.
+        let reseed = try standby.aegisctl("replication reseed postgres-ai")
+        #expect(reseed.status == 0, "\(reseed.output)")
+        try await standby.waitFor("postgres-ai streaming again") { report in
+            report.services.first { $0.name == "postgres-ai" }?.replication?.streaming == true
+        }
+        let kept = try FileManager.default.contentsOfDirectory(atPath: "\(standby.root)/data").filter { $0.hasPrefix("postgres-ai.before-reseed-") }
+        #expect(kept.count == 1)
+        try await primary.waitFor("postgres-ai's slot kept again") { report in
+            report.services.first { $0.name == "postgres-ai" }?.replication?.slots?.first.map { $0.active && !$0.isLost } == true
+        }
 
         // Failover: the primary's aegisd dies with all its children. Promotion is refused while
         // the lag is unknown, then forced: every service accepts writes, and stays a primary

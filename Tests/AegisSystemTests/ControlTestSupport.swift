@@ -74,7 +74,7 @@ final class ControlTestServer: Sendable {
             return ControlReply(ok: true, logs: wanted)
         case .backup, .backups, .remoteBackups, .prunePlan, .restore, .verify, .reload, .certsStatus, .certsRotate, .connectInfo,
             .migrateStatus, .stats, .maintenanceList, .maintenanceRun, .pitrBackup, .pitrStatus, .pitrRestore, .pitrDrill,
-            .replicationBundle, .promote:
+            .replicationBundle, .promote, .replicationReseed:
             return .failure(.failed, "this test handler keeps no backups")
         }
     }

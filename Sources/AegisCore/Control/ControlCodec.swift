@@ -141,6 +141,7 @@ public enum ControlCodec {
         case .pitrDrill: return .pitrDrill(named())
         case .replicationBundle: return .replicationBundle(host: raw.host)
         case .promote: return .promote(service, force: raw.force ?? false)
+        case .replicationReseed: return .replicationReseed(named())
         }
     }
 
@@ -174,7 +175,7 @@ public enum ControlCodec {
     /// The commands that act on one named service.
     public static func needsService(_ command: ControlCommand) -> Bool {
         switch command {
-        case .start, .stop, .restart, .restore, .verify, .connectInfo, .logs, .pitrBackup, .pitrRestore, .pitrDrill: true
+        case .start, .stop, .restart, .restore, .verify, .connectInfo, .logs, .pitrBackup, .pitrRestore, .pitrDrill, .replicationReseed: true
         case .status, .version, .backup, .backups, .backupsPrune, .reload, .certsStatus, .certsRotate, .migrateStatus, .stats,
             .maintenanceList, .maintenanceRun, .pitrStatus, .replicationBundle, .promote: false
         }

@@ -129,6 +129,8 @@ public enum ControlCommand: String, Codable, Sendable, CaseIterable {
     /// On a standby: make `service` (or every service that follows the primary) a primary;
     /// refused while the lag is unknown unless `force`.
     case promote
+    /// On a standby: copy `service` from the primary again (its data directory is kept aside).
+    case replicationReseed = "replication-reseed"
 }
 
 /// The daemon's answer: `ok` with a `result`, or an `error` that says what went wrong.

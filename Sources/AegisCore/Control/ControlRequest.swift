@@ -43,6 +43,8 @@ public enum ControlRequest: Sendable, Equatable {
     case replicationBundle(host: String?)
     /// Promote one service of a standby, or every one that follows the primary.
     case promote(ServiceID?, force: Bool)
+    /// Copy a standby's instance from the primary again.
+    case replicationReseed(ServiceID)
 
     /// The command's name on the wire (`restart`, `certs-rotate`, …).
     public var command: ControlCommand {
@@ -72,6 +74,7 @@ public enum ControlRequest: Sendable, Equatable {
         case .pitrDrill: .pitrDrill
         case .replicationBundle: .replicationBundle
         case .promote: .promote
+        case .replicationReseed: .replicationReseed
         }
     }
 
@@ -80,7 +83,7 @@ public enum ControlRequest: Sendable, Equatable {
         switch self {
         case .start(let id), .stop(let id), .restart(let id), .connectInfo(let id, _, _), .logs(let id, _, _): id
         case .backup(let id), .backups(let id), .migrateStatus(let id), .stats(let id), .pitrStatus(let id), .promote(let id, _): id
-        case .pitrBackup(let id, _), .pitrRestore(let id, _), .pitrDrill(let id): id
+        case .pitrBackup(let id, _), .pitrRestore(let id, _), .pitrDrill(let id), .replicationReseed(let id): id
         case .remoteBackups(let id): id
         case .prunePlan(let id, _): id
         case .restore(let target), .verify(let target): target.service

@@ -48,13 +48,35 @@ struct StandbySeeder {
             metadata: ["service": "\(service.rawValue)"])
         var result = try await basebackup(createSlot: true)
         if result.status != .exited(0), result.lines.contains(where: { $0.contains("already exists") && $0.contains("slot") }) {
-            result = try await basebackup(createSlot: false)
+            // The slot of an earlier copy of this standby: what it kept is of no use to an empty
+            // data directory (and it may be lost), so it is dropped and made anew.
+            try await dropSlot()
+            result = try await basebackup(createSlot: true)
         }
         guard result.status == .exited(0) else {
             throw LaunchFailure(
                 "pg_basebackup from \(side.host):\(side.port) \(result.status): " + result.lines.suffix(4).joined(separator: " | "))
         }
         context.logger.notice("copied \(service.rawValue) from the primary", metadata: ["service": "\(service.rawValue)"])
+    }
+
+    /// `pg_receivewal --drop-slot`: over a replication connection, which the replication role may use.
+    private func dropSlot() async throws(LaunchFailure) {
+        context.logger.notice(
+            "dropping the slot \(side.slotName) an earlier copy left on the primary", metadata: ["service": "\(service.rawValue)"])
+        let spec = LaunchSpec(
+            executable: "\(binDir)/pg_receivewal", arguments: ["-d", side.conninfo, "-S", side.slotName, "--drop-slot", "--no-password"],
+            workingDirectory: dataDir, account: context.account)
+        do {
+            let result = try await ChildProcess.output(of: spec)
+            guard result.status == .exited(0) else {
+                throw LaunchFailure("pg_receivewal --drop-slot \(result.status): " + result.lines.suffix(3).joined(separator: " | "))
+            }
+        } catch let failure as LaunchFailure {
+            throw failure
+        } catch {
+            throw LaunchFailure("pg_receivewal could not be started: \(error)")
+        }
     }
 
     private func basebackup(createSlot: Bool) async throws(LaunchFailure) -> (status: ExitStatus, lines: [String]) {
