@@ -60,8 +60,15 @@ import Testing
         try ConfigInitializer.storeCredentials(bundle, in: ReplicationCredentials(config: standby.config), secretsDir: "\(standby.root)/secrets")
         // The apps' passwords are the primary's: apps log in to either host alike.
         #expect(try standby.password(.postgresAI) == primary.password(.postgresAI))
+        // What a copy interrupted by a kill of aegisd leaves: a partial data directory and the
+        // marker beside it. It is emptied and copied again, never started.
+        try FileManager.default.createDirectory(atPath: "\(standby.root)/data/postgres-backend", withIntermediateDirectories: true)
+        try "15\n".write(toFile: "\(standby.root)/data/postgres-backend/PG_VERSION", atomically: true, encoding: .utf8)
+        try "".write(toFile: "\(standby.root)/data/postgres-backend.copying", atomically: true, encoding: .utf8)
         try standby.start()
         try await standby.waitUntilAllHealthy(timeout: .seconds(180))
+        #expect(!FileManager.default.fileExists(atPath: "\(standby.root)/data/postgres-backend.copying"))
+        #expect(standby.log.contains("removing the partial copy"))
         #expect(FileManager.default.fileExists(atPath: "\(standby.root)/data/postgres-backend/standby.signal"))
 
         // The primary admits a replication connection only with the client certificate.

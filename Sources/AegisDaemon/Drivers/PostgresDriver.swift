@@ -74,6 +74,7 @@ public final class PostgresDriver: ServiceDriver {
         removeStaleLockFiles()
         if let standby {
             try standby.writeCredentialFiles()
+            _ = try standby.clearInterruptedCopy()
             if !FileSystem.exists("\(renderer.dataDir)/PG_VERSION") { try await standby.copyFromPrimary() }
             try standby.ensureStandbySignal()
         } else if !FileSystem.exists("\(renderer.dataDir)/PG_VERSION") {

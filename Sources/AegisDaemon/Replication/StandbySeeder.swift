@@ -40,9 +40,15 @@ struct StandbySeeder {
 
     /// `pg_basebackup` from the primary into the empty data directory: over TLS verified
     /// against the primary's CA, WAL streamed alongside (`-X stream`) so the copy is consistent
-    /// on its own, into the standby's slot (created by this copy, or reused when an earlier
-    /// attempt created it), with a fast checkpoint so the copy starts at once.
+    /// on its own, into the standby's slot (created by this copy; one an earlier copy left is
+    /// dropped first), with a fast checkpoint so the copy starts at once. A marker beside the
+    /// data directory stands while the copy runs (`interruptedCopy`).
     func copyFromPrimary() async throws(LaunchFailure) {
+        do {
+            try FileSystem.writeAtomically(copyMarker, contents: "pg_basebackup from \(side.host):\(side.port)\n", mode: 0o600)
+        } catch {
+            throw LaunchFailure("cannot write \(copyMarker): \(error.message)")
+        }
         context.logger.notice(
             "copying \(service.rawValue) from the primary \(side.host):\(side.port) (pg_basebackup, slot \(side.slotName))",
             metadata: ["service": "\(service.rawValue)"])
@@ -57,7 +63,29 @@ struct StandbySeeder {
             throw LaunchFailure(
                 "pg_basebackup from \(side.host):\(side.port) \(result.status): " + result.lines.suffix(4).joined(separator: " | "))
         }
+        FileSystem.remove(copyMarker)
         context.logger.notice("copied \(service.rawValue) from the primary", metadata: ["service": "\(service.rawValue)"])
+    }
+
+    /// Stands while a copy runs: pg_basebackup cleans up after its own failures, but not after
+    /// aegisd was killed in the middle, which leaves a partial data directory behind.
+    var copyMarker: String { "\(dataDir).copying" }
+
+    /// Removes what an interrupted copy left (a partial data directory is worth nothing: it is
+    /// copied again), so that it is never started. Returns whether there was one.
+    func clearInterruptedCopy() throws(LaunchFailure) -> Bool {
+        guard FileSystem.exists(copyMarker) else { return false }
+        context.logger.notice(
+            "removing the partial copy in \(dataDir) an interrupted pg_basebackup left; copying again",
+            metadata: ["service": "\(service.rawValue)"])
+        do {
+            for name in try FileManager.default.contentsOfDirectory(atPath: dataDir) {
+                try FileManager.default.removeItem(atPath: "\(dataDir)/\(name)")
+            }
+        } catch {
+            throw LaunchFailure("cannot empty \(dataDir) after an interrupted copy: \(error.localizedDescription)")
+        }
+        return true
     }
 
     /// `pg_receivewal --drop-slot`: over a replication connection, which the replication role may use.
