@@ -10,7 +10,7 @@ import Testing
 @Suite(.serialized) struct ReplicationPairTests {
     @Test func aStandbyPairedByABundleFollowsThePrimary() async throws {
         // The smallest WAL bound, so that the test can outgrow it in a few segments; synchronous
-        // commits, so that nothing acknowledged can be lost in the failover below.
+        // commits (a commit waits for the standby: sync_state is checked below).
         let primary = try await DaemonHarness { config in
             config.replication.maxSlotWalKeepSizeMb = 64
             config.replication.synchronous = true
