@@ -58,7 +58,12 @@ extension ControlHandler {
     private func pitrTargets(
         _ service: ServiceID?
     ) async -> Result<(coordinator: PITRCoordinator, services: [ServiceID]), ControlError> {
-        switch (await resolve(service, in: .pitr), pitr) {
+        if pitr?.config.replication.isStandby == true {
+            return .failure(ControlError(
+                code: .badRequest,
+                message: "no point-in-time recovery on a standby ([replication] role = \"standby\"): the primary archives the WAL"))
+        }
+        return switch (await resolve(service, in: .pitr), pitr) {
         case (.failure(let error), _): .failure(error)
         case (.success(let services), let pitr?): .success((pitr, services))
         case (.success, nil): preconditionFailure("without a PITR coordinator the resolver refuses every name")

@@ -74,6 +74,12 @@ struct ControlHandler: Sendable {
             return await pitrRestore(service, to: target)
         case .pitrDrill(let service):
             return await pitrDrill(service)
+        case .replicationBundle(let host):
+            return await replicationBundle(host: host)
+        case .promote(let service, let force):
+            return await promote(service, force: force)
+        case .replicationReseed(let service):
+            return await reseed(service)
         }
     }
 

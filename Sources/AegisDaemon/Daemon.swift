@@ -47,7 +47,8 @@ public enum Daemon {
         let pitr = PITRCoordinator(config: config, account: account, supervisor: supervisor, backups: backups, logger: logger)
         let status = StatusAssembler(
             supervisor: supervisor, backups: backups, certificates: certificates, logs: logs, maintenance: maintenance,
-            config: config, pitr: pitr)
+            config: config, pitr: pitr,
+            replication: ReplicationMonitor(config: config, account: account, seeding: context.seeding, promotions: context.promotions))
         let schedules = ChangeSignal()
         let reloader = Reloader(
             configPath: configPath, config: config, context: context,

@@ -27,6 +27,8 @@ struct ScheduleRunner: Sendable {
             let config = await config()
             let logger = logger
             let entries = await BackupSchedule.entries(coordinator: backups, settings: config.backup, logger: logger)
+                + (await OffsiteVerifySchedule.entries(
+                    coordinator: backups, settings: config.offsite, zone: BackupSchedule.zone(config.backup.timeZone), logger: logger))
                 + (await MaintenanceSchedule.entries(maintenance, settings: config.maintenance))
                 + (await PITRSchedule.entries(pitr, settings: config.pitr, logger: logger))
             await withTaskGroup(of: Void.self) { group in

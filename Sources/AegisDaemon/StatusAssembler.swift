@@ -17,12 +17,15 @@ struct StatusAssembler: Sendable {
     let metricsURL = Shared<String?>(nil)
     /// Point-in-time recovery of the PostgreSQL instances; nil when none has it.
     let pitr: PITRCoordinator?
+    /// Role and replication figures of PostgreSQL and Redis; nil in tests that run no servers.
+    let replication: ReplicationMonitor?
 
     init(
         supervisor: Supervisor, backups: BackupCoordinator, certificates: CertificateManager, logs: LogPipeline,
-        maintenance: MaintenanceCoordinator, config: AegisConfig, pitr: PITRCoordinator? = nil
+        maintenance: MaintenanceCoordinator, config: AegisConfig, pitr: PITRCoordinator? = nil, replication: ReplicationMonitor? = nil
     ) {
         self.pitr = pitr
+        self.replication = replication
         self.supervisor = supervisor
         self.backups = backups
         self.certificates = certificates
@@ -39,6 +42,7 @@ struct StatusAssembler: Sendable {
 
     func report() async -> StatusReport {
         var report = await supervisor.status()
+        await replication?.annotate(&report)
         report.backups = await backups.statuses()
         report.activity = await backups.activity()
         report.certificateWarnings = await certificates.warnings

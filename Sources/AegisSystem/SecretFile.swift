@@ -20,6 +20,19 @@ public enum SecretFile {
         return existing
     }
 
+    /// Writes a new secret file (mode 0600) by staging and linking it into place, so that a
+    /// reader never sees half of it and an existing file is refused rather than replaced.
+    public static func createExclusively(_ path: String, contents: String) throws(SystemError) {
+        if FileSystem.exists(path) { throw SystemError("\(path) already exists; choose another file or remove it first") }
+        let staged = try FileSystem.stage(path, contents: contents, mode: 0o600)
+        defer { FileSystem.remove(staged) }
+        guard link(staged, path) == 0 else {
+            throw errno == EEXIST
+                ? SystemError("\(path) already exists; choose another file or remove it first") : .errno("cannot create \(path)")
+        }
+        FileSystem.syncDirectory(of: path)
+    }
+
     /// The secret in an existing file, or nil when there is none; refuses a file others can read.
     private static func read(_ path: String) throws(SystemError) -> String? {
         if let existing = try FileSystem.read(path) {

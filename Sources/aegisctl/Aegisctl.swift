@@ -18,7 +18,7 @@ struct Aegisctl: ParsableCommand {
         version: AegisVersion.current,
         subcommands: [
             Status.self, Start.self, Stop.self, Restart.self, Backup.self, Backups.self, Restore.self, Verify.self, Reload.self,
-            Certs.self, ConnectInfo.self, Logs.self, Migrate.self, Maintenance.self, Stats.self, Version.self, PITR.self,
+            Certs.self, ConnectInfo.self, Logs.self, Migrate.self, Maintenance.self, Stats.self, Version.self, PITR.self, Replication.self, Promote.self,
         ]
     )
 

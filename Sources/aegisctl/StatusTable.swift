@@ -1,4 +1,5 @@
 import AegisCore
+import Foundation
 
 /// The human form of `aegisctl status`: the summary line, then one aligned row per service.
 enum StatusTable {
@@ -18,9 +19,32 @@ enum StatusTable {
                 service.message ?? "",
             ]
         }
-        return report.summary + "\n" + table([headers] + rows) + backupTable(report.backups ?? []) + pitrTable(report.pitr ?? [])
+        return report.summary + "\n" + table([headers] + rows) + replicationLines(report.services) + backupTable(report.backups ?? []) + pitrTable(report.pitr ?? [])
             + (report.logs.map { "\n" + logsLine($0) + "\n" } ?? "")
             + diskLines(report.filesystems ?? []) + (report.daemon.metricsURL.map { "metrics: \($0)\n" } ?? "")
+    }
+
+    /// One line per service that replicates: a standby's state and lag, or a primary's
+    /// standbys and slots. Nothing for a primary nobody replicates from.
+    static func replicationLines(_ services: [ServiceStatus]) -> String {
+        let lines = services.compactMap { service -> String? in
+            guard let role = service.role else { return nil }
+            let detail = service.replication
+            if let seeding = detail?.seeding { return "  \(service.name) standby, \(seeding)" }
+            if let error = detail?.error, role == "standby" { return "  \(service.name) standby, figures unreadable: \(error)" }
+            if role == "standby" {
+                guard detail?.streaming == true else { return "  \(service.name) standby, NOT streaming from the primary (lag unknown)" }
+                let bytes = service.replicationLagBytes.map { "\($0) B" } ?? "?"
+                let seconds = service.replicationLagSeconds.map { String(format: "%.1f s", $0) } ?? "?"
+                return "  \(service.name) standby, streaming, lag \(bytes) / \(seconds)"
+            }
+            let standbys = (detail?.standbys ?? []).map { "\($0.name) (\($0.state)\($0.syncState.map { ", \($0)" } ?? ""), lag \($0.lagBytes.map { "\($0) B" } ?? "?"))" }
+            let slots = (detail?.slots ?? []).map { "\($0.name) (\($0.walStatus)\($0.active ? ", active" : ", inactive")\($0.isLost ? ": LOST, re-seed the standby" : ""))" }
+            guard !standbys.isEmpty || !slots.isEmpty else { return nil }
+            return "  \(service.name) primary, standbys: " + (standbys.isEmpty ? "none" : standbys.joined(separator: ", "))
+                + (slots.isEmpty ? "" : "; slots: " + slots.joined(separator: ", "))
+        }
+        return lines.isEmpty ? "" : "\nreplication:\n" + lines.joined(separator: "\n") + "\n"
     }
 
     /// `disk: /var/lib/aegisd/data 75.6 GiB free of 252.0 GiB (30%)`, one line per directory.
@@ -57,6 +81,7 @@ enum StatusTable {
     /// failure newer than the success with its reason.
     static func backupTable(_ backups: [BackupStatus]) -> String {
         guard !backups.isEmpty else { return "" }
+        if let skipped = backups.first?.skipped, backups.allSatisfy({ $0.skipped != nil }) { return "\nbackups: \(skipped)\n" }
         let rows = backups.map { status in
             [
                 status.service,

@@ -37,10 +37,15 @@ struct ConfigCommand: ParsableCommand {
         @Flag(help: "Overwrite an existing DIR/aegisd.toml.")
         var force = false
 
+        @Option(help: ArgumentHelp(
+            "A bundle from `aegisctl replication bundle` on the primary: write a standby's configuration and store the bundle's credentials under DIR/secrets/replication (0600).",
+            valueName: "file"))
+        var standbyOf: String?
+
         func run() throws {
             let path: String
             do {
-                path = try ConfigInitializer.write(root: root, portBase: portBase, user: user, force: force)
+                path = try ConfigInitializer.write(root: root, portBase: portBase, user: user, force: force, standbyOf: standbyOf)
             } catch {
                 printError("aegisd config init: \(error.message)")
                 throw ExitCode(error.kind == .io ? 1 : 2)

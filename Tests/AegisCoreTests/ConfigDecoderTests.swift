@@ -55,7 +55,7 @@ import AegisCore
     @Test func testUnknownSections_atTheTop_areNamed() {
         let issues = ConfigDecoder.decode(["postgress": .table([:]), "grafana": .table([:])]).issues
         #expect(issues == [
-            ConfigIssue(path: "grafana", reason: "unknown section; known sections here: aegisd, supervision, postgres, redis, loki, metrics, backup, offsite, maintenance, tls, logs, alerts, pitr"),
+            ConfigIssue(path: "grafana", reason: "unknown section; known sections here: aegisd, supervision, postgres, redis, loki, metrics, backup, offsite, maintenance, tls, logs, alerts, pitr, replication"),
             ConfigIssue(path: "postgress", reason: "unknown section; did you mean postgres?"),
         ])
     }

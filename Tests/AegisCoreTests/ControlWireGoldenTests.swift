@@ -44,6 +44,11 @@ import Testing
         ),
         (#"{"command":"pitr-restore","service":"postgres-ai","to_latest":true,"v":1}"#, .pitrRestore(.postgresAI, to: .latest)),
         (#"{"command":"pitr-drill","service":"postgres-ai","v":1}"#, .pitrDrill(.postgresAI)),
+        (#"{"command":"replication-bundle","v":1}"#, .replicationBundle(host: nil)),
+        (#"{"command":"replication-bundle","host":"db1.example.net","v":1}"#, .replicationBundle(host: "db1.example.net")),
+        (#"{"command":"promote","v":1}"#, .promote(nil, force: false)),
+        (#"{"command":"promote","force":true,"service":"postgres-ai","v":1}"#, .promote(.postgresAI, force: true)),
+        (#"{"command":"replication-reseed","service":"postgres-ai","v":1}"#, .replicationReseed(.postgresAI)),
     ]
 
     @Test func everyCommandHasAGoldenRequest() {
@@ -77,6 +82,10 @@ import Testing
             .failure(.failed, "redis: cut short", .backups([failedBackup]))
         ),
         (#"{"maintenance":[],"message":"done","ok":true,"v":1}"#, .success("done", .maintenance([]))),
+        (
+            #"{"message":"promoted","ok":true,"promotions":[{"message":"accepts writes","service":"postgres-ai","timeline":2}],"v":1}"#,
+            .success("promoted", .promotions([PromotionReport(service: "postgres-ai", timeline: 2, message: "accepts writes")]))
+        ),
     ]
 
     static var failedBackup: BackupReport {

@@ -74,7 +74,8 @@ final class ControlTestServer: Sendable {
             let wanted = after.map { after in all.filter { $0.sequence > after } } ?? Array(all.suffix(last ?? 10))
             return .success(.logs(wanted))
         case .backup, .backups, .remoteBackups, .prunePlan, .restore, .verify, .reload, .certsStatus, .certsRotate, .connectInfo,
-            .migrateStatus, .stats, .maintenanceList, .maintenanceRun, .pitrBackup, .pitrStatus, .pitrRestore, .pitrDrill:
+            .migrateStatus, .stats, .maintenanceList, .maintenanceRun, .pitrBackup, .pitrStatus, .pitrRestore, .pitrDrill,
+            .replicationBundle, .promote, .replicationReseed:
             return .failure(.failed, "this test handler keeps no backups")
         }
     }

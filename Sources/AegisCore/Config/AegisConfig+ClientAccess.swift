@@ -42,6 +42,15 @@ extension AegisConfig {
                 dropIn.add(network, reason: "\(listener.service.rawValue) clients (\(listener.section).client_networks)")
             }
         }
+        // Standbys reach every exposed PostgreSQL instance and Redis of a primary.
+        if !replication.isStandby {
+            for listener in networkListeners where !listener.exposedAddresses.isEmpty {
+                for text in replication.standbyNetworks {
+                    guard let network = try? IPNetwork(text) else { continue }
+                    dropIn.add(network, reason: "standbys replicating \(listener.service.rawValue) (replication.standby_networks)")
+                }
+            }
+        }
         if case .success(let endpoint) = MetricsEndpoint.of(metrics), !endpoint.isLoopback {
             for text in metrics.scraperNetworks {
                 guard let network = try? IPNetwork(text) else { continue }

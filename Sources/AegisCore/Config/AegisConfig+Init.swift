@@ -50,3 +50,33 @@ extension AegisConfig {
         return config
     }
 }
+
+extension AegisConfig {
+    /// The configuration `aegisd config init --standby-of BUNDLE` writes: `forInit`'s, with
+    /// `[replication] role = "standby"` following the bundle's primary, and Redis replicating
+    /// when the bundle has its user. The credentials go to files, not here.
+    public static func forStandbyInit(
+        root: String, portBase: Int? = nil, user: String = "aegis", bundle: ReplicationBundle, slotName: String
+    ) throws(ConfigError) -> AegisConfig {
+        var config = try forInit(root: root, portBase: portBase, user: user)
+        config.replication.role = "standby"
+        config.replication.primaryHost = bundle.primaryHost
+        config.replication.slotName = slotName
+        for service in ServiceID.allCases where service != .loki {
+            let port = service == .redis && bundle.redisUser == nil ? 0 : bundle.ports[service.rawValue] ?? 0
+            config.replication.setPrimaryPort(port, of: service)
+        }
+        let problems = ConfigValidator.validate(config)
+        guard problems.isEmpty else { throw ConfigError(file: "\(config.layout.root)/aegisd.toml", issues: problems) }
+        return config
+    }
+
+    /// A standby's slot name from its host name: `standby_` and the name in the characters a
+    /// slot name may hold (`db-2.example.com` → `standby_db_2_example_com`).
+    public static func standbySlotName(hostName: String) -> String {
+        let cleaned = String(hostName.lowercased().unicodeScalars.map { scalar -> Character in
+            ("a"..."z").contains(scalar) || ("0"..."9").contains(scalar) ? Character(scalar) : "_"
+        })
+        return String(("standby_" + cleaned).prefix(63))
+    }
+}

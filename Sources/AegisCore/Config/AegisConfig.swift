@@ -17,6 +17,7 @@ public struct AegisConfig: Sendable, Equatable {
     public var offsite: OffsiteSettings = OffsiteSettings()
     public var alerts: AlertsSettings = AlertsSettings()
     public var pitr: PITRSettings = PITRSettings()
+    public var replication: ReplicationSettings = ReplicationSettings()
 
     public init(
         daemon: DaemonSettings, supervision: SupervisionSettings, postgres: PostgresSettings,
@@ -68,8 +69,9 @@ public struct AegisConfig: Sendable, Equatable {
     }
 
     /// Whether WAL archiving and base backups with pgBackRest are on for this PostgreSQL service.
+    /// Never on a standby's instance that follows the primary: its WAL is the primary's, archived there.
     public func pitrEnabled(_ service: ServiceID) -> Bool {
-        guard pitr.enabled, let instance = service.postgresInstance, let settings = postgres.instances[instance] else {
+        guard pitr.enabled, !replication.follows(service), let instance = service.postgresInstance, let settings = postgres.instances[instance] else {
             return false
         }
         return settings.enabled && settings.pitr

@@ -63,6 +63,9 @@ public enum ConfigDecoder {
         if let table = reader.section("pitr", in: root, at: "") {
             reader.read(ConfigSchema.pitr, from: table, at: "pitr", into: &config.pitr)
         }
+        if let table = reader.section("replication", in: root, at: "") {
+            reader.read(ConfigSchema.replication, from: table, at: "replication", into: &config.replication)
+        }
         reader.reportUnknown(in: root, at: "", keys: [], sections: ConfigSchema.sectionNames)
         return (config, reader.issues)
     }

@@ -67,6 +67,8 @@ public enum ConfigRenderer {
             }
         }
         section(&out, "pitr", "Point-in-time recovery with pgBackRest: WAL archiving and base backups", ConfigSchema.pitr, config.pitr)
+        section(&out, "replication", "A standby host: streaming replication of the databases and Redis (docs/operations.md)",
+                ConfigSchema.replication, config.replication)
         return out
     }
 

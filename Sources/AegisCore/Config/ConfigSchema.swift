@@ -3,7 +3,7 @@
 /// Computed (not stored) because key paths are not `Sendable`; the lists are tiny.
 enum ConfigSchema {
     /// Top-level sections, in file order.
-    static let sectionNames = ["aegisd", "supervision", "postgres", "redis", "loki", "metrics", "backup", "offsite", "maintenance", "tls", "logs", "alerts", "pitr"]
+    static let sectionNames = ["aegisd", "supervision", "postgres", "redis", "loki", "metrics", "backup", "offsite", "maintenance", "tls", "logs", "alerts", "pitr", "replication"]
 
     static var daemon: [ConfigField<DaemonSettings>] {
         [
@@ -187,6 +187,23 @@ enum ConfigSchema {
         ]
     }
 
+    static var replication: [ConfigField<ReplicationSettings>] {
+        [
+            .string("role", \.role, "primary, or standby: this host follows the primary below (aegisd config init --standby-of writes it)"),
+            .strings("standby_networks", \.standbyNetworks, "On a primary: networks (CIDR) of the standbys that may replicate, over TLS with SCRAM and a client certificate (loopback always may)"),
+            .integer("max_slot_wal_keep_size_mb", \.maxSlotWalKeepSizeMb, "On a primary: WAL kept for a standby that is away, in MiB; beyond it its slot is invalidated rather than the disk filled"),
+            .bool("synchronous", \.synchronous, "On a primary: a commit waits until a standby has its WAL (no acknowledged commit lost; writes stop while no standby is connected)"),
+            .string("primary_host", \.primaryHost, "On a standby: the primary's host name, as its server certificates name it"),
+            .integer("primary_backend_port", \.primaryBackendPort, "On a standby: the primary's postgres-backend port"),
+            .integer("primary_ai_port", \.primaryAIPort, "On a standby: the primary's postgres-ai port"),
+            .integer("primary_executor_port", \.primaryExecutorPort, "On a standby: the primary's postgres-executor port"),
+            .integer("primary_redis_port", \.primaryRedisPort, "On a standby: the primary's Redis (TLS) port; 0 means Redis does not replicate"),
+            .string("slot_name", \.slotName, "On a standby: its replication slot on the primary (lower-case letters, digits, _)"),
+            .strings("promoted", \.promoted, "On a standby: services promoted to primaries by aegisctl promote (it writes this); they no longer follow the primary"),
+            .string("credentials_dir", \.credentialsDir, "On a standby: the pairing credentials (0600 files); empty means <state_dir>/secrets/replication"),
+        ]
+    }
+
     static var alerts: [ConfigField<AlertsSettings>] {
         [.integer("repeat_interval_s", \.repeatIntervalS, "While an alert stays firing, notify it again after this many seconds; 0 never")]
     }
@@ -212,6 +229,6 @@ enum ConfigSchema {
             + PostgresInstance.allCases.flatMap { paths("postgres.\($0.rawValue)", postgresInstance) }
             + paths("redis", redis) + paths("loki", loki) + paths("metrics", metrics) + paths("backup", backup)
             + paths("offsite", offsite) + paths("maintenance", maintenance) + paths("tls", tls) + paths("logs", logs) + paths("alerts", alerts)
-            + paths("pitr", pitr)
+            + paths("pitr", pitr) + paths("replication", replication)
     }
 }

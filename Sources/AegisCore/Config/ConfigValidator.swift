@@ -65,6 +65,7 @@ public enum ConfigValidator {
         issues += clientAccessIssues(config)
         issues += alertsIssues(config.alerts)
         issues += pitrIssues(config.pitr)
+        issues += replicationIssues(config)
         issues += portClashes(config)
         return issues
     }

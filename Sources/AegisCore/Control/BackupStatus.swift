@@ -17,6 +17,8 @@ public struct BackupStatus: Codable, Sendable, Equatable {
     public var lastSizeBytes: Int64?
     /// The off-host copies (`[offsite]`); nil when off-host copies are off.
     public var offsite: OffsiteStatus?
+    /// Why this host takes no backups of the service (a standby: the primary takes them).
+    public var skipped: String?
 
     enum CodingKeys: String, CodingKey {
         case service, stale
@@ -28,7 +30,7 @@ public struct BackupStatus: Codable, Sendable, Equatable {
         case lastVerifiedAt = "last_verified_at"
         case lastDurationSeconds = "last_duration_s"
         case lastSizeBytes = "last_size_bytes"
-        case offsite
+        case offsite, skipped
     }
 
     public init(

@@ -71,6 +71,12 @@ public enum ControlCodec {
         if command == .maintenanceRun, raw.job == nil {
             return .reject(.failure(.badRequest, "command \"\(name)\" needs field \"job\" (see maintenance-list)"))
         }
+        if raw.host != nil, command != .replicationBundle {
+            return .reject(.failure(.badRequest, "field \"host\" is only for replication-bundle, not \"\(name)\""))
+        }
+        if raw.force != nil, command != .promote {
+            return .reject(.failure(.badRequest, "field \"force\" is only for promote, not \"\(name)\""))
+        }
         if let problem = pitrProblem(raw, command: command) {
             return .reject(.failure(.badRequest, problem))
         }
@@ -133,6 +139,9 @@ public enum ControlCodec {
         case .pitrStatus: return .pitrStatus(service)
         case .pitrRestore: return .pitrRestore(named(), to: raw.to_time.map { .time($0) } ?? .latest)
         case .pitrDrill: return .pitrDrill(named())
+        case .replicationBundle: return .replicationBundle(host: raw.host)
+        case .promote: return .promote(service, force: raw.force ?? false)
+        case .replicationReseed: return .replicationReseed(named())
         }
     }
 
@@ -168,9 +177,9 @@ public enum ControlCodec {
     /// The commands that act on one named service.
     public static func needsService(_ command: ControlCommand) -> Bool {
         switch command {
-        case .start, .stop, .restart, .restore, .verify, .connectInfo, .logs, .pitrBackup, .pitrRestore, .pitrDrill: true
+        case .start, .stop, .restart, .restore, .verify, .connectInfo, .logs, .pitrBackup, .pitrRestore, .pitrDrill, .replicationReseed: true
         case .status, .version, .backup, .backups, .backupsPrune, .reload, .certsStatus, .certsRotate, .migrateStatus, .stats,
-            .maintenanceList, .maintenanceRun, .pitrStatus: false
+            .maintenanceList, .maintenanceRun, .pitrStatus, .replicationBundle, .promote: false
         }
     }
 
@@ -213,6 +222,8 @@ public enum ControlCodec {
         // swiftlint:disable:next identifier_name
         var to_latest: Bool?
         var remote: Bool?
+        var host: String?
+        var force: Bool?
     }
 
     private static let example = #"{"v":1,"command":"status"}"#

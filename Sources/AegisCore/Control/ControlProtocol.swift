@@ -45,9 +45,13 @@ public struct ControlRequestWire: Codable, Sendable, Equatable {
     public var toLatest: Bool?
     /// For backups, restore and verify: the `[offsite]` store rather than the local backups.
     public var remote: Bool?
+    /// For replication-bundle: the primary's name standbys dial (default: the host's name).
+    public var host: String?
+    /// For promote: promote although the lag is unknown.
+    public var force: Bool?
 
     enum CodingKeys: String, CodingKey {
-        case v, command, service, backup, identity, app, lines, after, job, remote
+        case v, command, service, backup, identity, app, lines, after, job, remote, host, force
         case pitrType = "pitr_type"
         case toTime = "to_time"
         case toLatest = "to_latest"
@@ -119,6 +123,14 @@ public enum ControlCommand: String, Codable, Sendable, CaseIterable {
     /// The PITR drill of `service`: its newest base backup and WAL restored into a scratch
     /// directory, started there, checked, and removed.
     case pitrDrill = "pitr-drill"
+    /// On a primary: what a standby needs to pair with it (CA, host, ports, replication
+    /// credentials), as a secret JSON document; `host` overrides the host's name.
+    case replicationBundle = "replication-bundle"
+    /// On a standby: make `service` (or every service that follows the primary) a primary;
+    /// refused while the lag is unknown unless `force`.
+    case promote
+    /// On a standby: copy `service` from the primary again (its data directory is kept aside).
+    case replicationReseed = "replication-reseed"
 }
 
 /// A reply as it travels on the socket: one flat JSON object with `ok`, an `error` when not
@@ -146,6 +158,10 @@ public struct ControlReplyWire: Codable, Sendable, Equatable {
     public var maintenance: [MaintenanceJobStatus]?
     /// For pitr-status and pitr-backup.
     public var pitr: [PITRStatus]?
+    /// For replication-bundle: the bundle (JSON), a secret the client writes to a 0600 file.
+    public var bundle: SecretText?
+    /// For promote: each promoted service, with its new timeline.
+    public var promotions: [PromotionReport]?
 
     public init(v: Int = ControlProtocol.version, ok: Bool, error: ControlError? = nil, message: String? = nil) {
         self.v = v

@@ -55,6 +55,8 @@ public struct ControlReply: Sendable, Equatable {
     public var stats: [ServiceStats]? { if case .stats(let value) = payload { value } else { nil } }
     public var maintenance: [MaintenanceJobStatus]? { if case .maintenance(let value) = payload { value } else { nil } }
     public var pitr: [PITRStatus]? { if case .pitr(let value) = payload { value } else { nil } }
+    public var bundle: SecretText? { if case .bundle(let value) = payload { value } else { nil } }
+    public var promotions: [PromotionReport]? { if case .promotions(let value) = payload { value } else { nil } }
 }
 
 /// What a reply carries besides its outcome: one case per kind, each named as its field on the
@@ -72,6 +74,8 @@ public struct ControlReply: Sendable, Equatable {
 /// | `stats`        | stats                                                           |
 /// | `maintenance`  | maintenance-list, maintenance-run                               |
 /// | `pitr`         | pitr-backup, pitr-status, pitr-restore, pitr-drill              |
+/// | `bundle`       | replication-bundle                                              |
+/// | `promotions`   | promote                                                         |
 /// | `none`         | start, stop, restart, restore, reload, and every refusal        |
 public enum ControlPayload: Sendable, Equatable {
     case none
@@ -87,6 +91,10 @@ public enum ControlPayload: Sendable, Equatable {
     case stats([ServiceStats])
     case maintenance([MaintenanceJobStatus])
     case pitr([PITRStatus])
+    /// A standby's pairing bundle (JSON): a secret the client writes to a 0600 file.
+    case bundle(SecretText)
+    /// Each promoted service, with its new timeline.
+    case promotions([PromotionReport])
 }
 
 extension ControlReply {
@@ -105,6 +113,8 @@ extension ControlReply {
         case .stats(let value): wire.stats = value
         case .maintenance(let value): wire.maintenance = value
         case .pitr(let value): wire.pitr = value
+        case .bundle(let value): wire.bundle = value
+        case .promotions(let value): wire.promotions = value
         }
         return wire
     }
@@ -123,6 +133,8 @@ extension ControlReply {
         if let value = wire.stats { payloads.append(("stats", .stats(value))) }
         if let value = wire.maintenance { payloads.append(("maintenance", .maintenance(value))) }
         if let value = wire.pitr { payloads.append(("pitr", .pitr(value))) }
+        if let value = wire.bundle { payloads.append(("bundle", .bundle(value))) }
+        if let value = wire.promotions { payloads.append(("promotions", .promotions(value))) }
         guard payloads.count <= 1 else {
             throw ControlCodecError(message: "reply carries more than one payload: \(payloads.map(\.0).joined(separator: ", "))")
         }

@@ -39,6 +39,12 @@ public enum ControlRequest: Sendable, Equatable {
     case pitrRestore(ServiceID, to: PITRRestoreTarget)
     /// The PITR drill of one instance now: newest base backup + WAL into a scratch directory.
     case pitrDrill(ServiceID)
+    /// A standby's pairing bundle, naming the primary `host` (nil: the host's name).
+    case replicationBundle(host: String?)
+    /// Promote one service of a standby, or every one that follows the primary.
+    case promote(ServiceID?, force: Bool)
+    /// Copy a standby's instance from the primary again.
+    case replicationReseed(ServiceID)
 
     /// The command's name on the wire (`restart`, `certs-rotate`, …).
     public var command: ControlCommand {
@@ -66,6 +72,9 @@ public enum ControlRequest: Sendable, Equatable {
         case .pitrStatus: .pitrStatus
         case .pitrRestore: .pitrRestore
         case .pitrDrill: .pitrDrill
+        case .replicationBundle: .replicationBundle
+        case .promote: .promote
+        case .replicationReseed: .replicationReseed
         }
     }
 
@@ -73,12 +82,12 @@ public enum ControlRequest: Sendable, Equatable {
     public var service: ServiceID? {
         switch self {
         case .start(let id), .stop(let id), .restart(let id), .connectInfo(let id, _, _), .logs(let id, _, _): id
-        case .backup(let id), .backups(let id), .migrateStatus(let id), .stats(let id), .pitrStatus(let id): id
-        case .pitrBackup(let id, _), .pitrRestore(let id, _), .pitrDrill(let id): id
+        case .backup(let id), .backups(let id), .migrateStatus(let id), .stats(let id), .pitrStatus(let id), .promote(let id, _): id
+        case .pitrBackup(let id, _), .pitrRestore(let id, _), .pitrDrill(let id), .replicationReseed(let id): id
         case .remoteBackups(let id): id
         case .prunePlan(let id, _): id
         case .restore(let target), .verify(let target): target.service
-        case .status, .version, .reload, .certsStatus, .certsRotate, .maintenanceList, .maintenanceRun: nil
+        case .status, .version, .reload, .certsStatus, .certsRotate, .maintenanceList, .maintenanceRun, .replicationBundle: nil
         }
     }
 
@@ -106,6 +115,10 @@ public enum ControlRequest: Sendable, Equatable {
             wire.after = after
         case .maintenanceRun(let job):
             wire.job = job
+        case .replicationBundle(let host):
+            wire.host = host
+        case .promote(_, let force):
+            wire.force = force ? true : nil
         case .pitrBackup(_, let type):
             wire.pitrType = type.rawValue
         case .pitrRestore(_, let target):

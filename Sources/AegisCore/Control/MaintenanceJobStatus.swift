@@ -8,9 +8,11 @@ public struct MaintenanceJobStatus: Codable, Sendable, Equatable {
     /// Its cron expression; empty when it only runs on demand.
     public var schedule: String
     public var lastRun: LastRun?
+    /// Why it does not run on this host (a standby's databases are read-only copies).
+    public var skipped: String?
 
     enum CodingKeys: String, CodingKey {
-        case name, service, description, schedule
+        case name, service, description, schedule, skipped
         case lastRun = "last_run"
     }
 

@@ -87,10 +87,19 @@ public struct ServiceStatus: Codable, Sendable, Equatable {
     public var port: Int?
     /// Seconds since the service entered its current state.
     public var sinceSeconds: Double?
+    /// PostgreSQL and Redis: `primary` or `standby` (see `[replication]`).
+    public var role: String?
+    /// On a standby: how far behind the primary it is (see `ReplicationStatus`); absent when unknown.
+    public var replicationLagBytes: Int64?
+    public var replicationLagSeconds: Double?
+    /// The figures behind them: streaming or not, connected standbys, slots.
+    public var replication: ReplicationStatus?
 
     enum CodingKeys: String, CodingKey {
-        case name, state, healthy, pid, restarts, message, port
+        case name, state, healthy, pid, restarts, message, port, role, replication
         case sinceSeconds = "since_s"
+        case replicationLagBytes = "replication_lag_bytes"
+        case replicationLagSeconds = "replication_lag_seconds"
     }
 
     public init(
@@ -118,5 +127,9 @@ public struct ServiceStatus: Codable, Sendable, Equatable {
         try c.encodeIfPresent(message, forKey: .message)
         try c.encodeIfPresent(port, forKey: .port)
         try c.encodeIfPresent(sinceSeconds, forKey: .sinceSeconds)
+        try c.encodeIfPresent(role, forKey: .role)
+        try c.encodeIfPresent(replicationLagBytes, forKey: .replicationLagBytes)
+        try c.encodeIfPresent(replicationLagSeconds, forKey: .replicationLagSeconds)
+        try c.encodeIfPresent(replication, forKey: .replication)
     }
 }

@@ -9,7 +9,7 @@ public enum MetricsMapping {
     public static func families(_ input: MetricsInput) -> [MetricFamily] {
         services(input.status) + serviceProcesses(input) + backups(input) + certificates(input.certificates) + logs(input.status.logs)
             + filesystems(input.status.filesystems ?? []) + databases(input.databases) + alerts(input) + process(input.process)
-            + daemon(input) + pitr(input.status.pitr ?? [])
+            + daemon(input) + pitr(input.status.pitr ?? []) + replication(input.status.services)
     }
 
     static func services(_ status: StatusReport) -> [MetricFamily] {

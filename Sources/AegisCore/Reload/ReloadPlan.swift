@@ -58,6 +58,9 @@ public struct ReloadPlan: Sendable, Equatable {
         // pgBackRest's files, the archiving lines and the PITR jobs are made at start, for
         // every instance at once; a change takes a restart of aegisd (nothing is lost by it).
         if old.pitr != new.pitr { needsDaemonRestart.append("[pitr]") }
+        // Roles decide how every instance starts, what is backed up and archived, what is
+        // migrated: a change (a pairing, `aegisctl promote`'s rewrite) takes a restart of aegisd.
+        if old.replication != new.replication { needsDaemonRestart.append("[replication]") }
         for instance in PostgresInstance.allCases where old.pitrEnabled(instance.serviceID) != new.pitrEnabled(instance.serviceID) {
             needsDaemonRestart.append("postgres.\(instance.rawValue).pitr")
         }

@@ -16,7 +16,9 @@ public enum RedisACL {
     public static func prefix(_ app: PostgresInstance) -> String { "\(app.rawValue):" }
 
     /// The `user` lines of redis.conf. `hashes` are lower-case hex SHA-256 of each password.
-    public static func userLines(adminHash: String, appHashes: [PostgresInstance: String]) -> [String] {
+    /// `replicatorHash`: on a primary, the user standbys replicate as, allowed the replication
+    /// handshake and stream (`PSYNC`, `REPLCONF`, `PING`) and nothing else: no key, no channel.
+    public static func userLines(adminHash: String, appHashes: [PostgresInstance: String], replicatorHash: String? = nil) -> [String] {
         var lines = [
             "user default off resetkeys resetchannels nocommands",
             "user \(adminUser) on #\(adminHash) ~* &* +@all",
@@ -24,6 +26,9 @@ public enum RedisACL {
         for app in PostgresInstance.allCases {
             guard let hash = appHashes[app] else { continue }
             lines.append("user \(appUser(app)) on #\(hash) resetkeys resetchannels ~\(prefix(app))* &\(prefix(app))* +@all -@dangerous")
+        }
+        if let replicatorHash {
+            lines.append("user \(ReplicationCredentials.redisUser) on #\(replicatorHash) resetkeys resetchannels -@all +psync +replconf +ping")
         }
         return lines
     }

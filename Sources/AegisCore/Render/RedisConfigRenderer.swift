@@ -15,11 +15,13 @@ public struct RedisConfigRenderer: Sendable {
         self.plaintextPort = plaintextPort
     }
 
-    /// The renderer `config` describes.
+    /// The renderer `config` describes. On a standby whose Redis follows the primary's, the CA
+    /// file is `RedisReplica.files`' bundle of both CAs: the driver writes it, and a certificate
+    /// rotation's `CONFIG SET` must name the same file.
     public init(config: AegisConfig) {
-        self.init(
-            settings: config.redis, layout: config.layout, tls: ServerTLSFiles.of(.redis, config: config),
-            plaintextPort: config.tls.redisPlaintextPort)
+        var tls = ServerTLSFiles.of(.redis, config: config)
+        if RedisReplica.follows(config) { tls?.ca = RedisReplica.files(config.layout).ca }
+        self.init(settings: config.redis, layout: config.layout, tls: tls, plaintextPort: config.tls.redisPlaintextPort)
     }
 
     /// The listening lines: with TLS, `port` speaks only TLS and plaintext TCP is off unless a
@@ -54,8 +56,12 @@ public struct RedisConfigRenderer: Sendable {
     /// The ACL users (`RedisACL`), with their passwords as SHA-256 hashes: neither argv nor the
     /// file holds a clear-text password. `loadingRestoredSnapshot` turns AOF off for the one
     /// start that loads a restored RDB.
+    ///
+    /// On a primary `replicatorPasswordHash` adds the replication user; on a standby `replica`
+    /// makes this Redis a replica of the primary's (read-only), over TLS.
     public func render(
-        adminPasswordHash: String, appPasswordHashes: [PostgresInstance: String], loadingRestoredSnapshot: Bool = false
+        adminPasswordHash: String, appPasswordHashes: [PostgresInstance: String], loadingRestoredSnapshot: Bool = false,
+        replicatorPasswordHash: String? = nil, replica: RedisReplica? = nil
     ) -> String {
         let save = settings.save.trimmingCharacters(in: " ").isEmpty ? "\"\"" : settings.save
         return """
@@ -78,7 +84,9 @@ public struct RedisConfigRenderer: Sendable {
             appendfsync everysec
             maxmemory \(settings.maxmemory)
             maxmemory-policy \(settings.maxmemoryPolicy)
-            \(RedisACL.userLines(adminHash: adminPasswordHash, appHashes: appPasswordHashes).joined(separator: "\n"))
+            \(RedisACL.userLines(adminHash: adminPasswordHash, appHashes: appPasswordHashes, replicatorHash: replicatorPasswordHash)
+                .joined(separator: "\n"))
+            \(replica?.configLines ?? "")
 
             """
     }

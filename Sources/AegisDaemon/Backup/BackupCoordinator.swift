@@ -90,6 +90,7 @@ actor BackupCoordinator {
     /// Backs up one service now. Throws when it cannot even begin (unknown, already running,
     /// not running); a backup that begins and fails returns its failed manifest.
     func backup(_ service: ServiceID) async throws(BackupFailure) -> BackupManifest {
+        if let skipped = standbySkip(service) { throw BackupFailure(skipped) }
         guard let source = sources[service] else {
             throw BackupFailure("\(service.rawValue) has no backups (only enabled PostgreSQL instances and Redis do)")
         }
@@ -168,6 +169,7 @@ actor BackupCoordinator {
     /// - Parameter remote: drill a backup in the `[offsite]` store; the result goes beside it
     ///   there (`STEM.verified.json`) instead of into a local manifest.
     func verify(_ service: ServiceID, backup: String, identity: IdentityInput, remote: Bool = false) async throws(BackupFailure) -> BackupManifest {
+        if let skipped = standbySkip(service) { throw BackupFailure(skipped) }
         var selection = remote
             ? try await remoteSelection(service, backup: backup, identity: identity)
             : try select(service, backup: backup, identity: identity)
@@ -253,6 +255,16 @@ actor BackupCoordinator {
         return (manifests.map(\.startedAt).max(), manifests.compactMap(\.verifiedAt).max())
     }
 
+    /// Whether no service is backed up here (a standby none of whose services was promoted).
+    var everyServiceSkipped: Bool { services.allSatisfy { standbySkip($0) != nil } }
+
+    /// Why `service` is not backed up or drilled here: on a standby its data is the primary's,
+    /// backed up there (and a drill needs a writable server). nil on a primary.
+    func standbySkip(_ service: ServiceID) -> String? {
+        config.replication.follows(service)
+            ? "skipped on a standby ([replication] role = \"standby\"): backups and drills run on the primary" : nil
+    }
+
     /// Each service's backup health for status.
     func statuses(now: UTCTimestamp = .now) -> [BackupStatus] {
         let expression = try? CronExpression(config.backup.schedule)
@@ -274,13 +286,17 @@ actor BackupCoordinator {
             status.lastDurationSeconds = success.map { $0.finishedAt.secondsSinceEpoch - $0.startedAt.secondsSinceEpoch }
             status.lastSizeBytes = success?.size
             if config.offsite.enabled { status.offsite = offsiteStatuses[service] ?? OffsiteStatus() }
+            if let skipped = standbySkip(service) {
+                status.skipped = skipped
+                status.stale = false
+            }
             return status
         }
     }
 
     /// The periods of the backup and drill schedules, per service, when scheduled backups are on.
     func schedulePeriods(now: UTCTimestamp = .now) -> (backup: [String: Int64], drill: [String: Int64]) {
-        guard config.backup.enabled else { return ([:], [:]) }
+        guard config.backup.enabled, !services.allSatisfy({ standbySkip($0) != nil }) else { return ([:], [:]) }
         let zone = BackupSchedule.zone(config.backup.timeZone)
         func periods(_ schedule: String) -> [String: Int64] {
             guard let expression = try? CronExpression(schedule),

@@ -15,7 +15,8 @@ enum BackupSchedule {
     }
 
     static func entries(coordinator: BackupCoordinator, settings: BackupSettings, logger: Logger) async -> [SchedulerEntry] {
-        guard settings.enabled else { return [] }
+        // A standby has nothing of its own to back up; status says so (`BackupStatus.skipped`).
+        guard settings.enabled, await !coordinator.everyServiceSkipped else { return [] }
         let history = await coordinator.history()
         let zone = zone(settings.timeZone)
         return [
@@ -30,6 +31,7 @@ enum BackupSchedule {
 
     private static func runBackups(_ coordinator: BackupCoordinator, logger: Logger) async {
         for service in await coordinator.services where !Task.isCancelled {
+            if await coordinator.standbySkip(service) != nil { continue }
             do {
                 _ = try await coordinator.backup(service)
             } catch {
@@ -41,6 +43,7 @@ enum BackupSchedule {
 
     private static func runDrills(_ coordinator: BackupCoordinator, logger: Logger) async {
         for service in await coordinator.services where !Task.isCancelled {
+            if await coordinator.standbySkip(service) != nil { continue }
             do {
                 _ = try await coordinator.verify(service, backup: "latest", identity: .daemonDefault)
             } catch {

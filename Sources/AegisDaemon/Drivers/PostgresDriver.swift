@@ -26,10 +26,30 @@ public final class PostgresDriver: ServiceDriver {
             superuser: context.account.name, daemonUser: context.daemonUser,
             tls: ServerTLSFiles.of(instance.serviceID, config: context.config),
             archiving: context.config.pitrEnabled(instance.serviceID)
-                ? PgBackRest(instance: instance, config: context.config, account: context.account).renderer : nil)
+                ? PgBackRest(instance: instance, config: context.config, account: context.account).renderer : nil,
+            replication: PostgresReplication.of(instance, config: context.config, applicationName: context.config.replication.slotName))
+    }
+
+    /// The standby's side of `[replication]`, or nil on a primary.
+    var standby: StandbySeeder? {
+        guard case .standby(let side) = renderer.replication, !context.promotions.contains(service) else { return nil }
+        return StandbySeeder(context: context, service: service, side: side, dataDir: renderer.dataDir, binDir: binDir)
     }
 
     var binDir: String { context.config.postgres.binDir }
+
+    /// The renderer for this launch: a standby's instance promoted since aegisd started is
+    /// rendered as a primary (no `primary_conninfo`) until the rewritten configuration is read.
+    var current: PostgresConfigRenderer {
+        guard case .standby = renderer.replication, context.promotions.contains(service) else { return renderer }
+        let replication = context.config.replication
+        return PostgresConfigRenderer(
+            instance: instance, settings: settings, layout: context.layout, superuser: renderer.superuser,
+            daemonUser: renderer.daemonUser, tls: renderer.tls, archiving: renderer.archiving,
+            replication: .primary(.init(
+                standbyNetworks: replication.standbyNetworks, maxSlotWalKeepSizeMb: replication.maxSlotWalKeepSizeMb,
+                synchronous: false)))
+    }
 
     public func prepare() async throws(LaunchFailure) -> LaunchSpec {
         let postgres = "\(binDir)/postgres"
@@ -52,11 +72,16 @@ public final class PostgresDriver: ServiceDriver {
         }
         try await stopOrphanedBackends()
         removeStaleLockFiles()
-        if !FileSystem.exists("\(renderer.dataDir)/PG_VERSION") {
+        if let standby {
+            try standby.writeCredentialFiles()
+            _ = try standby.clearInterruptedCopy()
+            if !FileSystem.exists("\(renderer.dataDir)/PG_VERSION") { try await standby.copyFromPrimary() }
+            try standby.ensureStandbySignal()
+        } else if !FileSystem.exists("\(renderer.dataDir)/PG_VERSION") {
             try await initdb()
         }
         try context.writeServiceFile(renderer.configFile, postgresqlConf())
-        try context.writeServiceFile(renderer.hbaFile, renderer.pgHbaConf)
+        try context.writeServiceFile(renderer.hbaFile, current.pgHbaConf)
         try context.writeServiceFile(renderer.identFile, renderer.pgIdentConf)
         return LaunchSpec(
             executable: postgres, arguments: renderer.serverArguments, workingDirectory: renderer.dataDir,
@@ -67,16 +92,16 @@ public final class PostgresDriver: ServiceDriver {
     /// written. When they cannot (pgBackRest missing, a full disk), the database starts without
     /// archiving rather than not at all; PITR status says why.
     private func postgresqlConf() -> String {
-        guard context.config.pitrEnabled(service) else { return renderer.postgresqlConf }
+        guard context.config.pitrEnabled(service) else { return current.postgresqlConf }
         do {
             try PgBackRest(instance: instance, config: context.config, account: context.account).writeFiles()
-            return renderer.postgresqlConf
+            return current.postgresqlConf
         } catch {
             context.logger.error(
                 "point-in-time recovery is off for this start: \(error.message)", metadata: ["service": "\(service.rawValue)"])
             return PostgresConfigRenderer(
                 instance: instance, settings: settings, layout: context.layout, superuser: renderer.superuser,
-                daemonUser: renderer.daemonUser, tls: renderer.tls).postgresqlConf
+                daemonUser: renderer.daemonUser, tls: renderer.tls, replication: current.replication).postgresqlConf
         }
     }
 
@@ -84,14 +109,21 @@ public final class PostgresDriver: ServiceDriver {
     /// through the postmaster, and a SIGSTOPped postmaster leaves every established backend
     /// answering `SELECT 1` (Redis, one process, keeps its connection).
     public func checkHealth(timeout: Duration) async -> HealthResult {
+        // aegisd's own writes (roles, migrations) commit locally: with `[replication] synchronous`
+        // they would otherwise wait for a standby that may not exist yet, and the primary would
+        // never become healthy for a standby to copy.
         let parameters = [
             "host": renderer.socketDir, "port": String(settings.port), "user": context.account.name,
-            "dbname": "postgres", "application_name": "aegisd-health",
+            "dbname": "postgres", "application_name": "aegisd-health", "options": "-c synchronous_commit=local",
         ]
-        let needsBootstrap = !bootstrapped.withLock { $0 }
+        // A standby's roles, databases and schema come from the primary; it is read-only.
+        let needsBootstrap = standby == nil && !bootstrapped.withLock { $0 }
         let password: String
+        let replicatorPassword: String?
         do {
             password = needsBootstrap ? try context.password(file: settings.passwordFile, service: service) : ""
+            replicatorPassword = needsBootstrap && renderer.tls != nil
+                ? try context.password(file: ReplicationCredentials.primaryPostgresPassword(context.layout), service: service) : nil
         } catch {
             return .unhealthy(error.reason)
         }
@@ -113,6 +145,7 @@ public final class PostgresDriver: ServiceDriver {
                 try connection.execute("SELECT 1", timeout: timeout)
                 guard needsBootstrap else { return [] }
                 try Self.bootstrap(connection, settings: settings, password: password)
+                if let replicatorPassword { try Self.ensureReplicationRole(connection, password: replicatorPassword) }
                 let cleared = try Self.clearInterruptedRestore(connection, database: settings.database)
                 try Self.migrate(parameters: parameters, settings: settings, instance: instance)
                 return cleared
@@ -161,6 +194,19 @@ public final class PostgresDriver: ServiceDriver {
             try connection.execute("ALTER DATABASE \(database) OWNER TO \(SchemaRoles.owner)", timeout: timeout)
         }
         try connection.execute("GRANT \(SchemaRoles.app) TO \(role)", timeout: timeout)
+    }
+
+    /// The role standbys replicate as (`ReplicationCredentials.postgresRole`): REPLICATION and
+    /// LOGIN, nothing else, its password re-synchronized with its secret file at every start. pg_hba
+    /// admits it only for replication, over TLS, with a client certificate.
+    static func ensureReplicationRole(_ connection: PostgresConnection, password: String) throws {
+        let name = ReplicationCredentials.postgresRole
+        let exists = try !connection.execute(
+            "SELECT 1 FROM pg_roles WHERE rolname = \(try connection.quoteLiteral(name))", timeout: .seconds(30)).isEmpty
+        let verifier = try connection.quoteLiteral(try connection.scramVerifier(password: password, role: name))
+        try connection.execute(
+            "\(exists ? "ALTER" : "CREATE") ROLE \(try connection.quoteIdentifier(name)) WITH REPLICATION LOGIN PASSWORD \(verifier)",
+            timeout: .seconds(30))
     }
 
     /// What a restore or drill leaves when aegisd dies in the middle (see `PostgresRestorer`): the

@@ -1,5 +1,6 @@
 import AegisCore
 import AegisSystem
+import Foundation
 
 /// Redis as a child: generated redis.conf (ACL users with hashed passwords, nothing secret in
 /// argv), health by PING over its Unix socket on a connection authenticated (AUTH as aegisd's
@@ -15,6 +16,33 @@ public final class RedisDriver: ServiceDriver {
     public init(context: DriverContext) {
         self.context = context
         self.renderer = RedisConfigRenderer(config: context.config)
+    }
+
+    /// On a standby: the replica's files and lines; on a primary, nil.
+    private func replica() throws(LaunchFailure) -> RedisReplica? {
+        let config = context.config
+        guard RedisReplica.follows(config), !context.promotions.contains(service) else { return nil }
+        let credentials = ReplicationCredentials(config: config)
+        let files = RedisReplica.files(context.layout)
+        do throws(SystemError) {
+            try FileSystem.makeDirectory((files.ca as NSString).deletingLastPathComponent, mode: 0o700, owner: context.account)
+            let own = try FileSystem.read(CertificateLayout(config).ca.certificate) ?? ""
+            func required(_ path: String) throws(SystemError) -> String {
+                guard let text = try FileSystem.read(path) else {
+                    throw SystemError("\(path) is missing: pair this host again with aegisd config init --standby-of BUNDLE")
+                }
+                return text
+            }
+            try FileSystem.writeAtomically(files.ca, contents: own + required(credentials.caCertificate), mode: 0o600, owner: context.account)
+            try FileSystem.writeAtomically(files.certificate, contents: required(credentials.clientCertificate), mode: 0o600, owner: context.account)
+            try FileSystem.writeAtomically(files.key, contents: required(credentials.clientKey), mode: 0o600, owner: context.account)
+            let password = try required(credentials.redisPassword).split(separator: "\n").first.map(String.init) ?? ""
+            return RedisReplica(
+                host: config.replication.primaryHost, port: config.replication.primaryRedisPort,
+                user: ReplicationCredentials.redisUser, password: password, certificate: files.certificate, key: files.key)
+        } catch {
+            throw LaunchFailure("standby credentials: \(error.message)")
+        }
     }
 
     public func prepare() async throws(LaunchFailure) -> LaunchSpec {
@@ -34,11 +62,17 @@ public final class RedisDriver: ServiceDriver {
         for app in PostgresInstance.allCases {
             appHashes[app] = SHA256Hasher.hexDigest(try context.password(file: context.layout.redisPasswordFile(of: app), service: service))
         }
+        let replica = try replica()
+        // A primary's replication user; a standby has none (nothing replicates from it).
+        let replicatorHash = replica == nil && context.config.tls.enabled
+            ? SHA256Hasher.hexDigest(try context.password(file: ReplicationCredentials.primaryRedisPassword(context.layout), service: service))
+            : nil
         try context.writeServiceFile(
             renderer.configFile,
             renderer.render(
                 adminPasswordHash: SHA256Hasher.hexDigest(password), appPasswordHashes: appHashes,
-                loadingRestoredSnapshot: FileSystem.exists(renderer.restorePendingMarker)))
+                loadingRestoredSnapshot: FileSystem.exists(renderer.restorePendingMarker),
+                replicatorPasswordHash: replicatorHash, replica: replica))
         return LaunchSpec(
             executable: binary, arguments: [renderer.configFile],
             workingDirectory: context.layout.dataDir(of: service), account: context.account)

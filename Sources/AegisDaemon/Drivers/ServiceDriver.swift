@@ -50,9 +50,16 @@ public struct DriverContext: Sendable {
     public let daemonUser: String
     public let logger: Logger
     public let notifier: SystemdNotifier
+    /// A standby's first copies from the primary, for the status.
+    public let seeding: SeedingProgress
+    /// Services promoted by `aegisctl promote` while aegisd runs.
+    public let promotions: Promotions
 
     public init(config: AegisConfig, account: ServiceAccount, daemonUser: String, logger: Logger,
-                notifier: SystemdNotifier = SystemdNotifier()) {
+                notifier: SystemdNotifier = SystemdNotifier(), seeding: SeedingProgress = SeedingProgress(),
+                promotions: Promotions = Promotions()) {
+        self.seeding = seeding
+        self.promotions = promotions
         self.config = config
         self.account = account
         self.daemonUser = daemonUser

@@ -27,9 +27,18 @@ actor MaintenanceCoordinator {
     }
 
     private func status(_ job: MaintenanceJob) -> MaintenanceJobStatus {
-        MaintenanceJobStatus(
+        var status = MaintenanceJobStatus(
             name: job.name, service: job.service.rawValue, description: job.description, schedule: job.schedule,
             lastRun: lastRuns[job.name])
+        status.skipped = standbySkip(job)
+        return status
+    }
+
+    /// A standby's PostgreSQL instances are read-only copies: VACUUM and archiving run on the
+    /// primary and arrive by replication. Redis's snapshot runs on both.
+    func standbySkip(_ job: MaintenanceJob) -> String? {
+        config.replication.follows(job.service) && job.service.kind == .postgres
+            ? "skipped on a standby ([replication] role = \"standby\"): it runs on the primary and arrives by replication" : nil
     }
 
     /// Runs `name` now and returns its status with the outcome; throws only when it cannot be
@@ -40,6 +49,7 @@ actor MaintenanceCoordinator {
                 "no maintenance job named '\(name)'; jobs: \(jobs.map(\.name).joined(separator: ", "))")
         }
         guard !running.contains(name) else { throw MaintenanceRefusal("\(name) is already running") }
+        if let skipped = standbySkip(job) { throw MaintenanceRefusal("\(name): \(skipped)") }
         running.insert(name)
         defer { running.remove(name) }
         let started = UTCTimestamp.now

@@ -7,7 +7,9 @@ enum MaintenanceSchedule {
     static func entries(_ coordinator: MaintenanceCoordinator, settings: MaintenanceSettings) async -> [SchedulerEntry] {
         guard settings.enabled else { return [] }
         let zone = BackupSchedule.zone(settings.timeZone)
-        return await coordinator.jobs.map { job in
+        var jobs: [MaintenanceJob] = []
+        for job in await coordinator.jobs where await coordinator.standbySkip(job) == nil { jobs.append(job) }
+        return jobs.map { job in
             SchedulerEntry(name: "maintenance:\(job.name)", schedule: job.schedule, zone: zone, lastRun: nil) {
                 // A refusal (already running from an operator's request) is nothing to add to.
                 _ = try? await coordinator.run(job.name)

@@ -39,7 +39,7 @@ public struct ConfigEnvironmentCheck: Sendable {
         let postgresEnabled = PostgresInstance.allCases.contains { config.postgres.instances[$0]?.enabled ?? false }
 
         if postgresEnabled {
-            report.errors += postgresProgramIssues(binDir: config.postgres.binDir)
+            report.errors += postgresProgramIssues(binDir: config.postgres.binDir, standby: config.replication.isStandby)
         }
         if config.redis.enabled, let problem = programProblem(config.redis.binary) {
             report.errors.append(ConfigIssue(
@@ -172,13 +172,14 @@ public struct ConfigEnvironmentCheck: Sendable {
         }
     }
 
-    private func postgresProgramIssues(binDir: String) -> [ConfigIssue] {
+    /// A standby copies its instances from the primary with pg_basebackup.
+    private func postgresProgramIssues(binDir: String, standby: Bool) -> [ConfigIssue] {
         guard ConfigFileSystem.isDirectory(binDir) else {
             return [ConfigIssue(
                 path: "postgres.bin_dir",
                 reason: "\(binDir) is not a directory; install PostgreSQL 15 (apt-get install postgresql-15) or set bin_dir")]
         }
-        return ["postgres", "initdb"].compactMap { program in
+        return (["postgres", "initdb"] + (standby ? ["pg_basebackup"] : [])).compactMap { program in
             let path = "\(binDir)/\(program)"
             return FileSystem.isExecutable(path) ? nil : ConfigIssue(
                 path: "postgres.bin_dir", reason: "\(path) is missing or not executable")

@@ -30,11 +30,24 @@ public enum ConfigInitializer {
     /// - Parameters:
     ///   - root: the state root; relative paths are resolved against the working directory.
     ///   - force: replace an existing file instead of refusing.
-    public static func write(root: String, portBase: Int? = nil, user: String = "aegis", force: Bool = false) throws(Failure) -> String {
+    ///   - standbyOf: a bundle from `aegisctl replication bundle` on the primary: the file is a
+    ///     standby's, and the bundle's credentials go to `<root>/secrets/replication` (0600).
+    public static func write(
+        root: String, portBase: Int? = nil, user: String = "aegis", force: Bool = false, standbyOf: String? = nil
+    ) throws(Failure) -> String {
         let root = absolutePath(root)
         var config: AegisConfig
+        var bundle: ReplicationBundle?
         do {
-            config = try AegisConfig.forInit(root: root, portBase: portBase, user: user)
+            if let standbyOf {
+                let read = try readBundle(standbyOf)
+                bundle = read
+                config = try AegisConfig.forStandbyInit(
+                    root: root, portBase: portBase, user: user, bundle: read,
+                    slotName: AegisConfig.standbySlotName(hostName: HostName.current() ?? "host"))
+            } else {
+                config = try AegisConfig.forInit(root: root, portBase: portBase, user: user)
+            }
         } catch {
             throw Failure(kind: .invalid, message: error.issues.map(\.description).joined(separator: "\n"))
         }
@@ -44,6 +57,7 @@ public enum ConfigInitializer {
         }
         do {
             try ConfigFileIO.createDirectories(config.daemon.stateDir)
+            if let bundle { try storeCredentials(bundle, in: ReplicationCredentials(config: config), secretsDir: config.layout.secretsDir) }
             let identity = try backupIdentity(at: backupIdentityPath(config.layout))
             config.backup.recipients = [identity.recipient.encoded]
             try FileSystem.writeAtomically(path, contents: ConfigRenderer.render(config), mode: 0o640)
@@ -52,6 +66,43 @@ public enum ConfigInitializer {
             throw Failure(kind: .io, message: error.message)
         }
         return path
+    }
+
+    /// The bundle at `path`, checked; a problem is an invalid argument (exit 2).
+    private static func readBundle(_ path: String) throws(ConfigError) -> ReplicationBundle {
+        do {
+            guard let text = try FileSystem.read(path) else {
+                throw ConfigError(file: path, issues: [ConfigIssue(path: "--standby-of", reason: "\(path) does not exist")])
+            }
+            return try ReplicationBundle.decode(text)
+        } catch let error as ConfigError {
+            throw error
+        } catch let error as ReplicationBundleError {
+            throw ConfigError(file: path, issues: [ConfigIssue(path: "--standby-of", reason: "\(path): \(error.message)")])
+        } catch {
+            throw ConfigError(file: path, issues: [ConfigIssue(path: "--standby-of", reason: "\(path): \(error)")])
+        }
+    }
+
+    /// The bundle's secrets, each in a file of its own (0600) in a 0700 directory: the
+    /// configuration names none of them. The apps' passwords go to `secretsDir` under their
+    /// default names, where this host's servers take them from.
+    public static func storeCredentials(
+        _ bundle: ReplicationBundle, in credentials: ReplicationCredentials, secretsDir: String
+    ) throws(SystemError) {
+        try FileSystem.makeDirectory(secretsDir, mode: 0o700)
+        try FileSystem.makeDirectory(credentials.directory, mode: 0o700)
+        for (name, secret) in bundle.appSecrets ?? [:] where ReplicationBundle.appSecretNames.contains(name) {
+            try FileSystem.writeAtomically("\(secretsDir)/\(name)", contents: secret.revealed + "\n", mode: 0o600)
+        }
+        var files = [
+            (credentials.caCertificate, bundle.caCertificate), (credentials.clientCertificate, bundle.clientCertificate),
+            (credentials.clientKey, bundle.clientKey.revealed), (credentials.postgresPassword, bundle.postgresPassword.revealed + "\n"),
+        ]
+        if let redis = bundle.redisPassword { files.append((credentials.redisPassword, redis.revealed + "\n")) }
+        for (path, contents) in files {
+            try FileSystem.writeAtomically(path, contents: contents, mode: 0o600)
+        }
     }
 
     /// Where `config init` puts the backup identity: the operator is told to move it away.

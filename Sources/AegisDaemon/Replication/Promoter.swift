@@ -1,0 +1,126 @@
+import AegisCore
+import AegisSystem
+import Foundation
+import Logging
+
+/// `aegisctl promote [SERVICE] [--force]` on a standby: each named service (or every one that
+/// follows the primary) is made a primary by the server's own means (`pg_promote(wait =>
+/// true)`, Redis `REPLICAOF NO ONE`), checked to accept writes, and `aegisd.toml` is rewritten
+/// (`PromotionEdit`) so that a restart keeps it a primary.
+struct Promoter {
+    let config: AegisConfig
+    let configPath: String
+    let account: ServiceAccount
+    let monitor: ReplicationMonitor
+    let promotions: Promotions
+    let logger: Logger
+    static let timeout = Duration.seconds(90)
+
+    /// The services that follow the primary now.
+    var followers: [ServiceID] {
+        ReplicationSettings.promotable.filter { service in
+            guard config.isEnabled(service), monitor.follows(service) else { return false }
+            return service != .redis || RedisReplica.follows(config)
+        }
+    }
+
+    func promote(_ requested: ServiceID?, force: Bool) async throws(SystemError) -> (message: String, reports: [PromotionReport]) {
+        guard config.replication.isStandby else {
+            throw SystemError("this host is a primary ([replication] role = \"primary\"): there is nothing to promote")
+        }
+        let following = followers
+        let targets: [ServiceID]
+        if let requested {
+            guard following.contains(requested) else {
+                throw SystemError("\(requested.rawValue) does not follow a primary here; services that do: "
+                    + (following.isEmpty ? "none" : following.map(\.rawValue).joined(separator: ", ")))
+            }
+            targets = [requested]
+        } else {
+            guard !following.isEmpty else { throw SystemError("every service here is a primary already") }
+            targets = following
+        }
+        if !force {
+            for service in targets {
+                let reading = await monitor.reading(service, fresh: true)
+                guard reading.detail.streaming == true, let lag = reading.lagBytes else {
+                    throw SystemError("the lag of \(service.rawValue) is unknown (it does not stream from the primary"
+                        + (reading.detail.error.map { ": \($0)" } ?? "") + "): what it did not receive would be lost. "
+                        + "If the primary is gone for good, promote anyway with --force")
+                }
+                logger.notice("promoting \(service.rawValue), \(lag) bytes behind the primary", metadata: ["service": "\(service.rawValue)"])
+            }
+        }
+        var reports: [PromotionReport] = []
+        for service in targets {
+            promotions.insert(service)
+            do {
+                reports.append(service == .redis ? try await promoteRedis() : try await promotePostgres(service.postgresInstance!))
+            } catch {
+                promotions.remove(service)
+                throw SystemError("\(service.rawValue) was not promoted: \(error)"
+                    + (reports.isEmpty ? "" : "; promoted before it: " + reports.map(\.service).joined(separator: ", ")))
+            }
+            logger.notice("\(reports.last!.message)", metadata: ["service": "\(service.rawValue)"])
+        }
+        let rewrite = rewriteConfiguration(promoted: targets, following: following)
+        let message = reports.map(\.message).joined(separator: "\n") + "\n" + rewrite
+        return (message, reports)
+    }
+
+    private func promotePostgres(_ instance: PostgresInstance) async throws -> PromotionReport {
+        let admin = PostgresAdmin(instance: instance, config: config, account: account)
+        let timeline: Int = try await admin.run("aegisd-promote", timeout: Self.timeout) { connection in
+            let promoted = try connection.execute("SELECT pg_promote(wait => true, wait_seconds => 60)", timeout: Self.timeout)
+            guard promoted.first?.first == "t" else { throw SystemError("pg_promote did not finish within 60 seconds") }
+            let row = try connection.execute(
+                "SELECT pg_is_in_recovery(), current_setting('transaction_read_only'), substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8)",
+                timeout: Self.timeout).first ?? []
+            guard row.count == 3, row[0] == "f", row[1] == "off", let hex = row[2] ?? nil, let timeline = Int(hex, radix: 16) else {
+                throw SystemError("the instance does not accept writes after pg_promote (\(row))")
+            }
+            return timeline
+        }
+        return PromotionReport(
+            service: instance.serviceID.rawValue, timeline: timeline,
+            message: "\(instance.serviceID.rawValue) is a primary, accepting writes on timeline \(timeline)")
+    }
+
+    private func promoteRedis() async throws -> PromotionReport {
+        let socket = RedisConfigRenderer(config: config).socketPath
+        let passwordFile = config.passwordFile(of: .redis)
+        try await runBlocking {
+            let client = try RedisClient(unixPath: socket, timeout: .seconds(10))
+            try client.authenticate(user: RedisACL.adminUser, password: try SecretFile.readOrCreate(passwordFile))
+            _ = try client.command(["REPLICAOF", "NO", "ONE"])
+            let info = try RedisSnapshotSource.info(client, "replication")
+            guard info["role"] == "master" else { throw SystemError("Redis is still a replica after REPLICAOF NO ONE") }
+        }
+        return PromotionReport(service: ServiceID.redis.rawValue, message: "redis is a primary, accepting writes")
+    }
+
+    /// Rewrites the configuration file; says what it did, or what the operator must do by hand.
+    /// The servers are primaries either way: only the file's rewrite can fail here.
+    private func rewriteConfiguration(promoted targets: [ServiceID], following: [ServiceID]) -> String {
+        let already = config.replication.promoted.compactMap(ServiceID.init(rawValue:))
+        let promoted = already + targets.filter { !already.contains($0) }
+        let all = promoted + following.filter { !promoted.contains($0) }
+        do throws(SystemError) {
+            guard let text = try FileSystem.read(configPath) else { throw SystemError("\(configPath) is gone") }
+            let edited: String
+            do { edited = try PromotionEdit.apply(to: text, promoted: promoted, all: all) } catch { throw SystemError(error.message) }
+            do { _ = try ConfigLoader.load(text: edited, file: configPath) } catch { throw SystemError("the edited file would not load: \(error)") }
+            var info = stat()
+            let mode = stat(configPath, &info) == 0 ? info.st_mode & 0o777 : 0o640
+            try FileSystem.writeAtomically(configPath, contents: edited, mode: mode)
+            let everything = all.allSatisfy(promoted.contains)
+            return "\(configPath): " + (everything ? "role = \"primary\"" : "promoted = [\(promoted.map(\.rawValue).joined(separator: ", "))]")
+                + ", so a restart keeps them primaries. Restart aegisd (systemctl restart aegisd) to run backups, "
+                + "point-in-time recovery and maintenance here as on a primary."
+        } catch {
+            logger.error("promoted, but \(configPath) was not rewritten: \(error.message)")
+            return "WARNING: \(configPath) was not rewritten (\(error.message)): until it says so, a restart of aegisd would "
+                + "start them as standbys again. Edit [replication] by hand before restarting aegisd."
+        }
+    }
+}
