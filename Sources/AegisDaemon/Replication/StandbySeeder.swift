@@ -121,7 +121,8 @@ struct StandbySeeder {
         do {
             // --progress prints "12345/67890 kB (18%), 0/1 tablespace" lines (not a terminal: one per line).
             let status = try await ChildProcess.run(spec, onLines: { _, batch in
-                lines.withLock { $0 += batch }
+                // The last lines only, for the error message: --progress prints one a second.
+                lines.withLock { $0 = Array(($0 + batch).suffix(50)) }
                 if let last = batch.last(where: { $0.contains(" kB (") }) {
                     progress.set(service, "copying from \(side.host):\(side.port): \(last.trimmingCharacters(in: .whitespaces))")
                 }
