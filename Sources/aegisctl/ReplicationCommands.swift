@@ -88,6 +88,18 @@ extension Aegisctl {
                 throw ExitCode(ExitStatus.daemonError)
             }
             if json { print(try prettyJSON(reply.promotions ?? [])) } else if let message = reply.message { print(message) }
+            keepPromotedInTheConfigFile(reply.promotions ?? [])
+        }
+
+        /// aegisd cannot write its configuration file under the packaged unit; root can. The file
+        /// is `--config`, or the packaged one when aegisctl talks to the packaged socket.
+        private func keepPromotedInTheConfigFile(_ reports: [PromotionReport]) {
+            guard let path = global.config ?? (global.socket == nil ? "/etc/aegis/aegisd.toml" : nil) else { return }
+            switch PromotedConfigFile.update(path: path, promotedNow: reports.compactMap { ServiceID(rawValue: $0.service) }) {
+            case .unchanged: break
+            case .rewritten: if !json { print("\(path): rewritten by aegisctl, so a restart keeps them primaries") }
+            case .failed(let reason): printError("warning: \(reason)")
+            }
         }
     }
 }

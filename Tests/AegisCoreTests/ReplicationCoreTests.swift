@@ -235,6 +235,20 @@ import Testing
         #expect(!last.contains("promoted") && last.contains("role = \"primary\""))
     }
 
+    /// aegisctl's edit reads what is promoted and what follows from the file itself.
+    @Test func theEditFromTheFilesOwnConfiguration_countsWhatItPromotedBefore() throws {
+        var config = AegisConfig.defaults()
+        config.replication.role = "standby"
+        config.replication.promoted = ["postgres-ai"]
+        config.redis.enabled = false
+        let text = "[replication]\nrole = \"standby\"\npromoted = [\"postgres-ai\"]\n"
+        let some = try PromotionEdit.apply(to: text, config: config, promotedNow: [.postgresBackend])
+        #expect(some.contains("promoted = [\"postgres-backend\", \"postgres-ai\"]"), "\(some)")
+        let every = try PromotionEdit.apply(to: text, config: config, promotedNow: [.postgresBackend, .postgresExecutor])
+        #expect(every == "[replication]\nrole = \"primary\"\n", "Redis is off here, so the three instances are all")
+        #expect(try PromotionEdit.apply(to: text, config: config, promotedNow: [.postgresAI]) == text)
+    }
+
     @Test func aFileWithoutARoleLineIsNotGuessedAt() {
         #expect(throws: PromotionEdit.Refusal.self) { try PromotionEdit.apply(to: "[tls]\nenabled = true\n", promoted: [.redis], all: [.redis]) }
         #expect(throws: PromotionEdit.Refusal.self) {

@@ -38,4 +38,16 @@ public enum PromotionEdit {
         }
         return lines.joined(separator: "\n")
     }
+
+    /// The file's text after `promotedNow`, with what the file itself says (the services it
+    /// has promoted already, the ones it has follow the primary) for the rest: how a client
+    /// that reads the file, not the daemon's state, rewrites it.
+    public static func apply(to text: String, config: AegisConfig, promotedNow: [ServiceID]) throws(Refusal) -> String {
+        let already = config.replication.promoted.compactMap(ServiceID.init(rawValue:))
+        let promoted = already + promotedNow.filter { !already.contains($0) }
+        let following = ReplicationSettings.promotable.filter { service in
+            config.isEnabled(service) && config.replication.follows(service) && (service != .redis || RedisReplica.follows(config))
+        }
+        return try apply(to: text, promoted: promoted, all: promoted + following.filter { !promoted.contains($0) })
+    }
 }

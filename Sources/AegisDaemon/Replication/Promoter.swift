@@ -118,9 +118,10 @@ struct Promoter {
                 + ", so a restart keeps them primaries. Restart aegisd (systemctl restart aegisd) to run backups, "
                 + "point-in-time recovery and maintenance here as on a primary."
         } catch {
-            logger.error("promoted, but \(configPath) was not rewritten: \(error.message)")
-            return "WARNING: \(configPath) was not rewritten (\(error.message)): until it says so, a restart of aegisd would "
-                + "start them as standbys again. Edit [replication] by hand before restarting aegisd."
+            // The packaged unit leaves /etc read-only to aegisd: aegisctl, run by root, rewrites it then.
+            logger.warning("promoted, but aegisd could not rewrite \(configPath): \(error.message)")
+            return "aegisd could not rewrite \(configPath) (\(error.message)); aegisctl rewrites it when run as root, "
+                + "else set [replication] role = \"primary\" (or promoted = [...]) there by hand before aegisd restarts."
         }
     }
 }
