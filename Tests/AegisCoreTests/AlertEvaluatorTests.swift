@@ -103,6 +103,34 @@ import Testing
         #expect(evaluate(none, now: 10_000, uptime: 5_401).map(\.kind) == [.backupOffsiteStale])
     }
 
+    /// The three replication rules, from what status says of each side.
+    @Test func testReplicationConditions() {
+        func standby(streaming: Bool?, seeding: String? = nil, lagBytes: Int64? = nil, lagSeconds: Double? = nil) -> ServiceStatus {
+            var service = Self.service("postgres-ai", .running, healthy: true)
+            service.role = "standby"
+            service.replication = ReplicationStatus(streaming: streaming, seeding: seeding, error: streaming == false ? "connection refused" : nil)
+            service.replicationLagBytes = lagBytes
+            service.replicationLagSeconds = lagSeconds
+            return service
+        }
+        func kinds(_ services: [ServiceStatus]) -> [AlertCondition] { AlertEvaluator.conditions(Self.input(services, at: 0)) }
+        #expect(kinds([standby(streaming: true, lagBytes: 1 << 20, lagSeconds: 2)]).isEmpty)
+        let away = kinds([standby(streaming: false)])
+        #expect(away.map(\.kind) == [.replicationStandbyDisconnected])
+        #expect(away.first?.summary.contains("connection refused") == true)
+        #expect(kinds([standby(streaming: nil, seeding: "copying: 10%")]).isEmpty, "not while it is first copied")
+        #expect(kinds([standby(streaming: true, lagBytes: 300 << 20)]).map(\.kind) == [.replicationLagHigh])
+        #expect(kinds([standby(streaming: true, lagBytes: 0, lagSeconds: 301)]).map(\.kind) == [.replicationLagHigh])
+        var primary = Self.service("postgres-ai", .running, healthy: true)
+        primary.role = "primary"
+        primary.replication = ReplicationStatus(standbys: [], slots: [
+            ReplicationSlotStatus(name: "standby_b", active: false, walStatus: "lost", retainedBytes: nil),
+            ReplicationSlotStatus(name: "standby_c", active: true, walStatus: "reserved", retainedBytes: 1),
+        ])
+        #expect(kinds([primary]).map(\.key) == ["AegisReplicationSlotLost/postgres-ai/standby_b"])
+        #expect(AlertKind.replicationStandbyDisconnected.holdSeconds == 120 && AlertKind.replicationLagHigh.holdSeconds == 600)
+    }
+
     @Test func testDiskDatabasesAndLogs() {
         let postgres = PostgresFigures(
             database: "d", databaseSizeBytes: 1, connectionsByState: ["active": 50, "idle": 45], maxConnections: 100, commits: 0,

@@ -173,6 +173,27 @@ public struct AlertEvaluator: Sendable {
                     "point-in-time recovery of \(pitr.service) is not working: \(pitr.problem ?? "the stanza is not checked yet")")
             }
         }
+        for service in input.status.services {
+            replicationConditions(service, add: add)
+        }
         return found
+    }
+
+    /// As the replication rules: a standby that does not stream (not while it is first copied),
+    /// one too far behind, and a primary's slot invalidated.
+    private static func replicationConditions(_ service: ServiceStatus, add: (AlertKind, String, String) -> Void) {
+        guard let replication = service.replication else { return }
+        if service.role == "standby", replication.seeding == nil, replication.streaming == false {
+            add(.replicationStandbyDisconnected, service.name, "the standby \(service.name) does not stream from its primary"
+                + (replication.error.map { ": \($0)" } ?? ""))
+        }
+        if service.role == "standby", (service.replicationLagBytes ?? 0) > 256 << 20 || (service.replicationLagSeconds ?? 0) > 300 {
+            add(.replicationLagHigh, service.name, "the standby \(service.name) is \(service.replicationLagBytes ?? 0) bytes and "
+                + "\(Int(service.replicationLagSeconds ?? 0)) s of replay behind its primary")
+        }
+        for slot in replication.slots ?? [] where service.role == "primary" && slot.isLost {
+            add(.replicationSlotLost, "\(service.name)/\(slot.name)", "the replication slot \(slot.name) of \(service.name) is lost: "
+                + "its standby must be copied again (aegisctl replication reseed on the standby)")
+        }
     }
 }

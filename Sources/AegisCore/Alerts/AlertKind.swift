@@ -22,6 +22,9 @@ public enum AlertKind: String, Sendable, CaseIterable, Codable {
     case pitrArchiveFailing = "AegisPITRArchiveFailing"
     case pitrBaseBackupStale = "AegisPITRBaseBackupStale"
     case pitrStanzaNotReady = "AegisPITRStanzaNotReady"
+    case replicationStandbyDisconnected = "AegisReplicationStandbyDisconnected"
+    case replicationLagHigh = "AegisReplicationLagHigh"
+    case replicationSlotLost = "AegisReplicationSlotLost"
 
     /// journald's `MESSAGE_ID` (128 bits, lower-case hex): never changes for a kind.
     public var messageID: String {
@@ -46,13 +49,16 @@ public enum AlertKind: String, Sendable, CaseIterable, Codable {
         case .pitrArchiveFailing: "c4481d9299eb4eb783db08636ff5ccc4"
         case .pitrBaseBackupStale: "f5f43b7bf85a457e9b9274a043be09d1"
         case .pitrStanzaNotReady: "2b69d395557648558b65c038a8490e5e"
+        case .replicationStandbyDisconnected: "f29e6f5df5b14da3a8e38ecac9afce3f"
+        case .replicationLagHigh: "bad997b71eca4b8d8097e9856d995fc8"
+        case .replicationSlotLost: "97ab0034a451435fafa75afdfe9c407a"
         }
     }
 
     public var isCritical: Bool {
         switch self {
         case .serviceFailed, .serviceDown, .backupFailed, .backupMissing, .backupOffsiteStale, .diskSpaceLow, .postgresXidAgeHigh,
-            .redisPersistenceFailing, .pitrArchiveFailing:
+            .redisPersistenceFailing, .pitrArchiveFailing, .replicationStandbyDisconnected, .replicationSlotLost:
             true
         default: false
         }
@@ -61,9 +67,9 @@ public enum AlertKind: String, Sendable, CaseIterable, Codable {
     /// How long the condition must hold before the alert fires (the rule's `for`).
     public var holdSeconds: Double {
         switch self {
-        case .serviceDown, .redisPersistenceFailing: 120
+        case .serviceDown, .redisPersistenceFailing, .replicationStandbyDisconnected: 120
         case .diskSpaceLow, .postgresConnectionsNearMax, .redisMemoryNearMax: 300
-        case .postgresXidAgeHigh, .databaseFiguresFailing, .healthCheckSlow: 600
+        case .postgresXidAgeHigh, .databaseFiguresFailing, .healthCheckSlow, .replicationLagHigh: 600
         case .pitrStanzaNotReady: 900
         case .diskFillingUp: 1800
         case .pitrBaseBackupStale: 3600
