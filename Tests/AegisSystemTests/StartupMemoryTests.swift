@@ -8,7 +8,7 @@ import Testing
     /// Resident kB of this process's clean, read-only mappings of its executable.
     static func residentOfReleasable() throws -> Int {
         let executable = try #require(StartupMemory.ownExecutable())
-        let mappings = ReleasableMappings.parse(smaps: try #require(StartupMemory.ownSmaps()))
+        let mappings = try #require(StartupMemory.ownMappings())
         return ReleasableMappings.releasable(mappings, executable: executable).map(\.residentKiB).reduce(0, +)
     }
 

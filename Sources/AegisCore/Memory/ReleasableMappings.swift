@@ -25,13 +25,23 @@ public enum ReleasableMappings {
 
     /// The mappings of `smaps` (the text of /proc/PID/smaps), in order.
     public static func parse(smaps: String) -> [Mapping] {
-        var mappings: [Mapping] = []
-        for line in smaps.split(separator: "\n", omittingEmptySubsequences: true) {
-            if let header = header(line) {
+        var parser = Parser()
+        for line in smaps.split(separator: "\n", omittingEmptySubsequences: true) { parser.add(line: line) }
+        return parser.mappings
+    }
+
+    /// The same, a line at a time, for a reader that never holds the whole file.
+    public struct Parser: Sendable {
+        public private(set) var mappings: [Mapping] = []
+
+        public init() {}
+
+        public mutating func add(line: Substring) {
+            if let header = ReleasableMappings.header(line) {
                 mappings.append(header)
             } else if !mappings.isEmpty {
                 let fields = line.split(separator: " ", omittingEmptySubsequences: true)
-                guard fields.count >= 2, let value = Int(fields[1]) else { continue }
+                guard fields.count >= 2, let value = Int(fields[1]) else { return }
                 switch fields[0] {
                 case "Rss:": mappings[mappings.count - 1].residentKiB = value
                 case "Anonymous:": mappings[mappings.count - 1].anonymousKiB = value
@@ -39,7 +49,6 @@ public enum ReleasableMappings {
                 }
             }
         }
-        return mappings
     }
 
     /// The mappings of `executable` (as /proc/self/exe names it) whose resident pages are all

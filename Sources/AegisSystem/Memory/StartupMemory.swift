@@ -26,9 +26,9 @@ public enum StartupMemory {
     }
 
     private static func releaseExecutablePages() -> Outcome {
-        guard let executable = ownExecutable(), let smaps = ownSmaps() else { return Outcome(releasedKiB: 0, mappings: 0) }
+        guard let executable = ownExecutable(), let mappings = ownMappings() else { return Outcome(releasedKiB: 0, mappings: 0) }
         var outcome = Outcome(releasedKiB: 0, mappings: 0)
-        for mapping in ReleasableMappings.releasable(ReleasableMappings.parse(smaps: smaps), executable: executable) {
+        for mapping in ReleasableMappings.releasable(mappings, executable: executable) {
             guard let start = UnsafeMutableRawPointer(bitPattern: mapping.start),
                   madvise(start, Int(mapping.length), MADV_DONTNEED) == 0
             else { continue }
@@ -47,12 +47,29 @@ public enum StartupMemory {
         return String(decoding: buffer[0..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
-    /// /proc/self/smaps (a few hundred kB at most for aegisd's few hundred mappings).
-    static func ownSmaps() -> String? {
+    /// The mappings of /proc/self/smaps, read a line at a time through a 16 KiB buffer rather
+    /// than whole (about 350 kB for aegisd): the release should not itself leave large freed
+    /// blocks behind in the allocator.
+    static func ownMappings() -> [ReleasableMappings.Mapping]? {
         let fd = open("/proc/self/smaps", O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { return nil }
         defer { close(fd) }
-        guard let bytes = try? SmallFileReader.readAll(fd, limit: 16 << 20, what: "read /proc/self/smaps") else { return nil }
-        return String(decoding: bytes, as: UTF8.self)
+        var parser = ReleasableMappings.Parser()
+        var pending: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 16 << 10)
+        while true {
+            let count = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if count < 0, errno == EINTR { continue }
+            guard count >= 0 else { return nil }
+            if count == 0 { break }
+            pending += chunk[0..<count]
+            var start = 0
+            while let newline = pending[start...].firstIndex(of: UInt8(ascii: "\n")) {
+                parser.add(line: Substring(String(decoding: pending[start..<newline], as: UTF8.self)))
+                start = newline + 1
+            }
+            pending.removeFirst(start)
+        }
+        return parser.mappings
     }
 }
