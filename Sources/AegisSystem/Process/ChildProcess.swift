@@ -113,7 +113,8 @@ public enum ChildProcess {
     ///   the parent-death signal). The kernel sends it when the *thread* that forked exits, not
     ///   the process: Subprocess forks every child from one worker thread of its own that lives
     ///   until exit (its `runOnBackgroundThread`), never from a cooperative-pool thread, which
-    ///   may end while idle. ChildProcessTests holds both properties.
+    ///   may end while idle. ChildProcessTests checks the signal after the user switch;
+    ///   OffsiteTests the end result (aegisd SIGKILLed mid-upload leaves no rclone behind).
     static func commandLine(_ spec: LaunchSpec, outlivesDaemon: Bool) -> (executable: String, arguments: [String]) {
         var wrapper: [String] = []
         if spec.account.switchesUser {
