@@ -121,14 +121,8 @@ run: build user
 	@echo "    in another shell: $$($(SWIFT) build --show-bin-path)/aegisctl --config $(VAR)/aegisd.toml status"
 	$$($(SWIFT) build --show-bin-path)/aegisd --config $(VAR)/aegisd.toml
 
-# The shipped binary's link: lld with packed relative relocations (DT_RELR, glibc >= 2.36). With
-# the static Swift runtime the executable holds about 90,000 relative relocations; as RELA (gold,
-# the default) they take 2 MiB that the dynamic linker reads at every start and that stay mapped,
-# as RELR about 20 KiB. See docs/benchmarks.md, "Idle cost".
-RELEASE_LINK_FLAGS := -Xswiftc -use-ld=lld -Xlinker -z -Xlinker pack-relative-relocs
-
 # Benchmarks measure the binary as it is shipped: release, Swift runtime linked statically.
-BENCH_BUILD := $(SWIFT) build -c release --static-swift-stdlib $(RELEASE_LINK_FLAGS) --scratch-path .build-static
+BENCH_BUILD := $(SWIFT) build -c release --static-swift-stdlib --scratch-path .build-static
 
 # The exporters the metrics benchmark compares /metrics with.
 BENCH_PACKAGES := prometheus-postgres-exporter prometheus-redis-exporter
@@ -158,7 +152,7 @@ bench: deps user
 PREFIX ?= /usr
 DESTDIR ?=
 VERSION := $(shell sed -n 's/.*current = "\(.*\)"/\1/p' Sources/AegisCore/Control/AegisVersion.swift)
-RELEASE_BUILD := $(SWIFT) build -c release --static-swift-stdlib $(RELEASE_LINK_FLAGS) --scratch-path .build-release
+RELEASE_BUILD := $(SWIFT) build -c release --static-swift-stdlib --scratch-path .build-release
 
 install: deps
 	@echo "==> building the release binaries (static Swift runtime)"

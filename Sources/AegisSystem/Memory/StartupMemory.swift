@@ -5,7 +5,7 @@ import Glibc
 /// Gives back, once aegisd is ready, the memory that only its start needed: the clean pages of
 /// its own executable that `ReleasableMappings` picks, and the free memory glibc's allocator
 /// still holds. On the static release build about 16 MiB of the executable is resident at
-/// READY=1; the idle loop maps about 10 MiB of it again within seconds, because the kernel maps
+/// READY=1; the idle loop maps about 11 MiB of it again within seconds, because the kernel maps
 /// code in blocks of 64 KiB and more around each page touched (docs/benchmarks.md, "Idle cost").
 public enum StartupMemory {
     /// What was given back, for the log line.
