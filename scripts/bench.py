@@ -135,7 +135,7 @@ def bench_pg_ctl_recovery(root, runs):
 
 
 def bench_idle(daemon, seconds):
-    """aegisd's own CPU (% of a core), RSS and private dirty memory (MiB) while its four children
+    """aegisd's own CPU (% of a core), RSS and private dirty memory (MiB), and its threads, while its four children
     are healthy and nothing happens. Private dirty is what aegisd alone costs the machine: RSS
     also counts the pages of the executable and libraries it shares with the page cache."""
     pid = daemon.proc.pid
@@ -158,7 +158,8 @@ def bench_idle(daemon, seconds):
         time.sleep(1)
     cpu = (cpu_seconds(pid) - c0) / (time.monotonic() - t0) * 100
     end = rss()
-    return cpu, end, max(peak, end), private_dirty()
+    threads = len(os.listdir(f"/proc/{pid}/task"))
+    return cpu, end, max(peak, end), private_dirty(), threads
 
 
 def main():
@@ -172,7 +173,7 @@ def main():
     root, daemon, ready_ours, ready_theirs = bench_ready(args.bin_dir, args.ready_runs)
     pg_ctl = bench_pg_ctl_recovery(root, args.runs)
     notify, recovery = bench_recovery(root, daemon, args.runs)
-    cpu, rss, peak, dirty = bench_idle(daemon, args.idle)
+    cpu, rss, peak, dirty, threads = bench_idle(daemon, args.idle)
     daemon.stop()
     shutil.rmtree(root, ignore_errors=True)
 
@@ -189,6 +190,7 @@ def main():
     print(f"| aegisd idle CPU over {args.idle} s (4 children, health every 1 s) | {cpu:.2f} % of a core | | |")
     print(f"| aegisd idle RSS (end / peak) | {rss:.1f} / {peak:.1f} MiB | | |")
     print(f"| aegisd idle private dirty memory | {dirty:.1f} MiB | | |")
+    print(f"| aegisd threads | {threads} | | |")
 
 
 if __name__ == "__main__":

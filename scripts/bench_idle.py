@@ -20,8 +20,8 @@ def main():
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--seconds", type=int, default=60)
     args = parser.parse_args()
-    print("| build | round | idle CPU (% of a core) | RSS (end / peak) | private dirty |")
-    print("|---|---|---|---|---|")
+    print("| build | round | idle CPU (% of a core) | RSS (end / peak) | private dirty | threads |")
+    print("|---|---|---|---|---|---|")
     for round_ in range(args.rounds):
         for bin_dir in args.bin_dirs:
             wait_for_idle(120)
@@ -29,10 +29,10 @@ def main():
             notify = Notify(f"{root}/notify-idle.sock")
             daemon.start(notify)
             notify.when("READY=1")
-            cpu, rss, peak, dirty = bench_idle(daemon, args.seconds)
+            cpu, rss, peak, dirty, threads = bench_idle(daemon, args.seconds)
             daemon.stop()
             shutil.rmtree(root, ignore_errors=True)
-            print(f"| {bin_dir} | {round_ + 1} | {cpu:.2f} % | {rss:.1f} / {peak:.1f} MiB | {dirty:.1f} MiB |", flush=True)
+            print(f"| {bin_dir} | {round_ + 1} | {cpu:.2f} % | {rss:.1f} / {peak:.1f} MiB | {dirty:.1f} MiB | {threads} |", flush=True)
 
 
 if __name__ == "__main__":

@@ -306,7 +306,9 @@ public actor Supervisor {
                 return
             }
             do {
-                let status = try await ChildProcess.run(spec, drainAhead: true, onLines: onLines, onOutputDropped: onOutputDropped) { @Sendable pid in
+                let status = try await ChildProcess.run(
+                    spec, drainAhead: true, outlivesDaemon: true, onLines: onLines, onOutputDropped: onOutputDropped
+                ) { @Sendable pid in
                     spawned.set(pid)
                     await self.launched(id, pid: pid)
                 }

@@ -197,8 +197,9 @@ import AegisTestSupport
         #expect(try await daemon.terminate() == 0)
     }
 
-    /// aegisd dies in the middle of an upload: the store never holds a manifest without its
-    /// file, and the next start uploads the backup again.
+    /// aegisd dies in the middle of an upload (SIGKILL, outside systemd: no control group to
+    /// clean up): rclone dies with it while the databases keep running, the store never holds a
+    /// manifest without its file, and the next start uploads the backup again.
     @Test func testKilledMidUpload_theNextStartFinishesIt() async throws {
         let store = try await SeaweedStore.shared.store()
         // A slow link: the upload takes seconds, long enough to be caught running.
@@ -214,9 +215,15 @@ import AegisTestSupport
             uploader = daemon.ourProcesses().first { ProcessTable.commandLine($0).contains(report.path) }
             return uploader != nil
         }
+        let uploaderPid = try #require(uploader)
+        let postmaster = try #require(try daemon.service(.postgresBackend).pid)
         try await daemon.killDaemon()
-        // rclone is in its own process group and outlives a SIGKILLed aegisd: stopped here.
-        if let uploader { kill(uploader, SIGKILL) }
+        // The kernel's parent-death signal, not anything aegisd did: it had no chance to.
+        try await Poll.until("rclone (pid \(uploaderPid)) to die with aegisd", timeout: .seconds(10)) {
+            !ProcessTable.isAlive(uploaderPid)
+        }
+        #expect(ProcessTable.isAlive(postmaster), "a supervised server must outlive aegisd's crash")
+        #expect(!daemon.ourProcesses().contains { ProcessTable.commandLine($0).first?.hasSuffix("rclone") == true })
         let stem = String(report.name.prefix { $0 != "." })
         #expect(!(try Self.objects(remote, config: config)).contains("\(stem).manifest.json"))
         #expect(try BackupTests.manifest(of: report).offsite == nil)

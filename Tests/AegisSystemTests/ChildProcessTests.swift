@@ -63,6 +63,22 @@ import Testing
         #expect(fields.last == String(pid.withLock { $0 }), "the child leads its own process group")
     }
 
+    /// A one-shot command is SIGKILLed by the kernel when aegisd dies; a supervised server is
+    /// not (aegisd's crash must not take a database down). Read back by `setpriv --dump` run as
+    /// the child itself, after the same user switch (which would clear a signal set before it).
+    @Test(arguments: [false, true])
+    func testParentDeathSignal_isKillForOneShotCommands_andNoneForServers(outlivesDaemon: Bool) async throws {
+        let spec = LaunchSpec(executable: ChildProcess.setprivPath, arguments: ["--dump"], account: me)
+        let lines = Mutex<[String]>([])
+        let status = try await ChildProcess.run(
+            spec, outlivesDaemon: outlivesDaemon, onLines: { _, batch in lines.withLock { $0 += batch } }, onSpawn: { _ in })
+        #expect(status == .exited(0))
+        let dump = lines.withLock { $0 }
+        let signal = try #require(dump.first { $0.hasPrefix("Parent death signal:") }, "\(dump)")
+        #expect(signal == (outlivesDaemon ? "Parent death signal: [none]" : "Parent death signal: KILL"))
+        #expect(dump.contains("uid: \(me.uid)"), "\(dump)")
+    }
+
     @Test func testMissingProgram_throwsAndDoesNotHang() async {
         let spec = LaunchSpec(executable: "/nonexistent/program", arguments: [], account: me)
         await #expect(throws: SystemError.self) { try await ChildProcess.output(of: spec) }

@@ -1,4 +1,5 @@
-/// What the operator must add to aegisd's unit so that pushes reach a remote Loki.
+/// What the operator must add to aegisd's unit so that pushes reach a remote Loki (and uploads
+/// a remote store: `offsite.remote`).
 ///
 /// The shipped unit (systemd/aegisd.service) has `IPAddressDeny=any` and
 /// `IPAddressAllow=localhost`: the kernel blocks packets to any other address, so every push
@@ -19,7 +20,13 @@ public enum LokiUnitDropIn {
     /// The advice `config check` prints for `host`, whose addresses resolved to `addresses`
     /// (empty when it could not be resolved, nil when resolving was not tried; loopback addresses
     /// are left out). A host name also needs the DNS resolver to be reachable from the unit.
-    public static func advice(host: String, addresses: [String]?) -> String {
+    ///
+    /// `traffic` is what the kernel blocks ("every push to it") and `role` names the host in
+    /// the placeholder when there is no address to print ("Loki": "<the Loki host's …>"); the
+    /// same advice serves the off-host store (`offsite.remote`).
+    public static func advice(
+        host: String, addresses: [String]?, traffic: String = "every push to it", role: String = "Loki"
+    ) -> String {
         let isAddress = LokiEndpoint.isIPv4(host)
         let outside = isAddress ? [host] : (addresses ?? []).filter { !isLoopback($0) }
         let named: String
@@ -31,8 +38,8 @@ public enum LokiUnitDropIn {
             named = "\(host) (\(outside.joined(separator: ", ")))"
         }
         var advice = "the host \(named) is outside the shipped unit's IPAddressAllow=localhost: under systemd the kernel "
-            + "blocks every push to it. Run `systemctl edit aegisd`, add\n"
-            + text(addresses: outside.isEmpty ? ["<the Loki host's addresses or network>"] : outside)
+            + "blocks \(traffic). Run `systemctl edit aegisd`, add\n"
+            + text(addresses: outside.isEmpty ? ["<the \(role) host's addresses or network>"] : outside)
         if !isAddress {
             advice += "(a network rather, should the addresses change; and the DNS server's address unless the resolver "
                 + "is on loopback, such as systemd-resolved), "

@@ -14,9 +14,14 @@ public enum NotificationDelivery {
         _ argv: [String], input: [UInt8], timeout: Duration, running: @Sendable (Int32, Bool) -> Void = { _, _ in }
     ) throws(SystemError) {
         guard let program = argv.first else { throw SystemError("no command") }
+        // Checked here because behind setpriv a missing program would be an exit status (127).
+        guard FileSystem.isExecutable(program) else { throw SystemError("cannot run \(program): no such executable file") }
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: program)
-        process.arguments = Array(argv.dropFirst())
+        // setpriv execs the command with a parent-death signal, so that it dies with aegisd even
+        // when aegisd is SIGKILLed outside systemd. The signal follows the thread that forked,
+        // this one, which waits below until the command is gone.
+        process.executableURL = URL(fileURLWithPath: ChildProcess.setprivPath)
+        process.arguments = ["--pdeathsig", "KILL", "--"] + argv
         let stdin = Pipe()
         process.standardInput = stdin
         process.standardOutput = FileHandle.nullDevice

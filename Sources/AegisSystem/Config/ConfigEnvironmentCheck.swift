@@ -59,6 +59,7 @@ public struct ConfigEnvironmentCheck: Sendable {
         addOperatorCertificateIssues(config, to: &report)
         addLokiCAFileIssue(config, to: &report)
         addRemoteLokiIssues(config, to: &report)
+        addOffsiteStoreIssues(config, to: &report)
         addClientAccessIssues(config, to: &report)
         return report
     }
@@ -84,19 +85,53 @@ public struct ConfigEnvironmentCheck: Sendable {
         }
         guard remote else { return }
         let addresses = IPAddress(endpoint.host) != nil ? [endpoint.host] : resolve?(endpoint.host)
-        // Once the unit's drop-ins let every address of the Loki host out, there is nothing to add.
-        if let addresses, !addresses.isEmpty {
-            var needed = UnitDropIn()
-            for address in addresses {
-                guard let network = try? IPNetwork(address) else { continue }
-                needed.add(network, reason: "logs.loki_url")
-            }
-            if needed.allowances.count == addresses.count, needed.uncovered(by: unitFiles.ipAddressAllowList()).isEmpty {
-                return
-            }
-        }
+        if unitLetsOut(addresses) { return }
         report.warnings.append(ConfigIssue(
             path: "logs.loki_url", reason: LokiUnitDropIn.advice(host: endpoint.host, addresses: addresses)))
+    }
+
+    /// The off-host store: rclone runs inside aegisd's unit, which lets packets out to loopback
+    /// only, so a store on another host needs a drop-in for its addresses, read from the remote's
+    /// section of `rclone_config` (its `endpoint`, `url` or `host`). A file that cannot be read
+    /// here is left to the daemon's own checks, which name it.
+    private func addOffsiteStoreIssues(_ config: AegisConfig, to report: inout ConfigCheckReport) {
+        let offsite = config.offsite
+        guard offsite.enabled, offsite.rcloneConfig.hasPrefix("/"),
+              let text = try? FileSystem.read(offsite.rcloneConfig)
+        else { return }
+        let traffic = "every upload to it"
+        switch RcloneRemoteHost.find(remote: offsite.remote, configText: text) {
+        case .local, .unknownRemote:
+            return
+        case .providerDefault(let type):
+            guard !unitFiles.ipAddressAllowList().contains("any") else { return }
+            report.warnings.append(ConfigIssue(
+                path: "offsite.remote",
+                reason: "the remote \(RcloneRemoteHost.remoteName(offsite.remote)) (type \(type)) names no endpoint, so rclone "
+                    + "reaches the provider's public addresses, outside the shipped unit's IPAddressAllow=localhost: under "
+                    + "systemd the kernel blocks \(traffic). Run `systemctl edit aegisd`, add\n"
+                    + LokiUnitDropIn.text(addresses: ["<the provider's networks, or any>"])
+                    + "then `systemctl restart aegisd`"))
+        case .host(let host):
+            guard LokiUnitDropIn.isNeeded(host: host) else { return }
+            let addresses = IPAddress(host) != nil ? [host] : resolve?(host)
+            if unitLetsOut(addresses) { return }
+            report.warnings.append(ConfigIssue(
+                path: "offsite.remote",
+                reason: LokiUnitDropIn.advice(host: host, addresses: addresses, traffic: traffic, role: "store")))
+        }
+    }
+
+    /// Whether the unit's drop-ins already let every one of `addresses` out (nil or empty: not
+    /// known, so not).
+    private func unitLetsOut(_ addresses: [String]?) -> Bool {
+        guard let addresses, !addresses.isEmpty else { return false }
+        var needed = UnitDropIn()
+        for address in addresses {
+            guard let network = try? IPNetwork(address) else { return false }
+            needed.add(network, reason: address)
+        }
+        return needed.uncovered(by: unitFiles.ipAddressAllowList()).isEmpty
     }
 
     /// Clients on other hosts: the warnings of the core, and the drop-in the systemd unit needs

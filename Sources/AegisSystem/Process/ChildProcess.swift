@@ -23,6 +23,11 @@ public enum ChildProcess {
     ///     `onLines` (supervised servers); lines may then still arrive after this returns.
     ///     Without it (one-shot commands), this returns only after the last line was handed to
     ///     `onLines`, so an error message a command printed before it exited is never missed.
+    ///   - outlivesDaemon: false (the default) for one-shot commands (pg_dump, psql, rclone,
+    ///     pgBackRest…): the kernel SIGKILLs them when aegisd dies, even by SIGKILL outside
+    ///     systemd, so no upload or dump runs on unsupervised. true only for the supervised
+    ///     servers: a crash of aegisd must not take the databases down (the next start finds
+    ///     them as leftovers and stops them in order).
     ///   - onLines: the lines of one stream, a batch per read (one or many).
     ///   - onOutputDropped: bytes dropped in drain-ahead mode because the line handling fell
     ///     too far behind (the child is never made to wait).
@@ -31,6 +36,7 @@ public enum ChildProcess {
         stdin: Int32? = nil,
         rawStdout: Int32? = nil,
         drainAhead: Bool = false,
+        outlivesDaemon: Bool = false,
         onLines: @escaping @Sendable (OutputStreamKind, [String]) -> Void,
         onOutputDropped: @escaping @Sendable (Int) -> Void = { _ in },
         onSpawn: @Sendable (Int32) async -> Void
@@ -59,19 +65,7 @@ public enum ChildProcess {
 
         var options = PlatformOptions()
         options.processGroupID = 0
-        var executable = spec.executable
-        var arguments = spec.arguments
-        if spec.account.switchesUser {
-            // The user switch is done by util-linux's setpriv, which then execs the program (same
-            // pid). Not by Subprocess's own uid/gid options: those fork with a raw clone3 and then
-            // call glibc's setgroups/setgid/setuid in the child, which can wait forever for
-            // threads that exist only in the parent (seen here with concurrent spawns).
-            executable = setprivPath
-            arguments = [
-                "--reuid=\(spec.account.uid)", "--regid=\(spec.account.gid)", "--clear-groups",
-                "--", spec.executable,
-            ] + spec.arguments
-        }
+        let (executable, arguments) = commandLine(spec, outlivesDaemon: outlivesDaemon)
         var environment: [Environment.Key: String] = [:]
         for (key, value) in spec.environment {
             environment[Environment.Key(stringLiteral: key)] = value
@@ -107,6 +101,28 @@ public enum ChildProcess {
             close(input)
             throw SystemError("cannot start \(spec.executable): \(error)")
         }
+    }
+
+    /// The program actually executed for `spec`: util-linux's setpriv in front of it when the
+    /// user changes or the child must die with aegisd; setpriv then execs the program (same pid).
+    ///
+    /// - The user switch is setpriv's, not Subprocess's own uid/gid options: those fork with a
+    ///   raw clone3 and then call glibc's setgroups/setgid/setuid in the child, which can wait
+    ///   forever for threads that exist only in the parent (seen here with concurrent spawns).
+    /// - `--pdeathsig KILL` is applied by setpriv after its user switch (a change of uid clears
+    ///   the parent-death signal). The kernel sends it when the *thread* that forked exits, not
+    ///   the process: Subprocess forks every child from one worker thread of its own that lives
+    ///   until exit (its `runOnBackgroundThread`), never from a cooperative-pool thread, which
+    ///   may end while idle. ChildProcessTests checks the signal after the user switch;
+    ///   OffsiteTests the end result (aegisd SIGKILLed mid-upload leaves no rclone behind).
+    static func commandLine(_ spec: LaunchSpec, outlivesDaemon: Bool) -> (executable: String, arguments: [String]) {
+        var wrapper: [String] = []
+        if spec.account.switchesUser {
+            wrapper += ["--reuid=\(spec.account.uid)", "--regid=\(spec.account.gid)", "--clear-groups"]
+        }
+        if !outlivesDaemon { wrapper += ["--pdeathsig", "KILL"] }
+        guard !wrapper.isEmpty else { return (spec.executable, spec.arguments) }
+        return (setprivPath, wrapper + ["--", spec.executable] + spec.arguments)
     }
 
     /// Runs a one-shot command (initdb, `loki -version`) to completion and returns its status and
