@@ -1,6 +1,5 @@
 #define _GNU_SOURCE
 #include <fcntl.h>
-#include <malloc.h>
 #include <pthread.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -31,8 +30,4 @@ int aegis_name_thread(const char *name) {
 
 int aegis_pidfd_open(int pid) {
     return (int)syscall(SYS_pidfd_open, (pid_t)pid, 0);
-}
-
-int aegis_release_free_heap(void) {
-    return malloc_trim(0);
 }

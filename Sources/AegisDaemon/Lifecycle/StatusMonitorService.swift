@@ -2,8 +2,7 @@ import AegisSystem
 import Logging
 import ServiceLifecycle
 
-/// Keeps systemd's STATUS= current, sends READY=1 once everything is healthy (then gives back
-/// the memory only the start needed: `StartupMemory`), and pings the
+/// Keeps systemd's STATUS= current, sends READY=1 once everything is healthy, and pings the
 /// watchdog from the supervisor's own executor, so a wedged supervisor stops the pings. Shut
 /// down after the supervisor, so STATUS= follows the services while they stop.
 struct StatusMonitorService: Service {
@@ -33,10 +32,6 @@ struct StatusMonitorService: Service {
                 await supervisor.markReady()
                 notifier.ready(status: summary)
                 logger.notice("ready: \(summary)")
-                // Once: what only the start needed goes back (the pages of start-up code, freed
-                // heap), so that aegisd's RSS is what it uses while it supervises.
-                let released = StartupMemory.release()
-                logger.debug("released \(released.releasedKiB) kB of start-up pages from \(released.mappings) mappings")
             } else if summary != lastSummary {
                 notifier.status(summary)
             }

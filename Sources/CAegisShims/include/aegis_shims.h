@@ -23,8 +23,4 @@ int aegis_name_thread(const char *name);
 /// Returns the descriptor (close-on-exec), or -1 with errno set (ESRCH: already gone).
 int aegis_pidfd_open(int pid);
 
-/// malloc_trim(0): glibc's allocator gives the free memory of every arena back to the kernel
-/// (the top of each heap, and whole free pages inside them). Returns 1 when some was released.
-int aegis_release_free_heap(void);
-
 #endif
