@@ -31,6 +31,8 @@ public struct StateLayout: Sendable, Equatable {
     public func pgBackRestSpoolDir(of service: ServiceID) -> String { "\(root)/pgbackrest-spool/\(service.rawValue)" }
     /// The generated cipher passphrase of pgBackRest's repository 1.
     public var pgBackRestCipherFile: String { "\(secretsDir)/pgbackrest-repo1.cipher" }
+    /// The generated cipher passphrase of pgBackRest's repository 2 (object storage).
+    public var pgBackRestRepo2CipherFile: String { "\(secretsDir)/pgbackrest-repo2.cipher" }
     /// The control socket `config init` writes into the configuration.
     public var defaultSocket: String { "\(runDir)/aegisd.sock" }
 }

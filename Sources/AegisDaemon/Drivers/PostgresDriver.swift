@@ -69,7 +69,9 @@ public final class PostgresDriver: ServiceDriver {
     private func postgresqlConf() -> String {
         guard context.config.pitrEnabled(service) else { return renderer.postgresqlConf }
         do {
-            try PgBackRest(instance: instance, config: context.config, account: context.account).writeFiles()
+            if let problem = try PgBackRest(instance: instance, config: context.config, account: context.account).writeFiles() {
+                context.logger.error("point-in-time recovery: \(problem)", metadata: ["service": "\(service.rawValue)"])
+            }
             return renderer.postgresqlConf
         } catch {
             context.logger.error(
