@@ -20,6 +20,8 @@ age and pgbackrest. Prints a markdown report.
 """
 import argparse, json, os, shlex, shutil, signal, subprocess, sys, tempfile, threading, time
 
+import bench_backup
+import benchlib
 from bench_backup import GIB, MIB, Bench  # scripts/ is on sys.path
 from benchlib import PG_BIN, run, set_key
 
@@ -53,8 +55,11 @@ def main():
     parser.add_argument("--archive-timeout", type=int, default=60, help="[pitr] archive_timeout_s")
     parser.add_argument("--load-seconds", type=int, default=150, help="how long the write load runs before the loss")
     parser.add_argument("--changes-seconds", type=int, default=30, help="pgbench writes between the full and the diff backup")
+    parser.add_argument("--idle-wait", type=int, default=600,
+                        help="seconds to wait for an idle machine before each measured step (a shared machine never is)")
     parser.add_argument("--keep", action="store_true", help="keep the temporary state directory")
     args = parser.parse_args()
+    bench_backup.wait_for_idle = lambda: benchlib.wait_for_idle(limit=args.idle_wait)
     bin_dir = os.path.abspath(args.bin_dir)
     for tool in ["pg_dump", "psql", "gzip", "gunzip", "age", "pgbackrest", f"{PG_BIN}/pgbench"]:
         if not shutil.which(tool):
@@ -166,7 +171,9 @@ def main():
     rate = len(acked) / args.load_seconds
     print(f"Database: postgres-backend's `{bench.database}` after `pgbench -i -q -s {args.scale}` "
           f"(loaded in {load_s:.0f} s): pg_database_size = {db_size:,} bytes ({db_size / GIB:.2f} GiB). "
-          f"One run; machine: {os.cpu_count()} cores, shared. pgBackRest compresses with lz4 and encrypts "
+          f"One run; machine: {os.cpu_count()} cores (load average {open('/proc/loadavg').read().split()[0]} at the end"
+          + (f", busy with other work at {bench.busy_warnings} of the measured steps" if bench.busy_warnings else "")
+          + "). pgBackRest compresses with lz4 and encrypts "
           f"(aes-256-cbc); the dump is gzip then age.")
     print()
     print("| measure | pgBackRest (aegisd PITR) | pg_dump \\| gzip \\| age | ratio (dump / PITR) |")

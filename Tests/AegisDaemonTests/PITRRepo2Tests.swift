@@ -18,7 +18,8 @@ final class PITRRepo2Tests: XCTestCase {
             config.pitr.archiveTimeoutS = 2
             config.postgres.instances[.ai]!.pitr = false
             config.postgres.instances[.executor]!.pitr = false
-            config.pitr.repo2Endpoint = "127.0.0.1:\(store.s3Port)"
+            // A host name: pgBackRest matches the endpoint against the certificate's DNS names only.
+            config.pitr.repo2Endpoint = "localhost:\(store.s3Port)"
             config.pitr.repo2Bucket = "aegis-pitr"
             config.pitr.repo2Path = "/hosts/test"
             config.pitr.repo2URIStyle = "path"
@@ -103,7 +104,7 @@ final class PITRRepo2Tests: XCTestCase {
         XCTAssertEqual(try repository(harness, 2)?.backupCount, 1)
         XCTAssertFalse(try storeObjects(store, under: "backup/postgres-backend").isEmpty, "the base backup is in the store")
         let text = try harness.aegisctl("pitr status postgres-backend")
-        XCTAssertTrue(text.output.contains("repo2 s3://aegis-pitr/hosts/test at 127.0.0.1:\(store.s3Port): 1 base backup"), text.output)
+        XCTAssertTrue(text.output.contains("repo2 s3://aegis-pitr/hosts/test at localhost:\(store.s3Port): 1 base backup"), text.output)
 
         try harness.ownerSQL(.backend, "CREATE TABLE pitr_probe (id serial PRIMARY KEY, note text)", granting: ["pitr_probe"])
         try harness.ownerSQL(.backend, "GRANT USAGE ON SEQUENCE pitr_probe_id_seq TO aegis_app")
@@ -118,7 +119,12 @@ final class PITRRepo2Tests: XCTestCase {
         XCTAssertTrue(try storeObjects(store, under: "archive/postgres-backend").contains { $0.contains(segment) },
                       "WAL segment \(segment) is in the store")
 
-        // Repository 1 gone: pgBackRest restores from repository 2 alone, WAL included.
+        // Repository 1 gone: pgBackRest restores from repository 2 alone, WAL included. The
+        // instance is stopped first, as after a loss; the window aegisd knows must reach the target.
+        let targetSeconds = try RecoveryTime(parsing: target).secondsSinceEpoch
+        try await Poll.until("the recoverable window past \(target)", timeout: .seconds(30), every: .milliseconds(300)) {
+            (try self.pitrStatus(harness)?.windowEnd ?? 0) > targetSeconds
+        }
         XCTAssertEqual(try harness.aegisctl("stop postgres-backend").status, 0)
         let repo1 = "\(harness.root)/pgbackrest"
         XCTAssertEqual(rename(repo1, "\(repo1).gone"), 0)
@@ -140,9 +146,15 @@ final class PITRRepo2Tests: XCTestCase {
         }
         // pgBackRest's asynchronous archive-push still pushes to repo1; PostgreSQL keeps the
         // segment in pg_wal (and retries) until every repository has it.
-        try await Poll.until("segment \(pending) in repo1 while repo2 is down", timeout: .seconds(60), every: .milliseconds(500)) {
-            let found = try? DaemonHarness.shell("find '\(repo1)/archive/postgres-backend' -name '\(pending)*' | head -n 1")
-            return !(found ?? "").trimmingCharacters(in: .whitespacesAndNewlines).isEmpty
+        // Each asynchronous pass first waits for the store up to pgBackRest's io-timeout (60 s).
+        do {
+            try await Poll.until("segment \(pending) in repo1 while repo2 is down", timeout: .seconds(180), every: .milliseconds(500)) {
+                let found = try? DaemonHarness.shell("find '\(repo1)/archive/postgres-backend' -name '\(pending)*' | head -n 1")
+                return !(found ?? "").trimmingCharacters(in: .whitespacesAndNewlines).isEmpty
+            }
+        } catch let timeout as PollTimeout {
+            let logs = try? DaemonHarness.shell("tail -n 30 '\(harness.root)'/pgbackrest-spool/postgres-backend/log/*")
+            throw TestFailure("\(timeout)\npgBackRest:\n\(logs ?? "")")
         }
         try harness.psql(.backend, "INSERT INTO pitr_probe (note) VALUES ('still serving')")
         XCTAssertTrue(try harness.service(.postgresBackend).healthy)

@@ -91,7 +91,8 @@ struct PgBackRest: Sendable {
     func run(_ command: String, _ options: [String] = [], deadline: Duration) async throws(SystemError) -> [String] {
         let spec = LaunchSpec(
             executable: Self.executable, arguments: renderer.arguments(command, options),
-            workingDirectory: layout.pgBackRestRepoDir, account: account)
+            // The spool, not repository 1: a restore must start when repository 1 is lost.
+            workingDirectory: renderer.spoolDir, account: account)
         let (status, lines) = try await ChildProcess.output(of: spec, deadline: deadline)
         guard status == .exited(0) else {
             let tail = lines.filter { !$0.isEmpty }.suffix(4).joined(separator: " | ")
@@ -100,9 +101,11 @@ struct PgBackRest: Sendable {
         return lines
     }
 
-    /// `pgbackrest info --output=json` for this stanza.
+    /// `pgbackrest info --output=json` for this stanza. A store that does not answer is given
+    /// up on after 10 s (pgBackRest's `io-timeout`, 60 s by default, would hold status that long);
+    /// pgBackRest then reports that repository's error and the others' contents.
     func info() async throws(SystemError) -> PgBackRestInfo {
-        let lines = try await run("info", ["--output=json"], deadline: .seconds(60))
+        let lines = try await run("info", ["--output=json", "--io-timeout=10"], deadline: .seconds(60))
         do {
             return try PgBackRestInfo.parse(lines.joined(separator: "\n"), stanza: renderer.stanza)
         } catch {
