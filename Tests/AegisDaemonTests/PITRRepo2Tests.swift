@@ -146,9 +146,11 @@ final class PITRRepo2Tests: XCTestCase {
         }
         // pgBackRest's asynchronous archive-push still pushes to repo1; PostgreSQL keeps the
         // segment in pg_wal (and retries) until every repository has it.
-        // Each asynchronous pass first waits for the store up to pgBackRest's io-timeout (60 s).
+        // An asynchronous pass that meets the store down spends about 2 minutes on it (pgBackRest
+        // retries the connection to read each of archive.info and its copy for 60 s), then pushes
+        // to repo1; a pass already under way when the store stopped comes first.
         do {
-            try await Poll.until("segment \(pending) in repo1 while repo2 is down", timeout: .seconds(180), every: .milliseconds(500)) {
+            try await Poll.until("segment \(pending) in repo1 while repo2 is down", timeout: .seconds(300), every: .milliseconds(500)) {
                 let found = try? DaemonHarness.shell("find '\(repo1)/archive/postgres-backend' -name '\(pending)*' | head -n 1")
                 return !(found ?? "").trimmingCharacters(in: .whitespacesAndNewlines).isEmpty
             }

@@ -69,7 +69,7 @@ public struct PgBackRestConfigRenderer: Sendable {
             log-level-file=info
             start-fast=y
             compress-type=lz4
-            \(repo2 == nil ? "" : Self.archivePushSection)
+
             [\(stanza)]
             pg1-path=\(layout.dataDir(of: instance.serviceID))
             pg1-port=\(settings.port)
@@ -78,12 +78,6 @@ public struct PgBackRestConfigRenderer: Sendable {
 
             """
     }
-
-    /// With repository 2, each asynchronous archive-push pass first asks every repository for
-    /// its archive.info and retries a store that does not answer for `io-timeout` per request
-    /// (60 s by default, a few requests per pass): repository 1 would get its WAL minutes late
-    /// while the store is down. 15 s without progress is ample for a store that works.
-    static let archivePushSection = "\n[global:archive-push]\nio-timeout=15\n"
 
     /// Repository 2's lines of `[global]`, each ending in a newline. The endpoint was validated
     /// with the configuration; the values are one line each (the key files are read that way).
