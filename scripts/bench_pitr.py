@@ -7,15 +7,14 @@ On postgres-backend's database filled by `pgbench -i` (the database of bench_bac
   of pgbench writes, against `pg_dump | gzip | age -r RECIPIENT > file` (time and bytes stored);
 - RPO under a steady write load: one client commits a row at a time (each commit acknowledged
   and its id recorded) while archive_timeout_s is in force; then the instance is frozen
-  (SIGSTOP of its process group: from that instant nothing more is written or archived), stopped,
-  and its data directory destroyed. `aegisctl restore postgres-backend --to-latest` brings back
+  (SIGSTOP of its process group: from that instant nothing more is written or archived), its
+  data directory destroyed at once, and it is stopped. `aegisctl restore postgres-backend --to-latest` brings back
   what the archive holds; the acknowledged ids missing afterwards are the transactions lost;
 - restore: that `--to-latest` restore (stop, pgBackRest restore, WAL replay, healthy) against the
   dump restore (`CREATE DATABASE …; age -d -i KEY file | gunzip | psql --single-transaction`).
 
-One run of each (the database takes minutes to load on this machine); the figures are for the
-machine named in the output. Usage: scripts/bench_pitr.py [BIN_DIR] [--scale 70]
-[--archive-timeout 60] [--load-seconds 150] [--keep]. Needs root, pgbench, pg_dump, psql, gzip,
+One run of each; the figures are for the machine named in the output. Usage: scripts/bench_pitr.py [BIN_DIR] [--scale 70]
+[--archive-timeout 60] [--load-seconds 150] [--idle-wait 600] [--keep]. Needs root, pgbench, pg_dump, psql, gzip,
 age and pgbackrest. Prints a markdown report.
 """
 import argparse, json, os, shlex, shutil, signal, subprocess, sys, tempfile, threading, time
@@ -53,7 +52,8 @@ def main():
     parser.add_argument("bin_dir", nargs="?", default=os.path.join(here, "..", ".build-static", "release"))
     parser.add_argument("--scale", type=int, default=70, help="pgbench scale (70 is about 1.03 GiB)")
     parser.add_argument("--archive-timeout", type=int, default=60, help="[pitr] archive_timeout_s")
-    parser.add_argument("--load-seconds", type=int, default=150, help="how long the write load runs before the loss")
+    parser.add_argument("--load-seconds", type=int, default=150,
+                        help="how long the write load runs before the loss (150: half an archive_timeout of 60 s after a forced switch)")
     parser.add_argument("--changes-seconds", type=int, default=30, help="pgbench writes between the full and the diff backup")
     parser.add_argument("--idle-wait", type=int, default=600,
                         help="seconds to wait for an idle machine before each measured step (a shared machine never is)")
@@ -119,8 +119,10 @@ def main():
         dump_size = os.path.getsize(shell_file)
         log(f"pg_dump | gzip | age: {dump_s:.1f} s, {dump_size} bytes")
 
+        written = "SELECT sum(n_tup_upd + n_tup_ins) FROM pg_stat_user_tables"
+        before = int(bench.sql(written, database=bench.database) or 0)
         run([f"{PG_BIN}/pgbench", "-n", "-c", "2", "-T", str(args.changes_seconds), bench.conninfo()])
-        changed = bench.sql("SELECT sum(n_tup_upd + n_tup_ins) FROM pg_stat_user_tables", database=bench.database)
+        changed = int(bench.sql(written, database=bench.database) or 0) - before
         bench.quiesce()
         diff_s, _ = timed(bench.aegisctl("pitr", "backup", "postgres-backend", "--type", "diff"))
         diff = newest_backup("diff")
@@ -136,8 +138,13 @@ def main():
         os.killpg(group, signal.SIGSTOP)  # the loss: from here nothing is written or archived
         lost_at = time.time()
         writer.stopping.set()
-        log(f"instance frozen after {len(writer.acked)} acknowledged commits; stopping it")
+        # Stopped at once and its files destroyed while it is frozen: left alone, aegisd would find
+        # the frozen instance hung, restart it on its data directory, and the stanza check after
+        # the restart would archive the very WAL this measures the loss of.
         subprocess.Popen(bench.aegisctl("stop", "postgres-backend"), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        data_dir = f"{root}/data/postgres-backend"
+        shutil.rmtree(data_dir)
+        log(f"instance frozen after {len(writer.acked)} acknowledged commits, its data directory destroyed; stopping it")
         deadline = time.monotonic() + 120
         while any(p for p in os.listdir("/proc") if p.isdigit() and _in_group(int(p), group)):
             if time.monotonic() > deadline:
@@ -145,9 +152,7 @@ def main():
             time.sleep(0.2)
         writer.join(timeout=30)
         acked = list(writer.acked)
-        data_dir = f"{root}/data/postgres-backend"
-        shutil.rmtree(data_dir)
-        log("data directory destroyed; restoring --to-latest")
+        log("restoring --to-latest")
         restore_s, _ = timed(bench.aegisctl("restore", "postgres-backend", "--to-latest", "--yes"))
         restored = int(bench.sql("SELECT coalesce(max(id), 0) FROM rpo_probe", database=bench.database))
         lost = [(i, t) for i, t in acked if i > restored]
@@ -182,7 +187,7 @@ def main():
     print(f"| full backup size | {full['repositoryBytes']:,} B ({full['repositoryBytes'] / MIB:.1f} MiB) "
           f"| {dump_size:,} B ({dump_size / MIB:.1f} MiB) | {dump_size / full['repositoryBytes']:.2f} |")
     print(f"| diff backup time (after {args.changes_seconds} s of `pgbench -c 2`, {int(changed or 0):,} rows "
-          f"written in all) | {diff_s:.1f} s | {dump_s:.1f} s (a new full dump) | {dump_s / diff_s:.2f} |")
+          f"inserted or updated) | {diff_s:.1f} s | {dump_s:.1f} s (a new full dump) | {dump_s / diff_s:.2f} |")
     print(f"| diff backup size | {diff['repositoryBytes']:,} B ({diff['repositoryBytes'] / MIB:.1f} MiB) "
           f"| {dump_size:,} B | {dump_size / max(1, diff['repositoryBytes']):.1f} |")
     print(f"| restore after the data directory is lost (`--to-latest`: stop, restore, replay, healthy) vs the "
@@ -198,7 +203,7 @@ def main():
         return text.replace(root, "STATE").replace(bin_dir, "BIN")
     print(f"- PITR backups: `{strip(shlex.join(bench.aegisctl('pitr', 'backup', 'postgres-backend', '--type', 'full')))}` (then `--type diff`)")
     print(f"- dump: `{strip(shell_backup)}`")
-    print(f"- loss: SIGSTOP of the postmaster's process group, `aegisctl stop postgres-backend`, `rm -rf STATE/data/postgres-backend`")
+    print(f"- loss: SIGSTOP of the postmaster's process group, `aegisctl stop postgres-backend`, `rm -rf STATE/data/postgres-backend` at once")
     print(f"- PITR restore: `{strip(shlex.join(bench.aegisctl('restore', 'postgres-backend', '--to-latest', '--yes')))}`")
     print(f"- dump restore: `{strip(shell_restore)}`")
 
