@@ -140,7 +140,7 @@ bench: deps user
 	./scripts/bench.py $$($(BENCH_BUILD) --show-bin-path)
 	@echo "==> running the backup/restore benchmark on a 1 GiB database (needs ~4 GiB free in /tmp; prints a markdown table)"
 	./scripts/bench_backup.py $$($(BENCH_BUILD) --show-bin-path)
-	@echo "==> running the PITR benchmark on a 1 GiB database (pgBackRest full and diff backups against the dump, RPO under a write load, restore after a lost data directory; about 15 minutes; prints a markdown table)"
+	@echo "==> running the PITR benchmark on a 1 GiB database (pgBackRest full and diff backups against the dump, RPO under a write load, restore after a lost data directory; about 6 minutes on an idle machine; prints a markdown table)"
 	./scripts/bench_pitr.py $$($(BENCH_BUILD) --show-bin-path)
 	@echo "==> running the log pipeline benchmark (a child's 1M lines to journald and a Loki stand-in, 9 runs of two configurations, about 7 minutes; prints a markdown table)"
 	./scripts/bench_logs.py $$($(BENCH_BUILD) --show-bin-path)
