@@ -142,6 +142,8 @@ bench: deps user
 	./scripts/bench_backup.py $$($(BENCH_BUILD) --show-bin-path)
 	@echo "==> running the off-host copy benchmark (a 1 GiB database's backup to SeaweedFS through aegisd vs rclone copyto, 3 rounds; prints a markdown table)"
 	./scripts/bench_offsite.py $$($(BENCH_BUILD) --show-bin-path)
+	@echo "==> running the PITR benchmark on a 1 GiB database (pgBackRest full and diff backups against the dump, RPO under a write load, restore after a lost data directory; about 6 minutes on an idle machine; prints a markdown table)"
+	./scripts/bench_pitr.py $$($(BENCH_BUILD) --show-bin-path)
 	@echo "==> running the log pipeline benchmark (a child's 1M lines to journald and a Loki stand-in, 9 runs of two configurations, about 7 minutes; prints a markdown table)"
 	./scripts/bench_logs.py $$($(BENCH_BUILD) --show-bin-path)
 	@echo "==> running the metrics benchmark (1000 scrapes of /metrics, postgres_exporter and redis_exporter; about 1 minute; prints a markdown table)"

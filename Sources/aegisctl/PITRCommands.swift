@@ -104,8 +104,10 @@ extension Aegisctl {
                     if let failed = status.failedCount, failed > 0 {
                         print("  archive failures: \(failed) (last \(status.lastFailedWal ?? "?"))")
                     }
+                    for repository in status.repositories ?? [] { print("  \(repository.summary)") }
                     for backup in status.backups {
                         print("  \(backup.label)  \(backup.type)  \(RecoveryTime(secondsSinceEpoch: backup.stoppedAt).target)"
+                            + "  repo\(backup.repo ?? 1)"
                             + (backup.repositoryBytes.map { "  \($0) bytes stored" } ?? ""))
                     }
                     if let drill = status.lastDrillAt {

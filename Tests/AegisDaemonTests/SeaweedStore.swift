@@ -17,6 +17,10 @@ final class SeaweedStore: @unchecked Sendable {
     let accessKey = "aegis-test"
     let secretKey: String
     private let lock = Mutex<Process?>(nil)
+    /// The S3 gateway's certificate and key, and the CA that issued it: set before `start`, the
+    /// gateway speaks HTTPS only (as pgBackRest requires).
+    var tls: (certificate: String, key: String, ca: String)?
+    var scheme: String { tls == nil ? "http" : "https" }
 
     static let shared = Shared()
 
@@ -53,7 +57,8 @@ final class SeaweedStore: @unchecked Sendable {
         return path
     }
 
-    init() async throws {
+    /// A store on free ports; started now unless `start` is false (to set `tls` first).
+    init(start: Bool = true) async throws {
         directory = try DaemonHarness.makeTemporaryDirectory(prefix: "aegisd-seaweed")
         masterPort = try FreePorts.base(count: 8)
         secretKey = "secret-\(UInt64.random(in: 1...UInt64.max))"
@@ -63,7 +68,7 @@ final class SeaweedStore: @unchecked Sendable {
             """
         try identities.write(toFile: "\(directory)/identities.json", atomically: true, encoding: .utf8)
         try FileManager.default.createDirectory(atPath: "\(directory)/data", withIntermediateDirectories: true)
-        try await start()
+        if start { try await self.start() }
     }
 
     deinit {
@@ -89,7 +94,7 @@ final class SeaweedStore: @unchecked Sendable {
             // on 9101) would collide with another store on this machine.
             "-master.port.grpc=\(p + 4)", "-volume.port.grpc=\(p + 5)", "-filer.port.grpc=\(p + 6)",
             "-s3.port.grpc=\(p + 7)", "-s3.port.iceberg=0", "-s3.port.lance=0",
-        ]
+        ] + (tls.map { ["-s3.cert.file=\($0.certificate)", "-s3.key.file=\($0.key)"] } ?? [])
         let log = FileHandle(forWritingAtPath: "\(directory)/weed.log") ?? {
             FileManager.default.createFile(atPath: "\(directory)/weed.log", contents: nil)
             return FileHandle(forWritingAtPath: "\(directory)/weed.log")!
@@ -104,7 +109,7 @@ final class SeaweedStore: @unchecked Sendable {
             guard process.isRunning else {
                 throw TestFailure("weed exited: \((try? String(contentsOfFile: "\(directory)/weed.log", encoding: .utf8))?.suffix(2000) ?? "")")
             }
-            return (try? Self.rclone(["lsd", "store:"], config: config)) != nil
+            return (try? self.rclone(["lsd", "store:"], config: config)) != nil
         }
     }
 
@@ -125,7 +130,7 @@ final class SeaweedStore: @unchecked Sendable {
             provider = SeaweedFS
             access_key_id = \(accessKey)
             secret_access_key = \(secret ?? secretKey)
-            endpoint = http://127.0.0.1:\(s3Port)
+            endpoint = \(scheme)://127.0.0.1:\(s3Port)
 
             """ + extra.map { "\($0)\n" }.joined()
         try text.write(toFile: path, atomically: true, encoding: .utf8)
@@ -136,6 +141,12 @@ final class SeaweedStore: @unchecked Sendable {
     /// A fresh place for one test: a prefix of its own in the store's one bucket (created by the
     /// first upload into it). One bucket, not one per test: each bucket costs SeaweedFS volumes.
     func makePrefix() -> String { "aegis-tests/t\(UInt32.random(in: 0...UInt32.max))" }
+
+    /// rclone with this store's CA when it speaks HTTPS.
+    @discardableResult
+    func rclone(_ arguments: [String], config: String) throws -> String {
+        try Self.rclone((tls.map { ["--ca-cert", $0.ca] } ?? []) + arguments, config: config)
+    }
 
     /// rclone as an outside client: a clean environment (this machine's AWS_CA_BUNDLE would make
     /// it fail), its output on success, an error with its messages otherwise.

@@ -184,6 +184,16 @@ enum ConfigSchema {
             .string("time_zone", \.timeZone, "IANA time zone the PITR schedules are read in, or \"local\" for the host's"),
             .integer("repo1_retention_full", \.repo1RetentionFull, "Full base backups kept in repository 1 (<state_dir>/pgbackrest), with the WAL they need"),
             .string("archive_queue_max", \.archiveQueueMax, "Bound of WAL waiting for an unreachable repository (pgBackRest units: MiB, GiB); beyond it WAL is dropped from the archive rather than filling the disk"),
+            .string("repo2_endpoint", \.repo2Endpoint, "Repository 2 on S3-compatible object storage: the endpoint as host or host:port (always HTTPS); empty: no repository 2"),
+            .string("repo2_bucket", \.repo2Bucket, "The bucket of repository 2 (it must exist)"),
+            .string("repo2_region", \.repo2Region, "The S3 region of repository 2 (stores without regions accept any)"),
+            .string("repo2_path", \.repo2Path, "Where in the bucket repository 2 lives (one path per host when hosts share a bucket)"),
+            .string("repo2_key_file", \.repo2KeyFile, "File holding repository 2's access key id (one line, mode 0600)"),
+            .string("repo2_secret_key_file", \.repo2SecretKeyFile, "File holding repository 2's secret access key (one line, mode 0600; never printed)"),
+            .string("repo2_ca_file", \.repo2CAFile, "CA bundle verifying the store's certificate: empty for the system's CA store, \"aegisd\" for aegisd's own CA, or a path"),
+            .string("repo2_uri_style", \.repo2URIStyle, "host (bucket.endpoint, AWS) or path (endpoint/bucket: SeaweedFS, MinIO)"),
+            .integer("repo2_retention_full", \.repo2RetentionFull, "Full base backups kept in repository 2, with the WAL they need"),
+            .bool("repo2_encrypted", \.repo2Encrypted, "Encrypt repository 2 (aes-256-cbc) with its own passphrase generated into <state_dir>/secrets/pgbackrest-repo2.cipher"),
         ]
     }
 

@@ -87,6 +87,9 @@ public enum ConfigValidator {
             ? nil : "must be at least 1 full backup (found \(pitr.repo1RetentionFull))")
         check("archive_queue_max", ConfigRules.pgBackRestSizeProblem(pitr.archiveQueueMax))
         check("time_zone", pitr.timeZone.isEmpty ? "must not be empty (an IANA name such as UTC or Europe/Berlin, or \"local\")" : nil)
+        if pitr.hasRepo2 {
+            for issue in PgBackRestRepo2Rules.problems(pitr) { check(issue.key, issue.reason) }
+        }
         return issues
     }
 

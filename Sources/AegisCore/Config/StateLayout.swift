@@ -33,6 +33,8 @@ public struct StateLayout: Sendable, Equatable {
     public var pgBackRestCipherFile: String { "\(secretsDir)/pgbackrest-repo1.cipher" }
     /// Held (flock) by the one aegisd running on this state directory.
     public var lockFile: String { "\(runDir)/aegisd.lock" }
+    /// The generated cipher passphrase of pgBackRest's repository 2 (object storage).
+    public var pgBackRestRepo2CipherFile: String { "\(secretsDir)/pgbackrest-repo2.cipher" }
     /// The control socket `config init` writes into the configuration.
     public var defaultSocket: String { "\(runDir)/aegisd.sock" }
 }

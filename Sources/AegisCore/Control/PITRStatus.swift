@@ -32,6 +32,9 @@ public struct PITRStatus: Codable, Sendable, Equatable {
     /// when it did after that.
     public var lastDrillAt: Int64?
     public var lastDrillError: String?
+    /// Each pgBackRest repository (1 local; 2 object storage when configured). Absent in
+    /// replies of releases before repository 2.
+    public var repositories: [PITRRepositoryStatus]?
 
     enum CodingKeys: String, CodingKey {
         case service, problem, backups
@@ -50,6 +53,7 @@ public struct PITRStatus: Codable, Sendable, Equatable {
         case walBytes = "pg_wal_bytes"
         case lastDrillAt = "last_drill_at"
         case lastDrillError = "last_drill_error"
+        case repositories
     }
 
     public init(service: String, stanzaReady: Bool = false, problem: String? = nil, backups: [PgBackRestInfo.Backup] = []) {

@@ -24,9 +24,13 @@ public struct PgBackRestInfo: Sendable, Equatable {
         public var walStart: String?
         public var walStop: String?
         public var error: Bool
+        /// The repository that holds it (pgBackRest's `repo-key`: 1 local, 2 object storage);
+        /// nil in what older releases stored, which had repository 1 only.
+        public var repo: Int?
 
         public init(label: String, type: String, startedAt: Int64, stoppedAt: Int64, databaseBytes: Int64? = nil,
-                    repositoryBytes: Int64? = nil, walStart: String? = nil, walStop: String? = nil, error: Bool = false) {
+                    repositoryBytes: Int64? = nil, walStart: String? = nil, walStop: String? = nil, error: Bool = false,
+                    repo: Int? = nil) {
             self.label = label
             self.type = type
             self.startedAt = startedAt
@@ -36,7 +40,31 @@ public struct PgBackRestInfo: Sendable, Equatable {
             self.walStart = walStart
             self.walStop = walStop
             self.error = error
+            self.repo = repo
         }
+    }
+
+    /// What one repository holds for the stanza, and whether pgBackRest could read it.
+    public struct Repository: Sendable, Equatable {
+        /// 1 or 2.
+        public var key: Int
+        /// pgBackRest's status of this repository: 0 ok, 2 no backup yet, 99 unreachable…
+        public var statusCode: Int
+        public var statusMessage: String
+        /// The oldest and newest WAL segment archived there (of the current database).
+        public var walMin: String?
+        public var walMax: String?
+
+        public init(key: Int, statusCode: Int = 0, statusMessage: String = "ok", walMin: String? = nil, walMax: String? = nil) {
+            self.key = key
+            self.statusCode = statusCode
+            self.statusMessage = statusMessage
+            self.walMin = walMin
+            self.walMax = walMax
+        }
+
+        /// pgBackRest could read the repository (a stanza without a backup yet is readable).
+        public var readable: Bool { statusCode == 0 || statusCode == 2 }
     }
 
     public var stanza: String
@@ -48,10 +76,13 @@ public struct PgBackRestInfo: Sendable, Equatable {
     /// pgBackRest's status: 0 ok; otherwise `statusMessage` says what is wrong (no backups, missing stanza).
     public var statusCode: Int
     public var statusMessage: String
+    /// Each repository, by key.
+    public var repositories: [Repository]
 
     public init(stanza: String, backups: [Backup], walMin: String?, walMax: String?, statusCode: Int = 0,
-                statusMessage: String = "ok") {
+                statusMessage: String = "ok", repositories: [Repository] = []) {
         self.stanza = stanza
+        self.repositories = repositories
         self.backups = backups
         self.walMin = walMin
         self.walMax = walMax
@@ -75,13 +106,28 @@ public struct PgBackRestInfo: Sendable, Equatable {
             Backup(
                 label: $0.label, type: $0.type, startedAt: $0.timestamp.start, stoppedAt: $0.timestamp.stop,
                 databaseBytes: $0.info?.size, repositoryBytes: $0.info?.repository?.delta,
-                walStart: $0.archive?.start, walStop: $0.archive?.stop, error: $0.error ?? false)
+                walStart: $0.archive?.start, walStop: $0.archive?.stop, error: $0.error ?? false, repo: $0.database?.repoKey)
         }.sorted { $0.stoppedAt < $1.stoppedAt }
-        // Several archive ids appear after a PostgreSQL upgrade; the last is the current one.
-        let archive = raw.archive?.last
+        // One archive entry per repository and database; a PostgreSQL upgrade adds a database
+        // (a higher id): the current one is each repository's highest.
+        var current: [Int: RawArchive] = [:]
+        for (index, archive) in (raw.archive ?? []).enumerated() {
+            let key = archive.database?.repoKey ?? 1
+            let id = archive.database?.id ?? index
+            if let held = current[key], (held.database?.id ?? -1) > id { continue }
+            current[key] = archive
+        }
+        let keys = Set((raw.repo ?? []).map(\.key)).union(current.keys).sorted()
+        let repositories = keys.map { key in
+            let status = raw.repo?.first { $0.key == key }?.status
+            return Repository(
+                key: key, statusCode: status?.code ?? 0, statusMessage: status?.message ?? "ok",
+                walMin: current[key]?.min, walMax: current[key]?.max)
+        }
         return PgBackRestInfo(
-            stanza: stanza, backups: backups, walMin: archive?.min, walMax: archive?.max,
-            statusCode: raw.status?.code ?? 0, statusMessage: raw.status?.message ?? "ok")
+            stanza: stanza, backups: backups, walMin: repositories.compactMap(\.walMin).min(),
+            walMax: repositories.compactMap(\.walMax).max(),
+            statusCode: raw.status?.code ?? 0, statusMessage: raw.status?.message ?? "ok", repositories: repositories)
     }
 
     /// The oldest backup that restores cleanly: recovery can begin at its end.
@@ -97,6 +143,22 @@ public struct PgBackRestInfo: Sendable, Equatable {
         var backup: [RawBackup]?
         var archive: [RawArchive]?
         var status: RawStatus?
+        var repo: [RawRepo]?
+    }
+
+    private struct RawRepo: Decodable {
+        var key: Int
+        var status: RawStatus?
+    }
+
+    private struct RawDatabase: Decodable {
+        var id: Int?
+        var repoKey: Int?
+
+        enum CodingKeys: String, CodingKey {
+            case id
+            case repoKey = "repo-key"
+        }
     }
 
     private struct RawBackup: Decodable {
@@ -106,6 +168,7 @@ public struct PgBackRestInfo: Sendable, Equatable {
         var info: RawSizes?
         var archive: RawRange?
         var error: Bool?
+        var database: RawDatabase?
     }
 
     private struct RawTimestamp: Decodable {
@@ -130,6 +193,7 @@ public struct PgBackRestInfo: Sendable, Equatable {
     private struct RawArchive: Decodable {
         var min: String?
         var max: String?
+        var database: RawDatabase?
     }
 
     private struct RawStatus: Decodable {

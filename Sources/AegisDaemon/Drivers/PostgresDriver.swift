@@ -94,7 +94,9 @@ public final class PostgresDriver: ServiceDriver {
     private func postgresqlConf() -> String {
         guard context.config.pitrEnabled(service) else { return current.postgresqlConf }
         do {
-            try PgBackRest(instance: instance, config: context.config, account: context.account).writeFiles()
+            if let problem = try PgBackRest(instance: instance, config: context.config, account: context.account).writeFiles() {
+                context.logger.error("point-in-time recovery: \(problem)", metadata: ["service": "\(service.rawValue)"])
+            }
             return current.postgresqlConf
         } catch {
             context.logger.error(

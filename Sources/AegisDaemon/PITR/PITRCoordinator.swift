@@ -20,6 +20,8 @@ actor PITRCoordinator {
     private var infos: [ServiceID: PgBackRestInfo] = [:]
     private var archivers: [ServiceID: ArchiverFigures] = [:]
     private var lastDrill: [ServiceID: (passedAt: Int64?, error: String?)] = [:]
+    /// Why the last base backup into a repository failed, per instance and repository.
+    private var backupErrors: [ServiceID: [Int: String]] = [:]
 
     init(config: AegisConfig, account: ServiceAccount, supervisor: Supervisor, backups: BackupCoordinator, logger: Logger) {
         self.config = config
@@ -51,7 +53,7 @@ actor PITRCoordinator {
                 try await tool.run("check", deadline: .seconds(180))
             }
             stanzaReady.insert(service)
-            problems[service] = nil
+            problems[service] = tool.repo2Problem()
             logger.info("pgBackRest stanza \(service.rawValue) is ready; WAL is archived", metadata: metadata)
         } catch {
             stanzaReady.remove(service)
@@ -78,31 +80,41 @@ actor PITRCoordinator {
 
     // MARK: - Base backups
 
-    /// A base backup of one instance now; pgBackRest expires what `repo1_retention_full` no
-    /// longer keeps right after it. Returns the instance's status with the new backup.
+    /// A base backup of one instance now, into each repository in turn (pgBackRest backs up
+    /// into one repository per command: repository 1, then 2): the same schedule serves both.
+    /// A repository that fails does not keep the other from its backup; the failure is thrown
+    /// after both were tried. pgBackRest expires what each repository's retention no longer
+    /// keeps right after its backup. Returns the instance's status with the new backups.
     func backup(_ service: ServiceID, type: PITRBackupType) async throws(BackupFailure) -> PITRStatus {
         let tool = try tool(service)
         if let status = await supervisor.serviceStatus(service), !status.healthy {
             throw BackupFailure("\(service.rawValue) is \(status.state.rawValue), not healthy: start it first")
         }
         let reporter = try await backups.claim(service, for: "pitr-backup")
-        _ = reporter.begin("\(type.rawValue) base backup")
         let metadata: Logger.Metadata = ["service": "\(service.rawValue)"]
-        logger.notice("\(type.rawValue) base backup of \(service.rawValue) started", metadata: metadata)
-        do {
-            if !stanzaReady.contains(service) { await ensureStanza(service) }
-            try await tool.run("backup", ["--type=\(type.rawValue)"], deadline: .seconds(24 * 3600))
-            problems[service] = nil
-            logger.notice("\(type.rawValue) base backup of \(service.rawValue) done", metadata: metadata)
-        } catch {
-            problems[service] = "the last base backup failed: \(error.message)"
-            logger.error("\(type.rawValue) base backup of \(service.rawValue) failed: \(error.message)", metadata: metadata)
-            await backups.release(service)
-            await refresh(service)
-            throw BackupFailure("\(type.rawValue) base backup of \(service.rawValue) failed: \(error.message)")
+        if !stanzaReady.contains(service) { await ensureStanza(service) }
+        var failures: [String] = []
+        for repo in tool.repositories {
+            _ = reporter.begin("\(type.rawValue) base backup into repo\(repo)")
+            logger.notice("\(type.rawValue) base backup of \(service.rawValue) into repo\(repo) started", metadata: metadata)
+            do {
+                try await tool.run("backup", ["--repo=\(repo)", "--type=\(type.rawValue)"], deadline: .seconds(24 * 3600))
+                backupErrors[service, default: [:]][repo] = nil
+                logger.notice("\(type.rawValue) base backup of \(service.rawValue) into repo\(repo) done", metadata: metadata)
+            } catch {
+                backupErrors[service, default: [:]][repo] = error.message
+                failures.append("repo\(repo): \(error.message)")
+                logger.error("\(type.rawValue) base backup of \(service.rawValue) into repo\(repo) failed: \(error.message)",
+                             metadata: metadata)
+            }
         }
+        if failures.isEmpty, problems[service]?.hasPrefix("the last base backup failed") == true { problems[service] = nil }
+        if !failures.isEmpty { problems[service] = "the last base backup failed: " + failures.joined(separator: "; ") }
         await backups.release(service)
         await refresh(service)
+        guard failures.isEmpty else {
+            throw BackupFailure("\(type.rawValue) base backup of \(service.rawValue) failed: " + failures.joined(separator: "; "))
+        }
         return status(service)
     }
 
@@ -311,6 +323,10 @@ actor PITRCoordinator {
         status.newestBackupAgeSeconds = info?.newestBackup.map { now - $0.stoppedAt }
         status.lastDrillAt = lastDrill[service]?.passedAt
         status.lastDrillError = lastDrill[service]?.error
+        if let tool = tools[service] { status.repositories = repositories(service, tool: tool, info: info) }
+        if status.problem == nil, let unreadable = status.repositories?.first(where: { !$0.readable }) {
+            status.problem = "repo\(unreadable.repo) cannot be read: \(unreadable.error ?? "?")"
+        }
         if let archiver {
             status.archivedCount = archiver.archivedCount
             status.failedCount = archiver.failedCount
@@ -324,6 +340,19 @@ actor PITRCoordinator {
             }
         }
         return status
+    }
+
+    /// Each repository as `pgbackrest info` last described it.
+    private func repositories(_ service: ServiceID, tool: PgBackRest, info: PgBackRestInfo?) -> [PITRRepositoryStatus] {
+        tool.repositories.map { repo in
+            let described = info?.repositories.first { $0.key == repo }
+            let held = (info?.backups ?? []).filter { ($0.repo ?? 1) == repo && !$0.error }
+            return PITRRepositoryStatus(
+                repo: repo, location: tool.location(of: repo), readable: described?.readable ?? (info != nil),
+                error: described.flatMap { $0.readable ? nil : $0.statusMessage } ?? (info == nil ? "pgbackrest info has not answered yet" : nil),
+                backupCount: held.count, newestBackupAt: held.last?.stoppedAt, walMax: described?.walMax,
+                lastBackupError: backupErrors[service]?[repo])
+        }
     }
 
     /// When a base backup of `type` last began, for the scheduler's catch-up decision.

@@ -56,6 +56,7 @@ public struct ConfigEnvironmentCheck: Sendable {
             report.errors += accountIssues(config, postgresEnabled: postgresEnabled)
         }
         addBackupIssues(config, to: &report)
+        addRepo2KeyFileIssues(config, to: &report)
         addOperatorCertificateIssues(config, to: &report)
         addLokiCAFileIssue(config, to: &report)
         addRemoteLokiIssues(config, to: &report)
@@ -204,6 +205,21 @@ public struct ConfigEnvironmentCheck: Sendable {
             }
         default:
             break
+        }
+    }
+
+    /// pgBackRest's repository 2: its key files must be readable by this rule now. A warning,
+    /// not an error: the instances then archive into repository 1 alone, and status says why.
+    private func addRepo2KeyFileIssues(_ config: AegisConfig, to report: inout ConfigCheckReport) {
+        guard config.pitr.enabled, config.pitr.hasRepo2 else { return }
+        for (key, path) in [("repo2_key_file", config.pitr.repo2KeyFile), ("repo2_secret_key_file", config.pitr.repo2SecretKeyFile)]
+        where !path.isEmpty {
+            do {
+                _ = try S3KeyFile.read(path, key: "pitr.\(key)")
+            } catch {
+                report.warnings.append(ConfigIssue(
+                    path: "pitr.\(key)", reason: "\(error.message); until then WAL and base backups go to repository 1 only"))
+            }
         }
     }
 
