@@ -256,7 +256,16 @@ final class ChaosMonkey: @unchecked Sendable {
         if redis.count != 1 || redis.first != redisPid {
             problems.append("\(when): Redis servers under aegisd: \(redis), status says \(String(describing: redisPid))")
         }
-        let orphans = ChaosProcessCheck.orphans(among: daemon.ourProcesses(), daemon: daemonPid)
+        // The one-shot commands of a killed aegisd (pg_dump, psql, rclone) die with it
+        // (pdeathsig): one may still be on its way out when this looks. Only those still there
+        // a few seconds later are orphans.
+        var orphans = ChaosProcessCheck.orphans(among: daemon.ourProcesses(), daemon: daemonPid)
+        if !orphans.isEmpty {
+            try? Poll.untilBlocking("processes outside aegisd's tree to end", timeout: .seconds(5)) {
+                orphans = ChaosProcessCheck.orphans(among: daemon.ourProcesses(), daemon: daemonPid)
+                return orphans.isEmpty
+            }
+        }
         if !orphans.isEmpty {
             let described = orphans.map { "\($0) \(ProcessTable.commandLine($0).joined(separator: " "))" }
             problems.append("\(when): processes outside aegisd's tree: \(described)")
