@@ -152,7 +152,7 @@ bench: deps user
 	./scripts/bench_logs.py $$($(BENCH_BUILD) --show-bin-path)
 	@echo "==> running the metrics benchmark (1000 scrapes of /metrics, postgres_exporter and redis_exporter; about 1 minute; prints a markdown table)"
 	./scripts/bench_metrics.py $$($(BENCH_BUILD) --show-bin-path)
-	@echo "==> running the replication lag benchmark (an aegisd pair and a hand-made pg_basebackup -R pair, each under pgbench -s 10 -R 200 for 30 s; about 3 minutes; prints a markdown table)"
+	@echo "==> running the replication lag benchmark (an aegisd pair and a hand-made pg_basebackup -R pair, two rounds of each under pgbench -s 10 -R 200 for 30 s; about 6 minutes; prints a markdown table)"
 	./scripts/bench_replication.py $$($(BENCH_BUILD) --show-bin-path)
 
 # Installation: the release build with the Swift runtime linked statically, so nothing under

@@ -13,14 +13,15 @@ one run.
 
 The same pgbench load runs on both primaries, one after the other: `pgbench -i -s SCALE`, then
 `pgbench -c CLIENTS -j 2 -R RATE -T SECONDS` (a fixed rate, so both sides write the same WAL per
-second; the achieved rate is printed). During the run the primary's `pg_stat_replication` row of
+second; the achieved rate is printed), ROUNDS times, the two sides alternating, each round on
+fresh pairs. During the run the primary's `pg_stat_replication` row of
 the standby is read every INTERVAL seconds: lag in bytes is
 `pg_wal_lsn_diff(pg_current_wal_lsn(), replay_lsn)`, lag in seconds is `replay_lag` (NULL, read
 as 0, once the standby has replayed everything and no new WAL arrives). Both are measured the
 same way on both sides. Prints a markdown table: median, p99 and max of each.
 
 Usage: scripts/bench_replication.py [BIN_DIR] [--scale 10] [--seconds 30] [--rate 200]
-       [--clients 4] [--interval 0.2] [--keep]
+       [--clients 4] [--interval 0.2] [--rounds 2] [--keep]
 BIN_DIR holds aegisd and aegisctl (default .build-static/release). Needs root (the servers run
 as the `aegis` user) and pgbench, pg_basebackup, initdb and pg_ctl of PostgreSQL 15.
 """
@@ -188,8 +189,9 @@ def hand_made(root, args):
     ctl = lambda data, *a: run(as_user([f"{PG_BIN}/pg_ctl", "-D", data, "-l", f"{sockets}/{os.path.basename(data)}.log", "-w", *a]))
     ctl(primary_dir, "start")
     try:
-        run(as_user(["psql", "-X", "-q", "-d", conninfo, "-c",
-                     f"CREATE ROLE replicator REPLICATION LOGIN PASSWORD '{password}'"]), cwd="/")
+        # The password on stdin, not in argv.
+        run(as_user(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", conninfo]),
+            input=f"CREATE ROLE replicator REPLICATION LOGIN PASSWORD '{password}';\n", cwd="/")
         run(as_user([f"{PG_BIN}/pg_basebackup", "-h", "127.0.0.1", "-p", str(primary_port), "-U", "replicator",
                      "-D", standby_dir, "-R", "-X", "stream", "-C", "-S", "hand_standby", "--checkpoint=fast"]),
             env={**os.environ, "PGPASSFILE": passfile}, cwd="/")
@@ -215,6 +217,7 @@ def main():
     parser.add_argument("--rate", type=int, default=200, help="pgbench transactions per second (-R)")
     parser.add_argument("--clients", type=int, default=4)
     parser.add_argument("--interval", type=float, default=0.2, help="seconds between lag samples")
+    parser.add_argument("--rounds", type=int, default=2, help="rounds of both sides, alternating")
     parser.add_argument("--keep", action="store_true", help="keep the temporary state directory")
     args = parser.parse_args()
     bin_dir = os.path.abspath(args.bin_dir)
@@ -225,12 +228,15 @@ def main():
             raise SystemExit(f"{tool} is not installed")
     root = tempfile.mkdtemp(prefix="aegisd-bench-replication-")
     os.chmod(root, 0o755)  # traversable by the aegis user
-    results = {}
+    results = []
     try:
-        print(f"# aegisd pair (state under {root})", file=sys.stderr, flush=True)
-        results["aegisd pair (TLS, verify-full, client certificate + SCRAM, slot)"] = aegisd_pair(bin_dir, root, args)
-        print("# hand-made pair", file=sys.stderr, flush=True)
-        results["hand-made (pg_basebackup -R, primary_conninfo, slot, no TLS)"] = hand_made(root, args)
+        # The two sides alternate, each round on fresh pairs, so both see the same machine.
+        for round in range(1, args.rounds + 1):
+            print(f"# round {round}: aegisd pair (state under {root}/{round})", file=sys.stderr, flush=True)
+            os.makedirs(f"{root}/{round}", mode=0o755)
+            results.append((f"aegisd pair, round {round}", aegisd_pair(bin_dir, f"{root}/{round}", args)))
+            print(f"# round {round}: hand-made pair", file=sys.stderr, flush=True)
+            results.append((f"hand-made, round {round}", hand_made(f"{root}/{round}", args)))
     finally:
         if args.keep:
             print(f"# kept {root}", file=sys.stderr)
@@ -241,7 +247,7 @@ def main():
           f"`pgbench -i -s {args.scale}`; lag sampled every {args.interval} s on the primary.\n")
     print("| setup | tps achieved | samples | lag bytes median | p99 | max | lag s median | p99 | max |")
     print("|---|---|---|---|---|---|---|---|---|")
-    for name, (sampler, tps) in results.items():
+    for name, (sampler, tps) in results:
         if not sampler.bytes:
             raise SystemExit(f"{name}: no lag sample (the standby was never connected)")
         b, s = sampler.bytes, sampler.seconds

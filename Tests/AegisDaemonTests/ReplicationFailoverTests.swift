@@ -103,7 +103,8 @@ import Testing
         let stoppedAt = ContinuousClock.now
         if synchronous {
             try await Poll.until("every writer waiting for the standby", timeout: .seconds(60)) {
-                try primary.superuserSQL(.backend, "SELECT count(*) FROM pg_stat_activity WHERE wait_event = 'SyncRep'") == "\(writers)"
+                let waiting = try primary.superuserSQL(.backend, "SELECT count(*) FROM pg_stat_activity WHERE wait_event = 'SyncRep'")
+                return (Int(waiting) ?? 0) >= writers
             }
         } else {
             try await Poll.until("commits acknowledged while the standby receives nothing", timeout: .seconds(60)) {
