@@ -80,7 +80,7 @@ final class PITRRepo2Tests: XCTestCase {
         return segment
     }
 
-    func testRepo2OnSeaweedFSOverTLS_archivesBacksUpRestoresAlone_andSurvivesTheStoreGoingDown() async throws {
+    func testRepo2OnSeaweedFSOverTLS_archivesBacksUpAndRestoresAlone() async throws {
         let store = try await SeaweedStore(start: false)
         let harness = try await makeHarness(store)
         try harness.start()
@@ -134,8 +134,29 @@ final class PITRRepo2Tests: XCTestCase {
         XCTAssertEqual(rename("\(repo1).gone", repo1), 0)
         try harness.psql(.backend, "INSERT INTO pitr_probe (note) VALUES ('on the new timeline')")
         _ = try await waitArchived(harness)
+        XCTAssertEqual(try notes(harness), ["before", "on the new timeline"])
+        let code = try await harness.terminate()
+        XCTAssertEqual(code, 0)
+    }
 
-        // The store down: the database keeps serving, status says so, archiving catches up.
+    /// The store down: the database keeps serving, status says so, archiving catches up once it
+    /// is back. Minutes long (pgBackRest's pass that met the store down gives up on it after 2
+    /// to more than 5 minutes), so `make chaos` runs it with the other faults, not `make test`.
+    func testRepo2StoreDown_theDatabaseKeepsServing_andArchivingCatchesUp() async throws {
+        let store = try await SeaweedStore(start: false)
+        let harness = try await makeHarness(store)
+        try harness.start()
+        try await harness.waitUntilAllHealthy(timeout: .seconds(90))
+        try await startStore(store, caOf: harness)
+        // The store started after the instance: a base backup creates the stanza in repo2 too.
+        let backup = try harness.aegisctl("pitr backup postgres-backend --type full")
+        XCTAssertEqual(backup.status, 0, backup.output + harness.log.suffix(3000))
+        XCTAssertEqual(try repository(harness, 2)?.readable, true)
+        try harness.ownerSQL(.backend, "CREATE TABLE pitr_probe (id serial PRIMARY KEY, note text)", granting: ["pitr_probe"])
+        try harness.ownerSQL(.backend, "GRANT USAGE ON SEQUENCE pitr_probe_id_seq TO aegis_app")
+        try harness.psql(.backend, "INSERT INTO pitr_probe (note) VALUES ('before')")
+        _ = try await waitArchived(harness)
+
         store.stop()
         try harness.psql(.backend, "INSERT INTO pitr_probe (note) VALUES ('while the store is down')")
         let pending = try harness.superuserSQL(.backend, "SELECT pg_walfile_name(pg_switch_wal())")
@@ -157,7 +178,7 @@ final class PITRRepo2Tests: XCTestCase {
         try await Poll.until("the lag cleared and repo2 readable", timeout: .seconds(60), every: .milliseconds(500)) {
             try self.pitrStatus(harness)?.archiveLagSeconds == 0 && self.repository(harness, 2)?.readable == true
         }
-        XCTAssertEqual(try notes(harness), ["before", "on the new timeline", "while the store is down", "still serving"])
+        XCTAssertEqual(try notes(harness), ["before", "while the store is down", "still serving"])
         let code = try await harness.terminate()
         XCTAssertEqual(code, 0)
     }
