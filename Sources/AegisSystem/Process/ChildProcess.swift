@@ -104,8 +104,8 @@ public enum ChildProcess {
     }
 
     /// The program actually executed for `spec`: util-linux's setpriv in front of it when the
-    /// user changes (and then, for a one-shot command, to die with aegisd); setpriv then execs
-    /// the program (same pid).
+    /// user changes, or when aegisd is root and a one-shot command must die with it; setpriv
+    /// then execs the program (same pid).
     ///
     /// - The user switch is setpriv's, not Subprocess's own uid/gid options: those fork with a
     ///   raw clone3 and then call glibc's setgroups/setgid/setuid in the child, which can wait
@@ -121,11 +121,11 @@ public enum ChildProcess {
         if spec.account.switchesUser {
             wrapper += ["--reuid=\(spec.account.uid)", "--regid=\(spec.account.gid)", "--clear-groups"]
         }
-        // Only where setpriv runs anyway, for the user switch: aegisd as root outside systemd.
-        // Under the packaged unit aegisd is already the service user, systemd ends the whole
-        // control group with it, and setpriv itself cannot run there (it fails to "activate
+        // Only when aegisd runs as root (outside systemd, where nothing else would end them).
+        // Under the packaged unit aegisd is the service user, systemd ends the whole control
+        // group with it, and setpriv itself cannot run there (it fails to "activate
         // capabilities" with an empty CapabilityBoundingSet).
-        if !outlivesDaemon, spec.account.switchesUser { wrapper += ["--pdeathsig", "KILL"] }
+        if !outlivesDaemon, geteuid() == 0 { wrapper += ["--pdeathsig", "KILL"] }
         guard !wrapper.isEmpty else { return (spec.executable, spec.arguments) }
         return (setprivPath, wrapper + ["--", spec.executable] + spec.arguments)
     }
