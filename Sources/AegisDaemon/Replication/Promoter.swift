@@ -63,7 +63,7 @@ struct Promoter {
             }
             logger.notice("\(reports.last!.message)", metadata: ["service": "\(service.rawValue)"])
         }
-        let rewrite = rewriteConfiguration(promoted: targets, following: following)
+        let rewrite = rewriteConfiguration(promoted: targets)
         let message = reports.map(\.message).joined(separator: "\n") + "\n" + rewrite
         return (message, reports)
     }
@@ -99,29 +99,18 @@ struct Promoter {
         return PromotionReport(service: ServiceID.redis.rawValue, message: "redis is a primary, accepting writes")
     }
 
-    /// Rewrites the configuration file; says what it did, or what the operator must do by hand.
-    /// The servers are primaries either way: only the file's rewrite can fail here.
-    private func rewriteConfiguration(promoted targets: [ServiceID], following: [ServiceID]) -> String {
-        let already = config.replication.promoted.compactMap(ServiceID.init(rawValue:))
-        let promoted = already + targets.filter { !already.contains($0) }
-        let all = promoted + following.filter { !promoted.contains($0) }
-        do throws(SystemError) {
-            guard let text = try FileSystem.read(configPath) else { throw SystemError("\(configPath) is gone") }
-            let edited: String
-            do { edited = try PromotionEdit.apply(to: text, promoted: promoted, all: all) } catch { throw SystemError(error.message) }
-            do { _ = try ConfigLoader.load(text: edited, file: configPath) } catch { throw SystemError("the edited file would not load: \(error)") }
-            var info = stat()
-            let mode = stat(configPath, &info) == 0 ? info.st_mode & 0o777 : 0o640
-            try FileSystem.writeAtomically(configPath, contents: edited, mode: mode)
-            let everything = all.allSatisfy(promoted.contains)
-            return "\(configPath): " + (everything ? "role = \"primary\"" : "promoted = [\(promoted.map(\.rawValue).joined(separator: ", "))]")
-                + ", so a restart keeps them primaries. Restart aegisd (systemctl restart aegisd) to run backups, "
-                + "point-in-time recovery and maintenance here as on a primary."
-        } catch {
+    /// Rewrites the configuration file (the same edit `aegisctl promote` makes when aegisd
+    /// cannot: `PromotedConfigFile`); says what it did, or what the operator must do. The
+    /// servers are primaries either way: only the file's rewrite can fail here.
+    private func rewriteConfiguration(promoted targets: [ServiceID]) -> String {
+        switch PromotedConfigFile.update(path: configPath, promotedNow: targets) {
+        case .rewritten, .unchanged:
+            return "\(configPath) says so, so a restart keeps them primaries. Restart aegisd (systemctl restart aegisd) "
+                + "to run backups, point-in-time recovery and maintenance here as on a primary."
+        case .failed(let reason):
             // The packaged unit leaves /etc read-only to aegisd: aegisctl, run by root, rewrites it then.
-            logger.warning("promoted, but aegisd could not rewrite \(configPath): \(error.message)")
-            return "aegisd could not rewrite \(configPath) (\(error.message)); aegisctl rewrites it when run as root, "
-                + "else set [replication] role = \"primary\" (or promoted = [...]) there by hand before aegisd restarts."
+            logger.warning("promoted, but aegisd could not rewrite \(configPath): \(reason)")
+            return "aegisd could not rewrite \(configPath); aegisctl rewrites it when run as root. \(reason)"
         }
     }
 }
