@@ -17,14 +17,14 @@ public enum NotificationDelivery {
         // Checked here because behind setpriv a missing program would be an exit status (127).
         guard FileSystem.isExecutable(program) else { throw SystemError("cannot run \(program): no such executable file") }
         let process = Process()
-        // As root (outside systemd), setpriv execs the command with a parent-death signal, so
-        // that it dies with aegisd even when aegisd is SIGKILLed. The signal follows the thread
-        // that forked, this one, which waits below until the command is gone. Under the packaged
-        // unit aegisd is not root, its control group ends the command, and setpriv cannot run
-        // there (an empty CapabilityBoundingSet): the command is run directly.
-        if geteuid() == 0 {
+        // setpriv execs the command with a parent-death signal where one is needed
+        // (`ChildProcess.parentDeathSignal`), so that it dies with aegisd even when aegisd is
+        // SIGKILLed. The signal follows the thread that forked, this one, which waits below
+        // until the command is gone.
+        let signal = ChildProcess.parentDeathSignal
+        if !signal.isEmpty {
             process.executableURL = URL(fileURLWithPath: ChildProcess.setprivPath)
-            process.arguments = ["--pdeathsig", "KILL", "--"] + argv
+            process.arguments = signal + ["--"] + argv
         } else {
             process.executableURL = URL(fileURLWithPath: program)
             process.arguments = Array(argv.dropFirst())

@@ -121,11 +121,7 @@ public enum ChildProcess {
         if spec.account.switchesUser {
             wrapper += ["--reuid=\(spec.account.uid)", "--regid=\(spec.account.gid)", "--clear-groups"]
         }
-        // Only when aegisd runs as root (outside systemd, where nothing else would end them).
-        // Under the packaged unit aegisd is the service user, systemd ends the whole control
-        // group with it, and setpriv itself cannot run there (it fails to "activate
-        // capabilities" with an empty CapabilityBoundingSet).
-        if !outlivesDaemon, geteuid() == 0 { wrapper += ["--pdeathsig", "KILL"] }
+        if !outlivesDaemon { wrapper += parentDeathSignal }
         guard !wrapper.isEmpty else { return (spec.executable, spec.arguments) }
         return (setprivPath, wrapper + ["--", spec.executable] + spec.arguments)
     }
@@ -142,6 +138,12 @@ public enum ChildProcess {
     static let supervisedPipeBytes = 1 << 20
 
     static let setprivPath = FileSystem.findExecutable("setpriv") ?? "/usr/bin/setpriv"
+
+    /// setpriv's options that make a one-shot command die with aegisd: only when aegisd runs as
+    /// root (outside systemd, where nothing else would end it). Under the packaged unit aegisd
+    /// is the service user, systemd ends the whole control group with it, and setpriv itself
+    /// cannot run there (it fails to "activate capabilities" with an empty CapabilityBoundingSet).
+    static var parentDeathSignal: [String] { geteuid() == 0 ? ["--pdeathsig", "KILL"] : [] }
 
     /// A close-on-exec pipe: the child gets its end through Subprocess's dup2, and no other
     /// child inherits either end.
