@@ -73,14 +73,22 @@ import AegisTestSupport
         let stem = String(aiName.prefix { $0 != "." })
         let verdict = try SeaweedStore.rclone(["cat", "\(remote)/\(stem).verified.json"], config: "\(safe)/rclone.conf")
         #expect(verdict.contains("\"verified_at\"") && !verdict.contains("\"verify_error\""), "\(verdict)")
+        // Writing that result left run/ as it was: the service account still reaches the
+        // servers' sockets under it (a drill once closed it to 0700, and every later pg_dump,
+        // psql and postmaster start as that account was refused).
+        var runDirectory = stat()
+        #expect(stat("\(hostB.root)/run", &runDirectory) == 0 && runDirectory.st_mode & 0o777 == 0o755)
 
         // A tampered object in the store is refused before anything changes.
         let object = "\(remote)/\(reports[0].name)"
         let tampered = "\(safe)/tampered"
         try DaemonHarness.shell(
-            "env -i PATH=/usr/bin:/bin HOME=/nonexistent rclone --config '\(safe)/rclone.conf' cat '\(object)' > '\(tampered)'"
-                + " && printf 'X' | dd of='\(tampered)' bs=1 seek=4000 conv=notrunc 2>/dev/null")
+            "env -i PATH=/usr/bin:/bin HOME=/nonexistent rclone --config '\(safe)/rclone.conf' cat '\(object)' > '\(tampered)'")
+        try ByteFlip.flip(tampered, at: 4000)
         try SeaweedStore.rclone(["copyto", tampered, object], config: "\(safe)/rclone.conf")
+        // Read back by a second client: the store now holds the damaged bytes.
+        #expect(try SeaweedStore.rclone(["md5sum", object], config: "\(safe)/rclone.conf").hasPrefix(
+            try DaemonHarness.shell("md5sum '\(tampered)'").prefix(32)))
         _ = try hostB.psql(.backend, "INSERT INTO people VALUES (701, 'after the restore')")
         let databasesBefore = try hostB.superuserSQL(.backend, "SELECT count(*) FROM pg_database")
         let refused = try hostB.aegisctl("restore postgres-backend latest --remote --yes --identity '\(safeKey)'")

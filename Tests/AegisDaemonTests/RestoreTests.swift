@@ -2,6 +2,7 @@ import AegisCore
 import AegisSystem
 import Foundation
 import Testing
+import AegisTestSupport
 
 /// Restores and restore drills against real PostgreSQL and Redis, with keys made by the real
 /// `age-keygen` and files encrypted by the real `age`.
@@ -51,7 +52,7 @@ import Testing
         let report = try #require(try JSONDecoder().decode([BackupReport].self, from: Data(backup.output.utf8)).first)
         _ = try daemon.psql(.ai, "DELETE FROM models WHERE id > 5")
         if damage == "flip" {
-            try DaemonHarness.shell("printf '\\377' | dd of='\(report.path)' bs=1 seek=\(report.size / 2) conv=notrunc 2>/dev/null")
+            try ByteFlip.flip(report.path, at: Int(report.size / 2))
         } else {
             try DaemonHarness.shell("truncate -s \(report.size - 100) '\(report.path)'")
         }

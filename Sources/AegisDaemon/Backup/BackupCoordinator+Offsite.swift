@@ -63,7 +63,8 @@ extension BackupCoordinator {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
             let text = String(decoding: try encoder.encode(result), as: UTF8.self) + "\n"
-            try FileSystem.makeDirectory(config.layout.runDir, mode: 0o700)
+            // Staged in run/, which aegisd made at start; its mode is left alone (the
+            // servers' socket directories are under it, reached by the service account).
             let staged = "\(config.layout.runDir)/.\(name.stem).verified.json.partial"
             try FileSystem.writeAtomically(staged, contents: text, mode: 0o600)
             defer { FileSystem.remove(staged) }
