@@ -87,7 +87,8 @@ enum StatusTable {
                 status.service,
                 status.lastSuccessAt?.description ?? "never",
                 status.newestAgeSeconds.map { duration(Double($0)) + (status.stale ? " (stale)" : "") } ?? (status.stale ? "(stale)" : "-"),
-                status.lastVerifiedAt?.description ?? "-",
+                status.drillFailedLast
+                    ? "FAILED \(status.lastDrillFailureAt?.description ?? "")" : status.lastVerifiedAt?.description ?? "-",
                 status.lastFailureAt.flatMap { failed in
                     status.lastSuccessAt.map { failed > $0 } ?? true ? "\(failed): \(status.lastFailureReason ?? "")" : nil
                 } ?? "",

@@ -78,6 +78,32 @@ import Testing
         #expect(evaluate(never, now: 10_000, uptime: 5_401) == [.backupMissing, .backupDrillStale])
     }
 
+    /// A failed drill alerts at once, until a later drill passes.
+    @Test func testDrillFailure_firesUntilALaterDrillPasses() {
+        func evaluate(_ backup: BackupStatus) -> [AlertCondition] {
+            AlertEvaluator.conditions(Self.input([], at: 10_100, backups: [backup]))
+        }
+        var backup = BackupStatus(service: "postgres-ai", lastVerifiedAt: UTCTimestamp(secondsSinceEpoch: 9_000))
+        #expect(evaluate(backup).isEmpty)
+        backup.lastDrillFailureAt = UTCTimestamp(secondsSinceEpoch: 10_000)
+        backup.lastDrillError = "public.models: 5 rows, manifest says 300"
+        let failed = evaluate(backup)
+        #expect(failed.map(\.kind) == [.backupDrillFailed])
+        #expect(failed.first?.summary.contains("public.models: 5 rows") == true)
+        #expect(backup.warning?.contains("last restore drill failed") == true)
+        // aegisd clears the failure when a later drill passes: one left in the same second
+        // as the last pass is the newer.
+        backup.lastVerifiedAt = UTCTimestamp(secondsSinceEpoch: 10_000)
+        #expect(evaluate(backup).map(\.kind) == [.backupDrillFailed])
+        backup.lastDrillFailureAt = nil
+        #expect(evaluate(backup).isEmpty)
+        #expect(backup.warning == nil)
+        let neverPassed = BackupStatus(service: "redis")
+        var failedOnly = neverPassed
+        failedOnly.lastDrillFailureAt = UTCTimestamp(secondsSinceEpoch: 10_000)
+        #expect(evaluate(failedOnly).map(\.kind) == [.backupDrillFailed])
+    }
+
     /// The off-host copy's age against the backup schedule, only where copies are on.
     @Test func testOffsiteCopyConditions() {
         let period: Int64 = 3_600

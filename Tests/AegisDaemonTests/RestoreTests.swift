@@ -124,6 +124,10 @@ import AegisTestSupport
         try DaemonHarness.shell("truncate -s 200 '\(listed[0].path)'")
         let failed = try daemon.aegisctl("verify postgres-backend latest --identity '\(key)'")
         #expect(failed.status == 1, "\(failed.output)")
+        // The failure is in status, after the earlier pass, with its reason.
+        let backend = try #require(try daemon.status().backups?.first { $0.service == "postgres-backend" })
+        #expect(backend.drillFailedLast && backend.lastDrillError?.isEmpty == false, "\(backend) after \(failed.output)")
+        #expect(try daemon.aegisctl("status").output.contains("last restore drill failed"))
         #expect(try await daemon.terminate() == 0)
     }
 }

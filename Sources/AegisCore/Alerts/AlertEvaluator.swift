@@ -119,6 +119,10 @@ public struct AlertEvaluator: Sendable {
                     add(.backupOffsiteStale, backup.service, "\(backup.service) has no off-host copy after 1.5 schedule periods\(why)")
                 }
             }
+            if backup.drillFailedLast {
+                add(.backupDrillFailed, backup.service,
+                    "the last restore drill of \(backup.service) failed: \(backup.lastDrillError ?? "unknown reason")")
+            }
             if let period = input.drillPeriodSeconds[backup.service].map(Double.init) {
                 let drill = backup.lastVerifiedAt.map { Double($0.secondsSinceEpoch) }
                 if drill.map({ now - $0 > 1.5 * period }) ?? (uptime > 1.5 * period) {

@@ -43,6 +43,9 @@ public struct BackupManifest: Codable, Sendable, Equatable {
     public var verifiedAt: UTCTimestamp?
     /// Why the last restore drill failed, if it did.
     public var verifyError: String?
+    /// When a restore drill of this file last failed (kept after a later pass: the alert
+    /// compares it with `verifiedAt`).
+    public var verifyFailedAt: UTCTimestamp?
     /// The off-host copy, once uploaded and checked (`[offsite]`); nil while none exists.
     public var offsite: OffsiteCopy?
 
@@ -81,6 +84,7 @@ public struct BackupManifest: Codable, Sendable, Equatable {
         case rowCounts = "row_counts"
         case verifiedAt = "verified_at"
         case verifyError = "verify_error"
+        case verifyFailedAt = "verify_failed_at"
         case offsite
     }
 }

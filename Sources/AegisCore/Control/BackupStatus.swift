@@ -11,6 +11,10 @@ public struct BackupStatus: Codable, Sendable, Equatable {
     /// Older than twice the schedule's period (or none after the first scheduled run).
     public var stale: Bool
     public var lastVerifiedAt: UTCTimestamp?
+    /// When the newest restore drill of the service's backups failed, and why; nil once a
+    /// later drill passed.
+    public var lastDrillFailureAt: UTCTimestamp?
+    public var lastDrillError: String?
     /// How long the last successful backup took, in seconds.
     public var lastDurationSeconds: Int64?
     /// The size of the last successful backup's file, in bytes.
@@ -28,6 +32,8 @@ public struct BackupStatus: Codable, Sendable, Equatable {
         case lastFailureReason = "last_failure_reason"
         case newestAgeSeconds = "newest_age_s"
         case lastVerifiedAt = "last_verified_at"
+        case lastDrillFailureAt = "last_drill_failure_at"
+        case lastDrillError = "last_drill_error"
         case lastDurationSeconds = "last_duration_s"
         case lastSizeBytes = "last_size_bytes"
         case offsite, skipped
@@ -53,6 +59,9 @@ public struct BackupStatus: Codable, Sendable, Equatable {
         if let failed = lastFailureAt, lastSuccessAt.map({ failed > $0 }) ?? true {
             return "\(service): last backup failed: \(lastFailureReason ?? "unknown reason")"
         }
+        if drillFailedLast {
+            return "\(service): last restore drill failed: \(lastDrillError ?? "unknown reason")"
+        }
         if let offsite, let error = offsite.lastError, offsite.pending > 0 {
             return "\(service): \(offsite.pending) backup(s) not yet copied off the host: \(error)"
         }
@@ -60,5 +69,13 @@ public struct BackupStatus: Codable, Sendable, Equatable {
             return lastSuccessAt == nil ? "\(service): no backup yet" : "\(service): newest backup is \(newestAgeSeconds.map { "\($0 / 3600) h" } ?? "too") old"
         }
         return nil
+    }
+
+    /// The newest drill failed: no drill passed since (what `AegisBackupDrillFailed` says).
+    /// aegisd clears the failure when a later drill passes, so a failure in the same second
+    /// as the last pass is the newer of the two.
+    public var drillFailedLast: Bool {
+        guard let failed = lastDrillFailureAt else { return false }
+        return lastVerifiedAt.map { failed >= $0 } ?? true
     }
 }

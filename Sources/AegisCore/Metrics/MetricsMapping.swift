@@ -86,6 +86,10 @@ public enum MetricsMapping {
                 "When a restore drill of the service's backups last passed.",
                 { $0.lastVerifiedAt.map { Double($0.secondsSinceEpoch) } }),
             family(
+                "aegis_backup_drill_last_failure_timestamp_seconds",
+                "When the newest restore drill of the service's backups failed; absent once a later drill passed.",
+                { $0.lastDrillFailureAt.map { Double($0.secondsSinceEpoch) } }),
+            family(
                 "aegis_backup_offsite_last_success_timestamp_seconds",
                 "When the newest off-host copy of the service's backups was uploaded and checked.",
                 { $0.offsite?.lastSuccessAt.map { Double($0.secondsSinceEpoch) } }),

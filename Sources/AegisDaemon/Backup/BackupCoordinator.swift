@@ -22,6 +22,9 @@ actor BackupCoordinator {
     private(set) var lastFailure: [ServiceID: BackupManifest] = [:]
     /// Kept in memory: status is asked for twice a second and must not read the disk.
     private(set) var lastVerified: [ServiceID: UTCTimestamp] = [:]
+    /// The failed drill per service when it is the newest drill (its manifest's
+    /// `verify_failed_at` and error); removed when a later drill passes.
+    private(set) var lastDrillFailure: [ServiceID: (at: UTCTimestamp, error: String)] = [:]
 
     /// - Parameters:
     ///   - makeSources: what can be backed up under a configuration (tests give scripted sources).
@@ -84,6 +87,12 @@ actor BackupCoordinator {
             lastSuccess[service] = manifests.last { $0.status == .complete }
             lastFailure[service] = manifests.last { $0.status == .failed }
             lastVerified[service] = manifests.compactMap(\.verifiedAt).max()
+            // Only a failure newer than every pass is the newest drill (a pass in the same
+            // second may have come after it).
+            lastDrillFailure[service] = manifests
+                .compactMap { m in m.verifyFailedAt.map { (at: $0, error: m.verifyError ?? "unknown reason") } }
+                .max { $0.at < $1.at }
+                .flatMap { failure in lastVerified[service].map { failure.at > $0 } ?? true ? failure : nil }
         }
     }
 
@@ -193,10 +202,15 @@ actor BackupCoordinator {
         if problems.isEmpty {
             manifest.verifiedAt = clock()
             manifest.verifyError = nil
-            if !remote { lastVerified[service] = manifest.verifiedAt }
+            if !remote {
+                lastVerified[service] = manifest.verifiedAt
+                lastDrillFailure[service] = nil
+            }
             logger.notice("restore drill of \(selection.item.name.fileName) passed", metadata: metadata)
         } else {
             manifest.verifyError = problems.joined(separator: "; ")
+            manifest.verifyFailedAt = clock()
+            if !remote { lastDrillFailure[service] = (manifest.verifyFailedAt!, manifest.verifyError!) }
             logger.error("restore drill of \(selection.item.name.fileName) failed: \(manifest.verifyError!)", metadata: metadata)
         }
         if remote {
@@ -285,6 +299,8 @@ actor BackupCoordinator {
                 lastVerifiedAt: verified)
             status.lastDurationSeconds = success.map { $0.finishedAt.secondsSinceEpoch - $0.startedAt.secondsSinceEpoch }
             status.lastSizeBytes = success?.size
+            status.lastDrillFailureAt = lastDrillFailure[service]?.at
+            status.lastDrillError = lastDrillFailure[service]?.error
             if config.offsite.enabled { status.offsite = offsiteStatuses[service] ?? OffsiteStatus() }
             if let skipped = standbySkip(service) {
                 status.skipped = skipped
