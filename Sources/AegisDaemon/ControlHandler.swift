@@ -128,6 +128,7 @@ struct ControlHandler: Sendable {
 
     /// `aegisctl connect-info SERVICE [--as APP] [--show-secrets]`.
     private func connectInfo(_ service: ServiceID, app: String?, showSecrets: Bool) async -> ControlReply {
+        if case .failure(let error) = await resolve(service, in: .enabled) { return error.reply }
         let config = await reloader.config
         do {
             var password: String?

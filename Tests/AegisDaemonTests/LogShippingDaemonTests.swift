@@ -81,6 +81,9 @@ import AegisTestSupport
         #expect(logs.waitingFor == nil)
         #expect(logs.lastError?.hasPrefix("push to \(loki.url) failed") == true, "\(logs)")
         #expect(try daemon.aegisctl("status").output.contains("\n  last error: push to \(loki.url) failed"))
+        // A disabled instance has no connection to describe: refused as every command refuses it.
+        let disabled = try daemon.aegisctl("connect-info postgres-backend")
+        #expect(disabled.status != 0 && disabled.output.contains("no enabled service named 'postgres-backend'"), "\(disabled.output)")
         #expect(try await daemon.terminate() == 0)
     }
 

@@ -5,7 +5,7 @@
 public enum ServiceResolver {
     /// Which services a command acts on.
     public enum Scope: Sendable, Equatable {
-        /// Every enabled service: start, stop, restart, stats.
+        /// Every enabled service: start, stop, restart, stats, connect-info.
         case enabled
         /// The enabled PostgreSQL instances: migrate-status.
         case postgres
