@@ -26,12 +26,16 @@ public enum RejoinEdit {
             let port = service == .redis && bundle.redisUser == nil ? 0 : bundle.ports[service.rawValue] ?? 0
             wanted.append((portKey(service), String(port)))
         }
-        for (name, value) in wanted.reversed() {
+        // Each key replaced where it stands; a missing one goes after the role line, in order.
+        var after = header
+        for (name, value) in wanted {
             let end = lines[(header + 1)...].firstIndex(where: isHeader) ?? lines.endIndex
             if let index = (header + 1..<end).first(where: { key(lines[$0]) == name }) {
                 lines[index] = "\(name) = \(value)"
+                if name == "role" { after = index }
             } else {
-                lines.insert("\(name) = \(value)", at: header + 1)
+                after += 1
+                lines.insert("\(name) = \(value)", at: after)
             }
         }
         let end = lines[(header + 1)...].firstIndex(where: isHeader) ?? lines.endIndex
