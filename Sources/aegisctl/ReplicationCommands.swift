@@ -240,7 +240,8 @@ extension Aegisctl.Replication {
         }
 
         func run() throws {
-            let reply = try DaemonExchange.reach(.replicationDropSlot(ServiceID(validated: service), slot: name), options: global, timeout: .seconds(60))
+            let request = ControlRequest.replicationDropSlot(ServiceID(validated: service), slot: name)
+            let reply = try DaemonExchange.reach(request, options: global, timeout: .seconds(60))
             guard reply.ok else {
                 printError("error: \(reply.error?.message ?? "the slot was not dropped")")
                 throw ExitCode(ExitStatus.daemonError)

@@ -208,8 +208,9 @@ public final class PostgresDriver: ServiceDriver {
 
     /// The role standbys replicate as (`ReplicationCredentials.postgresRole`): REPLICATION and
     /// LOGIN, and EXECUTE on the functions pg_rewind reads a primary's files with
-    /// (`PostgresReplication.rewindGrants`), nothing else, its password re-synchronized with its secret file at every start. pg_hba
-    /// admits it only for replication, over TLS, with a client certificate.
+    /// (`PostgresReplication.rewindGrants`), nothing else, its password re-synchronized with its
+    /// secret file at every start. pg_hba admits it only for replication and to the `postgres`
+    /// database (pg_rewind's SQL), over TLS, with a client certificate.
     static func ensureReplicationRole(_ connection: PostgresConnection, password: String) throws {
         let name = ReplicationCredentials.postgresRole
         let exists = try !connection.execute(

@@ -36,11 +36,16 @@ struct Rejoiner {
         }
         guard let current = try FileSystem.read(configPath) else { throw SystemError("\(configPath) does not exist") }
         let following = try RejoinedConfigFile.edited(current, path: configPath, bundle: bundle).config
-        try ConfigInitializer.storeCredentials(
-            bundle, in: ReplicationCredentials(config: following), secretsDir: config.layout.secretsDir)
 
         let services = ReplicationSettings.promotable.filter { config.isEnabled($0) }
         try await stop(services)
+        do {
+            try ConfigInitializer.storeCredentials(
+                bundle, in: ReplicationCredentials(config: following), secretsDir: config.layout.secretsDir)
+        } catch {
+            for service in services { await supervisor.start(service) }
+            throw SystemError("cannot store the bundle's credentials (\(error.message)); restarted as before")
+        }
         context.rejoined.set(following.replication)
         logger.notice("rejoining as a standby of \(bundle.primaryHost); \(services.map(\.rawValue).joined(separator: ", ")) stopped")
 
@@ -105,7 +110,8 @@ struct Rejoiner {
         }
         logger.warning("\(service.rawValue) cannot be rewound (\(why)): copying it again", metadata: ["service": "\(service.rawValue)"])
         guard FileSystem.exists(dataDir) else {
-            return RejoinReport(service: service.rawValue, outcome: .reseeded, message: "pg_rewind was not possible (\(why)); copied with pg_basebackup")
+            return RejoinReport(
+                service: service.rawValue, outcome: .reseeded, message: "pg_rewind was not possible (\(why)); copied with pg_basebackup")
         }
         let aside = "\(dataDir).before-rejoin-\(UTCTimestamp.now.fileStamp)"
         guard rename(dataDir, aside) == 0 else {
