@@ -19,8 +19,11 @@ extension ControlHandler {
     /// `aegisctl promote [SERVICE] [--force]`.
     func promote(_ service: ServiceID?, force: Bool) async -> ControlReply {
         guard let monitor = status.replication else { return .failure(.failed, "replication is not watched in this daemon") }
+        // A host that rejoined as a standby since aegisd started follows what the rejoin set.
+        var config = await reloader.config
+        if let rejoined = reloader.context.rejoined.current { config.replication = rejoined }
         let promoter = Promoter(
-            config: await reloader.config, configPath: reloader.configPath, account: reloader.context.account, monitor: monitor,
+            config: config, configPath: reloader.configPath, account: reloader.context.account, monitor: monitor,
             promotions: reloader.context.promotions, logger: reloader.context.logger)
         do {
             let (message, reports) = try await promoter.promote(service, force: force)

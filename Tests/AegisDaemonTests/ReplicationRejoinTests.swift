@@ -87,6 +87,12 @@ import Testing
         #expect(dropped.status == 0, "\(dropped.output)")
         #expect(try b.superuserSQL(.backend, "SELECT count(*) FROM pg_replication_slots WHERE slot_name = 'gone_standby'") == "0")
 
+        // A restart keeps A a standby: the rewritten configuration says so.
+        #expect(try await a.terminate() == 0)
+        try a.start()
+        try await a.waitFor("A streaming again after a restart", timeout: .seconds(120)) { report in
+            report.services.filter { $0.name.hasPrefix("postgres") }.allSatisfy { $0.role == "standby" && $0.replication?.streaming == true }
+        }
         #expect(try await a.terminate() == 0)
         #expect(try await b.terminate() == 0)
     }
