@@ -80,6 +80,10 @@ struct ControlHandler: Sendable {
             return await promote(service, force: force)
         case .replicationReseed(let service):
             return await reseed(service)
+        case .replicationRejoin(let bundle):
+            return await rejoin(bundle: bundle)
+        case .replicationDropSlot(let service, let slot):
+            return await dropSlot(service, slot: slot)
         }
     }
 

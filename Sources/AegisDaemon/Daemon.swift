@@ -48,7 +48,8 @@ public enum Daemon {
         let status = StatusAssembler(
             supervisor: supervisor, backups: backups, certificates: certificates, logs: logs, maintenance: maintenance,
             config: config, pitr: pitr,
-            replication: ReplicationMonitor(config: config, account: account, seeding: context.seeding, promotions: context.promotions))
+            replication: ReplicationMonitor(config: config, account: account, seeding: context.seeding, promotions: context.promotions,
+                rejoined: context.rejoined))
         let schedules = ChangeSignal()
         let reloader = Reloader(
             configPath: configPath, config: config, context: context,

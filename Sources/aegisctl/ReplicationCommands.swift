@@ -9,7 +9,7 @@ extension Aegisctl {
         static let configuration = CommandConfiguration(
             commandName: "replication",
             abstract: "Streaming replication to a standby host.",
-            subcommands: [Bundle.self, Reseed.self])
+            subcommands: [Bundle.self, Reseed.self, Rejoin.self, DropSlot.self])
 
         struct Bundle: ParsableCommand {
             static let configuration = CommandConfiguration(
@@ -130,6 +130,120 @@ extension Aegisctl.Replication {
             let reply = try DaemonExchange.reach(.replicationReseed(ServiceID(validated: service)), options: global, timeout: .seconds(86_400))
             guard reply.ok else {
                 printError("error: \(reply.error?.message ?? "the re-seed failed")")
+                throw ExitCode(ExitStatus.daemonError)
+            }
+            print(reply.message ?? "")
+        }
+    }
+}
+
+extension Aegisctl.Replication {
+    /// `aegisctl replication rejoin --bundle FILE [--yes] [--json]`.
+    struct Rejoin: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "On an old primary once its standby was promoted: become a standby of the new primary.",
+            discussion: """
+                FILE is a bundle made on the new primary with `aegisctl replication bundle`; aegisctl reads it \
+                with your permissions and sends it, and aegisd stores its credentials in 0600 files under \
+                secrets/replication. Every PostgreSQL instance and Redis is stopped; each instance is rewound \
+                with pg_rewind (only what changed since the promotion is copied, and what this host wrote \
+                after it is discarded), or, when that is not possible, its data directory is moved aside \
+                (DIR.before-rejoin-STAMP, kept) and copied again with pg_basebackup. They start as standbys \
+                and aegisd.toml is rewritten ([replication] role = "standby" and the new primary), by \
+                aegisd or, when it cannot write the file, by aegisctl run as root. Prints each service: \
+                rewound, re-seeded, following (Redis) or failed; exits 1 when one failed.
+                """)
+
+        @OptionGroup var global: GlobalOptions
+        @Option(help: ArgumentHelp("The bundle the new primary made (aegisctl replication bundle there).", valueName: "file"))
+        var bundle: String
+        @Flag(name: .long, help: "Do not ask for confirmation.") var yes = false
+        @Flag(help: "Print each service's outcome as JSON.") var json = false
+
+        func run() throws {
+            // Read (and checked) before asking: a bundle that cannot be used should not cost a confirmation.
+            let text: String
+            let parsed: ReplicationBundle
+            do {
+                guard let read = try FileSystem.read(bundle) else {
+                    printError("error: \(bundle) does not exist")
+                    throw ExitCode(ExitStatus.usage)
+                }
+                text = read
+                parsed = try ReplicationBundle.decode(read)
+            } catch let error as SystemError {
+                printError("error: \(bundle): \(error.message)")
+                throw ExitCode(ExitStatus.usage)
+            } catch let error as ReplicationBundleError {
+                printError("error: \(bundle): \(error.message)")
+                throw ExitCode(ExitStatus.usage)
+            }
+            if !yes {
+                guard isatty(STDIN_FILENO) == 1 else {
+                    printError("error: refusing to rejoin without --yes (standard input is not a terminal)")
+                    throw ExitCode(ExitStatus.usage)
+                }
+                print("This host becomes a standby of \(parsed.primaryHost): every PostgreSQL instance and Redis is stopped "
+                    + "and rewound or copied again from it; what was written here since the promotion is discarded.")
+                print("Type rejoin to continue: ", terminator: "")
+                guard readLine()?.trimmingCharacters(in: .whitespaces) == "rejoin" else {
+                    printError("aborted: nothing was changed")
+                    throw ExitCode(ExitStatus.daemonError)
+                }
+            }
+            let reply = try DaemonExchange.reach(.replicationRejoin(bundle: SecretText(text)), options: global, timeout: .seconds(86_400))
+            if json, let reports = reply.rejoin { print(try prettyJSON(reports)) }
+            guard reply.ok else {
+                printError("error: \(reply.error?.message ?? "the rejoin failed")")
+                if reply.rejoin != nil { keepStandbyInTheConfigFile(parsed) }
+                throw ExitCode(ExitStatus.daemonError)
+            }
+            if !json, let message = reply.message { print(message) }
+            keepStandbyInTheConfigFile(parsed)
+        }
+
+        /// aegisd cannot write its configuration file under the packaged unit; root can (as for promote).
+        private func keepStandbyInTheConfigFile(_ parsed: ReplicationBundle) {
+            guard let path = global.config ?? (global.socket == nil ? "/etc/aegis/aegisd.toml" : nil) else { return }
+            switch RejoinedConfigFile.update(path: path, bundle: parsed) {
+            case .unchanged: break
+            case .rewritten: if !json { print("\(path): rewritten by aegisctl, so a restart keeps this host a standby") }
+            case .failed(let reason): printError("warning: \(reason)")
+            }
+        }
+    }
+
+    /// `aegisctl replication drop-slot SERVICE NAME`.
+    struct DropSlot: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "drop-slot",
+            abstract: "On a primary: drop a replication slot no standby uses any more.",
+            discussion: """
+                `aegisctl status` lists each instance's slots (a standby that stays away keeps its slot, and \
+                with it up to [replication] max_slot_wal_keep_size_mb of WAL). Drop the slot of a standby \
+                that is gone for good or was paired again under another name. An active slot is refused.
+                """)
+
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: ArgumentHelp("postgres-backend, postgres-ai or postgres-executor.", valueName: "service"))
+        var service: String
+        @Argument(help: ArgumentHelp("The slot's name, as aegisctl status lists it.", valueName: "name"))
+        var name: String
+
+        func validate() throws {
+            guard pitrServices.contains(service) else {
+                throw ValidationError("slots belong to PostgreSQL instances: \(pitrServices.joined(separator: ", "))")
+            }
+            guard !name.isEmpty, name.count <= 63, name.allSatisfy({ $0.isASCII && ($0.isLowercase || $0.isNumber || $0 == "_") }) else {
+                throw ValidationError("\"\(name)\" is not a slot name (lower-case letters, digits and _, at most 63)")
+            }
+        }
+
+        func run() throws {
+            let request = ControlRequest.replicationDropSlot(ServiceID(validated: service), slot: name)
+            let reply = try DaemonExchange.reach(request, options: global, timeout: .seconds(60))
+            guard reply.ok else {
+                printError("error: \(reply.error?.message ?? "the slot was not dropped")")
                 throw ExitCode(ExitStatus.daemonError)
             }
             print(reply.message ?? "")

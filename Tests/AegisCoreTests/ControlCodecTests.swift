@@ -165,6 +165,7 @@ struct ControlCodecTests {
         .pitrBackup(.postgresBackend, type: .diff), .pitrStatus(nil), .pitrStatus(.postgresAI),
         .pitrRestore(.postgresExecutor, to: .time("2026-12-01 10:42:00+00")), .pitrRestore(.postgresBackend, to: .latest),
         .pitrDrill(.postgresAI), .replicationBundle(host: nil), .replicationBundle(host: "db1.example.com"), .promote(nil, force: false), .promote(.redis, force: true), .replicationReseed(.postgresAI),
+        .replicationRejoin(bundle: SecretText("{}")), .replicationDropSlot(.postgresBackend, slot: "standby_x"),
         .remoteBackups(.postgresAI), .prunePlan(nil, remote: false), .prunePlan(.redis, remote: true),
         .restore(RestoreTarget(service: .postgresAI, backup: "latest", identity: .key(SecretText("AGE-SECRET-KEY-1X")), remote: true)),
         .verify(RestoreTarget(service: .redis, remote: true)),

@@ -49,6 +49,8 @@ import Testing
         (#"{"command":"promote","v":1}"#, .promote(nil, force: false)),
         (#"{"command":"promote","force":true,"service":"postgres-ai","v":1}"#, .promote(.postgresAI, force: true)),
         (#"{"command":"replication-reseed","service":"postgres-ai","v":1}"#, .replicationReseed(.postgresAI)),
+        (#"{"bundle":"{\"format\":1}\n","command":"replication-rejoin","v":1}"#, .replicationRejoin(bundle: SecretText("{\"format\":1}\n"))),
+        (#"{"command":"replication-drop-slot","service":"postgres-ai","slot":"standby_db2","v":1}"#, .replicationDropSlot(.postgresAI, slot: "standby_db2")),
     ]
 
     @Test func everyCommandHasAGoldenRequest() {
@@ -85,6 +87,13 @@ import Testing
         (
             #"{"message":"promoted","ok":true,"promotions":[{"message":"accepts writes","service":"postgres-ai","timeline":2}],"v":1}"#,
             .success("promoted", .promotions([PromotionReport(service: "postgres-ai", timeline: 2, message: "accepts writes")]))
+        ),
+        (
+            #"{"message":"rejoined","ok":true,"rejoin":[{"message":"pg_rewind","outcome":"rewound","service":"postgres-ai"},{"message":"aside","outcome":"re-seeded","service":"postgres-backend"}],"v":1}"#,
+            .success("rejoined", .rejoin([
+                RejoinReport(service: "postgres-ai", outcome: .rewound, message: "pg_rewind"),
+                RejoinReport(service: "postgres-backend", outcome: .reseeded, message: "aside"),
+            ]))
         ),
     ]
 

@@ -33,6 +33,12 @@ import Testing
             "hostssl replication   aegis_replicator   ::1/128   scram-sha-256 clientcert=verify-full",
             "hostssl replication   aegis_replicator   10.20.0.0/16   scram-sha-256 clientcert=verify-full",
         ])
+        // pg_rewind's SQL connection: the same role, to the postgres database alone.
+        #expect(hba.split(separator: "\n").filter { $0.hasPrefix("hostssl postgres") } == [
+            "hostssl postgres      aegis_replicator   127.0.0.1/32   scram-sha-256 clientcert=verify-full",
+            "hostssl postgres      aegis_replicator   ::1/128   scram-sha-256 clientcert=verify-full",
+            "hostssl postgres      aegis_replicator   10.20.0.0/16   scram-sha-256 clientcert=verify-full",
+        ])
         // Before the final reject, which would otherwise win.
         #expect(hba.range(of: "hostssl replication")!.lowerBound < hba.range(of: "host    all   all   all   reject")!.lowerBound)
         #expect(!renderer(config, tls: nil).pgHbaConf.contains("replication"), "no replication without TLS")

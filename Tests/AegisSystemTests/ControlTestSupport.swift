@@ -75,7 +75,7 @@ final class ControlTestServer: Sendable {
             return .success(.logs(wanted))
         case .backup, .backups, .remoteBackups, .prunePlan, .restore, .verify, .reload, .certsStatus, .certsRotate, .connectInfo,
             .migrateStatus, .stats, .maintenanceList, .maintenanceRun, .pitrBackup, .pitrStatus, .pitrRestore, .pitrDrill,
-            .replicationBundle, .promote, .replicationReseed:
+            .replicationBundle, .promote, .replicationReseed, .replicationRejoin, .replicationDropSlot:
             return .failure(.failed, "this test handler keeps no backups")
         }
     }

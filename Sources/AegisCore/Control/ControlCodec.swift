@@ -77,6 +77,16 @@ public enum ControlCodec {
         if raw.force != nil, command != .promote {
             return .reject(.failure(.badRequest, "field \"force\" is only for promote, not \"\(name)\""))
         }
+        if (raw.bundle != nil) != (command == .replicationRejoin) {
+            return .reject(.failure(.badRequest, command == .replicationRejoin
+                ? "command \"\(name)\" needs field \"bundle\" (the text of the bundle aegisctl replication bundle wrote on the new primary)"
+                : "field \"bundle\" is only for replication-rejoin, not \"\(name)\""))
+        }
+        if (raw.slot != nil) != (command == .replicationDropSlot) {
+            return .reject(.failure(.badRequest, command == .replicationDropSlot
+                ? "command \"\(name)\" needs field \"slot\" (the slot's name, as status lists it)"
+                : "field \"slot\" is only for replication-drop-slot, not \"\(name)\""))
+        }
         if let problem = pitrProblem(raw, command: command) {
             return .reject(.failure(.badRequest, problem))
         }
@@ -142,6 +152,8 @@ public enum ControlCodec {
         case .replicationBundle: return .replicationBundle(host: raw.host)
         case .promote: return .promote(service, force: raw.force ?? false)
         case .replicationReseed: return .replicationReseed(named())
+        case .replicationRejoin: return .replicationRejoin(bundle: raw.bundle ?? SecretText(""))
+        case .replicationDropSlot: return .replicationDropSlot(named(), slot: raw.slot ?? "")
         }
     }
 
@@ -177,8 +189,10 @@ public enum ControlCodec {
     /// The commands that act on one named service.
     public static func needsService(_ command: ControlCommand) -> Bool {
         switch command {
-        case .start, .stop, .restart, .restore, .verify, .connectInfo, .logs, .pitrBackup, .pitrRestore, .pitrDrill, .replicationReseed: true
-        case .status, .version, .backup, .backups, .backupsPrune, .reload, .certsStatus, .certsRotate, .migrateStatus, .stats,
+        case .start, .stop, .restart, .restore, .verify, .connectInfo, .logs, .pitrBackup, .pitrRestore, .pitrDrill, .replicationReseed,
+            .replicationDropSlot: true
+        case .replicationRejoin,
+            .status, .version, .backup, .backups, .backupsPrune, .reload, .certsStatus, .certsRotate, .migrateStatus, .stats,
             .maintenanceList, .maintenanceRun, .pitrStatus, .replicationBundle, .promote: false
         }
     }
@@ -224,6 +238,8 @@ public enum ControlCodec {
         var remote: Bool?
         var host: String?
         var force: Bool?
+        var bundle: SecretText?
+        var slot: String?
     }
 
     private static let example = #"{"v":1,"command":"status"}"#

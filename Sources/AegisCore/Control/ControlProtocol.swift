@@ -49,9 +49,15 @@ public struct ControlRequestWire: Codable, Sendable, Equatable {
     public var host: String?
     /// For promote: promote although the lag is unknown.
     public var force: Bool?
+    /// For replication-rejoin: the bundle the new primary made, read by the client with the
+    /// caller's permissions. Held for that one operation; its credentials are stored in 0600
+    /// files, never logged or echoed.
+    public var bundle: SecretText?
+    /// For replication-drop-slot: the slot's name.
+    public var slot: String?
 
     enum CodingKeys: String, CodingKey {
-        case v, command, service, backup, identity, app, lines, after, job, remote, host, force
+        case v, command, service, backup, identity, app, lines, after, job, remote, host, force, bundle, slot
         case pitrType = "pitr_type"
         case toTime = "to_time"
         case toLatest = "to_latest"
@@ -131,6 +137,11 @@ public enum ControlCommand: String, Codable, Sendable, CaseIterable {
     case promote
     /// On a standby: copy `service` from the primary again (its data directory is kept aside).
     case replicationReseed = "replication-reseed"
+    /// On an old primary after its standby was promoted: follow the primary `bundle` names,
+    /// each PostgreSQL instance rewound with pg_rewind where it can be, copied again otherwise.
+    case replicationRejoin = "replication-rejoin"
+    /// On a primary: drop the inactive physical slot `slot` of `service`.
+    case replicationDropSlot = "replication-drop-slot"
 }
 
 /// A reply as it travels on the socket: one flat JSON object with `ok`, an `error` when not
@@ -162,6 +173,8 @@ public struct ControlReplyWire: Codable, Sendable, Equatable {
     public var bundle: SecretText?
     /// For promote: each promoted service, with its new timeline.
     public var promotions: [PromotionReport]?
+    /// For replication-rejoin: each service, rewound, re-seeded, following or failed.
+    public var rejoin: [RejoinReport]?
 
     public init(v: Int = ControlProtocol.version, ok: Bool, error: ControlError? = nil, message: String? = nil) {
         self.v = v

@@ -57,6 +57,7 @@ public struct ControlReply: Sendable, Equatable {
     public var pitr: [PITRStatus]? { if case .pitr(let value) = payload { value } else { nil } }
     public var bundle: SecretText? { if case .bundle(let value) = payload { value } else { nil } }
     public var promotions: [PromotionReport]? { if case .promotions(let value) = payload { value } else { nil } }
+    public var rejoin: [RejoinReport]? { if case .rejoin(let value) = payload { value } else { nil } }
 }
 
 /// What a reply carries besides its outcome: one case per kind, each named as its field on the
@@ -76,7 +77,8 @@ public struct ControlReply: Sendable, Equatable {
 /// | `pitr`         | pitr-backup, pitr-status, pitr-restore, pitr-drill              |
 /// | `bundle`       | replication-bundle                                              |
 /// | `promotions`   | promote                                                         |
-/// | `none`         | start, stop, restart, restore, reload, and every refusal        |
+/// | `rejoin`       | replication-rejoin                                              |
+/// | `none`         | start, stop, restart, restore, reload, replication-drop-slot, and every refusal |
 public enum ControlPayload: Sendable, Equatable {
     case none
     case status(StatusReport)
@@ -95,6 +97,8 @@ public enum ControlPayload: Sendable, Equatable {
     case bundle(SecretText)
     /// Each promoted service, with its new timeline.
     case promotions([PromotionReport])
+    /// Each service of a rejoin: rewound, re-seeded, following or failed.
+    case rejoin([RejoinReport])
 }
 
 extension ControlReply {
@@ -115,6 +119,7 @@ extension ControlReply {
         case .pitr(let value): wire.pitr = value
         case .bundle(let value): wire.bundle = value
         case .promotions(let value): wire.promotions = value
+        case .rejoin(let value): wire.rejoin = value
         }
         return wire
     }
@@ -135,6 +140,7 @@ extension ControlReply {
         if let value = wire.pitr { payloads.append(("pitr", .pitr(value))) }
         if let value = wire.bundle { payloads.append(("bundle", .bundle(value))) }
         if let value = wire.promotions { payloads.append(("promotions", .promotions(value))) }
+        if let value = wire.rejoin { payloads.append(("rejoin", .rejoin(value))) }
         guard payloads.count <= 1 else {
             throw ControlCodecError(message: "reply carries more than one payload: \(payloads.map(\.0).joined(separator: ", "))")
         }

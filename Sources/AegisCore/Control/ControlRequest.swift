@@ -45,6 +45,12 @@ public enum ControlRequest: Sendable, Equatable {
     case promote(ServiceID?, force: Bool)
     /// Copy a standby's instance from the primary again.
     case replicationReseed(ServiceID)
+    /// Make this old primary a standby of the primary a bundle names (`pg_rewind` where it can).
+    /// The bundle is read by the client with the caller's permissions; held for this one
+    /// operation, never logged or echoed (its credentials are stored 0600 under `secrets/`).
+    case replicationRejoin(bundle: SecretText)
+    /// Drop an inactive physical replication slot of one instance of a primary.
+    case replicationDropSlot(ServiceID, slot: String)
 
     /// The command's name on the wire (`restart`, `certs-rotate`, …).
     public var command: ControlCommand {
@@ -75,6 +81,8 @@ public enum ControlRequest: Sendable, Equatable {
         case .replicationBundle: .replicationBundle
         case .promote: .promote
         case .replicationReseed: .replicationReseed
+        case .replicationRejoin: .replicationRejoin
+        case .replicationDropSlot: .replicationDropSlot
         }
     }
 
@@ -84,10 +92,11 @@ public enum ControlRequest: Sendable, Equatable {
         case .start(let id), .stop(let id), .restart(let id), .connectInfo(let id, _, _), .logs(let id, _, _): id
         case .backup(let id), .backups(let id), .migrateStatus(let id), .stats(let id), .pitrStatus(let id), .promote(let id, _): id
         case .pitrBackup(let id, _), .pitrRestore(let id, _), .pitrDrill(let id), .replicationReseed(let id): id
+        case .replicationDropSlot(let id, _): id
         case .remoteBackups(let id): id
         case .prunePlan(let id, _): id
         case .restore(let target), .verify(let target): target.service
-        case .status, .version, .reload, .certsStatus, .certsRotate, .maintenanceList, .maintenanceRun, .replicationBundle: nil
+        case .status, .version, .reload, .certsStatus, .certsRotate, .maintenanceList, .maintenanceRun, .replicationBundle, .replicationRejoin: nil
         }
     }
 
@@ -119,6 +128,10 @@ public enum ControlRequest: Sendable, Equatable {
             wire.host = host
         case .promote(_, let force):
             wire.force = force ? true : nil
+        case .replicationRejoin(let bundle):
+            wire.bundle = bundle
+        case .replicationDropSlot(_, let slot):
+            wire.slot = slot
         case .pitrBackup(_, let type):
             wire.pitrType = type.rawValue
         case .pitrRestore(_, let target):

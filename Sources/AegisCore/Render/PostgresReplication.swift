@@ -95,15 +95,28 @@ public enum PostgresReplication: Sendable, Equatable {
 
     /// pg_hba lines admitting replication: the replication role alone, over TLS, by SCRAM and
     /// a client certificate whose CN is the role, from loopback and the standby networks. A
-    /// standby admits none (it is not copied from), and without TLS there are none.
+    /// standby admits none (it is not copied from), and without TLS there are none. Beside the
+    /// replication lines, the same role may reach the `postgres` database alone: `pg_rewind`
+    /// reads the files of the primary through SQL there when an old primary rejoins
+    /// (`RewindGrants`: it may call those functions and nothing more).
     public func pgHbaLines(tls: Bool) -> [String] {
         guard tls, case .primary(let side) = self else { return [] }
         let loopback = ["127.0.0.1/32", "::1/128"]
         let networks = side.standbyNetworks.compactMap { try? IPNetwork($0).description }
-        return (loopback + networks.filter { !loopback.contains($0) }).map {
-            "hostssl replication   \(ReplicationCredentials.postgresRole)   \($0)   scram-sha-256 clientcert=verify-full"
+        let sources = loopback + networks.filter { !loopback.contains($0) }
+        return ["replication", "postgres   "].flatMap { database in
+            sources.map {
+                "hostssl \(database)   \(ReplicationCredentials.postgresRole)   \($0)   scram-sha-256 clientcert=verify-full"
+            }
         }
     }
+
+    /// What `pg_rewind` calls on its source server, granted to the replication role on a
+    /// primary (it is no superuser): the functions that list and read the data directory.
+    public static let rewindGrants = [
+        "pg_catalog.pg_ls_dir(text, boolean, boolean)", "pg_catalog.pg_stat_file(text, boolean)",
+        "pg_catalog.pg_read_binary_file(text)", "pg_catalog.pg_read_binary_file(text, bigint, bigint, boolean)",
+    ]
 
     /// The replication of one instance that `config` describes.
     public static func of(_ instance: PostgresInstance, config: AegisConfig, applicationName: String) -> PostgresReplication {

@@ -21,26 +21,34 @@ public final class PostgresDriver: ServiceDriver {
         self.instance = instance
         self.context = context
         self.settings = context.config.postgres.instances[instance]!
-        self.renderer = PostgresConfigRenderer(
-            instance: instance, settings: settings, layout: context.layout,
+        self.renderer = Self.renderer(instance, context: context)
+    }
+
+    /// The renderer of `context`'s configuration.
+    static func renderer(_ instance: PostgresInstance, context: DriverContext) -> PostgresConfigRenderer {
+        let config = context.config
+        return PostgresConfigRenderer(
+            instance: instance, settings: config.postgres.instances[instance]!, layout: context.layout,
             superuser: context.account.name, daemonUser: context.daemonUser,
-            tls: ServerTLSFiles.of(instance.serviceID, config: context.config),
-            archiving: context.config.pitrEnabled(instance.serviceID)
-                ? PgBackRest(instance: instance, config: context.config, account: context.account).renderer : nil,
-            replication: PostgresReplication.of(instance, config: context.config, applicationName: context.config.replication.slotName))
+            tls: ServerTLSFiles.of(instance.serviceID, config: config),
+            archiving: config.pitrEnabled(instance.serviceID)
+                ? PgBackRest(instance: instance, config: config, account: context.account).renderer : nil,
+            replication: PostgresReplication.of(instance, config: config, applicationName: config.replication.slotName))
     }
 
     /// The standby's side of `[replication]`, or nil on a primary.
     var standby: StandbySeeder? {
-        guard case .standby(let side) = renderer.replication, !context.promotions.contains(service) else { return nil }
+        guard case .standby(let side) = current.replication, !context.promotions.contains(service) else { return nil }
         return StandbySeeder(context: context, service: service, side: side, dataDir: renderer.dataDir, binDir: binDir)
     }
 
     var binDir: String { context.config.postgres.binDir }
 
-    /// The renderer for this launch: a standby's instance promoted since aegisd started is
-    /// rendered as a primary (no `primary_conninfo`) until the rewritten configuration is read.
+    /// The renderer for this launch: an old primary that rejoined as a standby since aegisd
+    /// started is rendered as one; a standby's instance promoted since aegisd started is
+    /// rendered as a primary (no `primary_conninfo`). Until the rewritten configuration is read.
     var current: PostgresConfigRenderer {
+        if context.rejoined.current != nil, !context.promotions.contains(service) { return Self.renderer(instance, context: context) }
         guard case .standby = renderer.replication, context.promotions.contains(service) else { return renderer }
         let replication = context.config.replication
         return PostgresConfigRenderer(
@@ -199,8 +207,10 @@ public final class PostgresDriver: ServiceDriver {
     }
 
     /// The role standbys replicate as (`ReplicationCredentials.postgresRole`): REPLICATION and
-    /// LOGIN, nothing else, its password re-synchronized with its secret file at every start. pg_hba
-    /// admits it only for replication, over TLS, with a client certificate.
+    /// LOGIN, and EXECUTE on the functions pg_rewind reads a primary's files with
+    /// (`PostgresReplication.rewindGrants`), nothing else, its password re-synchronized with its
+    /// secret file at every start. pg_hba admits it only for replication and to the `postgres`
+    /// database (pg_rewind's SQL), over TLS, with a client certificate.
     static func ensureReplicationRole(_ connection: PostgresConnection, password: String) throws {
         let name = ReplicationCredentials.postgresRole
         let exists = try !connection.execute(
@@ -209,6 +219,10 @@ public final class PostgresDriver: ServiceDriver {
         try connection.execute(
             "\(exists ? "ALTER" : "CREATE") ROLE \(try connection.quoteIdentifier(name)) WITH REPLICATION LOGIN PASSWORD \(verifier)",
             timeout: .seconds(30))
+        // pg_rewind, run by an old primary that rejoins as a standby, reads this server's files.
+        for function in PostgresReplication.rewindGrants {
+            try connection.execute("GRANT EXECUTE ON FUNCTION \(function) TO \(try connection.quoteIdentifier(name))", timeout: .seconds(30))
+        }
     }
 
     /// What a restore or drill leaves when aegisd dies in the middle (see `PostgresRestorer`): the

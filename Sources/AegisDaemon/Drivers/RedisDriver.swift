@@ -9,13 +9,13 @@ public final class RedisDriver: ServiceDriver {
     public let service = ServiceID.redis
     public let stopPlan = StopPlan.redis
     let context: DriverContext
-    let renderer: RedisConfigRenderer
+    /// Of the configuration followed now: a rejoin makes this Redis a replica, whose CA file differs.
+    var renderer: RedisConfigRenderer { RedisConfigRenderer(config: context.config) }
     /// The health checks' connection, kept from one check to the next.
     private let session = HealthSession<RedisClient>()
 
     public init(context: DriverContext) {
         self.context = context
-        self.renderer = RedisConfigRenderer(config: context.config)
     }
 
     /// On a standby: the replica's files and lines; on a primary, nil.

@@ -44,7 +44,16 @@ public struct HealthResult: Sendable, Equatable {
 
 /// What every driver needs from the daemon.
 public struct DriverContext: Sendable {
-    public let config: AegisConfig
+    /// The configuration aegisd started with.
+    public let configured: AegisConfig
+    /// The configuration the drivers follow: `configured`, with the `[replication]` section a
+    /// rejoin switched to since (`RejoinedReplication`).
+    public var config: AegisConfig {
+        guard let replication = rejoined.current else { return configured }
+        var config = configured
+        config.replication = replication
+        return config
+    }
     public let account: ServiceAccount
     /// The OS user aegisd itself runs as.
     public let daemonUser: String
@@ -54,20 +63,23 @@ public struct DriverContext: Sendable {
     public let seeding: SeedingProgress
     /// Services promoted by `aegisctl promote` while aegisd runs.
     public let promotions: Promotions
+    /// The primary `aegisctl replication rejoin` made this host follow while aegisd runs.
+    public let rejoined: RejoinedReplication
 
     public init(config: AegisConfig, account: ServiceAccount, daemonUser: String, logger: Logger,
                 notifier: SystemdNotifier = SystemdNotifier(), seeding: SeedingProgress = SeedingProgress(),
-                promotions: Promotions = Promotions()) {
+                promotions: Promotions = Promotions(), rejoined: RejoinedReplication = RejoinedReplication()) {
         self.seeding = seeding
         self.promotions = promotions
-        self.config = config
+        self.rejoined = rejoined
+        self.configured = config
         self.account = account
         self.daemonUser = daemonUser
         self.logger = logger
         self.notifier = notifier
     }
 
-    public var layout: StateLayout { config.layout }
+    public var layout: StateLayout { configured.layout }
 
     /// The data, config and run directories of a service, owned by the service account.
     public func makeServiceDirectories(_ service: ServiceID) throws(LaunchFailure) {

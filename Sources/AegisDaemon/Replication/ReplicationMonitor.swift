@@ -14,8 +14,12 @@ final class ReplicationMonitor: Sendable {
     static let timeout = Duration.seconds(1)
     static let freshness = Duration.seconds(1)
 
-    init(config: AegisConfig, account: ServiceAccount, seeding: SeedingProgress, promotions: Promotions = Promotions()) {
+    let rejoined: RejoinedReplication
+
+    init(config: AegisConfig, account: ServiceAccount, seeding: SeedingProgress, promotions: Promotions = Promotions(),
+         rejoined: RejoinedReplication = RejoinedReplication()) {
         self.promotions = promotions
+        self.rejoined = rejoined
         self.config = config
         self.account = account
         self.seeding = seeding
@@ -52,9 +56,9 @@ final class ReplicationMonitor: Sendable {
         }
     }
 
-    /// Whether `service` follows the primary now: configured so, and not promoted since.
+    /// Whether `service` follows the primary now: configured so (or rejoined since), and not promoted since.
     func follows(_ service: ServiceID) -> Bool {
-        config.replication.follows(service) && !promotions.contains(service)
+        (rejoined.current ?? config.replication).follows(service) && !promotions.contains(service)
     }
 
     /// The reading of `service`: at most a second old, or new when `fresh`.
