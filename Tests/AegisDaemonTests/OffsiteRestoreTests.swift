@@ -73,13 +73,22 @@ import AegisTestSupport
         let stem = String(aiName.prefix { $0 != "." })
         let verdict = try SeaweedStore.rclone(["cat", "\(remote)/\(stem).verified.json"], config: "\(safe)/rclone.conf")
         #expect(verdict.contains("\"verified_at\"") && !verdict.contains("\"verify_error\""), "\(verdict)")
+        // Writing the verdict left the run directory as it was: the service account still
+        // reaches the PostgreSQL sockets in it (a restore's psql runs as that account).
+        var run = stat()
+        #expect(stat("\(hostB.root)/run", &run) == 0 && run.st_mode & 0o777 == 0o755)
 
         // A tampered object in the store is refused before anything changes.
         let object = "\(remote)/\(reports[0].name)"
         let tampered = "\(safe)/tampered"
         try DaemonHarness.shell(
-            "env -i PATH=/usr/bin:/bin HOME=/nonexistent rclone --config '\(safe)/rclone.conf' cat '\(object)' > '\(tampered)'"
-                + " && printf 'X' | dd of='\(tampered)' bs=1 seek=4000 conv=notrunc 2>/dev/null")
+            "env -i PATH=/usr/bin:/bin HOME=/nonexistent rclone --config '\(safe)/rclone.conf' cat '\(object)' > '\(tampered)'")
+        // One byte inverted, so it changes whatever it was (a fixed 'X' left one byte in 256
+        // as it was, and the object then untampered).
+        var bytes = try Data(contentsOf: URL(fileURLWithPath: tampered))
+        try #require(bytes.count > 4000, "the backup is only \(bytes.count) bytes")
+        bytes[4000] ^= 0xFF
+        try bytes.write(to: URL(fileURLWithPath: tampered))
         try SeaweedStore.rclone(["copyto", tampered, object], config: "\(safe)/rclone.conf")
         _ = try hostB.psql(.backend, "INSERT INTO people VALUES (701, 'after the restore')")
         let databasesBefore = try hostB.superuserSQL(.backend, "SELECT count(*) FROM pg_database")

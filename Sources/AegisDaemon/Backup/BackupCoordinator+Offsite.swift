@@ -63,7 +63,10 @@ extension BackupCoordinator {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
             let text = String(decoding: try encoder.encode(result), as: UTF8.self) + "\n"
-            try FileSystem.makeDirectory(config.layout.runDir, mode: 0o700)
+            // The run directory's own mode (0755, as the start makes it): the service account
+            // reaches the PostgreSQL sockets through it, and the socket group the control socket.
+            // The staged file is 0600; the directory must not be narrowed for it.
+            try FileSystem.makeDirectory(config.layout.runDir, mode: 0o755)
             let staged = "\(config.layout.runDir)/.\(name.stem).verified.json.partial"
             try FileSystem.writeAtomically(staged, contents: text, mode: 0o600)
             defer { FileSystem.remove(staged) }
