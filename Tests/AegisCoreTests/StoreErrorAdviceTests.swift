@@ -1,7 +1,9 @@
 import AegisCore
 import Testing
 
-/// rclone's error output, as rclone 1.60 printed it against the stores named, read for its cause.
+/// rclone's error output read for its cause. The SeaweedFS output is what rclone 1.60 printed
+/// against a full SeaweedFS 4.48 here; the other stores' lines carry the error codes those
+/// stores document (MinIO's XMinioStorageFull, Ceph's QuotaExceeded, B2's storage_cap_exceeded).
 @Suite struct StoreErrorAdviceTests {
     /// SeaweedFS 4.48 with its volume disk full (the output OffsiteTests' full store gets).
     static let seaweedFull = """

@@ -64,8 +64,9 @@ extension BackupCoordinator {
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
             let text = String(decoding: try encoder.encode(result), as: UTF8.self) + "\n"
             // The run directory's own mode (0755, as the start makes it): the service account
-            // reaches the PostgreSQL sockets through it, and the socket group the control socket.
-            // The staged file is 0600; the directory must not be narrowed for it.
+            // reaches the PostgreSQL sockets through it (a restore's psql runs as that account
+            // when aegisd is root), and the socket group the control socket where `config init
+            // --root` put it. The staged file is 0600; the directory must not be narrowed for it.
             try FileSystem.makeDirectory(config.layout.runDir, mode: 0o755)
             let staged = "\(config.layout.runDir)/.\(name.stem).verified.json.partial"
             try FileSystem.writeAtomically(staged, contents: text, mode: 0o600)

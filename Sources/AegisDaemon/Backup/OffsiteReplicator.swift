@@ -8,7 +8,8 @@ import Synchronization
 /// size and MD5 checked against the store's listing, then the manifest (last, so a manifest in
 /// the store always means a complete file beside it); then the local manifest records the copy.
 /// A failed upload leaves the local backup as it was and is retried with `OffsiteRetryPolicy`'s
-/// backoff (`retry_initial_s`, `retry_max_s`; a reload's values apply from the next failure). Pending work is found on disk, not remembered: a backup whose upload was cut short by
+/// backoff (`retry_initial_s`, `retry_max_s`; a reload's values apply from the next failure).
+/// Pending work is found on disk, not remembered: a backup whose upload was cut short by
 /// aegisd's death has no `offsite` record yet and is uploaded again by the first pass after the
 /// next start. Runs in the daemon's service group (`OffsiteService`).
 final class OffsiteReplicator: Sendable {
