@@ -205,7 +205,8 @@ struct ControlHandler: Sendable {
             for service in services { items += await backups.list(service) }
             let offsite = await backups.config.offsite
             let remote = offsite.enabled ? offsite.remote : nil
-            return .success(.backups(items.map { BackupReports.report($0, remote: remote) }))
+            let uploadErrors = offsite.enabled ? backups.offsite.uploadErrors() : [:]
+            return .success(.backups(items.map { BackupReports.report($0, remote: remote, uploadErrors: uploadErrors) }))
         }
     }
 

@@ -132,11 +132,14 @@ extension Aegisctl {
                 }
                 // The OFF-HOST column only when copies are on ([offsite] remote).
                 let offsite = remote || reports.contains { $0.offsitePending != nil }
-                let rows = reports.map { report in
-                    [report.service, report.name, report.createdAt.description, ByteCount.text(report.size),
-                     report.status, report.verifiedAt?.description ?? "-"]
-                        + (offsite ? [report.offsite.map { "copied \($0.uploadedAt)" } ?? (report.offsitePending == true ? "pending" : "-")] : [])
-                        + [report.error ?? ""]
+                let rows = reports.map { report -> [String] in
+                    let offHost: [String] = offsite
+                        ? [report.offsite.map { "copied \($0.uploadedAt)" } ?? (report.offsitePending == true ? "pending" : "-")] : []
+                    // A pending copy's last upload error, where the backup itself has none.
+                    let error: String = report.error ?? report.offsiteError.map { "off-host copy: \($0)" } ?? ""
+                    return [report.service, report.name, report.createdAt.description, ByteCount.text(report.size),
+                            report.status, report.verifiedAt?.description ?? "-"]
+                        + offHost + [error]
                 }
                 let headers = ["SERVICE", "NAME", "CREATED", "SIZE", "STATUS", "VERIFIED"] + (offsite ? ["OFF-HOST"] : []) + ["ERROR"]
                 print(StatusTable.table([headers] + rows), terminator: "")

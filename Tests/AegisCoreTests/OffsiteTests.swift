@@ -29,6 +29,15 @@ import Testing
     func testJitter_shortensByAtMostItsShare(random: Double, expected: Int64) {
         #expect(policy.delay(attempt: 1, random: random) == expected)
     }
+
+    /// `retry_initial_s` and `retry_max_s` set the first delay and the cap.
+    @Test(arguments: [(1, Int64(2_000_000_000)), (2, 4_000_000_000), (3, 6_000_000_000), (50, 6_000_000_000)])
+    func testConfiguredDelays_doubleFromRetryInitialUpToRetryMax(attempt: Int, expected: Int64) {
+        var settings = OffsiteSettings()
+        settings.retryInitialS = 2
+        settings.retryMaxS = 6
+        #expect(OffsiteRetryPolicy(settings).delay(attempt: attempt, random: 0) == expected)
+    }
 }
 
 @Suite struct OffsitePairsTests {
@@ -109,12 +118,20 @@ import Testing
             $0.retentionDays = 0
             $0.keepAtLeast = 0
             $0.uploadTimeoutS = 0
+            $0.retryInitialS = 0
+            $0.retryMaxS = -1
         }
         #expect(found == [
             "offsite.retention_days: must be at least 1 day (found 0)",
             "offsite.keep_at_least: must be at least 1 (found 0): the newest off-host copy is never removed",
             "offsite.upload_timeout_s: must be at least 1 second (found 0)",
+            "offsite.retry_initial_s: must be at least 1 second (found 0)",
+            "offsite.retry_max_s: must be at least retry_initial_s (0) (found -1)",
         ])
+        #expect(issues { $0.retryInitialS = 60; $0.retryMaxS = 30 } == [
+            "offsite.retry_max_s: must be at least retry_initial_s (60) (found 30)",
+        ])
+        #expect(issues { $0.retryMaxS = 1 << 62 } == ["offsite.retry_max_s: must be at most 86400 seconds, a day (found \(1 << 62))"])
     }
 
     /// The verifier host's drills read from the store and run on a cron schedule.
@@ -163,6 +180,7 @@ import Testing
                 "remote": .string("store:b/db1"), "rclone_config": .string("/etc/aegis/rclone.conf"),
                 "retention_days": .integer(90), "keep_at_least": .integer(5), "bandwidth_limit": .string("2M"),
                 "upload_timeout_s": .integer(600), "verify_schedule": .string("30 5 * * *"),
+                "retry_initial_s": .integer(2), "retry_max_s": .integer(60),
             ]),
         ])
         #expect(issues.isEmpty, "\(issues)")
@@ -170,6 +188,7 @@ import Testing
         #expect(config.offsite.retentionDays == 90 && config.offsite.keepAtLeast == 5)
         #expect(config.offsite.bandwidthLimit == "2M" && config.offsite.uploadTimeoutS == 600)
         #expect(config.offsite.verifySchedule == "30 5 * * *")
+        #expect(config.offsite.retryInitialS == 2 && config.offsite.retryMaxS == 60)
     }
 }
 

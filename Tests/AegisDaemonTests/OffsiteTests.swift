@@ -9,6 +9,8 @@ import AegisTestSupport
 /// checked from outside aegisd with a second rclone, age and gunzip.
 @Suite(.serialized) struct OffsiteTests {
     /// A daemon with an age recipient and `[offsite]` pointing at a fresh bucket of `store`.
+    /// Failed uploads are retried after 1 s, then every 2 s (`retry_initial_s`, `retry_max_s`),
+    /// rather than after 5 s doubling up to 15 min: the same backoff, on the tests' time scale.
     static func daemon(
         store: SeaweedStore, configure: (inout AegisConfig) -> Void = { _ in }
     ) async throws -> (daemon: DaemonHarness, key: String, remote: String, rcloneConfig: String) {
@@ -23,6 +25,8 @@ import AegisTestSupport
             config.offsite.remote = remote
             config.offsite.rcloneConfig = "\(config.daemon.stateDir)/rclone.conf"
             rcloneConfig = config.offsite.rcloneConfig
+            config.offsite.retryInitialS = 1
+            config.offsite.retryMaxS = 2
             configure(&config)
         }
         try store.writeRcloneConfig(at: rcloneConfig)
@@ -161,6 +165,97 @@ import AegisTestSupport
         #expect(try await daemon.terminate() == 0)
     }
 
+    /// The store's disk fills up: the store refuses the upload (SeaweedFS answers a plain HTTP
+    /// 500), the backup itself succeeds and stays, status and `backups list` say what waits and
+    /// what to check, the retry backs off rather than looping, and once space is freed on the
+    /// store's disk the retry uploads it.
+    @Test func testStoreFull_theBackupStays_theRetryBacksOff_andUploadsItOnceThereIsRoom() async throws {
+        // The volumes on a 64 MiB tmpfs of their own: the objects' bytes, and nothing else.
+        let store = try await SeaweedStore(volumeDiskBytes: 64 << 20)
+        let (daemon, _, remote, config) = try await Self.daemon(store: store) { $0.metrics.collectIntervalS = 1 }
+        let service = "postgres-executor"
+        try daemon.start()
+        try await daemon.waitUntilAllHealthy()
+        // Some 100 KiB of backup: a few bytes could still go into the last, partly used page
+        // of a volume file on the full tmpfs.
+        try daemon.ownerSQL(.executor, "CREATE TABLE blobs (id int, body text); INSERT INTO blobs SELECT g, md5(g::text) || md5((g * 7)::text) FROM generate_series(1, 3000) g")
+        // A first backup while there is room: the store then holds one copy.
+        let first = try Self.backup(daemon, service)
+        try await Poll.until("the off-host copy of \(first.name)", timeout: .seconds(60)) {
+            try Self.offsite(daemon, service)?.lastSuccessFile == first.name
+        }
+
+        try store.fillVolumeDisk()
+        #expect(try store.volumeDiskFreeBytes() == 0)
+        let report = try Self.backup(daemon, service)
+        #expect(report.status == "complete")
+        try await Poll.until("status to show the refused upload", timeout: .seconds(60)) {
+            (try Self.offsite(daemon, service)).map { $0.pending == 1 && $0.lastError != nil } ?? false
+        }
+        let waiting = try #require(try Self.offsite(daemon, service))
+        let error = try #require(waiting.lastError)
+        // What the store said, and what to check.
+        #expect(error.contains("the store answered with a server error (HTTP 500)") && error.contains("check the store's free space"), "\(error)")
+        #expect(error.contains("InternalError"), "\(error)")
+        #expect(waiting.lastSuccessFile == first.name && waiting.nextAttemptAt != nil)
+        let text = try daemon.aegisctl("status").output
+        #expect(text.contains("off-host \(service): last copy ") && text.contains(", 1 pending, next try "), "\(text)")
+        #expect(text.contains("last error: rclone upload of \(report.path) failed"), "\(text)")
+
+        let listed = try daemon.aegisctl("backups list \(service) --json")
+        let reports = try JSONDecoder().decode([BackupReport].self, from: Data(listed.output.utf8))
+        let pending = try #require(reports.first { $0.name == report.name })
+        #expect(pending.offsitePending == true && pending.offsite == nil)
+        #expect(pending.offsiteError?.contains("check the store's free space") == true, "\(listed.output)")
+        #expect(reports.first { $0.name == first.name }?.offsiteError == nil)
+        let table = try daemon.aegisctl("backups list \(service)").output
+        #expect(table.contains("pending") && table.contains("off-host copy: rclone upload of"), "\(table)")
+
+        // The alert's inputs: one copy waiting, the newest copy still the first backup's (so
+        // AegisBackupOffsiteStale measures from it).
+        let uploadedAt = try #require(try BackupTests.manifest(of: first).offsite?.uploadedAt)
+        try await Poll.until("the metrics to count the pending copy", timeout: .seconds(30)) {
+            let body = try MetricsHTTP.get(port: daemon.config.metrics.port, path: "/metrics").body
+            return body.contains("aegis_backup_offsite_pending{service=\"\(service)\"} 1")
+                && body.contains("aegis_backup_offsite_last_success_timestamp_seconds{service=\"\(service)\"} \(uploadedAt.secondsSinceEpoch)")
+        }
+
+        // Retried with backoff, not in a loop: by the policy, 1 s then 2 s (each less up to a
+        // fifth) separate tries 1 to 4, at least 4 s, which the log's whole seconds show as 3 s
+        // or more. A loop would make the four tries within a second.
+        let attemptLine = { (n: Int) in "off-host copy of \(report.name) failed (attempt \(n))" }
+        try await Poll.until("the fourth try of \(report.name)", timeout: .seconds(60)) {
+            daemon.log.contains(attemptLine(4))
+        }
+        let times = try (1...4).map { n in
+            let line = try #require(daemon.log.split(separator: "\n").first { $0.contains(attemptLine(n)) })
+            return try #require(UTCTimestamp(rfc3339: String(line.prefix(20))), "no time stamp in: \(line)")
+        }
+        #expect(times[3].secondsSinceEpoch - times[0].secondsSinceEpoch >= 3, "\(times)")
+        #expect(times == times.sorted())
+
+        // No object of the refused backup in the store: above all no manifest without its file.
+        let stem = String(report.name.prefix { $0 != "." })
+        let names = try Self.objects(remote, config: config)
+        #expect(!names.contains("\(stem).manifest.json") && !names.contains(report.name), "\(names)")
+        let manifest = try BackupTests.manifest(of: report)
+        #expect(manifest.offsite == nil)
+        #expect(manifest.sha256 == (try DaemonHarness.shell("sha256sum '\(report.path)' | cut -d' ' -f1")))
+
+        // Room again on the store's disk: the next retry uploads it, checked.
+        try store.freeVolumeDisk()
+        try await Poll.until("the retry to upload \(report.name)", timeout: .seconds(60), every: .milliseconds(200)) {
+            try BackupTests.manifest(of: report).offsite != nil
+        }
+        let after = try Self.objects(remote, config: config)
+        #expect(after.contains(report.name) && after.contains("\(stem).manifest.json"), "\(after)")
+        try await daemon.waitFor("status to show nothing pending") { status in
+            status.backups?.first { $0.service == service }?.offsite.map { $0.pending == 0 && $0.lastError == nil } ?? false
+        }
+        #expect(FileManager.default.fileExists(atPath: report.path))
+        #expect(try await daemon.terminate() == 0)
+    }
+
     /// A configuration file others can read and then wrong credentials: clear errors in status,
     /// the backups still complete; fixed files are picked up by the next retry, without a reload.
     @Test func testOpenConfigAndWrongCredentials_areNamed_andBackupsContinue() async throws {
@@ -228,6 +323,8 @@ import AegisTestSupport
         #expect(!(try Self.objects(remote, config: config)).contains("\(stem).manifest.json"))
         #expect(try BackupTests.manifest(of: report).offsite == nil)
 
+        // The slow link was only there to catch the upload running; the next start may go fast.
+        try daemon.rewriteConfig { $0.offsite.bandwidthLimit = "" }
         try daemon.start()
         try await Poll.until("the next start to upload \(report.name)", timeout: .seconds(120), every: .milliseconds(200)) {
             try BackupTests.manifest(of: report).offsite != nil

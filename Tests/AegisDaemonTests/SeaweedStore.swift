@@ -21,6 +21,10 @@ final class SeaweedStore: @unchecked Sendable {
     /// gateway speaks HTTPS only (as pgBackRest requires).
     var tls: (certificate: String, key: String, ca: String)?
     var scheme: String { tls == nil ? "http" : "https" }
+    /// Set when the volumes live on a tmpfs of their own (`init(volumeDiskBytes:)`), which a
+    /// test can fill (`fillVolumeDisk`) to make the store full for real.
+    let volumeDisk: String?
+    var volumeDirectory: String { volumeDisk ?? "\(directory)/data" }
 
     static let shared = Shared()
 
@@ -58,8 +62,12 @@ final class SeaweedStore: @unchecked Sendable {
     }
 
     /// A store on free ports; started now unless `start` is false (to set `tls` first).
-    init(start: Bool = true) async throws {
+    /// - Parameter volumeDiskBytes: put the volumes (the objects' bytes) on a tmpfs of this size,
+    ///   mounted here (root only, as `make test` runs); the master's and the filer's metadata stay
+    ///   on the ordinary disk, so a full volume disk refuses new objects and nothing else.
+    init(start: Bool = true, volumeDiskBytes: Int? = nil) async throws {
         directory = try DaemonHarness.makeTemporaryDirectory(prefix: "aegisd-seaweed")
+        volumeDisk = volumeDiskBytes == nil ? nil : "\(directory)/volumes"
         masterPort = try FreePorts.base(count: 8)
         secretKey = "secret-\(UInt64.random(in: 1...UInt64.max))"
         let identities = """
@@ -68,11 +76,22 @@ final class SeaweedStore: @unchecked Sendable {
             """
         try identities.write(toFile: "\(directory)/identities.json", atomically: true, encoding: .utf8)
         try FileManager.default.createDirectory(atPath: "\(directory)/data", withIntermediateDirectories: true)
+        if let volumeDisk, let volumeDiskBytes {
+            try FileManager.default.createDirectory(atPath: volumeDisk, withIntermediateDirectories: true)
+            guard mount("tmpfs", volumeDisk, "tmpfs", 0, "size=\(volumeDiskBytes)") == 0 else {
+                throw TestFailure("cannot mount a tmpfs at \(volumeDisk) (errno \(errno)): run the tests as root (make test)")
+            }
+        }
         if start { try await self.start() }
     }
 
     deinit {
-        if let process = lock.withLock({ $0 }), process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        if let process = lock.withLock({ $0 }), process.isRunning {
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+        }
+        // Detached: the mount goes even if something still has a file open on it.
+        if let volumeDisk { umount2(volumeDisk, Int32(MNT_DETACH)) }
         try? FileManager.default.removeItem(atPath: directory)
     }
 
@@ -84,8 +103,11 @@ final class SeaweedStore: @unchecked Sendable {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: try Self.weed())
         let p = masterPort
+        // With a volume disk of its own, the metadata (the master's and the filer's store) stays
+        // off it: a full disk then refuses objects only, as a store's data disk filling up does.
+        let metadata = volumeDisk == nil ? [] : ["-master.dir=\(directory)/data"]
         process.arguments = [
-            "server", "-dir=\(directory)/data", "-ip=127.0.0.1", "-ip.bind=127.0.0.1", "-master.port=\(p)",
+            "server", "-dir=\(volumeDirectory)", "-ip=127.0.0.1", "-ip.bind=127.0.0.1", "-master.port=\(p)",
             "-volume.port=\(p + 1)", "-filer", "-filer.port=\(p + 2)", "-s3", "-s3.port=\(p + 3)",
             // Small volumes, and room for many: SeaweedFS makes 7 volumes per collection (each
             // bucket, and its own log topic) at the first write, and fails writes when none is free.
@@ -94,7 +116,10 @@ final class SeaweedStore: @unchecked Sendable {
             // on 9101) would collide with another store on this machine.
             "-master.port.grpc=\(p + 4)", "-volume.port.grpc=\(p + 5)", "-filer.port.grpc=\(p + 6)",
             "-s3.port.grpc=\(p + 7)", "-s3.port.iceberg=0", "-s3.port.lance=0",
-        ] + (tls.map { ["-s3.cert.file=\($0.certificate)", "-s3.key.file=\($0.key)"] } ?? [])
+            // One master, so no election to wait for: weed's 10 s default made a restart on the
+            // same data answer only after 15 to 25 s. No 10 s pause before a volume server stops.
+            "-master.electionTimeout=1s", "-volume.preStopSeconds=0",
+        ] + metadata + (tls.map { ["-s3.cert.file=\($0.certificate)", "-s3.key.file=\($0.key)"] } ?? [])
         let log = FileHandle(forWritingAtPath: "\(directory)/weed.log") ?? {
             FileManager.default.createFile(atPath: "\(directory)/weed.log", contents: nil)
             return FileHandle(forWritingAtPath: "\(directory)/weed.log")!
@@ -113,11 +138,40 @@ final class SeaweedStore: @unchecked Sendable {
         }
     }
 
-    /// Stops the server (SIGTERM, then waits for it): the store is unreachable until `start`.
+    /// Stops the server at once (SIGKILL, then waits for it), as a crash or a cut network does:
+    /// the store is unreachable until `start`, which finds its data as it was. Not SIGTERM:
+    /// weed's graceful stop takes some 17 s (its filer waits 15 s for open gRPC streams).
     func stop() {
         guard let process = lock.withLock({ $0 }) else { return }
-        process.terminate()
+        kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
+    }
+
+    /// Takes every free byte of the volume disk with a file of its own (allocated, not written: and
+    /// nothing for a reader to wait on): the next object the store is sent finds no room.
+    func fillVolumeDisk() throws {
+        guard let volumeDisk else { throw TestFailure("this store has no volume disk of its own: make it with volumeDiskBytes") }
+        var info = statvfs()
+        guard statvfs(volumeDisk, &info) == 0 else { throw TestFailure("statvfs \(volumeDisk): errno \(errno)") }
+        let free = Int64(info.f_bavail) * Int64(info.f_frsize)
+        let fd = open("\(volumeDisk)/filler", O_WRONLY | O_CREAT | O_EXCL, 0o600)
+        guard fd >= 0 else { throw TestFailure("cannot create \(volumeDisk)/filler: errno \(errno)") }
+        defer { close(fd) }
+        let failed = free == 0 ? 0 : posix_fallocate(fd, 0, off_t(free))
+        guard failed == 0 else { throw TestFailure("posix_fallocate \(free) bytes: errno \(failed)") }
+    }
+
+    /// Frees the space `fillVolumeDisk` took, as an operator clearing the store's disk does.
+    func freeVolumeDisk() throws {
+        guard let volumeDisk else { return }
+        try FileManager.default.removeItem(atPath: "\(volumeDisk)/filler")
+    }
+
+    /// Free bytes on the volume disk.
+    func volumeDiskFreeBytes() throws -> Int64 {
+        var info = statvfs()
+        guard statvfs(volumeDirectory, &info) == 0 else { throw TestFailure("statvfs \(volumeDirectory): errno \(errno)") }
+        return Int64(info.f_bavail) * Int64(info.f_frsize)
     }
 
     /// An rclone configuration for this store (mode 0600), as an operator writes it.

@@ -2,6 +2,7 @@
 /// retried with exponential backoff and jitter up to a cap, for as long as it takes (a store
 /// down for a weekend must not lose the weekend's copies). Credentials refused are retried the
 /// same way: the operator fixes `rclone_config` and the next try succeeds without a restart.
+/// The first delay and the cap are `[offsite] retry_initial_s` and `retry_max_s`.
 public struct OffsiteRetryPolicy: Sendable, Equatable {
     /// How one attempt ended.
     public enum Outcome: Sendable, Equatable {
@@ -19,9 +20,14 @@ public struct OffsiteRetryPolicy: Sendable, Equatable {
         case abandon
     }
 
-    public var backoff = ExponentialBackoff(initialDelayNs: 5_000_000_000, maxDelayNs: 900_000_000_000, jitter: 0.2)
+    public var backoff: ExponentialBackoff
 
-    public init() {}
+    /// The policy of `settings` (`retry_initial_s`, `retry_max_s`); the defaults are 5 s and 15 min.
+    public init(_ settings: OffsiteSettings = OffsiteSettings()) {
+        backoff = ExponentialBackoff(
+            initialDelayNs: Int64(settings.retryInitialS) * 1_000_000_000, maxDelayNs: Int64(settings.retryMaxS) * 1_000_000_000,
+            jitter: 0.2)
+    }
 
     /// The decision after the `attempt`th (1-based) try of one backup ended with `outcome`.
     /// - Parameter random: a value in [0, 1), injected so that tests are exact.

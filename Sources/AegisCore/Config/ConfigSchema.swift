@@ -102,6 +102,8 @@ enum ConfigSchema {
             .integer("keep_at_least", \.keepAtLeast, "Never keep fewer than this many complete off-host copies per service, whatever their age"),
             .string("bandwidth_limit", \.bandwidthLimit, "Upload bandwidth limit in rclone's --bwlimit form (e.g. 10M for 10 MiB/s); empty means none"),
             .integer("upload_timeout_s", \.uploadTimeoutS, "An rclone command (upload, listing, download start) running longer than this many seconds is killed; the upload is retried later"),
+            .integer("retry_initial_s", \.retryInitialS, "Delay before the first retry of a failed upload, in seconds; it doubles on each further failure"),
+            .integer("retry_max_s", \.retryMaxS, "Upper bound of the delay between two tries of a failed upload, in seconds"),
             .string("verify_schedule", \.verifySchedule, "On a verifier host holding the backup key (secrets/backup.agekey): when to drill the newest off-host backup of each service; empty means never"),
         ]
     }

@@ -9,6 +9,13 @@ extension ConfigValidator {
         check("keep_at_least", offsite.keepAtLeast >= 1
             ? nil : "must be at least 1 (found \(offsite.keepAtLeast)): the newest off-host copy is never removed")
         check("upload_timeout_s", offsite.uploadTimeoutS >= 1 ? nil : "must be at least 1 second (found \(offsite.uploadTimeoutS))")
+        check("retry_initial_s", offsite.retryInitialS >= 1 ? nil : "must be at least 1 second (found \(offsite.retryInitialS))")
+        if offsite.retryMaxS < offsite.retryInitialS {
+            check("retry_max_s", "must be at least retry_initial_s (\(offsite.retryInitialS)) (found \(offsite.retryMaxS))")
+        } else if offsite.retryMaxS > 86_400 {
+            // A day between tries is plenty, and keeps the delay in nanoseconds far from overflow.
+            check("retry_max_s", "must be at most 86400 seconds, a day (found \(offsite.retryMaxS))")
+        }
         check("bandwidth_limit", bandwidthProblem(offsite.bandwidthLimit))
         check("rclone_config", offsite.enabled && offsite.rcloneConfig.isEmpty
             ? "must name rclone's configuration file (an absolute path, mode 0600) when remote is set"

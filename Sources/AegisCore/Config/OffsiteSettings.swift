@@ -15,6 +15,11 @@ public struct OffsiteSettings: Sendable, Equatable {
     public var bandwidthLimit: String = ""
     /// One rclone command (an upload, a listing) that runs longer is killed and retried later.
     public var uploadTimeoutS: Int = 3600
+    /// The delay before the first retry of a failed upload (`retry_initial_s`); it doubles on
+    /// each failure of the same backup…
+    public var retryInitialS: Int = 5
+    /// …up to this (`retry_max_s`): how long a store that is back waits at most for the next try.
+    public var retryMaxS: Int = 900
     /// On a verifier host, which holds the backup key: when to drill the newest off-host backup
     /// of each service and write the result beside it in the store (`verify_schedule`). Empty,
     /// the default: never (a production host should not hold the key).

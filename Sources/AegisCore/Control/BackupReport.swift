@@ -17,6 +17,8 @@ public struct BackupReport: Codable, Sendable, Equatable {
     public var offsite: OffsiteCopy?
     /// True while off-host copies are on and this complete backup has none yet.
     public var offsitePending: Bool?
+    /// Why the last upload of this pending backup failed (it is retried with backoff).
+    public var offsiteError: String?
     /// `backups prune --dry-run`: `remove` or `keep`, and the retention rule that decides.
     public var retention: String?
     public var retentionReason: String?
@@ -29,6 +31,7 @@ public struct BackupReport: Codable, Sendable, Equatable {
         case durationSeconds = "duration_s"
         case offsite
         case offsitePending = "offsite_pending"
+        case offsiteError = "offsite_error"
         case retention
         case retentionReason = "retention_reason"
     }
@@ -67,6 +70,7 @@ public struct BackupReport: Codable, Sendable, Equatable {
         try c.encodeIfPresent(encryption, forKey: .encryption)
         try c.encodeIfPresent(offsite, forKey: .offsite)
         try c.encodeIfPresent(offsitePending, forKey: .offsitePending)
+        try c.encodeIfPresent(offsiteError, forKey: .offsiteError)
         try c.encodeIfPresent(retention, forKey: .retention)
         try c.encodeIfPresent(retentionReason, forKey: .retentionReason)
     }

@@ -21,8 +21,10 @@ enum BackupReports {
         return report
     }
 
-    /// - Parameter remote: `[offsite] remote` when off-host copies are on, for `offsite_pending`.
-    static func report(_ item: BackupCatalog.Item, remote: String? = nil) -> BackupReport {
+    /// - Parameters:
+    ///   - remote: `[offsite] remote` when off-host copies are on, for `offsite_pending`.
+    ///   - uploadErrors: why the last upload of each pending backup failed, by file name.
+    static func report(_ item: BackupCatalog.Item, remote: String? = nil, uploadErrors: [String: String] = [:]) -> BackupReport {
         let manifest = item.manifest
         var report = BackupReport(
             service: item.name.service.rawValue, name: item.name.fileName, path: item.path,
@@ -34,6 +36,7 @@ enum BackupReports {
         report.offsite = manifest?.offsite
         if let remote, item.fileExists, manifest?.status == .complete {
             report.offsitePending = manifest?.offsite?.remote != remote
+            if report.offsitePending == true { report.offsiteError = uploadErrors[item.name.fileName] }
         }
         return report
     }

@@ -8,7 +8,8 @@ import Synchronization
 /// size and MD5 checked against the store's listing, then the manifest (last, so a manifest in
 /// the store always means a complete file beside it); then the local manifest records the copy.
 /// A failed upload leaves the local backup as it was and is retried with `OffsiteRetryPolicy`'s
-/// backoff. Pending work is found on disk, not remembered: a backup whose upload was cut short by
+/// backoff (`retry_initial_s`, `retry_max_s`; a reload's values apply from the next failure).
+/// Pending work is found on disk, not remembered: a backup whose upload was cut short by
 /// aegisd's death has no `offsite` record yet and is uploaded again by the first pass after the
 /// next start. Runs in the daemon's service group (`OffsiteService`).
 final class OffsiteReplicator: Sendable {
@@ -16,6 +17,8 @@ final class OffsiteReplicator: Sendable {
         var count: Int
         var due: ContinuousClock.Instant
         var dueAt: UTCTimestamp
+        /// Why the last try failed.
+        var error: String
     }
 
     private struct State {
@@ -35,7 +38,6 @@ final class OffsiteReplicator: Sendable {
 
     private let state: Mutex<State>
     private let wake = ChangeSignal()
-    private let policy = OffsiteRetryPolicy()
     private let logger: Logger
 
     init(settings: OffsiteSettings, catalog: BackupCatalog, services: [ServiceID], logger: Logger) {
@@ -60,6 +62,12 @@ final class OffsiteReplicator: Sendable {
     /// Each service's off-host state for status; empty when copies are off. Never reads the disk.
     func statuses() -> [ServiceID: OffsiteStatus] {
         state.withLock { $0.settings.enabled ? $0.statuses : [:] }
+    }
+
+    /// Why the last upload of each backup still waiting for a retry failed, by file name; empty
+    /// when copies are off. Never reads the disk.
+    func uploadErrors() -> [String: String] {
+        state.withLock { $0.settings.enabled ? $0.attempts.mapValues(\.error) : [:] }
     }
 
     /// Passes over the backups until cancelled: after a backup, at each due retry, after a reload.
@@ -150,15 +158,17 @@ final class OffsiteReplicator: Sendable {
     private func record(failure error: any Error, of item: BackupCatalog.Item) {
         let service = item.name.service
         let reason = (error as? SystemError)?.message ?? "\(error)"
-        let decision: OffsiteRetryPolicy.Decision
-        let attempt = state.withLock { ($0.attempts[item.name.fileName]?.count ?? 0) + 1 }
-        decision = policy.decide(FileSystem.exists(item.path) ? .failed : .localFileGone, attempt: attempt, random: .random(in: 0..<1))
+        let (attempt, policy) = state.withLock {
+            (($0.attempts[item.name.fileName]?.count ?? 0) + 1, OffsiteRetryPolicy($0.settings))
+        }
+        let decision = policy.decide(FileSystem.exists(item.path) ? .failed : .localFileGone, attempt: attempt, random: .random(in: 0..<1))
         state.withLock { state in
             state.lastError[service] = reason
             switch decision {
             case .retry(let delay):
                 state.attempts[item.name.fileName] = Attempt(
-                    count: attempt, due: .now + .nanoseconds(delay), dueAt: UTCTimestamp.now.adding(seconds: delay / 1_000_000_000))
+                    count: attempt, due: .now + .nanoseconds(delay), dueAt: UTCTimestamp.now.adding(seconds: delay / 1_000_000_000),
+                    error: reason)
             case .done, .abandon:
                 state.attempts[item.name.fileName] = nil
             }

@@ -157,17 +157,15 @@ public struct Rclone: Sendable {
         }
         guard status == .exited(0) else {
             let lines = output.stderr.withLock { $0 }
-            throw SystemError("rclone \(what) failed (\(status)): \(refusal(lines) ?? "")\(Self.reason(lines))")
+            throw SystemError("rclone \(what) failed (\(status)): \(advice(lines) ?? "")\(Self.reason(lines))")
         }
         return output.stdout.withLock { $0 }.joined(separator: "\n")
     }
 
-    /// A refusal of the credentials, said as such: rclone shows only "Forbidden" for it.
-    func refusal(_ lines: [String]) -> String? {
-        let text = lines.joined(separator: "\n")
-        let refused = ["status code: 403", "status code: 401", "SignatureDoesNotMatch", "InvalidAccessKeyId", "AccessDenied"]
-        guard refused.contains(where: text.contains) else { return nil }
-        return "the store refused the credentials (check the access key and secret in offsite.rclone_config \(configFile)); rclone said: "
+    /// What the failure means for the operator (a refusal of the credentials, which rclone shows
+    /// only as "Forbidden"; a full store; a server error), put before rclone's own words.
+    func advice(_ lines: [String]) -> String? {
+        StoreErrorAdvice.classify(lines.joined(separator: "\n")).map { "\($0.text(configFile: configFile)); rclone said: " }
     }
 
     /// rclone's last error lines, without their time stamps; what the operator needs to see.
