@@ -253,4 +253,36 @@ import AegisCore
             "AegisPITRStanzaNotReady postgres-x",
         ])
     }
+
+    /// A failing repository alerts on its own, named with its number, even while the other
+    /// one keeps the instance recoverable (its stanza ready, archiving keeping up).
+    @Test func testARepositoryUnreadableOrFailingBackups_firesForThatRepositoryAlone() {
+        var status = PITRStatus(service: "postgres-backend", stanzaReady: true)
+        status.repositories = [
+            PITRRepositoryStatus(repo: 1, location: "/var/lib/aegis/pgbackrest", backupCount: 2, newestBackupAt: 500),
+            PITRRepositoryStatus(repo: 2, location: "s3://aegis/pitr at store:8333", readable: false, error: "HTTP 403 Forbidden"),
+        ]
+        var failing = PITRStatus(service: "postgres-ai", stanzaReady: true)
+        failing.repositories = [
+            PITRRepositoryStatus(repo: 2, location: "s3://aegis/pitr at store:8333", lastBackupError: "no space left"),
+        ]
+        let found = AlertEvaluator.conditions(Self.input([status, failing], now: 1_000))
+        #expect(found.map { "\($0.kind.rawValue) \($0.subject)" } == [
+            "AegisPITRRepositoryFailing postgres-backend repo2", "AegisPITRRepositoryFailing postgres-ai repo2",
+        ])
+        #expect(found[0].summary.contains("HTTP 403 Forbidden") && found[1].summary.contains("no space left"))
+        #expect(AlertKind.pitrRepositoryFailing.holdSeconds == 900)
+
+        let families = MetricsMappingTests.families(Self.input([status, failing], now: 1_000))
+        func value(_ name: String, _ service: String, _ repo: String) -> Double? {
+            MetricsMappingTests.value(families, name, ["service": service, "repo": repo])
+        }
+        #expect(value("aegis_pitr_repository_readable", "postgres-backend", "1") == 1)
+        #expect(value("aegis_pitr_repository_readable", "postgres-backend", "2") == 0)
+        #expect(value("aegis_pitr_repository_base_backup_failing", "postgres-ai", "2") == 1)
+        #expect(value("aegis_pitr_repository_base_backup_failing", "postgres-backend", "1") == 0)
+        #expect(value("aegis_pitr_repository_base_backups", "postgres-backend", "1") == 2)
+        #expect(value("aegis_pitr_repository_last_base_backup_timestamp_seconds", "postgres-backend", "1") == 500)
+        #expect(value("aegis_pitr_repository_last_base_backup_timestamp_seconds", "postgres-backend", "2") == nil)
+    }
 }

@@ -172,6 +172,16 @@ public struct AlertEvaluator: Sendable {
             if let newest = pitr.backups.last(where: { !$0.error }), now - Double(newest.stoppedAt) > 2 * 86_400 {
                 add(.pitrBaseBackupStale, pitr.service, "the newest base backup of \(pitr.service) is over 2 days old")
             }
+            for repository in pitr.repositories ?? [] {
+                let subject = "\(pitr.service) repo\(repository.repo)"
+                if !repository.readable {
+                    add(.pitrRepositoryFailing, subject,
+                        "pgBackRest cannot read repo\(repository.repo) of \(pitr.service) (\(repository.location)): \(repository.error ?? "no reason given")")
+                } else if let error = repository.lastBackupError {
+                    add(.pitrRepositoryFailing, subject,
+                        "the last base backup of \(pitr.service) into repo\(repository.repo) (\(repository.location)) failed: \(error)")
+                }
+            }
             if !pitr.stanzaReady {
                 add(.pitrStanzaNotReady, pitr.service,
                     "point-in-time recovery of \(pitr.service) is not working: \(pitr.problem ?? "the stanza is not checked yet")")

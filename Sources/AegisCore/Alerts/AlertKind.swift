@@ -23,6 +23,7 @@ public enum AlertKind: String, Sendable, CaseIterable, Codable {
     case pitrArchiveFailing = "AegisPITRArchiveFailing"
     case pitrBaseBackupStale = "AegisPITRBaseBackupStale"
     case pitrStanzaNotReady = "AegisPITRStanzaNotReady"
+    case pitrRepositoryFailing = "AegisPITRRepositoryFailing"
     case replicationStandbyDisconnected = "AegisReplicationStandbyDisconnected"
     case replicationLagHigh = "AegisReplicationLagHigh"
     case replicationSlotLost = "AegisReplicationSlotLost"
@@ -51,6 +52,7 @@ public enum AlertKind: String, Sendable, CaseIterable, Codable {
         case .pitrArchiveFailing: "c4481d9299eb4eb783db08636ff5ccc4"
         case .pitrBaseBackupStale: "f5f43b7bf85a457e9b9274a043be09d1"
         case .pitrStanzaNotReady: "2b69d395557648558b65c038a8490e5e"
+        case .pitrRepositoryFailing: "2f5beb4497774347905e7929b6b28a8a"
         case .replicationStandbyDisconnected: "f29e6f5df5b14da3a8e38ecac9afce3f"
         case .replicationLagHigh: "bad997b71eca4b8d8097e9856d995fc8"
         case .replicationSlotLost: "97ab0034a451435fafa75afdfe9c407a"
@@ -72,7 +74,7 @@ public enum AlertKind: String, Sendable, CaseIterable, Codable {
         case .serviceDown, .redisPersistenceFailing, .replicationStandbyDisconnected: 120
         case .diskSpaceLow, .postgresConnectionsNearMax, .redisMemoryNearMax: 300
         case .postgresXidAgeHigh, .databaseFiguresFailing, .healthCheckSlow, .replicationLagHigh: 600
-        case .pitrStanzaNotReady: 900
+        case .pitrStanzaNotReady, .pitrRepositoryFailing: 900
         case .diskFillingUp: 1800
         case .pitrBaseBackupStale: 3600
         default: 0
