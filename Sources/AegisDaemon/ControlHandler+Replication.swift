@@ -16,17 +16,26 @@ extension ControlHandler {
 }
 
 extension ControlHandler {
+    /// Runs `body` holding the replication gate, or refuses at once while another rejoin,
+    /// promotion or re-seed runs.
+    func exclusively(_ operation: String, _ body: () async -> ControlReply) async -> ControlReply {
+        if let busy = replicationGate.enter(operation) { return .failure(.failed, busy) }
+        defer { replicationGate.leave() }
+        return await body()
+    }
+}
+
+extension ControlHandler {
     /// `aegisctl promote [SERVICE] [--force]`.
     func promote(_ service: ServiceID?, force: Bool) async -> ControlReply {
         guard let monitor = status.replication else { return .failure(.failed, "replication is not watched in this daemon") }
-        // A host that rejoined as a standby since aegisd started follows what the rejoin set.
-        var config = await reloader.config
-        if let rejoined = reloader.context.rejoined.current { config.replication = rejoined }
+        // The configuration in force: with what a rejoin since aegisd started set (`Reloader.adopt`).
         let promoter = Promoter(
-            config: config, configPath: reloader.configPath, account: reloader.context.account, monitor: monitor,
+            config: await reloader.config, configPath: reloader.configPath, account: reloader.context.account, monitor: monitor,
             promotions: reloader.context.promotions, logger: reloader.context.logger)
         do {
             let (message, reports) = try await promoter.promote(service, force: force)
+            await reloader.adopt(replication: promoter.settingsAfterPromotion)
             return .success(message, .promotions(reports))
         } catch {
             return .failure(.failed, error.message)
@@ -72,9 +81,10 @@ extension ControlHandler {
 extension ControlHandler {
     /// `aegisctl replication rejoin --bundle FILE`: this old primary becomes a standby.
     func rejoin(bundle: SecretText) async -> ControlReply {
+        let reloader = reloader
         let rejoiner = Rejoiner(
             config: await reloader.config, configPath: reloader.configPath, context: reloader.context, supervisor: supervisor,
-            stopTimeout: operationTimeout)
+            stopTimeout: operationTimeout, adopt: { await reloader.adopt(replication: $0) })
         do {
             let (message, reports) = try await rejoiner.rejoin(bundle)
             return reports.contains { $0.outcome == .failed }

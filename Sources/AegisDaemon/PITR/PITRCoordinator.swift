@@ -25,6 +25,7 @@ actor PITRCoordinator {
 
     init(config: AegisConfig, account: ServiceAccount, supervisor: Supervisor, backups: BackupCoordinator, logger: Logger) {
         self.config = config
+        self.replication = config.replication
         self.account = account
         self.supervisor = supervisor
         self.backups = backups
@@ -361,7 +362,21 @@ actor PITRCoordinator {
             .map(UTCTimestamp.init(secondsSinceEpoch:))
     }
 
+    /// The `[replication]` section in force: the configuration's, or the one a rejoin or a
+    /// promotion switched to since (`Reloader.adopt`).
+    private(set) var replication: ReplicationSettings
+
+    func update(replication: ReplicationSettings) { self.replication = replication }
+
+    /// Why `service` has no base backups, drills or restores here now: it follows a primary
+    /// (this host rejoined as a standby since aegisd started), which archives the WAL. nil otherwise.
+    func standbySkip(_ service: ServiceID) -> String? {
+        replication.follows(service)
+            ? "skipped on a standby ([replication] role = \"standby\"): point-in-time recovery runs on the primary" : nil
+    }
+
     private func tool(_ service: ServiceID) throws(BackupFailure) -> PgBackRest {
+        if let skipped = standbySkip(service) { throw BackupFailure("\(service.rawValue): \(skipped)") }
         guard let tool = tools[service] else {
             throw BackupFailure("\(service.rawValue) has no point-in-time recovery (only PostgreSQL instances with [pitr] on do)")
         }
