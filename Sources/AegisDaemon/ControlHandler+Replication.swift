@@ -6,6 +6,14 @@ import Glibc
 extension ControlHandler {
     func replicationBundle(host requested: String?) async -> ControlReply {
         let config = await reloader.config
+        // What admits a standby is set when an instance starts as a primary: pg_hba's replication
+        // lines, the replication role's password (this host's secret, not the old primary's the
+        // copy carries) and its grants, Redis's replication user. Until then a bundle would not work.
+        guard reloader.context.promotions.isEmpty else {
+            return .failure(.failed, "this host was promoted since aegisd started, and its instances admit no standby yet "
+                + "(pg_hba's replication lines and the replication role's password are set when an instance starts "
+                + "as a primary): restart aegisd (systemctl restart aegisd), then make the bundle")
+        }
         do {
             let bundle = try ReplicationBundleMaker(config: config).make(host: requested)
             return .success("bundle for a standby of \(bundle.primaryHost)", .bundle(SecretText(bundle.encoded())))
