@@ -46,6 +46,8 @@ extension ControlHandler {
             await reloader.adopt(replication: promoter.settingsAfterPromotion)
             return .success(message, .promotions(reports))
         } catch {
+            // Those promoted before one failed are primaries all the same.
+            await reloader.adopt(replication: promoter.settingsAfterPromotion)
             return .failure(.failed, error.message)
         }
     }

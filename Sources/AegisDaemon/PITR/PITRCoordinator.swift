@@ -46,7 +46,7 @@ actor PITRCoordinator {
     /// Run after every time the instance becomes healthy: a restore, a new data directory or a
     /// repository that was down are all caught here.
     func ensureStanza(_ service: ServiceID) async {
-        guard let tool = tools[service] else { return }
+        guard let tool = tools[service], standbySkip(service) == nil else { return }
         let metadata: Logger.Metadata = ["service": "\(service.rawValue)"]
         do {
             try await Self.retryingWhileLocked { () async throws(SystemError) in
@@ -306,8 +306,11 @@ actor PITRCoordinator {
         for service in services { await refresh(service) }
     }
 
+    /// The instances with point-in-time recovery here now: not those that follow a primary since
+    /// a rejoin (their stanza, archive and base backups are the primary's business; shown, they
+    /// would raise the PITR alerts for what no longer runs here).
     func statuses(now: Int64 = UTCTimestamp.now.secondsSinceEpoch) -> [PITRStatus] {
-        services.map { status($0, now: now) }
+        services.filter { standbySkip($0) == nil }.map { status($0, now: now) }
     }
 
     func status(_ service: ServiceID, now: Int64 = UTCTimestamp.now.secondsSinceEpoch) -> PITRStatus {
