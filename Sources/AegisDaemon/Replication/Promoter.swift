@@ -78,8 +78,13 @@ struct Promoter {
             settings.role = "primary"
             settings.promoted = []
         } else {
-            let promoted = ReplicationSettings.promotable.filter { config.isEnabled($0) && !remaining.contains($0) }
-            settings.promoted = promoted.map(\.rawValue)
+            // As the file names them: promoted before, and now what followed and follows no more.
+            let already = config.replication.promoted.compactMap(ServiceID.init(rawValue:))
+            let followed = ReplicationSettings.promotable.filter { service in
+                config.isEnabled(service) && config.replication.follows(service) && (service != .redis || RedisReplica.follows(config))
+            }
+            settings.promoted = ServiceID.allCases
+                .filter { already.contains($0) || (followed.contains($0) && !remaining.contains($0)) }.map(\.rawValue)
         }
         return settings
     }
