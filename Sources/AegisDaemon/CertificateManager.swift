@@ -133,9 +133,13 @@ actor CertificateManager {
         return changes
     }
 
+    /// Every certificate in use, with a standby's replication client certificate (issued by the
+    /// primary's CA, renewed only with a new bundle) after this host's own.
     func status() -> [CertificateStatus] {
-        if let operatorCertificates { return operatorCertificates.status(services: servers, now: .now) }
-        return store.status(services: servers, metrics: config.issuedMetricsEndpoint != nil, now: .now)
+        let own = operatorCertificates.map { $0.status(services: servers, now: .now) }
+            ?? store.status(services: servers, metrics: config.issuedMetricsEndpoint != nil, now: .now)
+        guard config.replication.isStandby else { return own }
+        return own + [ReplicationClientCertificate.status(ReplicationCredentials(config: config), now: .now)].compactMap { $0 }
     }
 
     /// The certificates in use, for `/metrics`: none without `[tls] enabled`.
@@ -156,7 +160,10 @@ actor CertificateManager {
         }
         warnings = status().compactMap { entry in
             if let problem = entry.problem { return "certificate \(entry.role): \(problem)" }
-            if let days = entry.daysLeft, days < 14 { return "certificate \(entry.role) expires in \(days) days" }
+            if let days = entry.daysLeft, days < 14 {
+                return "certificate \(entry.role) expires in \(days) days"
+                    + (entry.role == .replicationClient ? ": \(ReplicationClientCertificate.replacement)" : "")
+            }
             return nil
         }
     }

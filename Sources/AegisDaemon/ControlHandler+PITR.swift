@@ -58,7 +58,7 @@ extension ControlHandler {
     private func pitrTargets(
         _ service: ServiceID?
     ) async -> Result<(coordinator: PITRCoordinator, services: [ServiceID]), ControlError> {
-        if pitr?.config.replication.isStandby == true {
+        if await pitr?.replication.isStandby == true {
             return .failure(ControlError(
                 code: .badRequest,
                 message: "no point-in-time recovery on a standby ([replication] role = \"standby\"): the primary archives the WAL"))

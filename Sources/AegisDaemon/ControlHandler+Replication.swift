@@ -6,6 +6,14 @@ import Glibc
 extension ControlHandler {
     func replicationBundle(host requested: String?) async -> ControlReply {
         let config = await reloader.config
+        // What admits a standby is set when an instance starts as a primary: pg_hba's replication
+        // lines, the replication role's password (this host's secret, not the old primary's the
+        // copy carries) and its grants, Redis's replication user. Until then a bundle would not work.
+        guard reloader.context.promotions.isEmpty else {
+            return .failure(.failed, "this host was promoted since aegisd started, and its instances admit no standby yet "
+                + "(pg_hba's replication lines and the replication role's password are set when an instance starts "
+                + "as a primary): restart aegisd (systemctl restart aegisd), then make the bundle")
+        }
         do {
             let bundle = try ReplicationBundleMaker(config: config).make(host: requested)
             return .success("bundle for a standby of \(bundle.primaryHost)", .bundle(SecretText(bundle.encoded())))
@@ -16,19 +24,30 @@ extension ControlHandler {
 }
 
 extension ControlHandler {
+    /// Runs `body` holding the replication gate, or refuses at once while another rejoin,
+    /// promotion or re-seed runs.
+    func exclusively(_ operation: String, _ body: () async -> ControlReply) async -> ControlReply {
+        if let busy = replicationGate.enter(operation) { return .failure(.failed, busy) }
+        defer { replicationGate.leave() }
+        return await body()
+    }
+}
+
+extension ControlHandler {
     /// `aegisctl promote [SERVICE] [--force]`.
     func promote(_ service: ServiceID?, force: Bool) async -> ControlReply {
         guard let monitor = status.replication else { return .failure(.failed, "replication is not watched in this daemon") }
-        // A host that rejoined as a standby since aegisd started follows what the rejoin set.
-        var config = await reloader.config
-        if let rejoined = reloader.context.rejoined.current { config.replication = rejoined }
+        // The configuration in force: with what a rejoin since aegisd started set (`Reloader.adopt`).
         let promoter = Promoter(
-            config: config, configPath: reloader.configPath, account: reloader.context.account, monitor: monitor,
+            config: await reloader.config, configPath: reloader.configPath, account: reloader.context.account, monitor: monitor,
             promotions: reloader.context.promotions, logger: reloader.context.logger)
         do {
             let (message, reports) = try await promoter.promote(service, force: force)
+            await reloader.adopt(replication: promoter.settingsAfterPromotion)
             return .success(message, .promotions(reports))
         } catch {
+            // Those promoted before one failed are primaries all the same.
+            await reloader.adopt(replication: promoter.settingsAfterPromotion)
             return .failure(.failed, error.message)
         }
     }
@@ -72,9 +91,10 @@ extension ControlHandler {
 extension ControlHandler {
     /// `aegisctl replication rejoin --bundle FILE`: this old primary becomes a standby.
     func rejoin(bundle: SecretText) async -> ControlReply {
+        let reloader = reloader
         let rejoiner = Rejoiner(
             config: await reloader.config, configPath: reloader.configPath, context: reloader.context, supervisor: supervisor,
-            stopTimeout: operationTimeout)
+            stopTimeout: operationTimeout, adopt: { await reloader.adopt(replication: $0) })
         do {
             let (message, reports) = try await rejoiner.rejoin(bundle)
             return reports.contains { $0.outcome == .failed }

@@ -16,6 +16,8 @@ struct ControlHandler: Sendable {
     let operationTimeout: Duration
     /// Point-in-time recovery; nil when no instance has it.
     var pitr: PITRCoordinator? = nil
+    /// Rejoin, promotion and re-seed one at a time.
+    let replicationGate = ReplicationOperationGate()
 
     func answer(_ request: ControlRequest) async -> ControlReply {
         switch request {
@@ -77,11 +79,11 @@ struct ControlHandler: Sendable {
         case .replicationBundle(let host):
             return await replicationBundle(host: host)
         case .promote(let service, let force):
-            return await promote(service, force: force)
+            return await exclusively("a promotion") { await promote(service, force: force) }
         case .replicationReseed(let service):
-            return await reseed(service)
+            return await exclusively("a re-seed of \(service.rawValue)") { await reseed(service) }
         case .replicationRejoin(let bundle):
-            return await rejoin(bundle: bundle)
+            return await exclusively("a rejoin") { await rejoin(bundle: bundle) }
         case .replicationDropSlot(let service, let slot):
             return await dropSlot(service, slot: slot)
         }

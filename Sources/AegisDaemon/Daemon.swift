@@ -55,7 +55,7 @@ public enum Daemon {
             configPath: configPath, config: config, context: context,
             targets: DaemonReloadTargets(
                 context: context, supervisor: supervisor, backups: backups, certificates: certificates,
-                maintenance: maintenance, logs: logs, status: status, schedules: schedules))
+                maintenance: maintenance, pitr: pitr, logs: logs, status: status, schedules: schedules))
         let scheduler = ScheduleRunner(
             supervisor: supervisor, backups: backups, maintenance: maintenance,
             pitr: pitr, schedules: schedules, config: { await reloader.config },

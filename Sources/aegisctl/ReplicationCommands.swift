@@ -141,7 +141,7 @@ extension Aegisctl.Replication {
     /// `aegisctl replication rejoin --bundle FILE [--yes] [--json]`.
     struct Rejoin: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "On an old primary once its standby was promoted: become a standby of the new primary.",
+            abstract: "On an old primary once its standby was promoted: become a standby of the new primary (on its standby: take new credentials).",
             discussion: """
                 FILE is a bundle made on the new primary with `aegisctl replication bundle`; aegisctl reads it \
                 with your permissions and sends it, and aegisd stores its credentials in 0600 files under \
@@ -152,6 +152,12 @@ extension Aegisctl.Replication {
                 and aegisd.toml is rewritten ([replication] role = "standby" and the new primary), by \
                 aegisd or, when it cannot write the file, by aegisctl run as root. Prints each service: \
                 rewound, re-seeded, following (Redis) or failed; exits 1 when one failed.
+
+                On a standby that follows the bundle's primary already, it refreshes the pairing credentials \
+                instead (before the client certificate expires: aegisctl certs status shows it as \
+                replication-client): they are stored in place (0600) and every service that follows the \
+                primary is restarted on them, without a rewind or a copy; each is then refreshed or failed. \
+                One rejoin, promotion or re-seed at a time: another one is refused while it runs.
                 """)
 
         @OptionGroup var global: GlobalOptions
@@ -184,7 +190,8 @@ extension Aegisctl.Replication {
                     throw ExitCode(ExitStatus.usage)
                 }
                 print("This host becomes a standby of \(parsed.primaryHost): every PostgreSQL instance and Redis is stopped "
-                    + "and rewound or copied again from it; what was written here since the promotion is discarded.")
+                    + "and rewound or copied again from it; what was written here since the promotion is discarded. "
+                    + "(On a standby of \(parsed.primaryHost) already: its new credentials are stored and the services restarted.)")
                 print("Type rejoin to continue: ", terminator: "")
                 guard readLine()?.trimmingCharacters(in: .whitespaces) == "rejoin" else {
                     printError("aborted: nothing was changed")

@@ -157,6 +157,26 @@ import Testing
         #expect(AlertKind.replicationStandbyDisconnected.holdSeconds == 120 && AlertKind.replicationLagHigh.holdSeconds == 600)
     }
 
+    /// A standby's replication client certificate fires like the host's own, 14 days before, and
+    /// says that only a new bundle of the primary replaces it.
+    @Test func testAnExpiringReplicationClientCertificate_saysToApplyANewBundle() {
+        func conditions(daysLeft: Double, role: CertificateRole) -> [AlertCondition] {
+            var input = Self.input([], at: 1_000_000)
+            let notAfter = UTCTimestamp(secondsSinceEpoch: Int64(1_000_000 + daysLeft * 86_400))
+            let info = CertificateInfo(
+                subject: "aegis_replicator", issuer: "Aegis internal CA", subjectAltNames: [], serial: "0a",
+                notBefore: UTCTimestamp(secondsSinceEpoch: 0), notAfter: notAfter, isCA: false, sha256Fingerprint: "")
+            input.certificates = [CertificateStatus(
+                role: role, certificatePath: "/c.crt", keyPath: "/c.key", info: info, daysLeft: Int(daysLeft), problem: nil)]
+            return AlertEvaluator.conditions(input).filter { $0.kind == .certificateExpiring }
+        }
+        #expect(conditions(daysLeft: 15, role: .replicationClient).isEmpty)
+        let firing = conditions(daysLeft: 13.5, role: .replicationClient)
+        #expect(firing.map(\.subject) == ["replication-client"])
+        #expect(firing.first?.summary.contains("aegisctl replication rejoin --bundle FILE") == true, "\(firing)")
+        #expect(conditions(daysLeft: 13.5, role: .server(.redis)).first?.summary.contains("rejoin") == false)
+    }
+
     @Test func testDiskDatabasesAndLogs() {
         let postgres = PostgresFigures(
             database: "d", databaseSizeBytes: 1, connectionsByState: ["active": 50, "idle": 45], maxConnections: 100, commits: 0,

@@ -132,10 +132,11 @@ import Testing
             == "its names change: adds a.example and drops b.example")
         #expect(CertificateChange(role: .server(.redis), kind: .renewed, reason: .expiresSoon(daysLeft: 1)).description
             == "server:redis renewed: it expires in 1 day")
-        for role in [CertificateRole.ca, .server(.postgresAI), .client(.executor)] {
+        for role in [CertificateRole.ca, .server(.postgresAI), .client(.executor), .metrics, .replicationClient] {
             #expect(CertificateRole(text: role.description) == role)
         }
         #expect(CertificateRole(text: "server:nope") == nil)
+        #expect(CertificateRole.replicationClient.description == "replication-client")
         #expect(CertificateRole.server(.loki).service == .loki)
         #expect(CertificateRole.client(.ai).service == nil)
     }

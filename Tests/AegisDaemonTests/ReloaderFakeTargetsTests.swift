@@ -153,6 +153,28 @@ final class RecordingReloadTargets: ReloadTargets {
         ])
     }
 
+    /// A rejoin rewrote `[replication]` and the running daemon took it (`adopt`): the parts that
+    /// read the configuration get it and the schedules start again, no service is touched, and
+    /// a reload of the rewritten file then finds nothing changed (without `adopt` it would be
+    /// refused: `[replication]` needs a restart of aegisd).
+    @Test func testAdoptedReplication_reachesTheReaders_andAReloadOfTheRewrittenFileChangesNothing() async throws {
+        var rig = try Rig()
+        defer { rig.remove() }
+        try rig.rewrite { config in
+            config.replication.role = "standby"
+            config.replication.primaryHost = "db-b.example.com"
+            config.replication.slotName = "standby_a"
+            for service in ReplicationSettings.promotable { config.replication.setPrimaryPort(41000, of: service) }
+        }
+
+        await rig.reloader.adopt(replication: rig.config.replication)
+
+        #expect(rig.targets.calls == [.update(rig.config), .schedulesChanged])
+        #expect(await rig.reloader.config == rig.config)
+        let message = try await rig.reloader.reload()
+        #expect(message.contains("nothing changed"), "\(message)")
+    }
+
     @Test func testABadFile_isRefusedWithItsErrors_andNothingIsApplied() async throws {
         let rig = try Rig()
         defer { rig.remove() }

@@ -194,10 +194,20 @@ import Testing
         let unknown = try standby.aegisctl("promote")
         #expect(unknown.status == 1)
         #expect(unknown.output.contains("unknown") && unknown.output.contains("--force"), "\(unknown.output)")
+        // One service first: it is backed up at once while the others stay skipped, and the
+        // running configuration is the rewritten file's (a reload finds nothing changed).
+        let one = try standby.aegisctl("promote postgres-ai --force")
+        #expect(one.status == 0, "\(one.output)")
+        let partly = try standby.status().backups ?? []
+        #expect(partly.first { $0.service == "postgres-ai" }?.skipped == nil, "\(partly)")
+        #expect(partly.first { $0.service == "postgres-backend" }?.skipped != nil, "\(partly)")
+        let reload = try standby.aegisctl("reload")
+        #expect(reload.status == 0 && reload.output.contains("nothing changed"), "\(reload.output)")
         let promoted = try standby.aegisctl("promote --force --json")
         #expect(promoted.status == 0, "\(promoted.output)")
         let reports = try JSONDecoder().decode([PromotionReport].self, from: Data(promoted.output.utf8))
-        #expect(reports.map(\.service) == ["postgres-backend", "postgres-ai", "postgres-executor", "redis"])
+        #expect(reports.map(\.service) == ["postgres-backend", "postgres-executor", "redis"])
+        #expect(try standby.status().backups?.allSatisfy { $0.skipped == nil } == true)
         #expect(reports.filter { $0.service.hasPrefix("postgres") }.allSatisfy { ($0.timeline ?? 0) >= 2 }, "\(reports)")
         try standby.superuserSQL(.backend, "INSERT INTO replicated VALUES (3)", database: database)
         try standby.redis("SET backend:after-failover 1")

@@ -27,6 +27,13 @@ import Testing
         let promoted = try b.aegisctl("promote --force")
         #expect(promoted.status == 0, "\(promoted.output)")
         try b.superuserSQL(.backend, "INSERT INTO failback VALUES (2)", database: database)
+        // B acts as a primary at once: backups and maintenance are no longer skipped. A bundle
+        // waits for the restart that makes its instances admit standbys.
+        let asPrimary = try b.status()
+        #expect(asPrimary.backups?.allSatisfy { $0.skipped == nil } == true, "\(String(describing: asPrimary.backups))")
+        #expect(asPrimary.maintenance?.allSatisfy { $0.skipped == nil } == true)
+        let early = try b.aegisctl("replication bundle --out '\(b.root)/early.bundle' --host localhost")
+        #expect(early.status == 1 && early.output.contains("restart aegisd"), "\(early.output)")
         #expect(try await b.terminate() == 0)
         try b.start()
         try await b.waitUntilAllHealthy(timeout: .seconds(120))
@@ -75,8 +82,16 @@ import Testing
         try await Poll.until("B's key on A's Redis", timeout: .seconds(60)) { (try? a.redis("GET backend:failback")) == "7" }
         // The slots A kept as a primary are gone with the rewind: a standby would hold their WAL for ever.
         #expect(try a.superuserSQL(.backend, "SELECT count(*) FROM pg_replication_slots") == "0")
-        let again = try a.aegisctl("replication rejoin --bundle '\(bundlePath)' --yes")
-        #expect(again.status == 1 && again.output.contains("standby already"), "\(again.output)")
+        // A acts as a standby at once, without a restart: backups, PITR and VACUUM are skipped.
+        let asStandby = try a.status()
+        #expect(asStandby.backups?.allSatisfy { $0.skipped?.contains("skipped on a standby") == true } == true,
+                "\(String(describing: asStandby.backups))")
+        #expect(asStandby.maintenance?.filter { $0.service.hasPrefix("postgres") }.allSatisfy { $0.skipped != nil } == true)
+        let backup = try a.aegisctl("backup postgres-backend")
+        #expect(backup.status != 0 && backup.output.contains("skipped on a standby"), "\(backup.output)")
+        // A reload of the rewritten file changes nothing: the running configuration follows it already.
+        let reload = try a.aegisctl("reload")
+        #expect(reload.status == 0 && reload.output.contains("nothing changed"), "\(reload.output)")
 
         // B holds A's slot (active, refused) and drops one no standby uses.
         try b.superuserSQL(.backend, "SELECT pg_create_physical_replication_slot('gone_standby')")

@@ -135,7 +135,10 @@ public struct AlertEvaluator: Sendable {
             let left = Double(info.notAfter.secondsSinceEpoch) - now
             if left < 14 * 86_400 {
                 add(.certificateExpiring, certificate.role.description,
-                    "certificate \(certificate.role) expires in \(Int(left / 86_400)) days (\(info.notAfter))")
+                    "certificate \(certificate.role) expires in \(Int(left / 86_400)) days (\(info.notAfter))"
+                        + (certificate.role == .replicationClient
+                            ? "; the primary's CA issued it: apply a new bundle of the primary with aegisctl replication rejoin --bundle FILE"
+                            : ""))
             }
         }
         for filesystem in input.status.filesystems ?? [] where filesystem.sizeBytes > 0 && filesystem.freePercent < 10 {

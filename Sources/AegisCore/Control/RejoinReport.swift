@@ -8,6 +8,8 @@ public struct RejoinReport: Codable, Sendable, Equatable {
         case reseeded = "re-seeded"
         /// Redis: follows the new primary (`replicaof`; Redis copies what it must itself).
         case following
+        /// A standby of the bundle's primary already: new credentials stored, the service restarted on them.
+        case refreshed
         case failed
     }
 

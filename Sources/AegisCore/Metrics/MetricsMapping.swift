@@ -124,7 +124,7 @@ public enum MetricsMapping {
         [
             MetricFamily(
                 name: "aegis_certificate_expiry_timestamp_seconds",
-                help: "When the certificate expires (its notAfter); name is its role: ca, server:SERVICE, client:APP.",
+                help: "When the certificate expires (its notAfter); name is its role: ca, server:SERVICE, client:APP, metrics, replication-client (a standby's, from the primary's bundle).",
                 kind: .gauge,
                 samples: certificates.compactMap { c in
                     c.info.map { MetricSample([MetricLabel("name", c.role.description)], Double($0.notAfter.secondsSinceEpoch)) }

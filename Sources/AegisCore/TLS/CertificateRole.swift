@@ -1,6 +1,8 @@
 /// Which certificate of the built-in CA a file pair holds: the CA itself, the server certificate
 /// of a supervised service, the client certificate of an app service, or the server certificate
-/// of aegisd's own `/metrics` endpoint (`[metrics] tls`).
+/// of aegisd's own `/metrics` endpoint (`[metrics] tls`); on a standby also the replication
+/// client certificate the primary's CA issued in the pairing bundle (`replication-client`),
+/// watched for expiry but never issued here.
 ///
 /// Encoded as text (`ca`, `server:redis`, `client:backend`, `metrics`) so that `certs status
 /// --json` and logs read naturally.
@@ -9,6 +11,8 @@ public enum CertificateRole: Sendable, Hashable, Comparable, Codable, CustomStri
     case server(ServiceID)
     case client(PostgresInstance)
     case metrics
+    /// A standby's client certificate for replicating from its primary (`ReplicationCredentials`).
+    case replicationClient
 
     /// The service whose server must reload when this certificate changes, if any.
     public var service: ServiceID? {
@@ -22,6 +26,7 @@ public enum CertificateRole: Sendable, Hashable, Comparable, Codable, CustomStri
         case let .server(service): "server:\(service.rawValue)"
         case let .client(app): "client:\(app.rawValue)"
         case .metrics: "metrics"
+        case .replicationClient: "replication-client"
         }
     }
 
@@ -31,6 +36,8 @@ public enum CertificateRole: Sendable, Hashable, Comparable, Codable, CustomStri
             self = .ca
         } else if text == "metrics" {
             self = .metrics
+        } else if text == "replication-client" {
+            self = .replicationClient
         } else if text.hasPrefix("server:"), let service = ServiceID(rawValue: String(text.dropFirst(7))) {
             self = .server(service)
         } else if text.hasPrefix("client:"), let app = PostgresInstance(rawValue: String(text.dropFirst(7))) {
@@ -61,6 +68,7 @@ public enum CertificateRole: Sendable, Hashable, Comparable, Codable, CustomStri
         case let .server(service): (1, ServiceID.allCases.firstIndex(of: service)!)
         case .metrics: (1, ServiceID.allCases.count)
         case let .client(app): (2, PostgresInstance.allCases.firstIndex(of: app)!)
+        case .replicationClient: (3, 0)
         }
     }
 

@@ -25,6 +25,7 @@ actor PITRCoordinator {
 
     init(config: AegisConfig, account: ServiceAccount, supervisor: Supervisor, backups: BackupCoordinator, logger: Logger) {
         self.config = config
+        self.replication = config.replication
         self.account = account
         self.supervisor = supervisor
         self.backups = backups
@@ -45,7 +46,7 @@ actor PITRCoordinator {
     /// Run after every time the instance becomes healthy: a restore, a new data directory or a
     /// repository that was down are all caught here.
     func ensureStanza(_ service: ServiceID) async {
-        guard let tool = tools[service] else { return }
+        guard let tool = tools[service], standbySkip(service) == nil else { return }
         let metadata: Logger.Metadata = ["service": "\(service.rawValue)"]
         do {
             try await Self.retryingWhileLocked { () async throws(SystemError) in
@@ -305,8 +306,11 @@ actor PITRCoordinator {
         for service in services { await refresh(service) }
     }
 
+    /// The instances with point-in-time recovery here now: not those that follow a primary since
+    /// a rejoin (their stanza, archive and base backups are the primary's business; shown, they
+    /// would raise the PITR alerts for what no longer runs here).
     func statuses(now: Int64 = UTCTimestamp.now.secondsSinceEpoch) -> [PITRStatus] {
-        services.map { status($0, now: now) }
+        services.filter { standbySkip($0) == nil }.map { status($0, now: now) }
     }
 
     func status(_ service: ServiceID, now: Int64 = UTCTimestamp.now.secondsSinceEpoch) -> PITRStatus {
@@ -361,7 +365,21 @@ actor PITRCoordinator {
             .map(UTCTimestamp.init(secondsSinceEpoch:))
     }
 
+    /// The `[replication]` section in force: the configuration's, or the one a rejoin or a
+    /// promotion switched to since (`Reloader.adopt`).
+    private(set) var replication: ReplicationSettings
+
+    func update(replication: ReplicationSettings) { self.replication = replication }
+
+    /// Why `service` has no base backups, drills or restores here now: it follows a primary
+    /// (this host rejoined as a standby since aegisd started), which archives the WAL. nil otherwise.
+    func standbySkip(_ service: ServiceID) -> String? {
+        replication.follows(service)
+            ? "skipped on a standby ([replication] role = \"standby\"): point-in-time recovery runs on the primary" : nil
+    }
+
     private func tool(_ service: ServiceID) throws(BackupFailure) -> PgBackRest {
+        if let skipped = standbySkip(service) { throw BackupFailure("\(service.rawValue): \(skipped)") }
         guard let tool = tools[service] else {
             throw BackupFailure("\(service.rawValue) has no point-in-time recovery (only PostgreSQL instances with [pitr] on do)")
         }

@@ -12,6 +12,7 @@ enum PITRSchedule {
         let lastRuns = [PITRBackupType.full: await pitr.lastBackupStart(.full), .diff: await pitr.lastBackupStart(.diff)]
         let drill = SchedulerEntry(name: "pitr-drill", schedule: settings.drillSchedule, zone: zone, lastRun: nil) {
             for service in pitr.services where !Task.isCancelled {
+                if await pitr.standbySkip(service) != nil { continue }
                 do throws(BackupFailure) {
                     _ = try await pitr.drill(service)
                 } catch {
@@ -22,6 +23,7 @@ enum PITRSchedule {
         return [drill] + [(PITRBackupType.full, settings.fullSchedule), (.diff, settings.diffSchedule)].map { type, schedule in
             SchedulerEntry(name: "pitr-\(type.rawValue)", schedule: schedule, zone: zone, lastRun: lastRuns[type] ?? nil) {
                 for service in pitr.services where !Task.isCancelled {
+                if await pitr.standbySkip(service) != nil { continue }
                     do throws(BackupFailure) {
                         _ = try await pitr.backup(service, type: type)
                     } catch {

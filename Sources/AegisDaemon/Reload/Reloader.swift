@@ -57,6 +57,27 @@ actor Reloader {
         if waiting.isEmpty { reloading = false } else { waiting.removeFirst().resume() }
     }
 
+    /// Takes the `[replication]` section `aegisctl replication rejoin` or `aegisctl promote`
+    /// rewrote the file to (or switched to while aegisd runs, when the file could not be
+    /// rewritten), as a reload of that file would: the parts that only read the configuration
+    /// (backups, maintenance, point-in-time recovery, certificates, status) follow it at once
+    /// and the schedules start again, so a host that became a standby skips what runs on the
+    /// primary only, and one that became a primary runs it, without a restart of aegisd. The
+    /// services are not touched: the rejoin or promotion itself restarted or changed them.
+    /// A later reload compares the file with this, not with what aegisd started with.
+    func adopt(replication: ReplicationSettings) async {
+        await takeTurn()
+        defer { endTurn() }
+        var new = config
+        new.replication = replication
+        await targets.update(new)
+        config = new
+        targets.schedulesChanged()
+        let role = (replication.isStandby ? "a standby of \(replication.primaryHost)" : "a primary")
+            + (replication.promoted.isEmpty ? "" : " (promoted here: \(replication.promoted.joined(separator: ", ")))")
+        logger.notice("now \(role): backups, point-in-time recovery and maintenance follow that")
+    }
+
     private func apply() async throws(ReloadFailure) -> String {
         let report = ConfigCheckReport.check(path: configPath, environment: .daemon)
         guard report.isUsable else {

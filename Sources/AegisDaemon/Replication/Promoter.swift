@@ -68,6 +68,27 @@ struct Promoter {
         return (message, reports)
     }
 
+    /// The `[replication]` section once the promotions are done, as `PromotionEdit` writes it to
+    /// the file: every service promoted makes the host a primary (`role = "primary"`); some of
+    /// them are named in `promoted`.
+    var settingsAfterPromotion: ReplicationSettings {
+        var settings = config.replication
+        let remaining = followers
+        if remaining.isEmpty {
+            settings.role = "primary"
+            settings.promoted = []
+        } else {
+            // As the file names them: promoted before, and now what followed and follows no more.
+            let already = config.replication.promoted.compactMap(ServiceID.init(rawValue:))
+            let followed = ReplicationSettings.promotable.filter { service in
+                config.isEnabled(service) && config.replication.follows(service) && (service != .redis || RedisReplica.follows(config))
+            }
+            settings.promoted = ServiceID.allCases
+                .filter { already.contains($0) || (followed.contains($0) && !remaining.contains($0)) }.map(\.rawValue)
+        }
+        return settings
+    }
+
     private func promotePostgres(_ instance: PostgresInstance) async throws -> PromotionReport {
         let admin = PostgresAdmin(instance: instance, config: config, account: account)
         let timeline: Int = try await admin.run("aegisd-promote", timeout: Self.timeout) { connection in
@@ -105,8 +126,9 @@ struct Promoter {
     private func rewriteConfiguration(promoted targets: [ServiceID]) -> String {
         switch PromotedConfigFile.update(path: configPath, promotedNow: targets) {
         case .rewritten, .unchanged:
-            return "\(configPath) says so, so a restart keeps them primaries. Restart aegisd (systemctl restart aegisd) "
-                + "to run backups, point-in-time recovery and maintenance here as on a primary."
+            return "\(configPath) says so, so a restart keeps them primaries. Backups and maintenance run here from now on; "
+                + "restart aegisd (systemctl restart aegisd) before pairing a standby with this host or for point-in-time "
+                + "recovery: the replication lines of pg_hba and WAL archiving are set when an instance starts."
         case .failed(let reason):
             // The packaged unit leaves /etc read-only to aegisd: aegisctl, run by root, rewrites it then.
             logger.warning("promoted, but aegisd could not rewrite \(configPath): \(reason)")

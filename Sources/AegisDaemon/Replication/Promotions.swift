@@ -11,6 +11,8 @@ public final class Promotions: Sendable {
     public init() {}
 
     func contains(_ service: ServiceID) -> Bool { services.withLock { $0.contains(service) } }
+    /// Whether no service was promoted since aegisd started.
+    var isEmpty: Bool { services.withLock { $0.isEmpty } }
     func insert(_ service: ServiceID) { _ = services.withLock { $0.insert(service) } }
     func remove(_ service: ServiceID) { _ = services.withLock { $0.remove(service) } }
 }

@@ -10,24 +10,36 @@ import Logging
 /// PostgreSQL instance and Redis is stopped, each instance rewound (`StandbyRewinder`) or,
 /// when that is not possible, its data directory moved aside (kept) to be copied again with
 /// `pg_basebackup`; then they start as standbys (`RejoinedReplication`), and `aegisd.toml` is
-/// rewritten (`RejoinedConfigFile`) so that a restart keeps them so.
+/// rewritten (`RejoinedConfigFile`) so that a restart keeps them so; the running configuration
+/// follows at once (`Reloader.adopt`), so backups and the rest are skipped here from then on.
+///
+/// On a standby that follows the bundle's primary already, the same command refreshes the
+/// pairing credentials instead (`refresh`): a new bundle brings a new client certificate before
+/// the old one expires.
 struct Rejoiner {
-    /// The configuration aegisd runs with.
+    /// The configuration aegisd runs with (`Reloader.config`: with a rejoin or promotion since).
     let config: AegisConfig
     let configPath: String
     let context: DriverContext
     let supervisor: Supervisor
     let stopTimeout: Duration
+    /// Takes the `[replication]` section the host follows now into the running configuration.
+    let adopt: @Sendable (ReplicationSettings) async -> Void
 
     var logger: Logger { context.logger }
 
     func rejoin(_ text: SecretText) async throws(SystemError) -> (message: String, reports: [RejoinReport]) {
-        if let following = context.rejoined.current ?? (config.replication.isStandby ? config.replication : nil) {
-            throw SystemError("this host is a standby already (of \(following.primaryHost)): rejoin is for an old primary "
-                + "once its standby was promoted. To copy an instance from the primary again: aegisctl replication reseed SERVICE")
-        }
         let bundle: ReplicationBundle
         do { bundle = try ReplicationBundle.decode(text.revealed) } catch { throw SystemError("the bundle: \(error.message)") }
+        if config.replication.isStandby {
+            let following = config.replication
+            guard following.primaryHost == bundle.primaryHost else {
+                throw SystemError("this host is a standby already, of \(following.primaryHost), and the bundle is of \(bundle.primaryHost): "
+                    + "rejoin is for an old primary once its standby was promoted, or for new credentials of the primary it follows. "
+                    + "To copy an instance from the primary again: aegisctl replication reseed SERVICE")
+            }
+            return try await refresh(bundle)
+        }
         let ownCA = try FileSystem.read(CertificateLayout(config.layout).ca.certificate) ?? ""
         guard ownCA.trimmingCharacters(in: .whitespacesAndNewlines) != bundle.caCertificate.trimmingCharacters(in: .whitespacesAndNewlines)
         else {
@@ -47,6 +59,9 @@ struct Rejoiner {
             throw SystemError("cannot store the bundle's credentials (\(error.message)); restarted as before")
         }
         context.rejoined.set(following.replication)
+        // Promoted earlier while aegisd ran: they follow again now, and start as standbys.
+        for service in services { context.promotions.remove(service) }
+        await adopt(following.replication)
         logger.notice("rejoining as a standby of \(bundle.primaryHost); \(services.map(\.rawValue).joined(separator: ", ")) stopped")
 
         var prepared: [ServiceID: RejoinReport] = [:]
@@ -71,6 +86,51 @@ struct Rejoiner {
         }
         let lines = reports.map { "\($0.service): \($0.outcome.rawValue), \($0.message)" }
         return ((lines + [rewriteConfiguration(bundle)]).joined(separator: "\n"), reports)
+    }
+
+    /// New credentials of the primary this standby follows (a client certificate before the old
+    /// one expires, a password changed there): stored in place of the old ones (each file 0600,
+    /// written beside and renamed over), then every service that follows the primary restarted,
+    /// which hands them the new files and connects it again. No rewind, no copy: the data
+    /// directories are the primary's already.
+    private func refresh(_ bundle: ReplicationBundle) async throws(SystemError) -> (message: String, reports: [RejoinReport]) {
+        let following = config.replication
+        let moved = ReplicationSettings.promotable.filter { service in
+            guard let port = bundle.ports[service.rawValue], service != .redis || bundle.redisUser != nil else { return false }
+            return following.follows(service) && port != following.primaryPort(of: service)
+        }
+        guard moved.isEmpty else {
+            throw SystemError("the bundle names other ports of \(bundle.primaryHost) than this standby follows ("
+                + moved.map { "\($0.rawValue): \(bundle.ports[$0.rawValue] ?? 0), not \(following.primaryPort(of: $0))" }
+                    .joined(separator: ", ") + "); nothing was changed. Set the primary's ports in [replication] and restart aegisd")
+        }
+        let credentials = ReplicationCredentials(config: config)
+        do {
+            try ConfigInitializer.storeCredentials(bundle, in: credentials, secretsDir: config.layout.secretsDir)
+        } catch {
+            throw SystemError("cannot store the bundle's credentials in \(credentials.directory) (\(error.message)); nothing was restarted")
+        }
+        let services = ReplicationSettings.promotable.filter {
+            config.isEnabled($0) && following.follows($0) && !context.promotions.contains($0) && ($0 != .redis || RedisReplica.follows(config))
+        }
+        logger.notice("new pairing credentials of \(bundle.primaryHost) stored; restarting \(services.map(\.rawValue).joined(separator: ", "))")
+        for service in services { await supervisor.stop(service) }
+        await supervisor.waitUntil(services, timeout: stopTimeout) { $0.pid == nil && $0.state != .starting }
+        for service in services { await supervisor.start(service) }
+        await supervisor.waitUntil(services, timeout: .seconds(3600)) { $0.isSettledAfterStart }
+        // The certificate warnings and status read the new files.
+        await adopt(following)
+        var reports: [RejoinReport] = []
+        for service in services {
+            let status = await supervisor.serviceStatus(service)
+            let healthy = status?.healthy == true
+            reports.append(RejoinReport(
+                service: service.rawValue, outcome: healthy ? .refreshed : .failed,
+                message: "restarted with the new credentials" + (healthy ? "" : ", but not healthy" + (status?.message.map { ": \($0)" } ?? ""))))
+        }
+        let expiry = ReplicationClientCertificate.status(credentials, now: .now)?.info.map { " (its client certificate valid until \($0.notAfter))" } ?? ""
+        let lines = reports.map { "\($0.service): \($0.outcome.rawValue), \($0.message)" }
+        return ((lines + ["new credentials of \(bundle.primaryHost) in \(credentials.directory)\(expiry)"]).joined(separator: "\n"), reports)
     }
 
     /// Stops them all, or restarts them all and changes nothing.
@@ -130,8 +190,8 @@ struct Rejoiner {
     private func rewriteConfiguration(_ bundle: ReplicationBundle) -> String {
         switch RejoinedConfigFile.update(path: configPath, bundle: bundle) {
         case .rewritten, .unchanged:
-            return "\(configPath) says so, so a restart keeps this host a standby. Restart aegisd (systemctl restart aegisd) "
-                + "to have backups, point-in-time recovery and maintenance skipped here as on a standby."
+            return "\(configPath) says so, so a restart keeps this host a standby. Backups, point-in-time recovery and "
+                + "maintenance are skipped here from now on, as on a standby."
         case .failed(let reason):
             logger.warning("rejoined, but aegisd could not rewrite \(configPath): \(reason)")
             return "aegisd could not rewrite \(configPath); aegisctl rewrites it when run as root. \(reason)"

@@ -100,9 +100,25 @@ public enum ConfigInitializer {
             (credentials.clientKey, bundle.clientKey.revealed), (credentials.postgresPassword, bundle.postgresPassword.revealed + "\n"),
         ]
         if let redis = bundle.redisPassword { files.append((credentials.redisPassword, redis.revealed + "\n")) }
-        for (path, contents) in files {
-            try FileSystem.writeAtomically(path, contents: contents, mode: 0o600)
+        // All staged (written and fsynced) before any is renamed into place: a set replaced
+        // while older ones are in use (a refresh) never leaves a new certificate with an old key
+        // for longer than the renames take.
+        var staged: [(temporary: String, path: String)] = []
+        do {
+            for (path, contents) in files { staged.append((try FileSystem.stage(path, contents: contents, mode: 0o600), path)) }
+        } catch {
+            for file in staged { unlink(file.temporary) }
+            throw error
         }
+        for (index, file) in staged.enumerated() {
+            do {
+                try FileSystem.commit(file.temporary, to: file.path)
+            } catch {
+                for rest in staged[(index + 1)...] { unlink(rest.temporary) }
+                throw error
+            }
+        }
+        FileSystem.syncDirectory(of: credentials.caCertificate)
     }
 
     /// Where `config init` puts the backup identity: the operator is told to move it away.

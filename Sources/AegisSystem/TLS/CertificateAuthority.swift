@@ -65,7 +65,7 @@ public struct CertificateAuthority: Sendable {
     /// Issues the certificate a request describes: clients for `.client` roles, servers otherwise.
     public func issue(_ request: CertificateRequest, key: PrivateKey, validity: CertificateValidity) throws(CryptoError) -> Certificate {
         switch request.role {
-        case .client: try issueClient(commonName: request.commonName, key: key, validity: validity)
+        case .client, .replicationClient: try issueClient(commonName: request.commonName, key: key, validity: validity)
         case .server, .metrics, .ca: try issueServer(commonName: request.commonName, subjectAltNames: request.subjectAltNames, key: key, validity: validity)
         }
     }
