@@ -12,12 +12,8 @@ public enum PromotionEdit {
     /// included) of `all` the services that follow the primary.
     public static func apply(to text: String, promoted: [ServiceID], all: [ServiceID]) throws(Refusal) -> String {
         var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
-        func isHeader(_ line: String) -> Bool { line.trimmingCharacters(in: " ").hasPrefix("[") }
-        func key(_ line: String) -> String? {
-            let trimmed = line.trimmingCharacters(in: " ")
-            guard !trimmed.hasPrefix("#"), let equals = trimmed.firstIndex(of: "=") else { return nil }
-            return String(trimmed[..<equals]).trimmingCharacters(in: " ")
-        }
+        let isHeader = TOMLLine.isHeader
+        let key = TOMLLine.key
         guard let header = lines.firstIndex(where: { $0.trimmingCharacters(in: " ") == "[replication]" }) else {
             throw Refusal(message: "it has no [replication] section; set role = \"primary\" there by hand")
         }

@@ -8,12 +8,8 @@ public enum RejoinEdit {
     /// host's slot there. A file without a `[replication]` section gets one at its end.
     public static func apply(to text: String, bundle: ReplicationBundle, slotName: String) -> String {
         var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
-        func isHeader(_ line: String) -> Bool { line.trimmingCharacters(in: " ").hasPrefix("[") }
-        func key(_ line: String) -> String? {
-            let trimmed = line.trimmingCharacters(in: " ")
-            guard !trimmed.hasPrefix("#"), let equals = trimmed.firstIndex(of: "=") else { return nil }
-            return String(trimmed[..<equals]).trimmingCharacters(in: " ")
-        }
+        let isHeader = TOMLLine.isHeader
+        let key = TOMLLine.key
         if !lines.contains(where: { $0.trimmingCharacters(in: " ") == "[replication]" }) {
             if lines.last == "" { lines.removeLast() }
             lines += ["", "[replication]", ""]
