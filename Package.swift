@@ -29,8 +29,6 @@ let package = Package(
         .systemLibrary(name: "CLibSSL", pkgConfig: "libssl", providers: [.apt(["libssl-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .target(name: "CAegisShims"),
-        // aegisd's malloc arenas capped before main (see its one C file); aegisd's alone.
-        .target(name: "CAegisdMalloc"),
         .target(name: "AegisCore"),
         .target(
             name: "AegisSystem",
@@ -54,7 +52,7 @@ let package = Package(
         .executableTarget(
             name: "aegisd",
             dependencies: [
-                "AegisCore", "AegisSystem", "AegisDaemon", "CAegisdMalloc",
+                "AegisCore", "AegisSystem", "AegisDaemon",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
