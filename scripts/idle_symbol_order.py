@@ -65,7 +65,7 @@ def main():
     args = parser.parse_args()
     counts = sampled_functions(args.pid, args.seconds, args.faults)
     if args.merge and os.path.exists(args.output):
-        # The names already listed keep their place ahead of the new ones (their rank is their count).
+        # The names already listed keep their order, ahead of every new one.
         previous = [line.strip() for line in open(args.output) if line.strip() and not line.startswith("#")]
         for rank, name in enumerate(previous):
             counts[name] += len(previous) - rank + 1_000_000
