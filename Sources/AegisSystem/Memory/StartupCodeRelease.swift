@@ -47,21 +47,14 @@ public enum StartupCodeRelease {
         return String(decoding: buffer[0..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
-    /// /proc/self/smaps whole: a few hundred mappings, some 100 KiB of text.
+    /// /proc/self/smaps whole: a few hundred mappings, some 100 KiB of text (bounded at 16 MiB,
+    /// far above any real one).
     private static func readSmaps() throws(SystemError) -> String {
         let fd = open("/proc/self/smaps", O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw .errno("open /proc/self/smaps") }
         defer { close(fd) }
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 65536)
-        while true {
-            let count = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
-            if count < 0 {
-                if errno == EINTR { continue }
-                throw .errno("read /proc/self/smaps")
-            }
-            if count == 0 { break }
-            bytes += chunk[0..<count]
+        guard let bytes = try SmallFileReader.readAll(fd, limit: 16 << 20, what: "read /proc/self/smaps") else {
+            throw SystemError("/proc/self/smaps is larger than 16 MiB")
         }
         return String(decoding: bytes, as: UTF8.self)
     }
