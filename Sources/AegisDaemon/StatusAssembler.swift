@@ -40,16 +40,28 @@ struct StatusAssembler: Sendable {
          config.layout.spoolDir]
     }
 
+    /// The whole report, for `aegisctl status` and `/metrics`: what `summaryReport()` holds, and
+    /// the parts that cost a server round trip or a system call to read.
     func report() async -> StatusReport {
-        var report = await supervisor.status()
+        var report = await summaryReport()
         await replication?.annotate(&report)
-        report.backups = await backups.statuses()
         report.activity = await backups.activity()
-        report.certificateWarnings = await certificates.warnings
         report.logs = await logs.status()
-        report.maintenance = await maintenance.statuses()
         report.filesystems = FilesystemSpace.figures(of: filesystemPaths.value)
         report.daemon.metricsURL = metricsURL.value
+        return report
+    }
+
+    /// The parts `StatusReport.summary` reads (the services' states, backup, PITR and certificate
+    /// warnings, failed maintenance), all held in memory. systemd's STATUS= line is refreshed
+    /// from this every half second; with the whole report it would also open a connection to
+    /// each PostgreSQL instance and Redis for their replication figures every second, which
+    /// was most of an idle aegisd's CPU (docs/benchmarks.md).
+    func summaryReport() async -> StatusReport {
+        var report = await supervisor.status()
+        report.backups = await backups.statuses()
+        report.certificateWarnings = await certificates.warnings
+        report.maintenance = await maintenance.statuses()
         if let pitr, !pitr.services.isEmpty { report.pitr = await pitr.statuses() }
         return report
     }

@@ -165,10 +165,7 @@ public actor Supervisor {
                 let policy = ServicePolicy(stopPlan: driver.stopPlan, settings: settings)
                 slots[id] = Slot(
                     machine: ServiceStateMachine(service: id, policy: policy, now: .now), driver: driver)
-                if !healthTasks.isEmpty {
-                    let interval = Duration.milliseconds(settings.healthIntervalMs)
-                    addHealthLoop(id, interval: interval, timeout: min(Duration.milliseconds(settings.healthTimeoutMs), interval))
-                }
+                if !healthTasks.isEmpty { addHealthLoop(id) }
             } else {
                 slots[id]!.driver = driver
             }
@@ -320,16 +317,17 @@ public actor Supervisor {
     }
 
     /// One liveness loop per service, for running services. Checks start at a fixed rate (not an
-    /// interval after the previous check ended) and each is bounded by min(timeout, interval), so
-    /// a hung service is caught within about interval × threshold.
+    /// interval after the previous check ended), the same instants for every service
+    /// (`HealthCadence`), and each is bounded by min(timeout, interval), so a hung service is
+    /// caught within about interval × threshold.
     private func startHealthLoops() {
         guard healthTasks.isEmpty else { return }
-        let interval = Duration.milliseconds(settings.healthIntervalMs)
-        let timeout = min(Duration.milliseconds(settings.healthTimeoutMs), interval)
-        for id in services { addHealthLoop(id, interval: interval, timeout: timeout) }
+        for id in services { addHealthLoop(id) }
     }
 
-    private func addHealthLoop(_ id: ServiceID, interval: Duration, timeout: Duration) {
+    private func addHealthLoop(_ id: ServiceID) {
+        let cadence = HealthCadence(epoch: startedAt, interval: .milliseconds(settings.healthIntervalMs))
+        let timeout = min(Duration.milliseconds(settings.healthTimeoutMs), cadence.interval)
         tally.enter()
         healthTasks.append(Task {
             defer { tally.leave() }
@@ -341,7 +339,7 @@ public actor Supervisor {
                     self.healthDurations[id, default: DurationHistogram()].observe((ContinuousClock.now - began).seconds)
                     self.healthChecked(id, pid: target.pid, result)
                 }
-                try? await Task.sleep(until: began + interval, clock: .continuous)
+                try? await Task.sleep(until: cadence.next(after: began), clock: .continuous)
             }
         })
     }

@@ -27,7 +27,7 @@ struct StatusMonitorService: Service {
         while !Task.isCancelled {
             // Readiness first, then the summary: READY=1 must carry the status it announces.
             let becameReady = !ready ? await supervisor.allHealthy() : false
-            let summary = await status.report().summary
+            let summary = await status.summaryReport().summary
             if becameReady {
                 ready = true
                 await supervisor.markReady()
@@ -46,12 +46,21 @@ struct StatusMonitorService: Service {
                 releaseAt = nil
                 releaseStartupCode()
             }
-            // Readiness follows the services' changes, so the next one wakes this loop at once;
-            // the summary also holds backups, certificates and maintenance, which change on
-            // their own time, so it is refreshed at least every half second regardless.
-            seen = await supervisor.waitForChange(since: seen, timeout: .milliseconds(500))
+            // Readiness follows the services' changes, so the next one wakes this loop at once.
+            // The summary's warnings (backups, PITR, certificates, maintenance) come from jobs
+            // that take minutes and ages measured in hours, so a refresh every few seconds keeps
+            // them current; the watchdog ping and the release keep their own times.
+            var next = ContinuousClock.now + Self.summaryRefresh
+            if let watchdog { next = min(next, lastPing + watchdog) }
+            if let releaseAt { next = min(next, releaseAt) }
+            seen = await supervisor.waitForChange(since: seen, timeout: max(.zero, next - .now))
         }
     }
+
+    /// How often the summary is rebuilt when no service changed. Every half second it was most
+    /// of an idle aegisd's wake-ups (docs/benchmarks.md); a warning showing five seconds late
+    /// on a job that ran for minutes costs nothing.
+    static let summaryRefresh = Duration.seconds(5)
 
     /// Start-up does not end at READY=1: the scheduler arms its timers, pgBackRest's stanzas are
     /// checked, the first metrics and database figures are read, all in the following seconds.

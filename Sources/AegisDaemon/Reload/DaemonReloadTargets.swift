@@ -18,7 +18,7 @@ struct DaemonReloadTargets: ReloadTargets {
 
     func announceReloading(_ status: String) { context.notifier.reloading(status: status) }
 
-    func announceReady() async { context.notifier.ready(status: await status.report().summary) }
+    func announceReady() async { context.notifier.ready(status: await status.summaryReport().summary) }
 
     func prepareCertificates(for config: AegisConfig) async throws(SystemError) -> [ServiceID] {
         await certificates.update(config: config)

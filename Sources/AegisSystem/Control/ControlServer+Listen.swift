@@ -33,8 +33,10 @@ extension ControlServer {
             guard let info = UnixSocket.status(of: path) else {
                 throw systemError(UnixSocket.Failure(operation: "stat \(path)", code: errno))
             }
+            let stop: StopPipe
+            do { stop = try StopPipe() } catch { throw ControlServerError(code: .system, message: "control socket: \(error)") }
             logger.info("control socket listening", metadata: ["path": "\(path)"])
-            return Listener(fd: fd, device: UInt64(info.st_dev), inode: UInt64(info.st_ino))
+            return Listener(fd: fd, device: UInt64(info.st_dev), inode: UInt64(info.st_ino), stop: stop)
         } catch {
             Glibc.close(fd)
             throw error

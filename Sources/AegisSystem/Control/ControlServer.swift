@@ -7,9 +7,9 @@ import Synchronization
 /// The daemon's end of the control socket: a Unix stream socket that answers one JSON line per
 /// request line (see `ControlProtocol`), asking `handler` for every well-formed request.
 ///
-/// Blocking calls never run on Swift's cooperative pool: one dedicated thread accepts (with
-/// `poll()` timeouts so it notices shutdown), and each connection gets a thread of its own so a
-/// slow or silent client cannot hold up anyone else. Only `handler` runs as async code.
+/// Blocking calls never run on Swift's cooperative pool: one dedicated thread accepts (asleep
+/// in `poll()` until a client or the stop arrives), and each connection gets a thread of its own
+/// so a slow or silent client cannot hold up anyone else. Only `handler` runs as async code.
 ///
 /// ```swift
 /// let server = ControlServer(path: config.daemon.socket, socketGroup: gid, handler: answer, logger: log)
@@ -85,16 +85,22 @@ public final class ControlServer: Sendable {
         }
     }
 
-    /// Asks the server to stop; `run()` returns within about 250 ms (plus any handler still
-    /// running, for up to 2 s). If `run()` was never called, closes the listening socket now.
+    /// Asks the server to stop; `run()` returns at once (after any handler still running, for
+    /// up to 2 s). If `run()` was never called, closes the listening socket now.
     public func stop() {
         stopping.store(true, ordering: .sequentiallyConsistent)
-        let idle: Listener? = state.withLock { state in
-            guard case .listening(let listener) = state.phase else { return nil }
-            state.phase = .finished
-            return listener
+        let (idle, serving): (Listener?, Listener?) = state.withLock { state in
+            switch state.phase {
+            case .listening(let listener):
+                state.phase = .finished
+                return (listener, nil)
+            case .serving(let listener): return (nil, listener)
+            case .idle, .finished: return (nil, nil)
+            }
         }
         if let idle { close(idle) }
+        serving?.stop.raise()
+        slotFreed.signal()
     }
 
     // MARK: - Internal
@@ -114,11 +120,12 @@ public final class ControlServer: Sendable {
     }
 
     /// The bound socket and the identity of the file it created, so that shutdown removes our
-    /// socket file and never one a successor has put in its place.
+    /// socket file and never one a successor has put in its place; `stop` wakes its accept loop.
     struct Listener {
         var fd: Int32
         var device: UInt64
         var inode: UInt64
+        var stop: StopPipe
     }
 
     var isStopping: Bool { stopping.load(ordering: .sequentiallyConsistent) }
@@ -126,7 +133,7 @@ public final class ControlServer: Sendable {
     private func acceptLoop(_ listener: Listener) {
         while !isStopping {
             guard waitForFreeSlot() else { continue }
-            guard UnixSocket.wait(listener.fd, for: Int16(POLLIN), timeout: .milliseconds(250)) else { continue }
+            guard listener.stop.wait(for: listener.fd, events: Int16(POLLIN)) else { continue }
             let fd = accept(listener.fd, nil, nil)
             guard fd >= 0 else {
                 let code = errno
@@ -145,15 +152,15 @@ public final class ControlServer: Sendable {
         drainConnections(upTo: .seconds(2))
     }
 
-    /// Whether a connection may be accepted now; at capacity, waits up to 250 ms (so that a
-    /// stop is noticed) for one to end.
+    /// Whether a connection may be accepted now; at capacity, waits for one to end (or the
+    /// stop, which signals `slotFreed` too).
     private func waitForFreeSlot() -> Bool {
         let full = state.withLock { state in
             state.waitingForSlot = state.connections >= Self.maxConnections
             return state.waitingForSlot
         }
-        guard full else { return true }
-        _ = slotFreed.wait(timeout: .now() + .milliseconds(250))
+        guard full, !isStopping else { return !full }
+        slotFreed.wait()
         return state.withLock { state in
             state.waitingForSlot = false
             return state.connections < Self.maxConnections

@@ -27,10 +27,19 @@ public final class MetricsServer: Sendable {
     let identity: TLSServerIdentity?
     let render: Render
     let logger: Logger
-    let listener = Mutex<Int32?>(nil)
+    /// The listening socket, and whether `start()` handed it to the accept thread (which then
+    /// closes it).
+    let listening = Mutex<(listener: Listener, accepting: Bool)?>(nil)
     let connections = Atomic<Int>(0)
     let stopping = Atomic<Bool>(false)
-    let finished = Mutex<Bool>(false)
+    /// Signalled by the accept thread once it has closed the listening socket.
+    let closed = DispatchSemaphore(value: 0)
+
+    /// The listening socket, and the stop that wakes the accept loop asleep on it.
+    struct Listener: Sendable {
+        var fd: Int32
+        var stop: StopPipe
+    }
 
     public init(
         endpoint: MetricsEndpoint, access: MetricsAccess = .open, identity: TLSServerIdentity? = nil, logger: Logger,
@@ -46,25 +55,42 @@ public final class MetricsServer: Sendable {
     /// Binds and listens now, so that a port in use is reported at start.
     public func listen() throws(SystemError) {
         let fd = try openListener()
-        listener.withLock { $0 = fd }
+        let stop: StopPipe
+        do { stop = try StopPipe() } catch {
+            Glibc.close(fd)
+            throw SystemError("metrics endpoint: \(error)")
+        }
+        listening.withLock { $0 = (Listener(fd: fd, stop: stop), false) }
     }
 
     /// Starts the accept loop on its own thread; returns at once.
     public func start() {
-        guard let fd = listener.withLock({ $0 }) else { return }
+        let listener: Listener? = listening.withLock { state in
+            guard let current = state, !current.accepting else { return nil }
+            state?.accepting = true
+            return current.listener
+        }
+        guard let listener else { return }
         DedicatedThread.start("aegis-metrics") {
-            self.acceptLoop(fd)
-            Glibc.close(fd)
-            self.finished.withLock { $0 = true }
+            self.acceptLoop(listener)
+            Glibc.close(listener.fd)
+            self.closed.signal()
         }
     }
 
-    /// Stops accepting; waits (up to about a second) for the accept thread to close the socket.
+    /// Stops accepting; waits (up to a second) for the accept thread to close the socket, or
+    /// closes it here when no accept thread was started.
     public func stop() {
         stopping.store(true, ordering: .sequentiallyConsistent)
-        let deadline = ContinuousClock.now + .seconds(1)
-        while !finished.withLock({ $0 }), listener.withLock({ $0 }) != nil, ContinuousClock.now < deadline {
-            usleep(10_000)
+        guard let (listener, accepting) = listening.withLock({ state in
+            defer { state = nil }
+            return state
+        }) else { return }
+        if accepting {
+            listener.stop.raise()
+            _ = closed.wait(timeout: .now() + .seconds(1))
+        } else {
+            Glibc.close(listener.fd)
         }
     }
 
@@ -101,10 +127,10 @@ public final class MetricsServer: Sendable {
         return fd
     }
 
-    private func acceptLoop(_ fd: Int32) {
+    private func acceptLoop(_ listener: Listener) {
         while !isStopping {
-            guard UnixSocket.wait(fd, for: Int16(POLLIN), timeout: .milliseconds(250)) else { continue }
-            let connection = accept(fd, nil, nil)
+            guard listener.stop.wait(for: listener.fd, events: Int16(POLLIN)) else { continue }
+            let connection = accept(listener.fd, nil, nil)
             guard connection >= 0 else {
                 let code = errno
                 if code == EAGAIN || code == EINTR || code == ECONNABORTED { continue }
