@@ -55,6 +55,25 @@ import Testing
         }
     }
 
+    /// The accept thread sleeps until a client or the stop: `stop()` returns with the port
+    /// free again, whether the loop was started or only the port bound.
+    @Test func testStop_releasesThePort_startedOrNot() throws {
+        let port = try Self.freePort(family: AF_INET)
+        let endpoint = MetricsEndpoint(address: "127.0.0.1", port: port)
+        for started in [true, false] {
+            let server = MetricsServer(endpoint: endpoint, logger: Logger(label: "test")) { _ in "aegis_test 1\n" }
+            try server.listen()
+            if started {
+                server.start()
+                #expect(try Self.scrape(host: "127.0.0.1", port: port).hasSuffix("aegis_test 1\n"))
+            }
+            server.stop()
+            let next = MetricsServer(endpoint: endpoint, logger: Logger(label: "test")) { _ in "" }
+            try next.listen()
+            next.stop()
+        }
+    }
+
     @Test func testANonNumericAddress_isRefusedWithoutResolvingIt() {
         let server = MetricsServer(endpoint: MetricsEndpoint(address: "localhost", port: 9464), logger: Logger(label: "test")) { _ in "" }
         #expect {
