@@ -54,9 +54,9 @@ struct StatusAssembler: Sendable {
 
     /// The parts `StatusReport.summary` reads (the services' states, backup, PITR and certificate
     /// warnings, failed maintenance), all held in memory. systemd's STATUS= line is refreshed
-    /// from this every half second; with the whole report it would also open a connection to
-    /// each PostgreSQL instance and Redis for their replication figures every second, which
-    /// was most of an idle aegisd's CPU (docs/benchmarks.md).
+    /// from this at every change of a service and every few seconds; with the whole report each
+    /// refresh would also read every server's replication figures over a new connection, which
+    /// was most of an idle aegisd's CPU when it refreshed every half second (docs/benchmarks.md).
     func summaryReport() async -> StatusReport {
         var report = await supervisor.status()
         report.backups = await backups.statuses()
