@@ -1,4 +1,3 @@
-import CAegisShims
 import Glibc
 import Synchronization
 
@@ -12,10 +11,7 @@ public final class StopPipe: Sendable {
     private let raised = Atomic<Bool>(false)
 
     public init() throws(SystemError) {
-        var fds: [Int32] = [0, 0]
-        guard aegis_pipe_cloexec(&fds) == 0 else { throw .errno("pipe2") }
-        readEnd = fds[0]
-        writeEnd = fds[1]
+        (readEnd, writeEnd) = try ChildProcess.makePipe()
     }
 
     deinit {
