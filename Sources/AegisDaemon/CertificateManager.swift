@@ -17,9 +17,11 @@ actor CertificateManager {
     let account: ServiceAccount
     let supervisor: Supervisor
     let logger: Logger
-    /// Certificates close to expiry, refreshed at every check: status asks twice a second and
-    /// must not parse PEM files each time.
+    /// Certificates close to expiry, refreshed at every check: STATUS= is refreshed every few
+    /// seconds and must not parse PEM files each time.
     private(set) var warnings: [String] = []
+    /// The statuses `/metrics` reads at every collection, read again only when a file changed.
+    private var monitored = CertificateStatusCache<FileStamp>()
 
     init(config: AegisConfig, account: ServiceAccount, supervisor: Supervisor, logger: Logger) {
         self.config = config
@@ -142,13 +144,28 @@ actor CertificateManager {
         return own + [ReplicationClientCertificate.status(ReplicationCredentials(config: config), now: .now)].compactMap { $0 }
     }
 
-    /// The certificates in use, for `/metrics`: none without `[tls] enabled`.
+    /// The certificates in use, for `/metrics`: none without `[tls] enabled`. Parsed again only
+    /// when one of their files changed or a date in them was crossed (`CertificateStatusCache`);
+    /// otherwise this costs a `stat` of each file the statuses are read from.
     func statusIfEnabled() -> [CertificateStatus] {
-        config.tls.enabled ? status() : []
+        guard config.tls.enabled else { return [] }
+        let stamps = statusFiles.map(FileStamp.of)
+        return monitored.statuses(stamps: stamps, now: .now) { status() }
+    }
+
+    /// Every file `status()` may read, whichever of them exist: the tree's pairs, and a
+    /// standby's replication client certificate with the primary's CA.
+    private var statusFiles: [String] {
+        let pairs = CertificateLayout(config).allPairs.flatMap { [$0.certificate, $0.key] }
+        guard config.replication.isStandby else { return pairs }
+        let credentials = ReplicationCredentials(config: config)
+        return pairs + [credentials.clientCertificate, credentials.clientKey, credentials.caCertificate]
     }
 
     func update(config: AegisConfig) {
         self.config = config
+        // Which certificates are shown (services, the metrics endpoint, the tree) may change.
+        monitored.forget()
         refreshWarnings()
     }
 

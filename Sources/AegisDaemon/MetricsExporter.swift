@@ -10,11 +10,14 @@ import Synchronization
 /// of scrapes cannot delay supervision and a busy supervisor cannot stall a scrape. Each
 /// collection is also handed to `AlertJournal`, which raises aegisd's own alerts in journald.
 final class MetricsExporter: Sendable {
-    /// How often the status (backups, logs, free space) is collected at the least; a change
-    /// the supervisor announces (a state, health, a failure) is collected at once.
+    /// How often the status (backups, logs, free space, certificates) is collected at the
+    /// least; a change the supervisor announces (a state, health, a failure) is collected at once.
     static let statusInterval: Duration = .seconds(5)
-    /// How often certificates (files) are read.
-    static let slowInterval: Duration = .seconds(15)
+    /// How old the replication figures of a collection may be. Reading them takes a new
+    /// connection to every PostgreSQL instance, which every 5 s was a tenth of an idle aegisd's
+    /// CPU; a standby's lag or a lost slot is still seen within 15 s, as often as Prometheus
+    /// usually scrapes.
+    static let replicationInterval: Duration = .seconds(15)
 
     let server: MetricsServer
     private let sources: StatusAssembler
@@ -49,7 +52,7 @@ final class MetricsExporter: Sendable {
     /// since the databases matter more than their metrics and a scraper reports the target down.
     /// - Parameter serve: false to collect (for the alerts) without serving.
     func start(serve: Bool = true) async -> Bool {
-        var input = await collect(previous: nil, slow: true)
+        var input = await collect(previous: nil)
         snapshot.value = input
         var serving = serve
         do {
@@ -62,15 +65,12 @@ final class MetricsExporter: Sendable {
             serving = false
         }
         let status = Task { [self] in
-            var lastSlow = ContinuousClock.now
             var seen = await sources.supervisor.changeCount
             while !Task.isCancelled {
                 // Asleep until the supervisor announces a change or the interval passes: an idle
                 // aegisd collects every few seconds, a service going down shows at once.
                 seen = await sources.supervisor.waitForChange(since: seen, timeout: Self.statusInterval)
-                let slow = ContinuousClock.now - lastSlow >= Self.slowInterval
-                if slow { lastSlow = .now }
-                input = await collect(previous: input, slow: slow)
+                input = await collect(previous: input)
                 // The alerts see the database figures too; the snapshot carries their outcome.
                 var evaluated = input
                 evaluated.databases = databases.value
@@ -127,13 +127,13 @@ final class MetricsExporter: Sendable {
         }
     }
 
-    /// A new snapshot; certificates are carried over unless `slow`.
-    private func collect(previous: MetricsInput?, slow: Bool) async -> MetricsInput {
-        let status = await sources.report()
+    /// A new snapshot.
+    private func collect(previous: MetricsInput?) async -> MetricsInput {
+        let status = await sources.report(replicationMaxAge: Self.replicationInterval)
         let now = Date().timeIntervalSince1970
         let periods = await sources.backups.schedulePeriods()
         var input = MetricsInput(
-            status: status, certificates: previous?.certificates ?? [],
+            status: status, certificates: await sources.certificates.statusIfEnabled(),
             backupPeriodSeconds: periods.backup, drillPeriodSeconds: periods.drill, collectedAt: now, now: now)
         input.healthCheckDurations = await sources.supervisor.healthCheckDurations()
         // A process's start time never changes: read /proc only for a pid not seen before.
@@ -142,9 +142,6 @@ final class MetricsExporter: Sendable {
             let known = previous?.status.services.first { $0.name == service.name }?.pid == pid
             input.serviceStartTimes[service.name] = known
                 ? previous?.serviceStartTimes[service.name] : ProcessFiguresReader.startTime(of: pid)
-        }
-        if slow || previous == nil {
-            input.certificates = await sources.certificates.statusIfEnabled()
         }
         return input
     }

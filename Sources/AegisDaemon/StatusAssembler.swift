@@ -42,9 +42,10 @@ struct StatusAssembler: Sendable {
 
     /// The whole report, for `aegisctl status` and `/metrics`: what `summaryReport()` holds, and
     /// the parts that cost a server round trip or a system call to read.
-    func report() async -> StatusReport {
+    /// - Parameter replicationMaxAge: how old a replication reading may be (`ReplicationMonitor`).
+    func report(replicationMaxAge: Duration = ReplicationMonitor.freshness) async -> StatusReport {
         var report = await summaryReport()
-        await replication?.annotate(&report)
+        await replication?.annotate(&report, maxAge: replicationMaxAge)
         report.activity = await backups.activity()
         report.logs = await logs.status()
         report.filesystems = FilesystemSpace.figures(of: filesystemPaths.value)

@@ -43,6 +43,24 @@ import AegisTestSupport
 
         #expect(try MetricsHTTP.get(port: port, path: "/").status == 404)
         #expect(try MetricsHTTP.get(port: port, path: "/metrics", method: "POST").status == 405)
+
+        // The certificates are parsed again only when their files change: a rotation's new
+        // expiry shows at a later collection.
+        func redisExpiry(_ body: String) -> Double? {
+            body.split(separator: "\n").first { $0.hasPrefix("aegis_certificate_expiry_timestamp_seconds{name=\"server:redis\"} ") }
+                .flatMap { $0.split(separator: " ").last }.flatMap { Double($0) }
+        }
+        let issued = try #require(redisExpiry(scrape.body), "no expiry of server:redis in \(scrape.body)")
+        #expect(try daemon.send(.certsStatus).certificates?.first { $0.role == .server(.redis) }?.info?.notAfter.secondsSinceEpoch
+            == Int64(issued))
+        let rotated = try daemon.aegisctl("certs rotate")
+        #expect(rotated.status == 0, "\(rotated.output)")
+        let renewed = try #require(try daemon.send(.certsStatus).certificates?.first { $0.role == .server(.redis) }?.info?.notAfter)
+        // Issued seconds after the first (the services started in between): another expiry.
+        try #require(Double(renewed.secondsSinceEpoch) > issued)
+        try await Poll.until("the rotated certificate's expiry on /metrics", timeout: .seconds(30), every: .milliseconds(250)) {
+            redisExpiry(try MetricsHTTP.get(port: port, path: "/metrics").body) == Double(renewed.secondsSinceEpoch)
+        }
         #expect(try await daemon.terminate() == 0)
         #expect(throws: (any Error).self) { try MetricsHTTP.get(port: port, path: "/metrics") }
     }

@@ -119,7 +119,8 @@ import Testing
         #expect(slot.name == "standby_test" && slot.active && !slot.isLost)
         let table = try standby.aegisctl("status")
         #expect(table.output.contains("postgres-ai standby, streaming, lag"), "\(table.output)")
-        // /metrics serves the last collection (at least every 5 s): wait for one made while streaming.
+        // /metrics serves the last collection (at least every 5 s, with replication figures at
+        // most 15 s old): wait for one made while streaming.
         var metrics = ""
         try await Poll.until("the standby's lag on /metrics", timeout: .seconds(30), every: .milliseconds(250)) {
             metrics = (try? HTTPProbe.get(port: standby.config.metrics.port, path: "/metrics", timeout: .seconds(10)).body) ?? ""

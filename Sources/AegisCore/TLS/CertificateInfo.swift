@@ -41,6 +41,19 @@ public struct CertificateInfo: Sendable, Equatable, Codable {
         return Int(seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400)
     }
 
+    /// The first instant after `now` at which `daysLeft` or `isValid(at:)` answers differently
+    /// than at `now`: the next second a whole day of what is left runs out (the second after
+    /// `notAfter` among them), or `notBefore` while it is ahead.
+    public func nextChange(after now: UTCTimestamp) -> UTCTimestamp {
+        let remaining = notAfter.secondsSinceEpoch - now.secondsSinceEpoch
+        // `daysLeft` is remaining / 86 400 rounded down: it drops once the part of a day left
+        // over is used up, one second after it reaches 0.
+        let intoDay = (remaining % 86_400 + 86_400) % 86_400
+        var next = now.secondsSinceEpoch + intoDay + 1
+        if now < notBefore { next = min(next, notBefore.secondsSinceEpoch) }
+        return UTCTimestamp(secondsSinceEpoch: next)
+    }
+
     /// True when `now` lies inside [notBefore, notAfter].
     public func isValid(at now: UTCTimestamp) -> Bool {
         notBefore <= now && now <= notAfter

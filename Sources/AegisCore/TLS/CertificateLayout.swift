@@ -40,6 +40,12 @@ public struct CertificateLayout: Sendable, Equatable {
     /// the operator's); its key belongs to aegisd's own user, which serves the endpoint.
     public var metrics: Pair { Pair(certificate: "\(root)/metrics/server.crt", key: "\(root)/metrics/server.key") }
 
+    /// Every pair the tree can hold: the CA, each service's server pair, the metrics
+    /// endpoint's, each app's client pair.
+    public var allPairs: [Pair] {
+        [ca] + ServiceID.allCases.map(server) + [metrics] + PostgresInstance.allCases.map(client)
+    }
+
     /// The client certificate of an app service (backend, ai-engine, executor).
     public func client(_ app: PostgresInstance) -> Pair {
         Pair(certificate: "\(root)/clients/\(app.rawValue)/client.crt", key: "\(root)/clients/\(app.rawValue)/client.key")

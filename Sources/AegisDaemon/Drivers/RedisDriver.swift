@@ -12,7 +12,7 @@ public final class RedisDriver: ServiceDriver {
     /// Of the configuration followed now: a rejoin makes this Redis a replica, whose CA file differs.
     var renderer: RedisConfigRenderer { RedisConfigRenderer(config: context.config) }
     /// The health checks' connection, kept from one check to the next.
-    private let session = HealthSession<RedisClient>()
+    private let session = KeptConnection<RedisClient>()
 
     public init(context: DriverContext) {
         self.context = context
@@ -85,7 +85,7 @@ public final class RedisDriver: ServiceDriver {
         let session = session
         do {
             return try await runBlocking {
-                try session.check(
+                try session.use(
                     connect: {
                         // The password is read when a connection is made, not at every check.
                         let password = try context.password(file: context.config.redis.passwordFile, service: service)

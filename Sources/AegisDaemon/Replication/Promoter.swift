@@ -42,7 +42,7 @@ struct Promoter {
         }
         if !force {
             for service in targets {
-                let reading = await monitor.reading(service, fresh: true)
+                let reading = await monitor.reading(service, maxAge: .zero)
                 guard reading.detail.streaming == true, let lag = reading.lagBytes else {
                     throw SystemError("the lag of \(service.rawValue) is unknown (it does not stream from the primary"
                         + (reading.detail.error.map { ": \($0)" } ?? "") + "): what it did not receive would be lost. "

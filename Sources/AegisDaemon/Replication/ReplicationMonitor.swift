@@ -4,13 +4,17 @@ import Synchronization
 
 /// Reads each PostgreSQL instance's and Redis's replication for the status and `/metrics`: the
 /// role the server itself reports and the figures of `ReplicationReading`. A reading is kept
-/// for a second, so that status requests in a burst ask each server once.
+/// for a second, so that status requests in a burst ask each server once; `/metrics` accepts
+/// older ones (`MetricsExporter.replicationInterval`).
 final class ReplicationMonitor: Sendable {
     let config: AegisConfig
     let account: ServiceAccount
     let seeding: SeedingProgress
     let promotions: Promotions
     private let cache = Mutex<[ServiceID: (at: ContinuousClock.Instant, reading: ReplicationReading)]>([:])
+    /// Redis is read over one authenticated connection kept between readings (`/metrics`
+    /// reads every few seconds); PostgreSQL over a new one each time (see `KeptConnection`).
+    private let redisConnection = KeptConnection<RedisClient>()
     static let timeout = Duration.seconds(1)
     static let freshness = Duration.seconds(1)
 
@@ -26,8 +30,9 @@ final class ReplicationMonitor: Sendable {
     }
 
     /// Adds role and replication to the PostgreSQL and Redis services of `report`, read from
-    /// the running ones at once (so a hung server costs one timeout, not one per service).
-    func annotate(_ report: inout StatusReport) async {
+    /// the running ones at once (so a hung server costs one timeout, not one per service), or
+    /// kept from a reading less than `maxAge` old.
+    func annotate(_ report: inout StatusReport, maxAge: Duration = freshness) async {
         let running = report.services.compactMap { status -> ServiceID? in
             // Healthy only: a hung server (SIGSTOP) would cost every status request a timeout.
             guard let service = ServiceID(rawValue: status.name), service != .loki, status.pid != nil, status.state == .running,
@@ -36,7 +41,7 @@ final class ReplicationMonitor: Sendable {
             return service
         }
         let readings = await withTaskGroup(of: (ServiceID, ReplicationReading).self) { group in
-            for service in running { group.addTask { (service, await self.reading(service)) } }
+            for service in running { group.addTask { (service, await self.reading(service, maxAge: maxAge)) } }
             var all: [ServiceID: ReplicationReading] = [:]
             for await (service, reading) in group { all[service] = reading }
             return all
@@ -61,10 +66,10 @@ final class ReplicationMonitor: Sendable {
         (rejoined.current ?? config.replication).follows(service) && !promotions.contains(service)
     }
 
-    /// The reading of `service`: at most a second old, or new when `fresh`.
-    func reading(_ service: ServiceID, fresh: Bool = false) async -> ReplicationReading {
+    /// The reading of `service`: one less than `maxAge` old, else a new one (`.zero`: always).
+    func reading(_ service: ServiceID, maxAge: Duration = freshness) async -> ReplicationReading {
         let now = ContinuousClock.now
-        if !fresh, let cached = cache.withLock({ $0[service] }), now - cached.at < Self.freshness { return cached.reading }
+        if let cached = cache.withLock({ $0[service] }), now - cached.at < maxAge { return cached.reading }
         let fallback = follows(service) ? "standby" : "primary"
         var reading: ReplicationReading
         do {
@@ -93,10 +98,19 @@ final class ReplicationMonitor: Sendable {
     private func redis() async throws -> ReplicationReading {
         let socket = RedisConfigRenderer(config: config).socketPath
         let passwordFile = config.passwordFile(of: .redis)
+        let connection = redisConnection
         return try await runBlocking {
-            let client = try RedisClient(unixPath: socket, timeout: Self.timeout)
-            try client.authenticate(user: RedisACL.adminUser, password: try SecretFile.readOrCreate(passwordFile))
-            return ReplicationReading.redis(try RedisSnapshotSource.info(client, "replication"))
+            try connection.use(
+                connect: {
+                    let client = try RedisClient(unixPath: socket, timeout: Self.timeout)
+                    try client.authenticate(user: RedisACL.adminUser, password: try SecretFile.readOrCreate(passwordFile))
+                    return client
+                },
+                isDeadline: { ($0 as? SystemError)?.isDeadline == true }
+            ) { client in
+                client.resetDeadline(after: Self.timeout)
+                return ReplicationReading.redis(try RedisSnapshotSource.info(client, "replication"))
+            }
         }
     }
 }
