@@ -42,11 +42,7 @@ public struct RedisFigures: Sendable, Equatable {
     /// Parses the text of `INFO` (all default sections); nil when a field `/metrics` needs is
     /// missing, so that a Redis that answers something else is reported, not shown as zeros.
     public static func parse(info text: String) -> RedisFigures? {
-        var fields: [String: String] = [:]
-        for line in text.split(whereSeparator: \.isNewline) where !line.hasPrefix("#") {
-            guard let colon = line.firstIndex(of: ":") else { continue }
-            fields[String(line[..<colon])] = String(line[line.index(after: colon)...])
-        }
+        let fields = RedisInfo.fields(text)
         func number(_ key: String) -> Double? { fields[key].flatMap(Double.init) }
         guard let used = number("used_memory"), let max = number("maxmemory"),
             let clients = number("connected_clients"), let blocked = number("blocked_clients"),

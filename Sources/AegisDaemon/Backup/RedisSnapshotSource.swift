@@ -67,12 +67,7 @@ struct RedisSnapshotSource: BackupSource {
         guard case .bulk(let text?) = try client.command(["INFO", section]) else {
             throw BackupFailure("Redis INFO \(section) gave no answer")
         }
-        var fields: [String: String] = [:]
-        for line in text.split(whereSeparator: \.isNewline) where !line.hasPrefix("#") {
-            guard let colon = line.firstIndex(of: ":") else { continue }
-            fields[String(line[..<colon])] = String(line[line.index(after: colon)...])
-        }
-        return fields
+        return RedisInfo.fields(text)
     }
 
     /// `db0:keys=3,expires=0,avg_ttl=0` → `["db0": 3]`.
