@@ -17,6 +17,9 @@ outside a minute after READY=1 (process_madvise MADV_PAGEOUT, as root): what aeg
 of its start-up code (StartupCodeRelease) does, applied to a build that lacks it, for comparison.
 Measure for more than a minute (--seconds 150) to see either.
 
+A BIN_DIR written `DIR+health=MS` runs DIR with `[supervision] health_interval_ms = MS` instead of the
+default 1000: what the health checks cost, by comparison with the same build at the default.
+
 Besides RSS and private dirty memory, the table gives how much of the executable file is in the
 page cache at the end (util-linux fincore): pages mapped or not, what the host keeps in memory
 for it. Before each start the file's cached pages are dropped, so every build starts cold.
@@ -77,8 +80,13 @@ def page_out_executable(pid):
 
 
 def start(spec):
-    bin_dir, pageout = (spec[: -len("+pageout")], True) if spec.endswith("+pageout") else (spec, False)
+    bin_dir, *options = spec.split("+")
+    pageout = "pageout" in options
+    health = [int(o[len("health="):]) for o in options if o.startswith("health=")]
     root, daemon, _, _ = bench_ready(bin_dir, 1)  # an initialized state directory, daemon stopped
+    if health:
+        subprocess.run(["sed", "-i", f"s/^health_interval_ms = .*/health_interval_ms = {health[0]}/", f"{root}/aegisd.toml"],
+                       check=True)
     drop_cached(f"{bin_dir}/aegisd")
     notify = Notify(f"{root}/notify-idle.sock")
     daemon.start(notify)

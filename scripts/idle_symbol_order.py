@@ -65,8 +65,12 @@ def main():
     args = parser.parse_args()
     counts = sampled_functions(args.pid, args.seconds, args.faults)
     if args.merge and os.path.exists(args.output):
-        # The names already listed keep their order, ahead of every new one.
-        previous = [line.strip() for line in open(args.output) if line.strip() and not line.startswith("#")]
+        # The names already listed keep their order, ahead of every new one; those the
+        # executable no longer defines (renamed or changed functions) are dropped.
+        defined = set(subprocess.run(["nm", "--format=just-symbols", os.readlink(f"/proc/{args.pid}/exe")],
+                                     capture_output=True, text=True, check=True).stdout.split())
+        previous = [line.strip() for line in open(args.output)
+                    if line.strip() and not line.startswith("#") and line.strip() in defined]
         for rank, name in enumerate(previous):
             counts[name] += len(previous) - rank + 1_000_000
     names = [name for name, _ in counts.most_common()]
