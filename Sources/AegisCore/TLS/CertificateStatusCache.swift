@@ -5,8 +5,8 @@
 /// aegisd's CPU when `/metrics` did it every 15 seconds; comparing the files' stamps is one
 /// `stat` a file.
 ///
-/// `Stamp` is what tells one version of a file from the next (the daemon uses device, inode,
-/// size and change times); generic so that this decision is tested without files.
+/// `Stamp` is what tells one version of a file from the next (the daemon's `FileStamp`:
+/// device, inode, size, mode, owner and times); generic so that this is tested without files.
 public struct CertificateStatusCache<Stamp: Equatable & Sendable>: Sendable {
     /// The longest statuses are kept with unchanged files: a status can also depend on what no
     /// stamp or date of its own shows (an intermediate certificate of an operator's chain
