@@ -86,16 +86,9 @@ public final class RedisDriver: ServiceDriver {
         do {
             return try await runBlocking {
                 try session.use(
-                    connect: {
-                        // The password is read when a connection is made, not at every check.
-                        let password = try context.password(file: context.config.redis.passwordFile, service: service)
-                        let client = try RedisClient(unixPath: socket, timeout: timeout)
-                        try client.authenticate(user: RedisACL.adminUser, password: password)
-                        return client
-                    },
-                    isDeadline: { ($0 as? SystemError)?.isDeadline == true }
+                    socket: socket, timeout: timeout,
+                    password: { try context.password(file: context.config.redis.passwordFile, service: service) }
                 ) { client in
-                    client.resetDeadline(after: timeout)
                     let pong = try client.command(["PING"])
                     return pong == .simple("PONG") ? HealthResult.healthy : .unhealthy("PING: \(pong)")
                 }

@@ -100,16 +100,8 @@ final class ReplicationMonitor: Sendable {
         let passwordFile = config.passwordFile(of: .redis)
         let connection = redisConnection
         return try await runBlocking {
-            try connection.use(
-                connect: {
-                    let client = try RedisClient(unixPath: socket, timeout: Self.timeout)
-                    try client.authenticate(user: RedisACL.adminUser, password: try SecretFile.readOrCreate(passwordFile))
-                    return client
-                },
-                isDeadline: { ($0 as? SystemError)?.isDeadline == true }
-            ) { client in
-                client.resetDeadline(after: Self.timeout)
-                return ReplicationReading.redis(try RedisSnapshotSource.info(client, "replication"))
+            try connection.use(socket: socket, timeout: Self.timeout, password: { try SecretFile.readOrCreate(passwordFile) }) { client in
+                ReplicationReading.redis(try RedisSnapshotSource.info(client, "replication"))
             }
         }
     }
