@@ -257,6 +257,7 @@ public actor Supervisor {
         case .launch:
             launch(id)
         case .signal(let signal, let pid, let toGroup):
+            slots[id]!.driver.releaseConnections()
             ProcessTable.send(signal.rawValue, to: pid, group: toGroup)
         case .scheduleTimer(let delay, let token):
             slots[id]!.timer?.cancel()

@@ -190,5 +190,24 @@ import AegisTestSupport
         }
         #expect(try await daemon.terminate() == 0)
     }
-}
 
+    @Test func testStopOfPostgres_isASmartShutdown_notHeldBackByAegisdsKeptHealthConnection() async throws {
+        let daemon = try await DaemonHarness()
+        try daemon.start()
+        try await daemon.waitUntilAllHealthy()
+        try await Poll.until("aegisd's health check session, kept between checks") {
+            (try? daemon.superuserSQL(.ai, "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'aegisd-health'")) == "1"
+        }
+        let stop = try daemon.aegisctl("stop postgres-ai")
+        #expect(stop.status == 0, "\(stop.output)")
+        try await daemon.waitFor("postgres-ai stopped") { report in
+            report.services.first { $0.name == "postgres-ai" }!.state == .stopped
+        }
+        // A smart shutdown waits for every session; had aegisd's stayed open, the stop plan's
+        // next rung (SIGINT, a fast shutdown) would have come 5 s later.
+        let log = try daemon.aegisctl("logs postgres-ai -n 100").output
+        #expect(log.contains("received smart shutdown request"), "\(log)")
+        #expect(!log.contains("received fast shutdown request"), "\(log)")
+        #expect(try await daemon.terminate() == 0)
+    }
+}

@@ -14,6 +14,7 @@ struct FakeDriver: ServiceDriver {
     let service: ServiceID
     let stopPlan = StopPlan([StopStep(.terminate, wait: .seconds(2))])
     let healthy: FakeHealth
+    var releases = FakeReleases()
 
     func prepare() async throws(LaunchFailure) -> LaunchSpec {
         LaunchSpec(
@@ -23,6 +24,19 @@ struct FakeDriver: ServiceDriver {
 
     func checkHealth(timeout: Duration) async -> HealthResult {
         healthy.value ? .healthy : .unhealthy("the test said so")
+    }
+
+    func releaseConnections() {
+        releases.count += 1
+    }
+}
+
+/// How many times the supervisor told a `FakeDriver` to let go of its connections.
+final class FakeReleases: Sendable {
+    private let state = Mutex(0)
+    var count: Int {
+        get { state.withLock { $0 } }
+        set { state.withLock { $0 = newValue } }
     }
 }
 
@@ -36,13 +50,13 @@ final class FakeHealth: Sendable {
 }
 
 @Suite struct SupervisorFakeDriverTests {
-    func supervisor(_ services: [ServiceID], health: FakeHealth, root: String) -> Supervisor {
+    func supervisor(_ services: [ServiceID], health: FakeHealth, root: String, releases: FakeReleases = FakeReleases()) -> Supervisor {
         var settings = SupervisionSettings()
         settings.healthIntervalMs = 100
         settings.healthTimeoutMs = 100
         settings.startTimeoutS = 10
         return Supervisor(
-            drivers: services.map { FakeDriver(service: $0, healthy: health) }, settings: settings,
+            drivers: services.map { FakeDriver(service: $0, healthy: health, releases: releases) }, settings: settings,
             layout: StateLayout(root: root), logger: Logger(label: "test"),
             output: ChildOutput(router: LogRouter(echo: .none, ringLines: 10, intake: nil)))
     }
@@ -97,6 +111,24 @@ final class FakeHealth: Sendable {
         await supervisor.waitUntil([.redis], timeout: .seconds(10)) { $0.healthy }
         let redis = try #require(await supervisor.serviceStatus(.redis))
         #expect(redis.healthy && redis.restarts == 1, "\(redis)")
+        await supervisor.stopAll()
+        #expect(await supervisor.liveTaskCount == 0)
+    }
+
+    @Test func testStop_tellsTheDriverToLetGoOfItsConnectionsBeforeSignalling() async throws {
+        let root = try DaemonHarness.makeTemporaryDirectory(prefix: "aegis-fake")
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let releases = FakeReleases()
+        let supervisor = supervisor([.postgresAI], health: FakeHealth(), root: root, releases: releases)
+        await supervisor.startAll()
+        #expect(releases.count == 0, "a running service keeps its connections")
+        let pid = try #require(await supervisor.serviceStatus(.postgresAI)?.pid)
+        await supervisor.stop(.postgresAI)
+        // One rung (SIGTERM) stops `sleep`: one release, before it (a PostgreSQL smart
+        // shutdown would wait for a connection still open).
+        await supervisor.waitUntil([.postgresAI], timeout: .seconds(10)) { $0.pid == nil }
+        #expect(!ProcessTable.isAlive(pid))
+        #expect(releases.count == 1)
         await supervisor.stopAll()
         #expect(await supervisor.liveTaskCount == 0)
     }

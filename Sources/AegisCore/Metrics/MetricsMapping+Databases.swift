@@ -39,7 +39,7 @@ extension MetricsMapping {
                 }),
             MetricFamily(
                 name: "aegis_postgres_connections",
-                help: "Client sessions by state (pg_stat_activity), aegisd's collecting session included.", kind: .gauge,
+                help: "Client sessions by state (pg_stat_activity), aegisd's own included (its reading, its health check).", kind: .gauge,
                 samples: instances.flatMap { service, p in
                     p.connectionsByState.sorted { $0.key < $1.key }.map {
                         MetricSample([MetricLabel("service", service), MetricLabel("state", $0.key)], $0.value)

@@ -5,7 +5,7 @@ public struct PostgresFigures: Sendable, Equatable {
     public var database: String
     public var databaseSizeBytes: Double
     /// Client sessions by `pg_stat_activity.state` (`active`, `idle`, `idle in transaction`, …),
-    /// aegisd's collecting session included.
+    /// aegisd's own included (the collecting session, the health check's kept one).
     public var connectionsByState: [String: Double]
     public var maxConnections: Double
     public var commits: Double

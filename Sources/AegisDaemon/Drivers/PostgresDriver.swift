@@ -4,8 +4,9 @@ import Glibc
 import Synchronization
 
 /// One PostgreSQL 15 instance: initdb on first start, generated config, the postmaster as a
-/// direct child (no pg_ctl in between, so its exit is ours to see at once), health by a real
-/// connection and `SELECT 1` under a deadline (PQping explains a refusal), and the app's role and database.
+/// direct child (no pg_ctl in between, so its exit is ours to see at once), health by
+/// `SELECT 1` under a deadline on a connection renewed every few checks (PQping explains a
+/// refusal), and the app's role and database.
 public final class PostgresDriver: ServiceDriver {
     public let service: ServiceID
     public let stopPlan = StopPlan.postgres
@@ -15,6 +16,8 @@ public final class PostgresDriver: ServiceDriver {
     let instance: PostgresInstance
     /// Role and database are ensured once per launch, before the first healthy answer.
     private let bootstrapped = Mutex(false)
+    /// The health checks' connection, kept between checks (`checkHealth`).
+    private let healthConnection = KeptConnection<PostgresConnection>(maxUses: PostgresDriver.freshConnectionEvery)
 
     public init(instance: PostgresInstance, context: DriverContext) {
         self.service = instance.serviceID
@@ -68,6 +71,7 @@ public final class PostgresDriver: ServiceDriver {
                 permanent: true)
         }
         bootstrapped.withLock { $0 = false }
+        healthConnection.reset()
         try context.makeServiceDirectories(service)
         try await stopLeftoverPostmaster()
         try await stopInterruptedRestore()
@@ -115,9 +119,13 @@ public final class PostgresDriver: ServiceDriver {
         }
     }
 
-    /// A new connection every time, not one kept open: only a connection being set up goes
-    /// through the postmaster, and a SIGSTOPped postmaster leaves every established backend
-    /// answering `SELECT 1` (Redis, one process, keeps its connection).
+    /// Over a connection kept from one check to the next, renewed every `freshConnectionEvery`
+    /// checks: only a connection being set up goes through the postmaster, and a SIGSTOPped
+    /// postmaster leaves every established backend answering `SELECT 1`. A renewal that finds
+    /// the postmaster silent keeps nothing, so every check after it connects anew and fails too:
+    /// a hung postmaster is caught within `freshConnectionEvery` + `failure_threshold` checks.
+    /// The first healthy answer of a launch is on a new connection of its own, which also makes
+    /// the app's role and database and migrates the schema.
     public func checkHealth(timeout: Duration) async -> HealthResult {
         // aegisd's own writes (roles, migrations) commit locally: with `[replication] synchronous`
         // they would otherwise wait for a standby that may not exist yet, and the primary would
@@ -128,11 +136,27 @@ public final class PostgresDriver: ServiceDriver {
         ]
         // A standby's roles, databases and schema come from the primary; it is read-only.
         let needsBootstrap = standby == nil && !bootstrapped.withLock { $0 }
+        guard needsBootstrap else {
+            let healthConnection = healthConnection
+            do {
+                _ = try await runBlocking {
+                    try healthConnection.use(
+                        connect: { try Self.connect(parameters, timeout: timeout) },
+                        isDeadline: { ($0 as? PostgresError)?.isDeadline == true }
+                    ) { connection in
+                        try connection.execute("SELECT 1", timeout: timeout)
+                    }
+                }
+                return .healthy
+            } catch {
+                return .unhealthy("\(error)")
+            }
+        }
         let password: String
         let replicatorPassword: String?
         do {
-            password = needsBootstrap ? try context.password(file: settings.passwordFile, service: service) : ""
-            replicatorPassword = needsBootstrap && renderer.tls != nil
+            password = try context.password(file: settings.passwordFile, service: service)
+            replicatorPassword = renderer.tls != nil
                 ? try context.password(file: ReplicationCredentials.primaryPostgresPassword(context.layout), service: service) : nil
         } catch {
             return .unhealthy(error.reason)
@@ -141,19 +165,8 @@ public final class PostgresDriver: ServiceDriver {
         let instance = instance
         do {
             let cleared: [String] = try await runBlocking {
-                let connection: PostgresConnection
-                do {
-                    connection = try PostgresConnection(parameters: parameters, timeout: timeout)
-                } catch let error as PostgresError where !error.isDeadline {
-                    // The server answered but refused: PQping says why in libpq's own terms
-                    // (starting up, shutting down, recovering). Never asked of a silent server,
-                    // whose connect_timeout (2 s at least) would outlast our deadline.
-                    throw PostgresError(PostgresPing(parameters: parameters, timeout: timeout).problem.map {
-                        "\($0): \(error)"
-                    } ?? "\(error)")
-                }
+                let connection = try Self.connect(parameters, timeout: timeout)
                 try connection.execute("SELECT 1", timeout: timeout)
-                guard needsBootstrap else { return [] }
                 try Self.bootstrap(connection, settings: settings, password: password)
                 if let replicatorPassword { try Self.ensureReplicationRole(connection, password: replicatorPassword) }
                 let cleared = try Self.clearInterruptedRestore(connection, database: settings.database)
@@ -167,8 +180,33 @@ public final class PostgresDriver: ServiceDriver {
         } catch {
             return .unhealthy("\(error)")
         }
-        if needsBootstrap { bootstrapped.withLock { $0 = true } }
+        bootstrapped.withLock { $0 = true }
         return .healthy
+    }
+
+    /// A health check's connection under `timeout`. When the server answered but refused,
+    /// PQping says why in libpq's own terms (starting up, shutting down, recovering); it is
+    /// never asked of a silent server, whose connect_timeout (2 s at least) would outlast the
+    /// deadline.
+    private static func connect(_ parameters: [String: String], timeout: Duration) throws(PostgresError) -> PostgresConnection {
+        do {
+            return try PostgresConnection(parameters: parameters, timeout: timeout)
+        } catch {
+            guard !error.isDeadline else { throw error }
+            throw PostgresError(PostgresPing(parameters: parameters, timeout: timeout).problem.map {
+                "\($0): \(error)"
+            } ?? "\(error)")
+        }
+    }
+
+    /// Every fifth check is made on a new connection. Each new one forks a backend in the
+    /// server and was, at one check a second for each of three instances, a quarter of an idle
+    /// aegisd's CPU (docs/benchmarks.md); a hung postmaster is still caught within seconds.
+    static let freshConnectionEvery = 5
+
+    /// Lets go of the health check's connection: a smart shutdown waits for every client.
+    public func releaseConnections() {
+        healthConnection.reset()
     }
 
     /// The app's login role and database, and the schema roles (docs/schema.md): the database is

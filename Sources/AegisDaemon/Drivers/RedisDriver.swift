@@ -98,6 +98,10 @@ public final class RedisDriver: ServiceDriver {
         }
     }
 
+    public func releaseConnections() {
+        session.reset()
+    }
+
     /// A redis-server left by a killed aegisd, known by its pid file and /proc.
     private func stopLeftoverFromPidFile() async throws(LaunchFailure) {
         guard let text = try? FileSystem.read(renderer.pidFile),

@@ -13,6 +13,14 @@ public protocol ServiceDriver: Sendable {
     func prepare() async throws(LaunchFailure) -> LaunchSpec
     /// One health check, bounded by `timeout`.
     func checkHealth(timeout: Duration) async -> HealthResult
+    /// Called just before the supervisor signals the service's process (a rung of its stop
+    /// plan, a kill): lets go of the connections kept open to it, which a PostgreSQL smart
+    /// shutdown would otherwise wait for. Must return at once.
+    func releaseConnections()
+}
+
+extension ServiceDriver {
+    public func releaseConnections() {}
 }
 
 /// Why a service could not be prepared or spawned.

@@ -13,7 +13,9 @@ final class ReplicationMonitor: Sendable {
     let promotions: Promotions
     private let cache = Mutex<[ServiceID: (at: ContinuousClock.Instant, reading: ReplicationReading)]>([:])
     /// Redis is read over one authenticated connection kept between readings (`/metrics`
-    /// reads every few seconds); PostgreSQL over a new one each time (see `KeptConnection`).
+    /// reads every 15 s); PostgreSQL over a new one each time, which a smart shutdown need not
+    /// wait for (the supervisor lets go of kept connections before it signals a server, but it
+    /// does not know this monitor's).
     private let redisConnection = KeptConnection<RedisClient>()
     static let timeout = Duration.seconds(1)
     static let freshness = Duration.seconds(1)
