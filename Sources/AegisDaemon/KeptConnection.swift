@@ -18,7 +18,7 @@ final class KeptConnection<Connection>: Sendable {
 
     private struct Slot {
         var owned: Owned?
-        /// Uses of `connection` so far.
+        /// Uses of the kept connection so far.
         var uses = 0
         /// Advanced by `reset()`: a use that began before it does not keep its connection.
         var generation = 0
