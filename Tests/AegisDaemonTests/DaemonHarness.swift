@@ -190,6 +190,7 @@ final class DaemonHarness: @unchecked Sendable {
     }
 
     /// Runs `psql` as the instance's application role over loopback TCP (SCRAM).
+    @discardableResult
     func psql(_ instance: PostgresInstance, _ sql: String) throws -> String {
         let settings = config.postgres.instances[instance]!
         return try Self.shell(

@@ -74,7 +74,7 @@ import Testing
         var other = bundle
         other.primaryHost = "elsewhere.example"
         let otherPath = "\(standby.root)/other.bundle"
-        FileManager.default.createFile(atPath: otherPath, contents: Data(other.encoded().utf8), attributes: [.posixPermissions: 0o600])
+        #expect(FileManager.default.createFile(atPath: otherPath, contents: Data(other.encoded().utf8), attributes: [.posixPermissions: 0o600]))
         let refused = try standby.aegisctl("replication rejoin --bundle '\(otherPath)' --yes")
         #expect(refused.status == 1 && refused.output.contains("standby already, of localhost"), "\(refused.output)")
 

@@ -121,7 +121,7 @@ final class SeaweedStore: @unchecked Sendable {
             "-master.electionTimeout=1s", "-volume.preStopSeconds=0",
         ] + metadata + (tls.map { ["-s3.cert.file=\($0.certificate)", "-s3.key.file=\($0.key)"] } ?? [])
         let log = FileHandle(forWritingAtPath: "\(directory)/weed.log") ?? {
-            FileManager.default.createFile(atPath: "\(directory)/weed.log", contents: nil)
+            _ = FileManager.default.createFile(atPath: "\(directory)/weed.log", contents: nil)
             return FileHandle(forWritingAtPath: "\(directory)/weed.log")!
         }()
         log.seekToEndOfFile()

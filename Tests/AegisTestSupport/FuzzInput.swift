@@ -98,7 +98,8 @@ public struct FuzzInput: RandomNumberGenerator {
     /// crash (which no expectation can report) then leaves the input that caused it behind.
     public static func keep(_ input: [UInt8]) {
         guard let path = ProcessInfo.processInfo.environment["AEGIS_FUZZ_LAST"] else { return }
-        FileManager.default.createFile(atPath: path, contents: Data(input))
+        // Best effort: an unwritable path leaves no replay file, and the fuzzing goes on.
+        _ = FileManager.default.createFile(atPath: path, contents: Data(input))
     }
 
     /// Describes an input in a failure message: its length and its first bytes, escaped.

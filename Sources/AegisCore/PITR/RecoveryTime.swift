@@ -47,7 +47,7 @@ public struct RecoveryTime: Sendable, Equatable, CustomStringConvertible {
             offset = 0
         } else if let sign = zone.first, sign == "+" || sign == "-" {
             let digits = zone.dropFirst().filter { $0 != ":" }
-            guard (digits.count == 2 || digits.count == 4), digits.allSatisfy { $0.isDigitASCII },
+            guard (digits.count == 2 || digits.count == 4), digits.allSatisfy({ $0.isDigitASCII }),
                   let hours = Int(digits.prefix(2)), let minutes = Int(digits.dropFirst(2).isEmpty ? "0" : String(digits.dropFirst(2))),
                   hours <= 15, minutes < 60
             else { throw bad }

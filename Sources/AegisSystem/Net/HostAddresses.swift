@@ -32,7 +32,7 @@ public enum HostAddresses {
                 converted = nil
             }
             guard converted != nil else { continue }
-            let address = String(cString: text)
+            let address = String(decoding: text.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
             if !addresses.contains(address) { addresses.append(address) }
         }
         return addresses
