@@ -37,9 +37,7 @@ final class AlertNotifier: Sendable {
         self.logger = logger
         inFlight = Mutex(Array(repeating: 0, count: targets.count))
         (queue, queueInput) = AsyncStream.makeStream()
-        var name = [CChar](repeating: 0, count: 256)
-        host = gethostname(&name, name.count) == 0
-            ? String(decoding: name.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self) : "localhost"
+        host = HostName.current() ?? "localhost"
     }
 
     /// Delivers what `send` queues until cancelled; then kills the commands still running (they

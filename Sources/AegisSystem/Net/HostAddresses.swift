@@ -19,20 +19,18 @@ public enum HostAddresses {
         var entry: UnsafeMutablePointer<addrinfo>? = list
         while let current = entry {
             entry = current.pointee.ai_next
-            var text = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN))
-            let converted: UnsafePointer<CChar>?
+            let bytes: [UInt8]
             switch current.pointee.ai_family {
             case AF_INET:
-                var raw = current.pointee.ai_addr.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { $0.pointee.sin_addr }
-                converted = inet_ntop(AF_INET, &raw, &text, socklen_t(text.count))
+                let raw = current.pointee.ai_addr.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { $0.pointee.sin_addr }
+                bytes = withUnsafeBytes(of: raw) { Array($0) }
             case AF_INET6:
-                var raw = current.pointee.ai_addr.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { $0.pointee.sin6_addr }
-                converted = inet_ntop(AF_INET6, &raw, &text, socklen_t(text.count))
+                let raw = current.pointee.ai_addr.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { $0.pointee.sin6_addr }
+                bytes = withUnsafeBytes(of: raw) { Array($0) }
             default:
-                converted = nil
+                continue
             }
-            guard converted != nil else { continue }
-            let address = String(decoding: text.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            guard let address = SubjectAltName.ipAddressText(bytes) else { continue }
             if !addresses.contains(address) { addresses.append(address) }
         }
         return addresses
