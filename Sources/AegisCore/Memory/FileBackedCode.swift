@@ -54,8 +54,8 @@ public enum FileBackedCode {
     private static func header(_ line: Bytes) -> (start: UInt, end: UInt, readOnlyPrivate: Bool, path: Bytes)? {
         let fields = line.split(separator: space, maxSplits: 5, omittingEmptySubsequences: true)
         guard fields.count >= 5 else { return nil }
-        let range = fields[0].split(separator: UInt8(ascii: "-"), omittingEmptySubsequences: false)
-        guard range.count == 2, let start = number(range[0], radix: 16), let end = number(range[1], radix: 16),
+        let range = fields[0].split(separator: UInt8(ascii: "-"))
+        guard range.count == 2, let start = UInt(Substring(range[0]), radix: 16), let end = UInt(Substring(range[1]), radix: 16),
               fields[1].count == 4
         else { return nil }
         let perms = Array(fields[1])
@@ -66,23 +66,6 @@ public enum FileBackedCode {
     private static func kilobytes(_ line: Bytes) -> Int? {
         let fields = line.split(separator: space, omittingEmptySubsequences: true)
         guard fields.count == 3, fields[2].elementsEqual("kB".utf8) else { return nil }
-        return number(fields[1], radix: 10).map { Int($0) }
-    }
-
-    /// An unsigned number in `radix` (10 or 16), nil unless every byte is one of its digits.
-    private static func number(_ digits: Bytes, radix: UInt) -> UInt? {
-        guard !digits.isEmpty, digits.count <= 16 else { return nil }
-        var value: UInt = 0
-        for byte in digits {
-            let digit: UInt
-            switch byte {
-            case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = UInt(byte - UInt8(ascii: "0"))
-            case UInt8(ascii: "a")...UInt8(ascii: "f") where radix == 16: digit = UInt(byte - UInt8(ascii: "a") + 10)
-            case UInt8(ascii: "A")...UInt8(ascii: "F") where radix == 16: digit = UInt(byte - UInt8(ascii: "A") + 10)
-            default: return nil
-            }
-            value = value * radix + digit
-        }
-        return value
+        return Int(Substring(fields[1]))
     }
 }
